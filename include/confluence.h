@@ -1,0 +1,77 @@
+/* confluence: the Confluence REST endpoints as asynchronous calls; HTTP -> -errno here. */
+#ifndef CFS_CONFLUENCE_H
+#define CFS_CONFLUENCE_H
+
+#include "http.h"
+#include "model.h"
+
+struct cfs_cf;
+
+/* What went wrong, for one clear message.  err is 0 or -errno:
+ * -EACCES (401/403), -ENOENT (404, unknown space), -EIO (5xx after retries,
+ * malformed response), -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH, -EPROTO (TLS). */
+struct cfs_cf_error {
+	int err;
+	long status;        /* last HTTP status, 0 if none */
+	const char *detail; /* curl's reason or a short description; valid during the callback */
+	const char *path;   /* the request path; valid during the callback */
+	int attempts;       /* HTTP attempts made for the failing request */
+};
+
+/* base_url: the site, e.g. "https://acme.atlassian.net/wiki" (no trailing slash
+ * needed).  http is borrowed.  Loop thread.  Returns 0, -EINVAL for a URL that
+ * is not http(s)://host[...], or -ENOMEM. */
+int cfs_cf_new(struct cfs_http *http, const char *base_url, struct cfs_cf **out);
+void cfs_cf_free(struct cfs_cf *cf);
+
+/* All calls: loop thread only; cb is called exactly once on the loop thread
+ * (the result is the callee's to keep: take the fields you want and leave
+ * the rest, it is cleared after the callback returns).  Return 0 or -ENOMEM
+ * (then cb is not called). */
+
+typedef void (*cfs_cf_user_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_user *u);
+/* GET /rest/api/user/current.  An anonymous answer is -EACCES. */
+int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg);
+
+typedef void (*cfs_cf_space_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_space *s);
+/* GET /api/v2/spaces?keys=KEY.  Unknown key: -ENOENT. */
+int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *arg);
+
+typedef void (*cfs_cf_pages_cb)(void *arg, const struct cfs_cf_error *e,
+                                struct cfs_page_list *pages);
+/* Every current page of a space (GET /api/v2/spaces/{id}/pages?depth=all,
+ * 250 at a time, cursors followed to the end). */
+int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                       cfs_cf_pages_cb cb, void *arg);
+
+typedef void (*cfs_cf_page_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_page *p);
+/* One page with its storage body. */
+int cfs_cf_page(struct cfs_cf *cf, const char *page_id, enum cfs_http_prio prio, cfs_cf_page_cb cb,
+                void *arg);
+
+/* Up to 250 pages with their bodies in one request
+ * (GET /api/v2/pages?id=1,2,3&body-format=storage).  Pages that no longer
+ * exist are simply absent from the result.  *call (may be NULL) receives a
+ * handle for cfs_cf_promote(), valid until cb runs. */
+struct cfs_cf_call;
+int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, enum cfs_http_prio prio,
+                       cfs_cf_pages_cb cb, void *arg, struct cfs_cf_call **call);
+/* A user now waits on this call: move it (and its next pages) ahead. */
+void cfs_cf_promote(struct cfs_cf_call *call);
+
+typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
+                                      struct cfs_attachment_list *atts);
+/* Every current attachment of a space with its page, size, type and version,
+ * in one paginated listing (v1 CQL content search, 250 at a time) rather
+ * than one request per page. */
+int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                             cfs_cf_attachments_cb cb, void *arg);
+
+/* The absolute URL that downloads an attachment (a redirect to the media
+ * host, which curl follows without our credentials); malloc'd, NULL on ENOMEM. */
+char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id);
+
+/* The site's base URL as given (no trailing slash), for web links. */
+const char *cfs_cf_base_url(const struct cfs_cf *cf);
+
+#endif

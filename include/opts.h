@@ -1,0 +1,49 @@
+/* opts: mount options, their defaults, and where the credentials come from. */
+#ifndef CFS_OPTS_H
+#define CFS_OPTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cfs_opts {
+	char *space;      /* SPACE argument */
+	char *url;        /* -o url= or CONFLUENCE_URL */
+	char *user;       /* -o user=, CONFLUENCE_USER, or the .netrc login */
+	char *token_file; /* -o token_file= */
+	char *token;      /* CONFLUENCE_TOKEN, the token file, or .netrc; never an option */
+	char *cache_dir;
+	char *api; /* auto|cloud|dc */
+	char *log_level;
+	char *ca_file;
+	int max_requests;
+	int timeout; /* seconds per attempt */
+	int retries;
+	int ttl; /* seconds metadata is trusted */
+	uint64_t cache_size;
+	uint64_t mem_cache; /* bytes of rendered pages kept in memory */
+	int prefetch;       /* directory levels fetched ahead on opendir; 0: off */
+	int uid, gid;       /* owner of the files; -1: the mounting user */
+};
+
+/* Defaults of DESIGN.md section 4. */
+void cfs_opts_defaults(struct cfs_opts *o);
+void cfs_opts_clear(struct cfs_opts *o);
+
+/* Fill url/user/token from the environment, the token file and ~/.netrc
+ * ($NETRC overrides the path), in that order of precedence for the token:
+ * CONFLUENCE_TOKEN, token_file, .netrc.  Clears CONFLUENCE_TOKEN from the
+ * environment.  On failure returns -errno and writes one line into err. */
+int cfs_opts_resolve_credentials(struct cfs_opts *o, char *err, size_t errlen);
+
+/* Validate values (url scheme, ranges).  On failure -EINVAL and a message. */
+int cfs_opts_check(const struct cfs_opts *o, char *err, size_t errlen);
+
+/* "1G", "512M", "64k", "1000" -> bytes.  -EINVAL on junk or overflow. */
+int cfs_opts_parse_size(const char *s, uint64_t *out);
+
+/* The credentials for host from a .netrc file's contents; login/password
+ * malloc'd (NULL when absent).  Returns 0 when the host (or default) matched,
+ * -ENOENT otherwise. */
+int cfs_opts_netrc_lookup(const char *text, const char *host, char **login, char **password);
+
+#endif

@@ -1,0 +1,728 @@
+/* http: asynchronous HTTP GETs over libcurl multi on the libuv loop, bounded and retried.
+ *
+ * DESIGN.  The shape of curl's docs/examples/multi-uv.c: one uv_poll_t per
+ * socket curl asks us to watch (CURLMOPT_SOCKETFUNCTION), one uv_timer_t for
+ * curl's timeout (CURLMOPT_TIMERFUNCTION), and after every
+ * curl_multi_socket_action() the finished transfers are drained with
+ * curl_multi_info_read().  We never call libcurl from inside a libcurl
+ * callback: the timer callback only (re)arms the uv timer.
+ *
+ * The semaphore.  At most max_requests easy handles are in the multi at once.
+ * Requests wait in two FIFO queues, USER before BACKGROUND; a finished or
+ * failed attempt frees its slot before its retry waits out its backoff on the
+ * request's own timer, so a backing-off request never holds a slot.
+ *
+ * Ownership.  Everything here is loop-thread only.  A request is freed after
+ * its done callback, from the close callback of its timer.
+ */
+#include "http.h"
+#include "log.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum req_state { QUEUED, RUNNING, BACKOFF, FINISHED };
+
+struct cfs_http_req {
+	struct cfs_http *h;
+	CURL *easy;
+	char *url;
+	enum cfs_http_prio prio;
+	enum req_state state;
+	uv_timer_t backoff;
+	uint64_t start_ms;
+	int attempts;
+	char *body;
+	size_t len, cap;
+	char retry_after[64];
+	char errbuf[CURL_ERROR_SIZE];
+	cfs_http_done_fn done;
+	cfs_http_data_fn on_data; /* streaming, or NULL */
+	uint64_t from;            /* streaming: first byte wanted */
+	int data_err;             /* on_data's -errno when it aborted */
+	void *arg;
+	struct cfs_http_req *prev, *next; /* queue links while QUEUED */
+};
+
+struct queue {
+	struct cfs_http_req *head, *tail;
+};
+
+struct sock_ctx {
+	uv_poll_t poll;
+	curl_socket_t fd;
+	struct cfs_http *h;
+};
+
+struct cfs_http {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer;
+	struct cfs_http_opts opts;
+	char *userpwd;
+	struct queue q[2];                 /* waiting for a slot, indexed by enum cfs_http_prio */
+	struct queue running, backing_off; /* every live request is in exactly one list */
+	struct cfs_http_stats stats;
+	int closing;
+};
+
+static void queue_push(struct queue *q, struct cfs_http_req *r, int front)
+{
+	r->prev = r->next = NULL;
+	if (!q->head) {
+		q->head = q->tail = r;
+	} else if (front) {
+		r->next = q->head;
+		q->head->prev = r;
+		q->head = r;
+	} else {
+		r->prev = q->tail;
+		q->tail->next = r;
+		q->tail = r;
+	}
+}
+
+static void queue_remove(struct queue *q, struct cfs_http_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		q->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		q->tail = r->prev;
+	r->prev = r->next = NULL;
+}
+
+static uint64_t jittered(uint64_t ms, double rnd)
+{
+	return ms / 2 + (uint64_t)((double)(ms / 2) * rnd);
+}
+
+uint64_t cfs_http_backoff_ms(int attempt, const char *retry_after, int64_t now_s, double rnd,
+                             uint64_t base_ms, uint64_t cap_ms)
+{
+	uint64_t ms = base_ms;
+	uint64_t floor_ms = 0;
+
+	for (int i = 1; i < attempt && ms < cap_ms; i++)
+		ms *= 2;
+	if (ms > cap_ms)
+		ms = cap_ms;
+	ms = jittered(ms, rnd);
+	if (retry_after && *retry_after) {
+		char *end;
+		unsigned long long secs;
+
+		errno = 0;
+		secs = strtoull(retry_after, &end, 10);
+		if (end != retry_after && *end == '\0') {
+			/* Absurd values (even 2^63-1) are clamped, not overflowed. */
+			floor_ms = (errno == ERANGE || secs > cap_ms / 1000) ? cap_ms : secs * 1000;
+		} else {
+			time_t when = curl_getdate(retry_after, NULL);
+			if (when != (time_t)-1 && when > now_s) {
+				uint64_t d = (uint64_t)(when - now_s);
+				floor_ms = d > cap_ms / 1000 ? cap_ms : d * 1000;
+			}
+		}
+	}
+	return ms > floor_ms ? ms : floor_ms;
+}
+
+static void start_queued(struct cfs_http *h);
+static void check_multi_info(struct cfs_http *h);
+
+static void req_closed(uv_handle_t *handle)
+{
+	struct cfs_http_req *r = handle->data;
+
+	free(r->body);
+	free(r->url);
+	free(r);
+}
+
+/* Call done once and release the request. */
+static void req_finish(struct cfs_http_req *r, int err, long status, const char *detail)
+{
+	struct cfs_http *h = r->h;
+	struct cfs_http_response resp = {
+	    .err = err,
+	    .status = status,
+	    .body = r->body,
+	    .len = r->len,
+	    .detail = detail,
+	    .attempts = r->attempts,
+	};
+
+	r->state = FINISHED;
+	if (err || status >= 400)
+		h->stats.failures++;
+	r->body = NULL;
+	r->done(r->arg, &resp);
+	free(resp.body);
+	uv_close((uv_handle_t *)&r->backoff, req_closed);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct cfs_http_req *r = userp;
+	size_t n = size * nmemb;
+
+	if (r->on_data) {
+		long status = 0;
+		int ret;
+
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		ret = r->on_data(r->arg, status, data, n);
+		if (ret == CFS_HTTP_PAUSE)
+			return CURL_WRITEFUNC_PAUSE;
+		if (ret < 0) {
+			r->data_err = ret;
+			return 0;
+		}
+		r->len += n;
+		return n;
+	}
+	if (r->len + n + 1 > r->h->opts.max_body)
+		return 0; /* CURLE_WRITE_ERROR; reported as -EFBIG */
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 16384;
+		char *p;
+
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		p = realloc(r->body, cap);
+		if (!p)
+			return 0;
+		r->body = p;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct cfs_http_req *r = userp;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
+		const char *v = data + sizeof(name) - 1;
+		size_t vlen = n - (sizeof(name) - 1);
+
+		while (vlen && (*v == ' ' || *v == '\t')) {
+			v++;
+			vlen--;
+		}
+		while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen >= sizeof(r->retry_after))
+			vlen = sizeof(r->retry_after) - 1;
+		memcpy(r->retry_after, v, vlen);
+		r->retry_after[vlen] = '\0';
+	}
+	return n;
+}
+
+static int setup_easy(struct cfs_http_req *r)
+{
+	struct cfs_http *h = r->h;
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return -ENOMEM;
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	if (r->on_data) {
+		char range[32];
+
+		/* A download may take long; it must only never stall. */
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->opts.timeout_s);
+		if (r->from) {
+			snprintf(range, sizeof(range), "%llu-", (unsigned long long)r->from);
+			curl_easy_setopt(e, CURLOPT_RANGE, range);
+		}
+	} else {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, h->opts.timeout_s);
+	}
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, h->opts.timeout_s);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "confluencefs/" CFS_VERSION);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Redirects are followed, but curl never sends our credentials to
+	 * another host (CURLOPT_UNRESTRICTED_AUTH stays off). */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->opts.ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->opts.ca_file);
+	if (h->opts.token) {
+		if (h->opts.user) {
+			curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+			curl_easy_setopt(e, CURLOPT_USERPWD, h->userpwd);
+		} else {
+			curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+			curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, h->opts.token);
+		}
+	}
+	r->easy = e;
+	return 0;
+}
+
+static void start_one(struct cfs_http_req *r)
+{
+	struct cfs_http *h = r->h;
+	int ret;
+
+	r->len = 0;
+	if (r->body)
+		r->body[0] = '\0';
+	r->retry_after[0] = '\0';
+	r->errbuf[0] = '\0';
+	r->attempts++;
+	ret = setup_easy(r);
+	if (ret == 0 && curl_multi_add_handle(h->multi, r->easy) != CURLM_OK) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		ret = -ENOMEM;
+	}
+	if (ret) {
+		req_finish(r, ret, 0, "out of memory");
+		return;
+	}
+	r->state = RUNNING;
+	queue_push(&h->running, r, 0);
+	r->start_ms = uv_now(h->loop);
+	h->stats.requests++;
+	h->stats.in_flight++;
+	if (h->stats.in_flight > h->stats.peak_in_flight)
+		h->stats.peak_in_flight = h->stats.in_flight;
+}
+
+static void start_queued(struct cfs_http *h)
+{
+	while (!h->closing && h->stats.in_flight < h->opts.max_requests) {
+		struct queue *q =
+		    h->q[CFS_HTTP_USER].head ? &h->q[CFS_HTTP_USER] : &h->q[CFS_HTTP_BACKGROUND];
+		struct cfs_http_req *r = q->head;
+
+		if (!r)
+			break;
+		queue_remove(q, r);
+		h->stats.queued--;
+		start_one(r);
+	}
+}
+
+static void enqueue(struct cfs_http_req *r, int front)
+{
+	r->state = QUEUED;
+	queue_push(&r->h->q[r->prio], r, front);
+	r->h->stats.queued++;
+	start_queued(r->h);
+}
+
+static void on_backoff_done(uv_timer_t *t)
+{
+	struct cfs_http_req *r = t->data;
+
+	queue_remove(&r->h->backing_off, r);
+	/* A retry goes ahead of requests that have not started yet. */
+	enqueue(r, 1);
+}
+
+static int curl_to_errno(CURLcode c)
+{
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return -ETIMEDOUT;
+	case CURLE_COULDNT_CONNECT:
+		return -ECONNREFUSED;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return -EHOSTUNREACH;
+	case CURLE_WRITE_ERROR:
+	case CURLE_FILESIZE_EXCEEDED:
+		return -EFBIG;
+	case CURLE_OUT_OF_MEMORY:
+		return -ENOMEM;
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+		return -EPROTO;
+	default:
+		return -EIO;
+	}
+}
+
+static int retryable(int err, long status)
+{
+	if (err)
+		return err == -ETIMEDOUT || err == -ECONNREFUSED || err == -EIO;
+	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+static const char *status_text(long status)
+{
+	switch (status) {
+	case 500:
+		return "HTTP 500";
+	case 502:
+		return "HTTP 502";
+	case 503:
+		return "HTTP 503";
+	case 504:
+		return "HTTP 504";
+	default:
+		return "HTTP error";
+	}
+}
+
+static const char *url_path(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	p = p ? strchr(p + 3, '/') : NULL;
+	return p ? p : url;
+}
+
+/* A transfer ended: free its slot, then retry or finish. */
+static void transfer_done(struct cfs_http_req *r, CURLcode code)
+{
+	struct cfs_http *h = r->h;
+	long status = 0;
+	int err = 0;
+	uint64_t now = uv_now(h->loop);
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_multi_remove_handle(h->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	queue_remove(&h->running, r);
+	h->stats.in_flight--;
+	h->stats.bytes += r->len;
+	if (code != CURLE_OK)
+		err = r->data_err ? r->data_err : curl_to_errno(code);
+	cfs_debug("http GET %s -> %ld %s%s%zu B %llu ms (attempt %d)", url_path(r->url), status,
+	          err ? r->errbuf : "", err ? " " : "", r->len,
+	          (unsigned long long)(now - r->start_ms), r->attempts);
+
+	if (!r->on_data && retryable(err, status) && r->attempts <= h->opts.retries &&
+	    !h->closing) {
+		/* One wait never exceeds a request's timeout (nor a minute), however
+		 * long the server asks us to wait. */
+		uint64_t cap = h->opts.timeout_s * 1000 < 60000 ? h->opts.timeout_s * 1000 : 60000;
+		uint64_t ms = cfs_http_backoff_ms(r->attempts, r->retry_after, (int64_t)time(NULL),
+		                                  (double)rand() / RAND_MAX, 250, cap);
+		if (status == 429)
+			cfs_warn("rate limited (HTTP 429, Retry-After: %s) on GET %s; retrying in "
+			         "%llu ms",
+			         r->retry_after[0] ? r->retry_after : "none", url_path(r->url),
+			         (unsigned long long)ms);
+		else
+			cfs_info("GET %s failed (%s); retry %d in %llu ms", url_path(r->url),
+			         err ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code))
+			             : status_text(status),
+			         r->attempts, (unsigned long long)ms);
+		h->stats.retries++;
+		r->state = BACKOFF;
+		queue_push(&h->backing_off, r, 0);
+		uv_timer_start(&r->backoff, on_backoff_done, ms, 0);
+	} else {
+		const char *detail =
+		    err ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code)) : NULL;
+		if (err == -EFBIG)
+			detail = "response too large";
+		req_finish(r, err, err ? 0 : status, detail);
+	}
+	start_queued(h);
+}
+
+static void check_multi_info(struct cfs_http *h)
+{
+	CURLMsg *msg;
+	int pending;
+
+	while ((msg = curl_multi_info_read(h->multi, &pending))) {
+		if (msg->msg == CURLMSG_DONE) {
+			struct cfs_http_req *r;
+			CURLcode code = msg->data.result;
+
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+			transfer_done(r, code);
+		}
+	}
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+	struct sock_ctx *s = p->data;
+	int flags = 0;
+	int running;
+
+	if (status < 0)
+		flags = CURL_CSELECT_ERR;
+	if (!status && (events & UV_READABLE))
+		flags |= CURL_CSELECT_IN;
+	if (!status && (events & UV_WRITABLE))
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(s->h->multi, s->fd, flags, &running);
+	check_multi_info(s->h);
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	struct cfs_http *h = t->data;
+	int running;
+
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_multi_info(h);
+}
+
+/* CURLMOPT_TIMERFUNCTION: only arm the uv timer, never call libcurl here. */
+static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct cfs_http *h = userp;
+
+	if (timeout_ms < 0)
+		uv_timer_stop(&h->timer);
+	else
+		uv_timer_start(&h->timer, on_timeout, (uint64_t)timeout_ms, 0);
+	return 0;
+}
+
+static void sock_closed(uv_handle_t *handle)
+{
+	free(handle->data);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch or forget a socket. */
+static int curl_socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp, void *socketp)
+{
+	struct cfs_http *h = userp;
+	struct sock_ctx *s = socketp;
+	int events = 0;
+
+	switch (action) {
+	case CURL_POLL_IN:
+	case CURL_POLL_OUT:
+	case CURL_POLL_INOUT:
+		if (!s) {
+			s = calloc(1, sizeof(*s));
+			if (!s)
+				return -1;
+			s->fd = fd;
+			s->h = h;
+			if (uv_poll_init_socket(h->loop, &s->poll, fd)) {
+				free(s);
+				return -1;
+			}
+			s->poll.data = s;
+			curl_multi_assign(h->multi, fd, s);
+		}
+		if (action != CURL_POLL_IN)
+			events |= UV_WRITABLE;
+		if (action != CURL_POLL_OUT)
+			events |= UV_READABLE;
+		uv_poll_start(&s->poll, events, on_poll);
+		break;
+	case CURL_POLL_REMOVE:
+		if (s) {
+			uv_poll_stop(&s->poll);
+			uv_close((uv_handle_t *)&s->poll, sock_closed);
+			curl_multi_assign(h->multi, fd, NULL);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int cfs_http_new(uv_loop_t *loop, const struct cfs_http_opts *opts, struct cfs_http **out)
+{
+	struct cfs_http *h = calloc(1, sizeof(*h));
+	int ret = -ENOMEM;
+
+	if (!h)
+		goto out;
+	h->loop = loop;
+	h->opts = *opts;
+	h->opts.user = opts->user ? strdup(opts->user) : NULL;
+	h->opts.token = opts->token ? strdup(opts->token) : NULL;
+	h->opts.ca_file = opts->ca_file ? strdup(opts->ca_file) : NULL;
+	if ((opts->user && !h->opts.user) || (opts->token && !h->opts.token) ||
+	    (opts->ca_file && !h->opts.ca_file))
+		goto err;
+	if (h->opts.user && h->opts.token &&
+	    asprintf(&h->userpwd, "%s:%s", h->opts.user, h->opts.token) < 0) {
+		h->userpwd = NULL;
+		goto err;
+	}
+	if (h->opts.max_requests < 1)
+		h->opts.max_requests = 1;
+	h->multi = curl_multi_init();
+	if (!h->multi)
+		goto err;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->opts.max_requests);
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)h->opts.max_requests);
+	uv_timer_init(loop, &h->timer);
+	h->timer.data = h;
+	*out = h;
+	return 0;
+err:
+	if (h->userpwd) {
+		explicit_bzero(h->userpwd, strlen(h->userpwd));
+		free(h->userpwd);
+	}
+	free((char *)h->opts.user);
+	free((char *)h->opts.token);
+	free((char *)h->opts.ca_file);
+	free(h);
+out:
+	return ret;
+}
+
+static void http_closed(uv_handle_t *handle)
+{
+	struct cfs_http *h = handle->data;
+
+	if (h->userpwd) {
+		explicit_bzero(h->userpwd, strlen(h->userpwd));
+		free(h->userpwd);
+	}
+	if (h->opts.token)
+		explicit_bzero((char *)h->opts.token, strlen(h->opts.token));
+	free((char *)h->opts.user);
+	free((char *)h->opts.token);
+	free((char *)h->opts.ca_file);
+	free(h);
+}
+
+void cfs_http_cancel(struct cfs_http_req *r)
+{
+	struct cfs_http *h = r->h;
+
+	switch (r->state) {
+	case QUEUED:
+		queue_remove(&h->q[r->prio], r);
+		h->stats.queued--;
+		break;
+	case RUNNING:
+		curl_multi_remove_handle(h->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		queue_remove(&h->running, r);
+		h->stats.in_flight--;
+		break;
+	case BACKOFF:
+		uv_timer_stop(&r->backoff);
+		queue_remove(&h->backing_off, r);
+		break;
+	case FINISHED:
+		return;
+	}
+	req_finish(r, -ECANCELED, 0, "cancelled");
+	start_queued(h);
+}
+
+void cfs_http_destroy(struct cfs_http *h)
+{
+	struct queue *lists[] = {&h->q[0], &h->q[1], &h->running, &h->backing_off};
+
+	h->closing = 1;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		while (lists[i]->head)
+			cfs_http_cancel(lists[i]->head);
+	curl_multi_cleanup(h->multi);
+	uv_timer_stop(&h->timer);
+	uv_close((uv_handle_t *)&h->timer, http_closed);
+}
+
+/* A new request, queued; NULL when out of memory or shutting down. */
+static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
+                                      cfs_http_data_fn on_data, uint64_t from,
+                                      cfs_http_done_fn done, void *arg)
+{
+	struct cfs_http_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->url = strdup(url);
+	if (!r->url) {
+		free(r);
+		return NULL;
+	}
+	r->h = h;
+	r->prio = prio;
+	r->done = done;
+	r->on_data = on_data;
+	r->from = from;
+	r->arg = arg;
+	uv_timer_init(h->loop, &r->backoff);
+	r->backoff.data = r;
+	if (h->closing) {
+		uv_close((uv_handle_t *)&r->backoff, req_closed);
+		return NULL;
+	}
+	enqueue(r, 0);
+	return r;
+}
+
+struct cfs_http_req *cfs_http_get(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
+                                  cfs_http_done_fn done, void *arg)
+{
+	return req_start(h, url, prio, NULL, 0, done, arg);
+}
+
+struct cfs_http_req *cfs_http_stream(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
+                                     uint64_t from, cfs_http_data_fn on_data, cfs_http_done_fn done,
+                                     void *arg)
+{
+	return req_start(h, url, prio, on_data, from, done, arg);
+}
+
+void cfs_http_unpause(struct cfs_http_req *r)
+{
+	if (r->state == RUNNING && r->easy)
+		curl_easy_pause(r->easy, CURLPAUSE_CONT);
+}
+
+void cfs_http_promote(struct cfs_http_req *r)
+{
+	if (r->prio == CFS_HTTP_USER)
+		return;
+	if (r->state == QUEUED) {
+		queue_remove(&r->h->q[r->prio], r);
+		r->prio = CFS_HTTP_USER;
+		queue_push(&r->h->q[r->prio], r, 0);
+	} else {
+		r->prio = CFS_HTTP_USER;
+	}
+}
+
+void cfs_http_get_stats(const struct cfs_http *h, struct cfs_http_stats *out)
+{
+	*out = h->stats;
+}
