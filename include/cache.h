@@ -1,0 +1,37 @@
+/* cache: rendered pages — fetch once, in batches, convert off the loop, hand out. */
+#ifndef CFS_CACHE_H
+#define CFS_CACHE_H
+
+#include <uv.h>
+
+#include "confluence.h"
+#include "tree.h"
+
+struct cfs_cache;
+
+/* md is borrowed for the duration of the call (cfs_blob_ref it to keep it);
+ * NULL when err != 0.  Loop thread. */
+typedef void (*cfs_cache_cb)(void *arg, int err, struct cfs_blob *md);
+
+/* cf and tree are borrowed and must outlive the cache.  Loop thread. */
+int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree,
+                  struct cfs_cache **out);
+
+/* Stop: later calls fail with -ESHUTDOWN; conversions still running finish
+ * and are dropped; memory is released once the last one has.  Call after
+ * the HTTP client has been destroyed (which fails fetches in flight).  Loop thread. */
+void cfs_cache_destroy(struct cfs_cache *c);
+
+/* Get page n's Markdown: from the tree when rendered from its current
+ * version (cb runs before this returns), else fetch its body (one request
+ * for all concurrent callers: single flight) and convert it on the uv thread
+ * pool.  prio USER moves a queued background fetch ahead.  Loop thread.
+ * cb is always called exactly once; returns nothing. */
+void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio prio,
+                    cfs_cache_cb cb, void *arg);
+
+/* Fetch in the background whatever of these pages is neither rendered nor
+ * on its way, in batched requests at BACKGROUND priority.  Loop thread. */
+void cfs_cache_prefetch(struct cfs_cache *c, struct cfs_node *const *nodes, size_t n);
+
+#endif

@@ -1,0 +1,48 @@
+/* fs: the FUSE low-level operations; the only user of fuse_lowlevel.h. */
+#ifndef CFS_FS_H
+#define CFS_FS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "attach.h"
+#include "cache.h"
+#include "diskcache.h"
+#include "loop.h"
+#include "sync.h"
+#include "tree.h"
+
+/* The filesystem's state, passed as the session's userdata.  main owns it. */
+struct cfs_fs {
+	struct cfs_tree *tree;     /* any thread */
+	struct cfs_loop *loop;     /* any thread: cfs_loop_submit() */
+	struct fuse_session *se;   /* for kernel cache invalidation */
+	struct cfs_cache *cache;   /* loop thread only */
+	struct cfs_sync *sync;     /* loop thread only; may be NULL */
+	struct cfs_http *http;     /* loop thread only: its counters for the stats view */
+	struct cfs_attach *attach; /* loop thread only */
+	struct cfs_diskcache *dc;  /* any thread but the loop's: attachment bytes */
+	pthread_mutex_t att_lock;
+	struct att_handle *atts;   /* open attachment handles; protected by att_lock */
+	atomic_ulong hits, misses; /* pages answered from memory / fetched for a request */
+	atomic_int activity;       /* set by every operation; the refresh clears it */
+	double ttl;                /* seconds the kernel may cache entries and attributes */
+	int prefetch;              /* directory levels to prefetch on opendir; 0: off */
+	uid_t uid;
+	gid_t gid;
+};
+
+extern const struct fuse_lowlevel_ops cfs_fs_ops;
+
+/* After the session loop ended: release the attachment handles the kernel
+ * never released (a forced unmount), so the disk cache can be closed. */
+void cfs_fs_release_all(struct cfs_fs *fs);
+
+/* A cfs_sync_inval_fn: forward tree changes to the kernel.  arg is the
+ * struct cfs_fs.  Thread pool only (it may block on the kernel). */
+void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch);
+
+#endif

@@ -1,0 +1,135 @@
+/* tree: the space as inodes and directories, names, metadata and rendered pages. */
+#ifndef CFS_TREE_H
+#define CFS_TREE_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define CFS_ROOT_INO 1
+
+/* An immutable, reference-counted byte buffer (a rendered page).  Any thread. */
+struct cfs_blob {
+	atomic_long ref;
+	size_t len;
+	char *data;
+};
+
+/* Wrap data (malloc'd; ownership moves to the blob).  NULL on ENOMEM (data is freed). */
+struct cfs_blob *cfs_blob_take(char *data, size_t len);
+struct cfs_blob *cfs_blob_ref(struct cfs_blob *b);
+void cfs_blob_unref(struct cfs_blob *b);
+
+struct cfs_tree;
+/* A page.  The pointer stays valid for the life of the tree, even after the
+ * page disappears from the space; its fields belong to the tree's lock. */
+struct cfs_node;
+
+/* What an inode is.  Inode numbers are (id << 2) | kind for the first four. */
+enum cfs_tree_kind {
+	CFS_PAGE_FILE = 0, /* "<name>.md" */
+	CFS_PAGE_DIR = 1,  /* "<name>/", when the page has children or attachments */
+	CFS_ATT_FILE = 2,  /* an attachment, in "<name>/_attachments/" */
+	CFS_ATT_DIR = 3,   /* "<name>/_attachments/" */
+	CFS_ROOT_DIR = 4,
+};
+
+/* What getattr/lookup need, copied out under the lock. */
+struct cfs_tree_attr {
+	uint64_t ino;
+	enum cfs_tree_kind kind;
+	int is_dir;
+	int64_t size; /* page: Markdown length, -1 when not rendered yet;
+	                 attachment: its size; dir: 0 */
+	struct cfs_time mtime;
+	unsigned nlink;
+	int64_t version;       /* page version, 0 for the root */
+	struct cfs_node *node; /* the page or attachment; NULL for the root */
+};
+
+struct cfs_tree_dirent {
+	char *name;
+	uint64_t ino;
+	int is_dir;
+};
+
+/* What a new listing changed, for the kernel's caches: entries (parent, name)
+ * that went away or now mean another inode, and inodes whose data or
+ * attributes changed (name == NULL; parent is the inode). */
+struct cfs_tree_inval {
+	uint64_t parent;
+	char *name;
+};
+
+struct cfs_tree_changes {
+	struct cfs_tree_inval *v;
+	size_t n, cap;
+};
+
+void cfs_tree_changes_clear(struct cfs_tree_changes *c);
+
+/* space_key, base_url are copied.  Any thread; returns 0 or -ENOMEM. */
+int cfs_tree_new(const char *space_key, const char *base_url, struct cfs_tree **out);
+void cfs_tree_free(struct cfs_tree *t);
+
+/* Replace the tree's pages with a full listing of the space.  Pages keep
+ * their nodes (and inode numbers) by id; a page whose version changed loses
+ * its rendered Markdown.  Pages whose parent is not in the listing appear at
+ * the root.  atts (may be NULL: none) are the space's attachments; those of
+ * pages not in the listing are left out.  When changes is not NULL, what changed since the previous
+ * load is appended to it.  Any thread (takes the write lock).  Returns 0 or -ENOMEM (then the tree
+ * may be partly updated; load again). */
+int cfs_tree_load(struct cfs_tree *t, const struct cfs_page_list *pages,
+                  const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes);
+
+/* The following take the read lock; any thread.  Return 0 or -ENOENT/-ENOTDIR. */
+int cfs_tree_lookup(struct cfs_tree *t, uint64_t parent, const char *name,
+                    struct cfs_tree_attr *out);
+int cfs_tree_getattr(struct cfs_tree *t, uint64_t ino, struct cfs_tree_attr *out);
+/* A snapshot of a directory, "." and ".." excluded; free with cfs_tree_dirents_free. */
+int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **out, size_t *n);
+void cfs_tree_dirents_free(struct cfs_tree_dirent *d, size_t n);
+/* Extended attribute names as a NUL-separated list (listxattr), malloc'd. */
+int cfs_tree_xattr_list(struct cfs_tree *t, uint64_t ino, char **out, size_t *len);
+/* One attribute's value, malloc'd (not NUL-counted in len).  -ENODATA when absent. */
+int cfs_tree_xattr_get(struct cfs_tree *t, uint64_t ino, const char *name, char **out, size_t *len);
+
+/* The rendered Markdown of a page if it was rendered from the page's current
+ * version or a newer one (a new reference; unref it), else NULL. */
+struct cfs_blob *cfs_tree_md(struct cfs_tree *t, struct cfs_node *n);
+/* Store the Markdown rendered from version of the page (takes a reference). */
+void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version);
+/* An attachment's page id, id (copies, malloc'd), version and size. */
+int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, char **att_id,
+                     int64_t *version, int64_t *size);
+
+/* The page's id (a copy, malloc'd) and current version, for fetching. */
+int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version);
+
+/* Pages under directory ino, down to depth levels (1: the directory's own
+ * pages), that have no rendered Markdown: a malloc'd array of nodes in
+ * breadth-first order.  Returns 0, -ENOENT or -ENOMEM.  Any thread. */
+int cfs_tree_unrendered(struct cfs_tree *t, uint64_t ino, int depth, struct cfs_node ***out,
+                        size_t *n);
+
+/* Bound the memory of rendered pages to cap bytes: past it, the least
+ * recently used pages are dropped (and fetched again when next needed).
+ * 0: no bound.  Any thread. */
+void cfs_tree_set_md_cap(struct cfs_tree *t, uint64_t cap);
+/* Bytes of rendered Markdown held now. */
+uint64_t cfs_tree_md_bytes(struct cfs_tree *t);
+
+/* A slot the loop thread may use for its own bookkeeping of the page (the
+ * cache's fetch in progress).  The tree never reads or writes it. */
+void **cfs_tree_loop_slot(struct cfs_node *n);
+
+/* Convert a page body to Markdown with links resolved against the tree
+ * (relative paths to pages of the space; everything else absolute URLs).
+ * Takes the read lock for the duration.  Any thread (the uv thread pool).
+ * Returns 0 or -ENOMEM; *out is malloc'd. */
+int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
+                     char **out, size_t *out_len);
+
+#endif

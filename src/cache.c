@@ -1,0 +1,314 @@
+/* cache: rendered pages — fetch once, in batches, convert off the loop, hand out.
+ *
+ * DESIGN.  Everything here runs on the loop thread except convert_work(),
+ * which runs on the uv thread pool.  A page being fetched has one struct
+ * pagefetch, hung on the node's loop slot; later callers for the same page
+ * join its waiter list instead of sending a second request (single flight).
+ *
+ * Two ways in.  A user waiting on a page (cfs_cache_page) gets a USER request
+ * for that page alone — unless the page is already part of a background batch,
+ * which is then promoted to USER priority.  Prefetch (cfs_cache_prefetch)
+ * groups pages into batches of BATCH ids, one BACKGROUND request each
+ * (GET /pages?id=...&body-format=storage), so a whole-space grep costs a few
+ * requests per hundred pages and never delays a user's request.
+ *
+ * A fetched body is converted by cfs_tree_convert() (links resolved against
+ * the tree) and the Markdown is stored in the tree, where FUSE threads find it
+ * without coming here again.
+ */
+#include "cache.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 25
+
+struct waiter {
+	cfs_cache_cb cb;
+	void *arg;
+	struct waiter *next;
+};
+
+struct batch;
+
+struct pagefetch {
+	struct cfs_cache *c;
+	struct cfs_node *node;
+	struct waiter *waiters;
+	struct batch *batch;      /* the background batch carrying it, or NULL */
+	struct cfs_cf_call *call; /* the request carrying it alone, or NULL */
+	int64_t version;          /* the page's version when the fetch started */
+	char *id;
+	uv_work_t work;
+	struct cfs_page page; /* the fetched page; its body is consumed by the work */
+	char *md;
+	size_t md_len;
+	int err;
+};
+
+struct batch {
+	struct cfs_cache *c;
+	struct pagefetch *pf[BATCH];
+	size_t n;
+	struct cfs_cf_call *call;
+};
+
+struct cfs_cache {
+	uv_loop_t *loop;
+	struct cfs_cf *cf;
+	struct cfs_tree *tree;
+	int closing;
+	int converting; /* uv_work in flight */
+};
+
+int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, struct cfs_cache **out)
+{
+	struct cfs_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->loop = loop;
+	c->cf = cf;
+	c->tree = tree;
+	*out = c;
+	return 0;
+}
+
+void cfs_cache_destroy(struct cfs_cache *c)
+{
+	c->closing = 1;
+	if (!c->converting)
+		free(c);
+}
+
+static void pf_finish(struct pagefetch *pf, int err, struct cfs_blob *md)
+{
+	struct waiter *w = pf->waiters;
+
+	*cfs_tree_loop_slot(pf->node) = NULL;
+	while (w) {
+		struct waiter *next = w->next;
+		w->cb(w->arg, err, md);
+		free(w);
+		w = next;
+	}
+	cfs_model_page_clear(&pf->page);
+	free(pf->id);
+	free(pf->md);
+	free(pf);
+}
+
+static void convert_work(uv_work_t *req)
+{
+	struct pagefetch *pf = req->data;
+	const char *body = pf->page.body ? pf->page.body : "";
+
+	pf->err = cfs_tree_convert(pf->c->tree, pf->node, body, strlen(body), &pf->md, &pf->md_len);
+}
+
+static void convert_done(uv_work_t *req, int status)
+{
+	struct pagefetch *pf = req->data;
+	struct cfs_cache *c = pf->c;
+	struct cfs_blob *md = NULL;
+	int err = status ? -ECANCELED : pf->err;
+
+	c->converting--;
+	if (!err && !c->closing) {
+		md = cfs_blob_take(pf->md, pf->md_len);
+		pf->md = NULL;
+		if (md)
+			cfs_tree_set_md(c->tree, pf->node, md,
+			                pf->page.version > pf->version ? pf->page.version
+			                                               : pf->version);
+		else
+			err = -ENOMEM;
+	}
+	if (c->closing && !err)
+		err = -ESHUTDOWN;
+	pf_finish(pf, err, md);
+	cfs_blob_unref(md);
+	if (c->closing && !c->converting)
+		free(c);
+}
+
+/* The body arrived: convert it on the thread pool.  Takes the page. */
+static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
+{
+	struct cfs_cache *c = pf->c;
+
+	pf->batch = NULL;
+	pf->call = NULL;
+	pf->page = *p;
+	memset(p, 0, sizeof(*p));
+	if (c->closing) {
+		pf_finish(pf, -ESHUTDOWN, NULL);
+		return;
+	}
+	pf->work.data = pf;
+	if (uv_queue_work(c->loop, &pf->work, convert_work, convert_done)) {
+		pf_finish(pf, -EIO, NULL);
+		return;
+	}
+	c->converting++;
+}
+
+static int fetch_error(const struct cfs_cf_error *e)
+{
+	if (e->err != -ECANCELED && e->status)
+		cfs_err("GET %s: HTTP %ld (%d attempt%s)", e->path, e->status, e->attempts,
+		        e->attempts == 1 ? "" : "s");
+	else if (e->err != -ECANCELED)
+		cfs_err("GET %s: %s (%d attempt%s)", e->path,
+		        e->detail ? e->detail : strerror(-e->err), e->attempts,
+		        e->attempts == 1 ? "" : "s");
+	return e->err == -ENOENT || e->err == -EACCES ? e->err : -EIO;
+}
+
+static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct pagefetch *pf = arg;
+
+	if (e->err) {
+		pf_finish(pf, fetch_error(e), NULL);
+		return;
+	}
+	pf_convert(pf, p);
+}
+
+static void on_batch(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *list)
+{
+	struct batch *b = arg;
+	int err = e->err ? fetch_error(e) : 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct pagefetch *pf = b->pf[i];
+		struct cfs_page *found = NULL;
+
+		for (size_t j = 0; !err && j < list->n && !found; j++)
+			if (list->v[j].id && strcmp(list->v[j].id, pf->id) == 0 && list->v[j].body)
+				found = &list->v[j];
+		if (found)
+			pf_convert(pf, found);
+		else
+			pf_finish(pf, err ? err : -ENOENT, NULL); /* the page is gone */
+	}
+	free(b);
+}
+
+/* A new fetch of page n, hung on its slot; NULL when out of memory. */
+static struct pagefetch *pf_new(struct cfs_cache *c, struct cfs_node *n)
+{
+	struct pagefetch *pf = calloc(1, sizeof(*pf));
+
+	if (!pf)
+		return NULL;
+	if (cfs_tree_page_ref(c->tree, n, &pf->id, &pf->version)) {
+		free(pf);
+		return NULL;
+	}
+	pf->c = c;
+	pf->node = n;
+	*cfs_tree_loop_slot(n) = pf;
+	return pf;
+}
+
+void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio prio,
+                    cfs_cache_cb cb, void *arg)
+{
+	struct cfs_blob *md;
+	struct pagefetch *pf;
+	struct waiter *w;
+	int ret;
+
+	if (c->closing) {
+		cb(arg, -ESHUTDOWN, NULL);
+		return;
+	}
+	md = cfs_tree_md(c->tree, n);
+	if (md) {
+		cb(arg, 0, md);
+		cfs_blob_unref(md);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		cb(arg, -ENOMEM, NULL);
+		return;
+	}
+	w->cb = cb;
+	w->arg = arg;
+	pf = *cfs_tree_loop_slot(n);
+	if (pf) {
+		w->next = pf->waiters;
+		pf->waiters = w;
+		if (prio == CFS_HTTP_USER && pf->batch)
+			cfs_cf_promote(pf->batch->call);
+		else if (prio == CFS_HTTP_USER && pf->call)
+			cfs_cf_promote(pf->call);
+		return;
+	}
+	pf = pf_new(c, n);
+	if (!pf) {
+		free(w);
+		cb(arg, -ENOMEM, NULL);
+		return;
+	}
+	pf->waiters = w;
+	ret = cfs_cf_page(c->cf, pf->id, prio, on_page, pf);
+	if (ret)
+		pf_finish(pf, ret, NULL);
+}
+
+static void batch_send(struct batch *b)
+{
+	const char *ids[BATCH];
+	int ret;
+
+	for (size_t i = 0; i < b->n; i++)
+		ids[i] = b->pf[i]->id;
+	ret = cfs_cf_pages_by_id(b->c->cf, ids, b->n, CFS_HTTP_BACKGROUND, on_batch, b, &b->call);
+	if (ret) {
+		for (size_t i = 0; i < b->n; i++)
+			pf_finish(b->pf[i], ret, NULL);
+		free(b);
+	}
+}
+
+void cfs_cache_prefetch(struct cfs_cache *c, struct cfs_node *const *nodes, size_t n)
+{
+	struct batch *b = NULL;
+
+	if (c->closing)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct pagefetch *pf;
+		struct cfs_blob *md;
+
+		if (*cfs_tree_loop_slot(nodes[i]))
+			continue; /* already on its way */
+		md = cfs_tree_md(c->tree, nodes[i]);
+		if (md) {
+			cfs_blob_unref(md);
+			continue;
+		}
+		if (!b && !(b = calloc(1, sizeof(*b))))
+			return;
+		pf = pf_new(c, nodes[i]);
+		if (!pf)
+			break;
+		b->c = c;
+		pf->batch = b;
+		b->pf[b->n++] = pf;
+		if (b->n == BATCH) {
+			batch_send(b);
+			b = NULL;
+		}
+	}
+	if (b && b->n)
+		batch_send(b);
+	else
+		free(b);
+}

@@ -1,0 +1,829 @@
+/* fs: the FUSE low-level operations; the only user of fuse_lowlevel.h.
+ *
+ * Every operation is answered from the tree on the FUSE worker thread when it
+ * can be.  A page whose Markdown is not rendered yet (its size is unknown, so
+ * even lookup and getattr need it) is handed to the loop thread with
+ * cfs_loop_submit(); the worker returns at once and the loop replies when the
+ * cache has the page.  -errno turns into fuse_reply_err() only here.
+ */
+#include "fs.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+enum op { OP_LOOKUP, OP_GETATTR, OP_OPEN, OP_READ_ATT };
+
+/* A FUSE request waiting for a page to be rendered.
+ *
+ * Interrupts (Ctrl-C on a reader) race with the loop's reply; whoever flips
+ * `replied` first answers.  libfuse calls the interrupt function with the
+ * request's lock held, and fuse_req_interrupt_func(req, NULL, NULL) takes
+ * that lock, so once the loop has unregistered the function, no interrupt
+ * can touch this struct any more.  The fetch itself goes on: other readers
+ * may want the page, and a page is only ever stored whole. */
+struct pending {
+	struct cfs_fs *fs;
+	fuse_req_t req;
+	atomic_int replied;
+	enum op op;
+	struct cfs_node *node;
+	uint64_t ino;
+	struct fuse_file_info fi;
+	uint64_t off, size;                /* OP_READ_ATT */
+	struct cfs_diskcache_entry *entry; /* OP_READ_ATT: the handle's pin */
+};
+
+/* An open attachment: its pin of the disk cache entry. */
+struct att_handle {
+	struct cfs_diskcache_entry *e;
+	struct cfs_node *node;
+	struct att_handle *prev, *next; /* fs->atts; protected by fs->att_lock */
+};
+
+static void handle_link(struct cfs_fs *fs, struct att_handle *h)
+{
+	pthread_mutex_lock(&fs->att_lock);
+	h->prev = NULL;
+	h->next = fs->atts;
+	if (fs->atts)
+		fs->atts->prev = h;
+	fs->atts = h;
+	pthread_mutex_unlock(&fs->att_lock);
+}
+
+static void handle_unlink(struct cfs_fs *fs, struct att_handle *h)
+{
+	pthread_mutex_lock(&fs->att_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		fs->atts = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&fs->att_lock);
+}
+
+void cfs_fs_release_all(struct cfs_fs *fs)
+{
+	while (fs->atts) {
+		struct att_handle *h = fs->atts;
+
+		handle_unlink(fs, h);
+		cfs_diskcache_put(h->e);
+		free(h);
+	}
+}
+
+static struct cfs_fs *fs_of(fuse_req_t req)
+{
+	struct cfs_fs *fs = fuse_req_userdata(req);
+
+	atomic_store_explicit(&fs->activity, 1, memory_order_relaxed);
+	return fs;
+}
+
+static void fill_stat(struct cfs_fs *fs, const struct cfs_tree_attr *a, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = a->ino;
+	st->st_mode = a->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_nlink = a->nlink;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_size = a->size > 0 ? a->size : 0;
+	st->st_blksize = 4096;
+	st->st_blocks = (st->st_size + 511) / 512;
+	st->st_mtim.tv_sec = a->mtime.sec;
+	st->st_mtim.tv_nsec = a->mtime.nsec;
+	st->st_ctim = st->st_mtim;
+	st->st_atim = st->st_mtim;
+}
+
+static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = a->ino;
+	e.generation = 1;
+	e.attr_timeout = fs->ttl;
+	e.entry_timeout = fs->ttl;
+	fill_stat(fs, a, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void reply_attr(fuse_req_t req, const struct cfs_tree_attr *a)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct stat st;
+
+	fill_stat(fs, a, &st);
+	fuse_reply_attr(req, &st, fs->ttl);
+}
+
+static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct cfs_blob *md)
+{
+	fi->fh = (uint64_t)(uintptr_t)cfs_blob_ref(md);
+	/* The kernel may keep the page cache across opens: when a page's
+	 * version changes, the refresh invalidates the inode (cfs_fs_inval). */
+	fi->keep_cache = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		cfs_blob_unref(md); /* interrupted: release will not come */
+}
+
+static void on_interrupt(fuse_req_t req, void *arg)
+{
+	struct pending *p = arg;
+
+	if (!atomic_exchange(&p->replied, 1))
+		fuse_reply_err(req, EINTR);
+}
+
+/* Claim the right to reply; false when an interrupt already answered. */
+static int claim(struct pending *p)
+{
+	if (atomic_exchange(&p->replied, 1))
+		return 0;
+	fuse_req_interrupt_func(p->req, NULL, NULL);
+	return 1;
+}
+
+/* Loop thread: the page is rendered (or failed); finish the FUSE request. */
+static void on_rendered(void *arg, int err, struct cfs_blob *md)
+{
+	struct pending *p = arg;
+	struct cfs_tree_attr a;
+
+	if (!claim(p))
+		goto out;
+
+	if (err) {
+		/* A page that vanished: the listing is stale, re-read it now. */
+		if (err == -ENOENT && p->fs->sync)
+			cfs_sync_now(p->fs->sync);
+		fuse_reply_err(p->req, err == -ESHUTDOWN || err == -ECANCELED ? EIO : -err);
+		goto out;
+	}
+	switch (p->op) {
+	case OP_LOOKUP:
+	case OP_GETATTR:
+		err = cfs_tree_getattr(p->fs->tree, p->ino, &a);
+		if (err) {
+			fuse_reply_err(p->req, -err);
+			break;
+		}
+		/* The listing may be older than the body; the size is what read returns. */
+		a.size = (int64_t)md->len;
+		if (p->op == OP_LOOKUP)
+			reply_entry(p->req, &a);
+		else
+			reply_attr(p->req, &a);
+		break;
+	case OP_OPEN:
+		reply_open(p->req, &p->fi, md);
+		break;
+	case OP_READ_ATT: /* not a page; never comes here */
+		fuse_reply_err(p->req, EIO);
+		break;
+	}
+out:
+	free(p);
+}
+
+/* Reply to a read from the disk cache; -EAGAIN if the bytes are not there. */
+static int reply_from_disk(fuse_req_t req, struct cfs_diskcache_entry *e, uint64_t off, size_t size)
+{
+	char *buf = malloc(size ? size : 1);
+	size_t n = 0;
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = cfs_diskcache_read(e, off, size, buf, &n);
+	if (ret == 0)
+		fuse_reply_buf(req, buf, n);
+	free(buf);
+	return ret;
+}
+
+/* Thread pool: the attachment bytes of a deferred read are on disk (or not). */
+static void on_att_ready(void *arg, int err)
+{
+	struct pending *p = arg;
+
+	if (claim(p)) {
+		if (!err)
+			err = reply_from_disk(p->req, p->entry, p->off, p->size);
+		if (err)
+			fuse_reply_err(p->req, err == -EAGAIN || err == -ESTALE || err == -ESHUTDOWN
+			                           ? EIO
+			                           : -err);
+	}
+	free(p);
+}
+
+static void run_pending(void *arg, int cancelled)
+{
+	struct pending *p = arg;
+
+	if (cancelled) {
+		if (claim(p))
+			fuse_reply_err(p->req, EIO);
+		free(p);
+		return;
+	}
+	if (p->op == OP_READ_ATT)
+		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, on_att_ready, p);
+	else
+		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER, on_rendered, p);
+}
+
+/* A pending request, or NULL after replying ENOMEM. */
+static struct pending *pending_new(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t ino)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	atomic_fetch_add(&fs_of(req)->misses, 1);
+	if (!p) {
+		fuse_reply_err(req, ENOMEM);
+		return NULL;
+	}
+	p->fs = fs_of(req);
+	p->req = req;
+	p->op = op;
+	p->node = node;
+	p->ino = ino;
+	return p;
+}
+
+/* Hand p to the loop; the reply comes from there (or from an interrupt). */
+static void submit(struct pending *p)
+{
+	int ret;
+
+	fuse_req_interrupt_func(p->req, on_interrupt, p);
+	ret = cfs_loop_submit(p->fs->loop, run_pending, p);
+	if (ret) {
+		if (claim(p))
+			fuse_reply_err(p->req, -ret == ESHUTDOWN ? EIO : -ret);
+		free(p);
+	}
+}
+
+/* Hand the request to the loop; it replies when the page is rendered. */
+static void defer(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t ino,
+                  struct fuse_file_info *fi)
+{
+	struct pending *p = pending_new(req, op, node, ino);
+
+	if (!p)
+		return;
+	if (fi)
+		p->fi = *fi;
+	submit(p);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct cfs_tree_attr a;
+	int ret = cfs_tree_lookup(fs->tree, parent, name, &a);
+
+	if (ret == -ENOENT) {
+		/* A negative entry: the kernel remembers the miss for ttl. */
+		struct fuse_entry_param e;
+
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = fs->ttl;
+		fuse_reply_entry(req, &e);
+	} else if (ret) {
+		fuse_reply_err(req, -ret);
+	} else if (a.size < 0) {
+		defer(req, OP_LOOKUP, a.node, a.ino, NULL);
+	} else {
+		reply_entry(req, &a);
+	}
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct cfs_tree_attr a;
+	int ret = cfs_tree_getattr(fs->tree, ino, &a);
+
+	if (ret)
+		fuse_reply_err(req, -ret);
+	else if (a.size < 0)
+		defer(req, OP_GETATTR, a.node, a.ino, NULL);
+	else
+		reply_attr(req, &a);
+}
+
+static void release_attachment(struct cfs_fs *fs, struct fuse_file_info *fi);
+
+struct att_job {
+	struct cfs_fs *fs;
+	struct cfs_node *node;
+	struct cfs_diskcache_entry *pin; /* open: handed to the attach layer */
+	char *page_id, *att_id;
+};
+
+static void run_att_open(void *arg, int cancelled)
+{
+	struct att_job *j = arg;
+
+	if (cancelled)
+		cfs_diskcache_put(j->pin); /* the loop is gone: nothing blocks now */
+	else
+		cfs_attach_open(j->fs->attach, j->node, j->pin, j->page_id, j->att_id);
+	free(j->page_id);
+	free(j->att_id);
+	free(j);
+}
+
+static void run_att_release(void *arg, int cancelled)
+{
+	struct att_job *j = arg;
+
+	if (!cancelled)
+		cfs_attach_release(j->fs->attach, j->node);
+	free(j);
+}
+
+/* Open an attachment: pin its cache entry here (disk I/O is fine on a FUSE
+ * thread), and hand a second pin to the loop, which downloads into it. */
+static void open_attachment(fuse_req_t req, struct fuse_file_info *fi, struct cfs_node *node)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct att_handle *h = calloc(1, sizeof(*h));
+	struct att_job *j = calloc(1, sizeof(*j));
+	int64_t version, size;
+	char key[CFS_DISKCACHE_KEY_MAX];
+	int ret = -ENOMEM;
+
+	if (!h || !j || cfs_tree_att_ref(fs->tree, node, &j->page_id, &j->att_id, &version, &size))
+		goto fail;
+	snprintf(key, sizeof(key), "%s-v%lld", j->att_id, (long long)version);
+	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &h->e);
+	if (ret)
+		goto fail;
+	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &j->pin);
+	if (ret)
+		goto fail_put;
+	h->node = node;
+	j->fs = fs;
+	j->node = node;
+	ret = cfs_loop_submit(fs->loop, run_att_open, j);
+	if (ret) {
+		cfs_diskcache_put(j->pin);
+		goto fail_put;
+	}
+	handle_link(fs, h);
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->keep_cache = 1; /* the bytes of one version never change */
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		struct fuse_file_info copy = *fi;
+		/* Interrupted: no release will come; undo the open ourselves. */
+		release_attachment(fs, &copy);
+	}
+	return;
+fail_put:
+	cfs_diskcache_put(h->e);
+fail:
+	if (j) {
+		free(j->page_id);
+		free(j->att_id);
+	}
+	free(j);
+	free(h);
+	cfs_err("opening an attachment: %s", strerror(-ret));
+	fuse_reply_err(req, ret == -ENOMEM ? ENOMEM : EIO);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct cfs_tree_attr a;
+	struct cfs_blob *md;
+	int ret;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	ret = cfs_tree_getattr(fs->tree, ino, &a);
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	if (a.is_dir) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (a.kind == CFS_ATT_FILE) {
+		open_attachment(req, fi, a.node);
+		return;
+	}
+	md = cfs_tree_md(fs->tree, a.node);
+	if (!md) {
+		defer(req, OP_OPEN, a.node, ino, fi);
+		return;
+	}
+	atomic_fetch_add(&fs->hits, 1);
+	reply_open(req, fi, md);
+	cfs_blob_unref(md);
+}
+
+static void read_attachment(fuse_req_t req, struct att_handle *h, size_t size, off_t off)
+{
+	struct cfs_fs *fs = fs_of(req); /* req is gone once replied to */
+	struct pending *p;
+	int ret = reply_from_disk(req, h->e, (uint64_t)off, size);
+
+	if (ret == 0) {
+		atomic_fetch_add(&fs->hits, 1);
+		return;
+	}
+	if (ret != -EAGAIN) {
+		fuse_reply_err(req, ret == -ESTALE ? EIO : -ret);
+		return;
+	}
+	p = pending_new(req, OP_READ_ATT, h->node, 0);
+	if (!p)
+		return;
+	p->off = (uint64_t)off;
+	p->size = size;
+	p->entry = h->e;
+	submit(p);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                    struct fuse_file_info *fi)
+{
+	struct cfs_blob *md = (struct cfs_blob *)(uintptr_t)fi->fh;
+
+	if ((ino & 3) == CFS_ATT_FILE) {
+		read_attachment(req, (struct att_handle *)(uintptr_t)fi->fh, size, off);
+		return;
+	}
+	if (off < 0 || (uint64_t)off >= md->len)
+		fuse_reply_buf(req, NULL, 0);
+	else
+		fuse_reply_buf(req, md->data + off,
+		               size < md->len - (size_t)off ? size : md->len - (size_t)off);
+}
+
+static void release_attachment(struct cfs_fs *fs, struct fuse_file_info *fi)
+{
+	struct att_handle *h = (struct att_handle *)(uintptr_t)fi->fh;
+	struct att_job *j = calloc(1, sizeof(*j));
+
+	if (j) {
+		j->fs = fs;
+		j->node = h->node;
+		if (cfs_loop_submit(fs->loop, run_att_release, j))
+			free(j);
+	}
+	handle_unlink(fs, h);
+	cfs_diskcache_put(h->e);
+	free(h);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if ((ino & 3) == CFS_ATT_FILE)
+		release_attachment(fs_of(req), fi);
+	else
+		cfs_blob_unref((struct cfs_blob *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+/* An open directory: a snapshot, so offsets stay meaningful across calls. */
+struct dir_handle {
+	struct cfs_tree_dirent *d;
+	size_t n;
+	uint64_t ino;
+};
+
+struct prefetch_job {
+	struct cfs_fs *fs;
+	struct cfs_node **nodes;
+	size_t n;
+};
+
+static void run_prefetch(void *arg, int cancelled)
+{
+	struct prefetch_job *j = arg;
+
+	if (!cancelled)
+		cfs_cache_prefetch(j->fs->cache, j->nodes, j->n);
+	free(j->nodes);
+	free(j);
+}
+
+/* A listed directory is about to be read: fetch its pages (and their
+ * children, prefetch levels deep) in the background. */
+static void prefetch(struct cfs_fs *fs, fuse_ino_t ino)
+{
+	struct prefetch_job *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return;
+	j->fs = fs;
+	if (cfs_tree_unrendered(fs->tree, ino, fs->prefetch, &j->nodes, &j->n) || !j->n ||
+	    cfs_loop_submit(fs->loop, run_prefetch, j)) {
+		free(j->nodes);
+		free(j);
+	}
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct cfs_fs *fs = fs_of(req);
+	struct dir_handle *h = calloc(1, sizeof(*h));
+	int ret;
+
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = cfs_tree_readdir(fs->tree, ino, &h->d, &h->n);
+	if (ret) {
+		free(h);
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	h->ino = ino;
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		cfs_tree_dirents_free(h->d, h->n);
+		free(h);
+		return;
+	}
+	if (fs->prefetch > 0)
+		prefetch(fs, ino);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Offsets: 0 ".", 1 "..", 2 + i the i-th entry; the next offset is
+	 * stored with each entry. */
+	for (off_t i = off; (size_t)i < h->n + 2; i++) {
+		struct stat st;
+		const char *name;
+		size_t len;
+
+		memset(&st, 0, sizeof(st));
+		if (i == 0) {
+			name = ".";
+			st.st_ino = h->ino;
+			st.st_mode = S_IFDIR;
+		} else if (i == 1) {
+			name = "..";
+			st.st_mode = S_IFDIR;
+		} else {
+			name = h->d[i - 2].name;
+			st.st_ino = h->d[i - 2].ino;
+			st.st_mode = h->d[i - 2].is_dir ? S_IFDIR : S_IFREG;
+		}
+		len = fuse_add_direntry(req, buf + used, size - used, name, &st, i + 1);
+		if (len > size - used)
+			break;
+		used += len;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+
+	cfs_tree_dirents_free(h->d, h->n);
+	free(h);
+	fuse_reply_err(req, 0);
+}
+
+static void op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs st;
+
+	memset(&st, 0, sizeof(st));
+	st.f_bsize = 4096;
+	st.f_frsize = 4096;
+	st.f_namemax = 255;
+	st.f_flag = ST_RDONLY;
+	fuse_reply_statfs(req, &st);
+}
+
+static void reply_xattr(fuse_req_t req, size_t size, const char *v, size_t len)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, v, len);
+}
+
+#define STATS_XATTR "user.confluencefs.stats"
+
+struct stats_job {
+	struct cfs_fs *fs;
+	fuse_req_t req;
+	size_t size;
+};
+
+/* Loop thread: the HTTP counters live here. */
+static void run_stats(void *arg, int cancelled)
+{
+	struct stats_job *j = arg;
+	struct cfs_http_stats h = {0};
+	char buf[1024];
+	int len;
+
+	if (cancelled) {
+		fuse_reply_err(j->req, EIO);
+		free(j);
+		return;
+	}
+	if (j->fs->http)
+		cfs_http_get_stats(j->fs->http, &h);
+	len = snprintf(buf, sizeof(buf),
+	               "requests=%llu\nretries=%llu\nfailures=%llu\nin_flight=%d\n"
+	               "peak_in_flight=%d\nqueued=%d\nbytes_received=%llu\n"
+	               "page_hits=%lu\npage_misses=%lu\nrendered_bytes=%llu\n",
+	               (unsigned long long)h.requests, (unsigned long long)h.retries,
+	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight, h.queued,
+	               (unsigned long long)h.bytes, atomic_load(&j->fs->hits),
+	               atomic_load(&j->fs->misses),
+	               (unsigned long long)cfs_tree_md_bytes(j->fs->tree));
+	reply_xattr(j->req, j->size, buf, (size_t)len);
+	free(j);
+}
+
+#define CACHED_XATTR "user.confluence.cached"
+
+/* How many bytes of an attachment are on local disk: a download's progress. */
+static int cached_bytes(struct cfs_fs *fs, fuse_ino_t ino, char **v, size_t *len)
+{
+	struct cfs_tree_attr a;
+	struct cfs_diskcache_entry *e;
+	char *page_id = NULL, *att_id = NULL, key[CFS_DISKCACHE_KEY_MAX];
+	int64_t version, size;
+	int ret = cfs_tree_getattr(fs->tree, ino, &a);
+
+	if (ret == 0)
+		ret = cfs_tree_att_ref(fs->tree, a.node, &page_id, &att_id, &version, &size);
+	if (ret)
+		return ret;
+	snprintf(key, sizeof(key), "%s-v%lld", att_id, (long long)version);
+	free(page_id);
+	free(att_id);
+	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &e);
+	if (ret)
+		return ret;
+	if (asprintf(v, "%llu", (unsigned long long)cfs_diskcache_present_bytes(e)) < 0)
+		ret = -ENOMEM;
+	cfs_diskcache_put(e);
+	*len = ret ? 0 : strlen(*v);
+	return ret;
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	char *v;
+	size_t len;
+	int ret;
+
+	if (ino == CFS_ROOT_INO && strcmp(name, STATS_XATTR) == 0) {
+		struct stats_job *j = calloc(1, sizeof(*j));
+
+		if (!j) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		*j = (struct stats_job){fs_of(req), req, size};
+		ret = cfs_loop_submit(j->fs->loop, run_stats, j);
+		if (ret) {
+			free(j);
+			fuse_reply_err(req, EIO);
+		}
+		return;
+	}
+	if ((ino & 3) == CFS_ATT_FILE && strcmp(name, CACHED_XATTR) == 0) {
+		ret = cached_bytes(fs_of(req), ino, &v, &len);
+		if (ret) {
+			fuse_reply_err(req, -ret);
+			return;
+		}
+		reply_xattr(req, size, v, len);
+		free(v);
+		return;
+	}
+	ret = cfs_tree_xattr_get(fs_of(req)->tree, ino, name, &v, &len);
+
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	reply_xattr(req, size, v, len);
+	free(v);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char *v;
+	size_t len;
+	int ret = cfs_tree_xattr_list(fs_of(req)->tree, ino, &v, &len);
+
+	if (ret) {
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	if ((ino & 3) == CFS_ATT_FILE) {
+		char *more = realloc(v, len + sizeof(CACHED_XATTR));
+
+		if (!more) {
+			free(v);
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		v = more;
+		memcpy(v + len, CACHED_XATTR, sizeof(CACHED_XATTR));
+		len += sizeof(CACHED_XATTR);
+	}
+	reply_xattr(req, size, v, len);
+	free(v);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	/* Nodes live as long as the tree; nothing to release per lookup. */
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	fuse_reply_none(req);
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* Plain readdir: listing a directory must not render every page in it. */
+	conn->want &= ~FUSE_CAP_READDIRPLUS;
+}
+
+const struct fuse_lowlevel_ops cfs_fs_ops = {
+    .init = op_init,
+    .lookup = op_lookup,
+    .forget = op_forget,
+    .forget_multi = op_forget_multi,
+    .getattr = op_getattr,
+    .open = op_open,
+    .read = op_read,
+    .release = op_release,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .releasedir = op_releasedir,
+    .statfs = op_statfs,
+    .getxattr = op_getxattr,
+    .listxattr = op_listxattr,
+};
+
+void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)
+{
+	struct cfs_fs *fs = arg;
+
+	for (size_t i = 0; i < ch->n; i++) {
+		const struct cfs_tree_inval *v = &ch->v[i];
+		int ret;
+
+		if (v->name)
+			ret = fuse_lowlevel_notify_inval_entry(fs->se, v->parent, v->name,
+			                                       strlen(v->name));
+		else
+			ret = fuse_lowlevel_notify_inval_inode(fs->se, v->parent, 0, 0);
+		/* -ENOENT: the kernel did not know it; nothing to drop. */
+		if (ret && ret != -ENOENT)
+			cfs_debug("kernel invalidation of %llu%s%s: %s",
+			          (unsigned long long)v->parent, v->name ? "/" : "",
+			          v->name ? v->name : "", strerror(-ret));
+	}
+}

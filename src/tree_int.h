@@ -1,0 +1,79 @@
+/* tree_int.h: the tree's data structures, shared by tree*.c only. */
+#ifndef CFS_TREE_INT_H
+#define CFS_TREE_INT_H
+
+#include <pthread.h>
+
+#include "tree.h"
+
+struct entry {
+	const char *name; /* owned by the node (stem or md_name), or static */
+	struct cfs_node *node;
+	enum cfs_tree_kind kind;
+};
+
+#define ATTACHMENTS_DIR "_attachments"
+
+/* A page, or an attachment (is_att; then stem is its file name, parent its page). */
+struct cfs_node {
+	uint64_t key; /* inode number with the kind bits clear */
+	int is_att;
+	uint64_t idnum; /* the numeric id, for name collisions */
+	char *id;
+	char *title;
+	char *parent_id;
+	char *webui;
+	char *stem;    /* directory name; the file is md_name */
+	char *md_name; /* stem + ".md" */
+	int64_t position;
+	int64_t version;
+	struct cfs_time mtime;
+	int present;
+	struct cfs_node *parent; /* NULL: at the root */
+	struct cfs_node **kids;  /* position order */
+	size_t nkids;
+	struct entry *names; /* sorted by name */
+	size_t nnames;
+	unsigned ndirs;         /* kids that are directories */
+	struct cfs_node **atts; /* a page's attachments */
+	size_t natts;
+	struct entry *att_names; /* sorted by name */
+	int64_t size;            /* an attachment's size */
+	char *media_type;        /* an attachment's media type */
+	struct cfs_blob *md;     /* rendered Markdown or NULL */
+	int64_t md_version;
+	atomic_uint_fast64_t last_used; /* tick of the last cfs_tree_md() hit */
+	void *loop_slot;                /* the loop thread's, see cfs_tree_loop_slot() */
+};
+
+struct cfs_tree {
+	pthread_rwlock_t lock;
+	char *space_key;
+	char *base_url;
+	struct cfs_node root;     /* key 0; only kids/names/ndirs/mtime used */
+	struct cfs_node **by_key; /* present pages sorted by key */
+	size_t n;
+	struct cfs_node **by_title;   /* present pages sorted by title */
+	struct cfs_node **att_by_key; /* present attachments sorted by key */
+	size_t natt;
+	struct cfs_node **all; /* every node ever seen (owns them) */
+	size_t nall;
+	uint64_t md_bytes, md_cap; /* rendered Markdown held, and its bound (0: none) */
+	atomic_uint_fast64_t tick; /* use counter for least-recently-used eviction */
+};
+
+/* Binary searches over sorted node arrays.  Lock held by the caller. */
+struct cfs_node *cfs_tree_find_key(struct cfs_node **v, size_t n, uint64_t key);
+struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, const char *title);
+/* Order of struct entry by name. */
+int cfs_tree_cmp_entry(const void *a, const void *b);
+/* An inode -> (node, kind); the root is (&t->root, CFS_ROOT_DIR).  Read lock held. */
+int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
+                     enum cfs_tree_kind *kind);
+/* Does page n show as a directory? */
+static inline int cfs_tree_has_dir(const struct cfs_node *n)
+{
+	return n->nkids || n->natts;
+}
+
+#endif

@@ -1,0 +1,287 @@
+/* test_tree: inodes, names, lookups, directory listings and links of the tree. */
+#include "tree.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add(struct cfs_page_list *l, const char *id, const char *title, const char *parent,
+                int64_t pos, int64_t version)
+{
+	struct cfs_page *p;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	p = &l->v[l->n++];
+	memset(p, 0, sizeof(*p));
+	p->id = strdup(id);
+	p->idnum = strtoull(id, NULL, 10);
+	p->title = strdup(title);
+	p->parent_id = parent ? strdup(parent) : NULL;
+	p->position = pos;
+	p->version = version;
+	p->mtime.sec = 1700000000 + version;
+}
+
+/* Home(10) -> {Runbooks(20) -> {Deploy(40)}, FAQ(30), "CI/CD"(50)} */
+static struct cfs_tree *sample(struct cfs_page_list *l)
+{
+	struct cfs_tree *t;
+
+	memset(l, 0, sizeof(*l));
+	add(l, "10", "Home", NULL, 0, 3);
+	add(l, "30", "FAQ", "10", 2, 1);
+	add(l, "20", "Runbooks", "10", 1, 2);
+	add(l, "40", "Deploy", "20", 0, 1);
+	add(l, "50", "CI/CD", "10", 3, 1);
+	ck_assert_int_eq(cfs_tree_new("ENG", "https://acme.atlassian.net/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, l, NULL, NULL), 0);
+	return t;
+}
+
+static uint64_t lookup_ino(struct cfs_tree *t, uint64_t parent, const char *name)
+{
+	struct cfs_tree_attr a;
+
+	ck_assert_msg(cfs_tree_lookup(t, parent, name, &a) == 0, "lookup %s", name);
+	return a.ino;
+}
+
+START_TEST(test_layout)
+{
+	struct cfs_page_list l;
+	struct cfs_tree *t = sample(&l);
+	struct cfs_tree_dirent *d;
+	struct cfs_tree_attr a;
+	size_t n;
+
+	ck_assert_int_eq(cfs_tree_readdir(t, CFS_ROOT_INO, &d, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[0].name, "Home.md");
+	ck_assert_str_eq(d[1].name, "Home");
+	ck_assert_int_eq(d[1].is_dir, 1);
+	/* Inodes are derived from ids: stable across remounts. */
+	ck_assert_uint_eq(d[0].ino, 10u << 2);
+	ck_assert_uint_eq(d[1].ino, (10u << 2) | 1);
+	cfs_tree_dirents_free(d, n);
+
+	/* Children in position order; a page with children is also a directory. */
+	ck_assert_int_eq(cfs_tree_readdir(t, (10u << 2) | 1, &d, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(d[0].name, "Runbooks.md");
+	ck_assert_str_eq(d[1].name, "Runbooks");
+	ck_assert_str_eq(d[2].name, "FAQ.md");
+	ck_assert_str_eq(d[3].name, "CI\xe2\x88\x95"
+	                            "CD.md");
+	cfs_tree_dirents_free(d, n);
+
+	ck_assert_int_eq(cfs_tree_lookup(t, (10u << 2) | 1, "FAQ", &a), -ENOENT);
+	ck_assert_int_eq(cfs_tree_lookup(t, 30u << 2, "x", &a), -ENOENT);
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "Home", &a), 0);
+	ck_assert_int_eq(a.is_dir, 1);
+	ck_assert_uint_eq(a.nlink, 3); /* ".", its entry, and Runbooks/ */
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "Home.md", &a), 0);
+	ck_assert_int_eq(a.is_dir, 0);
+	ck_assert_int_eq(a.size, -1); /* not rendered yet */
+	ck_assert_int_eq(a.version, 3);
+	ck_assert_int_eq(a.mtime.sec, 1700000003);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_md_and_versions)
+{
+	struct cfs_page_list l;
+	struct cfs_tree *t = sample(&l);
+	struct cfs_tree_attr a;
+	struct cfs_blob *b;
+
+	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
+	ck_assert_ptr_null(cfs_tree_md(t, a.node));
+	b = cfs_blob_take(strdup("# FAQ\n"), 6);
+	cfs_tree_set_md(t, a.node, b, 1);
+	cfs_blob_unref(b);
+	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
+	ck_assert_int_eq(a.size, 6);
+
+	/* The same version in a new listing keeps the rendered page ... */
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
+	ck_assert_int_eq(a.size, 6);
+	/* ... a new version drops it. */
+	l.v[1].version = 2;
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
+	ck_assert_int_eq(a.size, -1);
+	ck_assert_ptr_null(cfs_tree_md(t, a.node));
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_vanished_and_moved)
+{
+	struct cfs_page_list l;
+	struct cfs_tree *t = sample(&l);
+	struct cfs_tree_attr a;
+	uint64_t deploy = lookup_ino(t, (20u << 2) | 1, "Deploy.md");
+
+	/* Deploy moves under FAQ; Runbooks loses its only child and its directory. */
+	free(l.v[3].parent_id);
+	l.v[3].parent_id = strdup("30");
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_getattr(t, (20u << 2) | 1, &a), -ENOENT);
+	ck_assert_uint_eq(lookup_ino(t, (30u << 2) | 1, "Deploy.md"), deploy);
+
+	/* FAQ disappears from the space. */
+	cfs_model_page_clear(&l.v[1]);
+	l.v[1] = l.v[--l.n];
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), -ENOENT);
+	/* Its orphaned child is not lost: it shows at the root. */
+	ck_assert_uint_eq(lookup_ino(t, CFS_ROOT_INO, "Deploy.md"), deploy);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_cycle_does_not_hang)
+{
+	struct cfs_page_list l = {0};
+	struct cfs_tree *t;
+	struct cfs_tree_dirent *d;
+	size_t n;
+
+	add(&l, "1", "A", "2", 0, 1);
+	add(&l, "2", "B", "1", 0, 1);
+	ck_assert_int_eq(cfs_tree_new("X", "http://h/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_readdir(t, CFS_ROOT_INO, &d, &n), 0);
+	ck_assert_uint_ge(n, 1); /* broken parent links end at the root */
+	cfs_tree_dirents_free(d, n);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_xattrs)
+{
+	struct cfs_page_list l;
+	struct cfs_tree *t = sample(&l);
+	char *v;
+	size_t len;
+
+	ck_assert_int_eq(cfs_tree_xattr_get(t, 50u << 2, "user.confluence.title", &v, &len), 0);
+	ck_assert_str_eq(v, "CI/CD");
+	ck_assert_uint_eq(len, 5);
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, 20u << 2, "user.confluence.version", &v, &len), 0);
+	ck_assert_str_eq(v, "2");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, 20u << 2 | 1, "user.confluence.id", &v, &len), 0);
+	ck_assert_str_eq(v, "20");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, 20u << 2, "user.confluence.url", &v, &len), 0);
+	ck_assert_str_eq(v, "https://acme.atlassian.net/wiki/pages/viewpage.action?pageId=20");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, 20u << 2, "user.other", &v, &len), -ENODATA);
+	ck_assert_int_eq(cfs_tree_xattr_list(t, 20u << 2, &v, &len), 0);
+	ck_assert_str_eq(v, "user.confluence.id");
+	free(v);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_links)
+{
+	struct cfs_page_list l;
+	struct cfs_tree *t = sample(&l);
+	struct cfs_tree_attr a;
+	char *out;
+	size_t len;
+	const char *in =
+	    "<p><ac:link><ri:page ri:content-title=\"Runbooks\" /></ac:link> "
+	    "<ac:link><ri:page ri:content-title=\"Deploy\" /></ac:link> "
+	    "<ac:link><ri:page ri:content-title=\"CI/CD\" /></ac:link> "
+	    "<ac:link><ri:page ri:content-title=\"Nowhere\" /></ac:link> "
+	    "<ac:link><ri:page ri:space-key=\"OPS\" ri:content-title=\"Home\" /></ac:link></p>";
+
+	/* From Deploy (in Home/Runbooks/) */
+	ck_assert_int_eq(cfs_tree_getattr(t, 40u << 2, &a), 0);
+	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len), 0);
+	ck_assert_msg(strstr(out, "(../Runbooks.md)"), "%s", out);
+	ck_assert_msg(strstr(out, "(Deploy.md)"), "%s", out);
+	ck_assert_msg(strstr(out, "(../CI%E2%88%95CD.md)") || strstr(out, "(../CI∕CD.md)"), "%s",
+	              out);
+	/* Unknown targets become absolute URLs, never dangling relative paths. */
+	ck_assert_msg(strstr(out, "https://acme.atlassian.net/wiki"), "%s", out);
+	ck_assert_msg(!strstr(out, "Nowhere.md"), "%s", out);
+	ck_assert_msg(!strstr(out, "(../../Home.md)"), "OPS/Home resolved locally: %s", out);
+	free(out);
+
+	/* From Home (at the root) into its directory. */
+	ck_assert_int_eq(cfs_tree_getattr(t, 10u << 2, &a), 0);
+	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len), 0);
+	ck_assert_msg(strstr(out, "(Home/Runbooks.md)"), "%s", out);
+	ck_assert_msg(strstr(out, "(Home/Runbooks/Deploy.md)"), "%s", out);
+	free(out);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_big_flat_dir)
+{
+	struct cfs_page_list l = {0};
+	struct cfs_tree *t;
+	struct cfs_tree_dirent *d;
+	size_t n;
+	char id[32];
+
+	add(&l, "1", "Root", NULL, 0, 1);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "%d", 100 + i);
+		add(&l, id, i % 2 ? "Same title" : id, "1", i, 1);
+	}
+	ck_assert_int_eq(cfs_tree_new("X", "http://h/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_readdir(t, (1u << 2) | 1, &d, &n), 0);
+	ck_assert_uint_eq(n, 1000);
+	for (size_t i = 0; i < n; i++) {
+		struct cfs_tree_attr a;
+		ck_assert_int_eq(cfs_tree_lookup(t, (1u << 2) | 1, d[i].name, &a), 0);
+		ck_assert_uint_eq(a.ino, d[i].ino);
+	}
+	cfs_tree_dirents_free(d, n);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("tree");
+	TCase *tc = tcase_create("tree");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_layout);
+	tcase_add_test(tc, test_md_and_versions);
+	tcase_add_test(tc, test_vanished_and_moved);
+	tcase_add_test(tc, test_cycle_does_not_hang);
+	tcase_add_test(tc, test_xattrs);
+	tcase_add_test(tc, test_links);
+	tcase_add_test(tc, test_big_flat_dir);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
