@@ -13,8 +13,9 @@ struct cfs_cache;
  * NULL when err != 0.  Loop thread. */
 typedef void (*cfs_cache_cb)(void *arg, int err, struct cfs_blob *md);
 
-/* cf and tree are borrowed and must outlive the cache.  Loop thread. */
-int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree,
+/* cf and tree are borrowed and must outlive the cache.  batch: pages per
+ * prefetch request (1..250).  Loop thread. */
+int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int batch,
                   struct cfs_cache **out);
 
 /* Stop: later calls fail with -ESHUTDOWN; conversions still running finish

@@ -8,9 +8,11 @@
  * Two ways in.  A user waiting on a page (cfs_cache_page) gets a USER request
  * for that page alone — unless the page is already part of a background batch,
  * which is then promoted to USER priority.  Prefetch (cfs_cache_prefetch)
- * groups pages into batches of BATCH ids, one BACKGROUND request each
- * (GET /pages?id=...&body-format=storage), so a whole-space grep costs a few
- * requests per hundred pages and never delays a user's request.
+ * groups pages into batches of `batch` ids (25 by default), one BACKGROUND
+ * request each (GET /pages?id=...&body-format=storage), so a whole-space
+ * grep costs a few requests per hundred pages and never delays a user's
+ * request.  Smaller batches mean more, smaller requests in parallel; larger
+ * ones fewer round trips (docs/performance.md has the measurements).
  *
  * A fetched body is converted by cfs_tree_convert() (links resolved against
  * the tree) and the Markdown is stored in the tree, where FUSE threads find it
@@ -23,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 25
+#define BATCH_MAX 250 /* ids per request the API takes */
 
 struct waiter {
 	cfs_cache_cb cb;
@@ -50,7 +52,7 @@ struct pagefetch {
 
 struct batch {
 	struct cfs_cache *c;
-	struct pagefetch *pf[BATCH];
+	struct pagefetch *pf[BATCH_MAX];
 	size_t n;
 	struct cfs_cf_call *call;
 };
@@ -59,16 +61,19 @@ struct cfs_cache {
 	uv_loop_t *loop;
 	struct cfs_cf *cf;
 	struct cfs_tree *tree;
+	size_t batch; /* pages per prefetch request */
 	int closing;
 	int converting; /* uv_work in flight */
 };
 
-int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, struct cfs_cache **out)
+int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int batch,
+                  struct cfs_cache **out)
 {
 	struct cfs_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
+	c->batch = batch < 1 ? 1 : batch > BATCH_MAX ? BATCH_MAX : (size_t)batch;
 	c->loop = loop;
 	c->cf = cf;
 	c->tree = tree;
@@ -264,7 +269,7 @@ void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio 
 
 static void batch_send(struct batch *b)
 {
-	const char *ids[BATCH];
+	const char *ids[BATCH_MAX];
 	int ret;
 
 	for (size_t i = 0; i < b->n; i++)
@@ -302,7 +307,7 @@ void cfs_cache_prefetch(struct cfs_cache *c, struct cfs_node *const *nodes, size
 		b->c = c;
 		pf->batch = b;
 		b->pf[b->n++] = pf;
-		if (b->n == BATCH) {
+		if (b->n == c->batch) {
 			batch_send(b);
 			b = NULL;
 		}

@@ -48,6 +48,7 @@ static const struct fuse_opt cli_spec[] = {
     CFS_OPT("uid=%d", uid),
     CFS_OPT("gid=%d", gid),
     CFS_OPT("prefetch=%d", prefetch),
+    CFS_OPT("batch=%d", batch),
     FUSE_OPT_KEY("token=", KEY_TOKEN),
     FUSE_OPT_KEY("cache_size=", KEY_CACHE_SIZE),
     FUSE_OPT_KEY("mem_cache=", KEY_MEM_CACHE),
@@ -130,8 +131,9 @@ static void usage(const char *prog)
 	       "    -o timeout=SECONDS     per request attempt (default 30)\n"
 	       "    -o retries=N           retries of 429/5xx/network errors (default 5)\n"
 	       "    -o ttl=SECONDS         how long metadata is trusted (default 60)\n"
-	       "    -o prefetch=N          directory levels fetched ahead on listing (default 2, 0 "
-	       "off)\n"
+	       "    -o prefetch=N          directory levels fetched ahead on listing (default 3;\n"
+	       "                           0 turns prefetch off)\n"
+	       "    -o batch=N             pages per prefetch request, 1..250 (default 25)\n"
 	       "    -o mem_cache=SIZE      memory for rendered pages (default 256M)\n"
 	       "    -o cache_dir=DIR       attachment cache (default ~/.cache/confluencefs)\n"
 	       "    -o cache_size=SIZE     its bound on disk (default 1G)\n"
@@ -181,6 +183,7 @@ struct backend {
 	struct cfs_fs *fs; /* set once mounted: the cache and refresh serve it */
 	char *space_id;
 	const char *space_key;
+	int batch;
 	struct cfs_http_opts hopts;
 	const char *url;
 	int err;
@@ -194,7 +197,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	if (!b->err)
 		b->err = cfs_cf_new(b->http, b->url, &b->cf);
 	if (!b->err && b->fs)
-		b->err = cfs_cache_new(loop, b->cf, b->tree, &b->cache);
+		b->err = cfs_cache_new(loop, b->cf, b->tree, b->batch, &b->cache);
 	if (!b->err && b->fs)
 		b->err = cfs_attach_new(loop, b->http, b->cf, b->hopts.retries, &b->attach);
 	if (!b->err && b->fs) {
@@ -527,6 +530,7 @@ int main(int argc, char *argv[])
 	/* Check before mounting: a bad token, URL or space must fail here. */
 	b.url = c.o.url;
 	b.space_key = c.o.space;
+	b.batch = c.o.batch;
 	b.hopts = (struct cfs_http_opts){
 	    .max_requests = c.o.max_requests,
 	    .timeout_s = c.o.timeout,

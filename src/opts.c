@@ -21,7 +21,8 @@ void cfs_opts_defaults(struct cfs_opts *o)
 	o->ttl = 60;
 	o->cache_size = 1ull << 30;
 	o->mem_cache = 256ull << 20;
-	o->prefetch = 2;
+	o->prefetch = 3;
+	o->batch = 25;
 	o->uid = -1;
 	o->gid = -1;
 }
