@@ -1,0 +1,1182 @@
+/* diskcache: bounded, thread-safe on-disk store of partially downloaded attachments.
+ *
+ * DESIGN.  One directory, one entry per key: "<key>.data" is a sparse file of
+ * the entry's full size, "<key>.map" its sidecar (size, present ranges,
+ * checksum).  The last suffix says what a file is, so keys may contain dots;
+ * "<key>.<serial>.tmp" is a sidecar being written.  "lock" is flock()ed so
+ * only one open cache uses the directory.
+ *
+ * The index (a hash table) and an LRU list of the unpinned entries are under
+ * dc->lock.  Pinned entries are off the list, so eviction pops its tail in
+ * O(1) and cannot reach a pinned entry.  File names are created and removed
+ * only under dc->lock, so no key is ever being created and removed at once;
+ * an entry that leaves the index while pinned (dropped, or replaced by a get
+ * with another size) keeps its unlinked inode open until its last put.  Each
+ * entry's present ranges are a sorted array under its own mutex; pread and
+ * pwrite run with no lock held, on the fd an entry keeps open while pinned.
+ *
+ * Crash safety.  A range reaches the sidecar only after its pwrite completed,
+ * the data file was fdatasync()ed and the new sidecar was written to a temp
+ * file, fsync()ed and renamed over the old one: a sidecar never lists bytes
+ * that are not on disk, and a torn one fails its checksum and counts as
+ * empty.  The other hazard is an old sidecar outliving its data file: before
+ * a data file is created, the directory is fsync()ed if any file was unlinked
+ * since the last time, so an unlinked sidecar cannot come back next to a new
+ * data file.  Sidecars are saved at the last put, when an entry completes and
+ * at close — not per write — so fdatasync is paid once per save and a crash
+ * loses only the progress since the last save (fetched again, never served
+ * wrong).
+ *
+ * Accounting is by allocated blocks (st_blocks * 512, which on ext4 includes
+ * delayed allocations), sampled with fstat after each write and each save.
+ */
+#include "diskcache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DATA_SUFFIX  ".data"
+#define MAP_SUFFIX   ".map"
+#define TMP_SUFFIX   ".tmp"
+#define LOCK_NAME    "lock"
+#define NAME_LEN     (CFS_DISKCACHE_KEY_MAX + 48)
+#define MAP_MAGIC    "CFSDMAP1"
+#define MAP_HDR      24 /* magic, size, count, reserved */
+#define MAP_MAX      (MAP_HDR + 16 * (size_t)CFS_DISKCACHE_MAX_RANGES + 8)
+#define MIN_BUCKETS  64
+#define MAX_BUCKETS  (1u << 17)
+#define PATH_LEN_MAX 4096
+
+struct range {
+	uint64_t start, end; /* [start, end) */
+};
+
+struct cfs_diskcache_entry {
+	struct cfs_diskcache *dc;
+	uint64_t size;
+	uint64_t serial; /* names this entry's sidecar temp file */
+
+	/* protected by dc->lock */
+	struct cfs_diskcache_entry *hnext; /* hash chain; the free list once out */
+	struct cfs_diskcache_entry *lru_prev, *lru_next;
+	unsigned refs;
+	bool indexed;
+	uint64_t data_bytes, map_bytes; /* charged to dc->bytes */
+	/* Opened and closed under dc->lock on the 0 <-> 1 transitions of refs;
+	 * holders (refs > 0) use it without a lock. */
+	int fd;
+
+	pthread_mutex_t save_lock; /* serializes sidecar saves; lock order in diskcache.h */
+	pthread_mutex_t lock;
+	/* protected by lock */
+	struct range *r; /* sorted, disjoint, never adjacent */
+	size_t nr, ar;
+	uint64_t present;
+	bool dirty; /* ranges added since the last save */
+	bool dropped;
+
+	char key[CFS_DISKCACHE_KEY_MAX + 1];
+};
+
+struct cfs_diskcache {
+	int dirfd;
+	int lockfd;
+	uint64_t cap;
+	atomic_uint_fast64_t hits, misses;
+
+	pthread_mutex_t lock;
+	/* protected by lock */
+	struct cfs_diskcache_entry **buckets;
+	size_t nbuckets;
+	struct cfs_diskcache_entry *lru_head, *lru_tail; /* head: most recently put */
+	size_t nlru;
+	uint64_t entries, pinned, evictions, bytes, next_serial;
+	bool dir_dirty; /* a file was unlinked since the last fsync of dirfd */
+};
+
+/* --- keys, names, small I/O helpers --- */
+
+static bool valid_key(const char *key)
+{
+	size_t n = 0;
+
+	if (!key)
+		return false;
+	for (const char *p = key; *p; p++, n++) {
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		          (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		if (!ok || n >= CFS_DISKCACHE_KEY_MAX)
+			return false;
+	}
+	return n > 0 && strcmp(key, ".") != 0 && strcmp(key, "..") != 0;
+}
+
+static void name_of(char *buf, const char *key, const char *suffix)
+{
+	snprintf(buf, NAME_LEN, "%s%s", key, suffix);
+}
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int pwrite_all(int fd, const unsigned char *p, size_t len, uint64_t off)
+{
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		if (w == 0)
+			return -EIO;
+		p += w;
+		off += (uint64_t)w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int pread_all(int fd, unsigned char *p, size_t len, uint64_t off)
+{
+	while (len > 0) {
+		ssize_t r = pread(fd, p, len, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -EIO; /* the file is never shorter than its size */
+		p += r;
+		off += (uint64_t)r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* --- the range set (entry lock held) --- */
+
+/* The first i with r[i].end >= x. */
+static size_t first_end_ge(const struct range *r, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].end >= x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The first i with r[i].start > x. */
+static size_t first_start_gt(const struct range *r, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].start > x)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static void remove_range(struct cfs_diskcache_entry *e, size_t k)
+{
+	e->present -= e->r[k].end - e->r[k].start;
+	memmove(&e->r[k], &e->r[k + 1], (e->nr - k - 1) * sizeof(*e->r));
+	e->nr--;
+}
+
+/* Record [s, t) (s < t).  O(log n) when it touches an existing range, which a
+ * streaming download always does; a new disjoint range costs a memmove of at
+ * most CFS_DISKCACHE_MAX_RANGES entries.  Returns 0 or -ENOMEM. */
+static int add_range(struct cfs_diskcache_entry *e, uint64_t s, uint64_t t)
+{
+	size_t i = first_end_ge(e->r, e->nr, s);
+	size_t j = first_start_gt(e->r, e->nr, t);
+	int ret = 0;
+
+	if (i < j) {
+		uint64_t ns = e->r[i].start < s ? e->r[i].start : s;
+		uint64_t nt = e->r[j - 1].end > t ? e->r[j - 1].end : t;
+		for (size_t k = i; k < j; k++)
+			e->present -= e->r[k].end - e->r[k].start;
+		e->r[i] = (struct range){ns, nt};
+		memmove(&e->r[i + 1], &e->r[j], (e->nr - j) * sizeof(*e->r));
+		e->nr -= j - i - 1;
+		e->present += nt - ns;
+		goto out;
+	}
+	if (e->nr == CFS_DISKCACHE_MAX_RANGES) {
+		/* Forget the smallest range: its bytes are fetched again later,
+		 * and the new range (the head of a stream) keeps growing. */
+		size_t k = 0;
+		for (size_t m = 1; m < e->nr; m++) {
+			if (e->r[m].end - e->r[m].start < e->r[k].end - e->r[k].start)
+				k = m;
+		}
+		remove_range(e, k);
+		if (k < i)
+			i--;
+	}
+	if (e->nr == e->ar) {
+		size_t na = e->ar ? e->ar * 2 : 8;
+		struct range *nr;
+		if (na > CFS_DISKCACHE_MAX_RANGES)
+			na = CFS_DISKCACHE_MAX_RANGES;
+		nr = realloc(e->r, na * sizeof(*nr));
+		if (!nr) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		e->r = nr;
+		e->ar = na;
+	}
+	memmove(&e->r[i + 1], &e->r[i], (e->nr - i) * sizeof(*e->r));
+	e->r[i] = (struct range){s, t};
+	e->nr++;
+	e->present += t - s;
+out:
+	return ret;
+}
+
+static bool covered(const struct cfs_diskcache_entry *e, uint64_t s, uint64_t t)
+{
+	size_t k = first_start_gt(e->r, e->nr, s);
+
+	return k > 0 && e->r[k - 1].end >= t;
+}
+
+/* --- sidecar --- */
+
+/* Parse a sidecar for a data file of the given size.  Returns 0 and the
+ * ranges (caller frees *out), or -EINVAL for anything not exactly valid. */
+static int parse_map(const unsigned char *buf, size_t len, uint64_t size, struct range **out,
+                     size_t *nout, uint64_t *present)
+{
+	struct range *r = NULL;
+	uint64_t n, prev_end = 0, sum = 0;
+	int ret = -EINVAL;
+
+	if (len < MAP_HDR + 8 || len > MAP_MAX || (len - MAP_HDR - 8) % 16 != 0)
+		goto out;
+	if (memcmp(buf, MAP_MAGIC, 8) != 0 || get64(buf + 8) != size)
+		goto out;
+	n = get64(buf + 16);
+	if (n != (len - MAP_HDR - 8) / 16 || get64(buf + len - 8) != fnv1a(buf, len - 8))
+		goto out;
+	r = malloc(n ? n * sizeof(*r) : 1);
+	if (!r) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		r[i].start = get64(buf + MAP_HDR + 16 * i);
+		r[i].end = get64(buf + MAP_HDR + 16 * i + 8);
+		if (r[i].start >= r[i].end || r[i].end > size || (i > 0 && r[i].start <= prev_end))
+			goto out;
+		prev_end = r[i].end;
+		sum += r[i].end - r[i].start;
+	}
+	*out = r;
+	*nout = (size_t)n;
+	*present = sum;
+	r = NULL;
+	ret = 0;
+out:
+	free(r);
+	return ret;
+}
+
+static int load_map(int dirfd, const char *key, uint64_t size, struct cfs_diskcache_entry *e)
+{
+	char name[NAME_LEN];
+	unsigned char *buf = NULL;
+	struct stat st;
+	int fd, ret;
+
+	name_of(name, key, MAP_SUFFIX);
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = -EINVAL;
+	if (!S_ISREG(st.st_mode) || st.st_size < MAP_HDR + 8 || (uint64_t)st.st_size > MAP_MAX)
+		goto out;
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = pread_all(fd, buf, (size_t)st.st_size, 0);
+	if (ret < 0)
+		goto out;
+	ret = parse_map(buf, (size_t)st.st_size, size, &e->r, &e->nr, &e->present);
+	if (ret == 0) {
+		e->ar = e->nr;
+		e->map_bytes = (uint64_t)st.st_blocks * 512;
+	}
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+/* Persist the entry's ranges if they changed since the last save: fdatasync
+ * the data, write a temp sidecar, fsync it, rename it into place — the
+ * rename only while the entry still owns its name.  Caller holds a pin (or
+ * is cfs_diskcache_close).  On failure the old sidecar stays (a subset of
+ * the truth) and the entry stays dirty. */
+static int save_map(struct cfs_diskcache_entry *e)
+{
+	struct cfs_diskcache *dc = e->dc;
+	char tmp[NAME_LEN], map[NAME_LEN];
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd = -1, ret = 0;
+
+	pthread_mutex_lock(&e->save_lock);
+	pthread_mutex_lock(&e->lock);
+	if (!e->dirty || e->dropped || e->fd < 0) {
+		pthread_mutex_unlock(&e->lock);
+		goto out;
+	}
+	len = MAP_HDR + 16 * e->nr + 8;
+	buf = malloc(len);
+	if (!buf) {
+		pthread_mutex_unlock(&e->lock);
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(buf, MAP_MAGIC, 8);
+	put64(buf + 8, e->size);
+	put64(buf + 16, e->nr);
+	for (size_t i = 0; i < e->nr; i++) {
+		put64(buf + MAP_HDR + 16 * i, e->r[i].start);
+		put64(buf + MAP_HDR + 16 * i + 8, e->r[i].end);
+	}
+	e->dirty = false;
+	pthread_mutex_unlock(&e->lock);
+	put64(buf + len - 8, fnv1a(buf, len - 8));
+
+	/* Every range in buf was pwritten before it was recorded. */
+	if (fdatasync(e->fd) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.%llu%s", e->key, (unsigned long long)e->serial, TMP_SUFFIX);
+	name_of(map, e->key, MAP_SUFFIX);
+	fd = openat(dc->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = pwrite_all(fd, buf, len, 0);
+	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
+	if (ret == 0 && fstat(fd, &st) < 0)
+		ret = -errno;
+	pthread_mutex_lock(&dc->lock);
+	if (ret == 0 && e->indexed) {
+		if (renameat(dc->dirfd, tmp, dc->dirfd, map) < 0) {
+			ret = -errno;
+		} else {
+			uint64_t b = (uint64_t)st.st_blocks * 512;
+			dc->bytes = dc->bytes - e->map_bytes + b;
+			e->map_bytes = b;
+		}
+	}
+	if (ret < 0 || !e->indexed)
+		unlinkat(dc->dirfd, tmp, 0);
+	pthread_mutex_unlock(&dc->lock);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0) {
+		pthread_mutex_lock(&e->lock);
+		e->dirty = true;
+		pthread_mutex_unlock(&e->lock);
+	}
+	pthread_mutex_unlock(&e->save_lock);
+	free(buf);
+	return ret;
+}
+
+/* --- index, LRU, eviction (dc->lock held) --- */
+
+static size_t bucket_of(const struct cfs_diskcache *dc, const char *key)
+{
+	return (size_t)fnv1a((const unsigned char *)key, strlen(key)) & (dc->nbuckets - 1);
+}
+
+static struct cfs_diskcache_entry *hash_find(struct cfs_diskcache *dc, const char *key)
+{
+	struct cfs_diskcache_entry *e = dc->buckets[bucket_of(dc, key)];
+
+	while (e && strcmp(e->key, key) != 0)
+		e = e->hnext;
+	return e;
+}
+
+/* Double the table when it is full; on failure keep the longer chains. */
+static void hash_grow(struct cfs_diskcache *dc)
+{
+	size_t n = dc->nbuckets * 2;
+	struct cfs_diskcache_entry **b;
+
+	if (dc->entries < dc->nbuckets || n > MAX_BUCKETS)
+		return;
+	b = calloc(n, sizeof(*b));
+	if (!b)
+		return;
+	for (size_t i = 0; i < dc->nbuckets; i++) {
+		struct cfs_diskcache_entry *e = dc->buckets[i], *next;
+		for (; e; e = next) {
+			size_t k =
+			    (size_t)fnv1a((const unsigned char *)e->key, strlen(e->key)) & (n - 1);
+			next = e->hnext;
+			e->hnext = b[k];
+			b[k] = e;
+		}
+	}
+	free(dc->buckets);
+	dc->buckets = b;
+	dc->nbuckets = n;
+}
+
+static void hash_insert(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e)
+{
+	size_t k;
+
+	hash_grow(dc);
+	k = bucket_of(dc, e->key);
+	e->hnext = dc->buckets[k];
+	dc->buckets[k] = e;
+	e->indexed = true;
+	dc->entries++;
+}
+
+static void hash_remove(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e)
+{
+	struct cfs_diskcache_entry **p = &dc->buckets[bucket_of(dc, e->key)];
+
+	while (*p != e)
+		p = &(*p)->hnext;
+	*p = e->hnext;
+	e->hnext = NULL;
+	e->indexed = false;
+	dc->entries--;
+}
+
+static void lru_remove(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e)
+{
+	if (e->lru_prev)
+		e->lru_prev->lru_next = e->lru_next;
+	else
+		dc->lru_head = e->lru_next;
+	if (e->lru_next)
+		e->lru_next->lru_prev = e->lru_prev;
+	else
+		dc->lru_tail = e->lru_prev;
+	e->lru_prev = e->lru_next = NULL;
+	dc->nlru--;
+}
+
+static void lru_add(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e, bool at_tail)
+{
+	if (at_tail) {
+		e->lru_prev = dc->lru_tail;
+		e->lru_next = NULL;
+		if (dc->lru_tail)
+			dc->lru_tail->lru_next = e;
+		else
+			dc->lru_head = e;
+		dc->lru_tail = e;
+	} else {
+		e->lru_next = dc->lru_head;
+		e->lru_prev = NULL;
+		if (dc->lru_head)
+			dc->lru_head->lru_prev = e;
+		else
+			dc->lru_tail = e;
+		dc->lru_head = e;
+	}
+	dc->nlru++;
+}
+
+/* Take e out of the index and unlink its files.  An unpinned e is moved to
+ * *grave (freed by free_grave() after the unlock); to keep the freeing of
+ * its blocks out of the lock, it is opened before the unlink so the final
+ * close happens there.  A pinned e lives on until its last put. */
+static void unindex(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e,
+                    struct cfs_diskcache_entry **grave)
+{
+	char name[NAME_LEN];
+
+	hash_remove(dc, e);
+	name_of(name, e->key, DATA_SUFFIX);
+	if (e->refs == 0) {
+		lru_remove(dc, e);
+		e->fd = openat(dc->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	unlinkat(dc->dirfd, name, 0);
+	name_of(name, e->key, MAP_SUFFIX);
+	unlinkat(dc->dirfd, name, 0);
+	dc->dir_dirty = true;
+	if (e->refs == 0) {
+		dc->bytes -= e->data_bytes + e->map_bytes;
+		e->hnext = *grave;
+		*grave = e;
+	}
+}
+
+/* Forget e's ranges now and take it out of the index. */
+static void doom(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e,
+                 struct cfs_diskcache_entry **grave)
+{
+	pthread_mutex_lock(&e->lock);
+	e->dropped = true;
+	e->dirty = false;
+	e->nr = 0;
+	e->present = 0;
+	pthread_mutex_unlock(&e->lock);
+	if (e->indexed)
+		unindex(dc, e, grave);
+}
+
+static void evict(struct cfs_diskcache *dc, struct cfs_diskcache_entry **grave)
+{
+	while (dc->lru_tail && (dc->bytes > dc->cap || dc->nlru > CFS_DISKCACHE_MAX_ENTRIES)) {
+		unindex(dc, dc->lru_tail, grave);
+		dc->evictions++;
+	}
+}
+
+static void free_entry(struct cfs_diskcache_entry *e)
+{
+	if (e->fd >= 0)
+		close(e->fd);
+	pthread_mutex_destroy(&e->lock);
+	pthread_mutex_destroy(&e->save_lock);
+	free(e->r);
+	free(e);
+}
+
+static void free_grave(struct cfs_diskcache_entry *grave)
+{
+	while (grave) {
+		struct cfs_diskcache_entry *next = grave->hnext;
+		free_entry(grave);
+		grave = next;
+	}
+}
+
+static struct cfs_diskcache_entry *new_entry(struct cfs_diskcache *dc, const char *key,
+                                             uint64_t size)
+{
+	struct cfs_diskcache_entry *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->dc = dc;
+	e->size = size;
+	e->fd = -1;
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	pthread_mutex_init(&e->lock, NULL);
+	pthread_mutex_init(&e->save_lock, NULL);
+	return e;
+}
+
+/* Create "<key>.data" for a new entry (dc->lock held).  Returns the fd or -errno. */
+static int create_data(struct cfs_diskcache *dc, const char *key, uint64_t size)
+{
+	char name[NAME_LEN];
+	int fd;
+
+	/* Nothing of the key may be left, and its unlinks must be durable
+	 * before the new data file can be (see DESIGN). */
+	name_of(name, key, MAP_SUFFIX);
+	if (unlinkat(dc->dirfd, name, 0) == 0)
+		dc->dir_dirty = true;
+	name_of(name, key, DATA_SUFFIX);
+	if (unlinkat(dc->dirfd, name, 0) == 0)
+		dc->dir_dirty = true;
+	if (dc->dir_dirty) {
+		if (fsync(dc->dirfd) < 0)
+			return -errno;
+		dc->dir_dirty = false;
+	}
+	fd = openat(dc->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int ret = -errno;
+		close(fd);
+		unlinkat(dc->dirfd, name, 0);
+		return ret;
+	}
+	return fd;
+}
+
+/* --- open, scan, close --- */
+
+/* mkdir -p with mode 0700; only the last component's failure counts. */
+static int make_dirs(const char *dir)
+{
+	char path[PATH_LEN_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0)
+		return -EINVAL;
+	if (n >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, n + 1);
+	for (size_t i = 1; i < n; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		mkdir(path, 0700);
+		path[i] = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Ours and not writable by others (they could have planted files); merely
+ * readable by others is tightened, since the directory is ours. */
+static int check_dir(int dirfd)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	if ((st.st_mode & 07777) != 0700 && fchmod(dirfd, 0700) < 0)
+		return -errno;
+	return 0;
+}
+
+static bool has_suffix(const char *name, size_t len, const char *suffix)
+{
+	size_t s = strlen(suffix);
+
+	return len > s && strcmp(name + len - s, suffix) == 0;
+}
+
+/* The key of file name (len bytes, ending in suffix) into key; -EINVAL if
+ * it is not a valid key. */
+static int key_of(char key[CFS_DISKCACHE_KEY_MAX + 1], const char *name, size_t len,
+                  const char *suffix)
+{
+	size_t n = len - strlen(suffix);
+
+	if (n > CFS_DISKCACHE_KEY_MAX)
+		return -EINVAL;
+	memcpy(key, name, n);
+	key[n] = '\0';
+	return valid_key(key) ? 0 : -EINVAL;
+}
+
+struct scanned {
+	struct cfs_diskcache_entry *e;
+	int64_t mtime_ns;
+};
+
+static int by_mtime(const void *a, const void *b)
+{
+	const struct scanned *x = a, *y = b;
+
+	return (x->mtime_ns > y->mtime_ns) - (x->mtime_ns < y->mtime_ns);
+}
+
+/* Look at one "<key>.data": index it if its sidecar is valid, else delete
+ * both files.  Returns 1 with *out set, 0 when skipped, or -ENOMEM. */
+static int scan_one(struct cfs_diskcache *dc, const char *key, struct scanned *out)
+{
+	char name[NAME_LEN];
+	struct cfs_diskcache_entry *e;
+	struct stat st;
+	int ret;
+
+	name_of(name, key, DATA_SUFFIX);
+	if (fstatat(dc->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	e = new_entry(dc, key, (uint64_t)st.st_size);
+	if (!e)
+		return -ENOMEM;
+	ret = load_map(dc->dirfd, key, (uint64_t)st.st_size, e);
+	if (ret < 0) {
+		free_entry(e);
+		if (ret == -ENOMEM)
+			return ret;
+		name_of(name, key, MAP_SUFFIX);
+		unlinkat(dc->dirfd, name, 0);
+		name_of(name, key, DATA_SUFFIX);
+		unlinkat(dc->dirfd, name, 0);
+		dc->dir_dirty = true;
+		return 0;
+	}
+	e->data_bytes = (uint64_t)st.st_blocks * 512;
+	out->e = e;
+	out->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	return 1;
+}
+
+/* Index every valid entry, oldest write at the LRU tail; delete temp files,
+ * orphaned sidecars and entries without a valid sidecar.  Files without our
+ * suffixes are left alone. */
+static int scan(struct cfs_diskcache *dc)
+{
+	struct scanned *v = NULL;
+	size_t n = 0, a = 0;
+	struct dirent *de;
+	DIR *d = NULL;
+	int fd, ret = 0;
+
+	fd = dup(dc->dirfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		ret = -errno;
+		close(fd);
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		char key[CFS_DISKCACHE_KEY_MAX + 1], other[NAME_LEN];
+		size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (has_suffix(de->d_name, len, TMP_SUFFIX)) {
+			unlinkat(dc->dirfd, de->d_name, 0);
+			continue;
+		}
+		if (has_suffix(de->d_name, len, MAP_SUFFIX)) {
+			if (key_of(key, de->d_name, len, MAP_SUFFIX) < 0)
+				continue;
+			name_of(other, key, DATA_SUFFIX);
+			if (fstatat(dc->dirfd, other, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+			    errno == ENOENT)
+				unlinkat(dc->dirfd, de->d_name, 0);
+			continue;
+		}
+		if (!has_suffix(de->d_name, len, DATA_SUFFIX) ||
+		    key_of(key, de->d_name, len, DATA_SUFFIX) < 0)
+			continue;
+		if (n == a) {
+			size_t na = a ? a * 2 : 64;
+			struct scanned *nv = realloc(v, na * sizeof(*nv));
+			if (!nv) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			v = nv;
+			a = na;
+		}
+		ret = scan_one(dc, key, &v[n]);
+		if (ret < 0)
+			goto out;
+		n += (size_t)ret;
+		ret = 0;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), by_mtime);
+	for (size_t i = 0; i < n; i++) {
+		hash_insert(dc, v[i].e);
+		lru_add(dc, v[i].e, false);
+		dc->bytes += v[i].e->data_bytes + v[i].e->map_bytes;
+	}
+	n = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free_entry(v[i].e);
+	free(v);
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+int cfs_diskcache_open(const char *dir, uint64_t cap_bytes, struct cfs_diskcache **out)
+{
+	struct cfs_diskcache *dc = NULL;
+	struct cfs_diskcache_entry *grave = NULL;
+	int ret;
+
+	if (!dir || !out)
+		return -EINVAL;
+	dc = calloc(1, sizeof(*dc));
+	if (!dc)
+		return -ENOMEM;
+	dc->dirfd = dc->lockfd = -1;
+	dc->cap = cap_bytes;
+	dc->nbuckets = MIN_BUCKETS;
+	pthread_mutex_init(&dc->lock, NULL);
+	dc->buckets = calloc(dc->nbuckets, sizeof(*dc->buckets));
+	if (!dc->buckets) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = make_dirs(dir);
+	if (ret < 0)
+		goto out;
+	dc->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dc->dirfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = check_dir(dc->dirfd);
+	if (ret < 0)
+		goto out;
+	dc->lockfd = openat(dc->dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (dc->lockfd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (flock(dc->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto out;
+	}
+	ret = scan(dc);
+	if (ret < 0)
+		goto out;
+	pthread_mutex_lock(&dc->lock);
+	evict(dc, &grave);
+	pthread_mutex_unlock(&dc->lock);
+	free_grave(grave);
+	*out = dc;
+	dc = NULL;
+out:
+	cfs_diskcache_close(dc);
+	return ret;
+}
+
+void cfs_diskcache_close(struct cfs_diskcache *dc)
+{
+	if (!dc)
+		return;
+	for (size_t i = 0; dc->buckets && i < dc->nbuckets; i++) {
+		struct cfs_diskcache_entry *e = dc->buckets[i], *next;
+		for (; e; e = next) {
+			next = e->hnext;
+			save_map(e); /* a no-op unless a put's save failed */
+			free_entry(e);
+		}
+	}
+	free(dc->buckets);
+	if (dc->lockfd >= 0)
+		close(dc->lockfd);
+	if (dc->dirfd >= 0)
+		close(dc->dirfd);
+	pthread_mutex_destroy(&dc->lock);
+	free(dc);
+}
+
+/* --- entries --- */
+
+int cfs_diskcache_get(struct cfs_diskcache *dc, const char *key, uint64_t size,
+                      struct cfs_diskcache_entry **out)
+{
+	struct cfs_diskcache_entry *e, *grave = NULL;
+	char name[NAME_LEN];
+	int ret = 0;
+
+	if (!valid_key(key))
+		return -EINVAL;
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	pthread_mutex_lock(&dc->lock);
+	e = hash_find(dc, key);
+	if (e && e->size != size) {
+		doom(dc, e, &grave);
+		e = NULL;
+	}
+	if (e && e->refs == 0) {
+		name_of(name, key, DATA_SUFFIX);
+		e->fd = openat(dc->dirfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (e->fd >= 0) {
+			lru_remove(dc, e);
+		} else if (errno == ENOENT) {
+			/* Deleted behind our back: start over. */
+			doom(dc, e, &grave);
+			e = NULL;
+		} else {
+			ret = -errno; /* e.g. -EMFILE: keep the entry for later */
+			goto out;
+		}
+	}
+	if (!e) {
+		int fd;
+		e = new_entry(dc, key, size);
+		if (!e) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		fd = create_data(dc, key, size);
+		if (fd < 0) {
+			ret = fd;
+			free_entry(e);
+			goto out;
+		}
+		e->fd = fd;
+		e->serial = dc->next_serial++;
+		hash_insert(dc, e);
+	}
+	if (e->refs++ == 0)
+		dc->pinned++;
+	evict(dc, &grave);
+	*out = e;
+out:
+	pthread_mutex_unlock(&dc->lock);
+	free_grave(grave);
+	return ret;
+}
+
+void cfs_diskcache_put(struct cfs_diskcache_entry *e)
+{
+	struct cfs_diskcache *dc;
+	struct cfs_diskcache_entry *grave = NULL;
+	bool tried = false;
+	int fd = -1;
+
+	if (!e)
+		return;
+	dc = e->dc;
+	for (;;) {
+		bool dirty;
+		pthread_mutex_lock(&dc->lock);
+		if (e->refs > 1 || !e->indexed || tried)
+			break;
+		pthread_mutex_lock(&e->lock);
+		dirty = e->dirty;
+		pthread_mutex_unlock(&e->lock);
+		if (!dirty)
+			break;
+		/* Last holder: save outside the index lock, still pinned. */
+		pthread_mutex_unlock(&dc->lock);
+		save_map(e);
+		tried = true;
+	}
+	if (--e->refs == 0) {
+		dc->pinned--;
+		if (e->indexed) {
+			struct stat st;
+			fd = e->fd;
+			e->fd = -1;
+			/* Exact now that no writer is left: the save's fdatasync
+			 * may have allocated extent blocks no write saw. */
+			if (fstat(fd, &st) == 0) {
+				dc->bytes =
+				    dc->bytes - e->data_bytes + (uint64_t)st.st_blocks * 512;
+				e->data_bytes = (uint64_t)st.st_blocks * 512;
+			}
+			lru_add(dc, e, e->data_bytes + e->map_bytes > dc->cap);
+			evict(dc, &grave);
+		} else {
+			dc->bytes -= e->data_bytes + e->map_bytes;
+			e->hnext = grave;
+			grave = e;
+		}
+	}
+	pthread_mutex_unlock(&dc->lock);
+	if (fd >= 0)
+		close(fd);
+	free_grave(grave);
+}
+
+int cfs_diskcache_write(struct cfs_diskcache_entry *e, uint64_t off, const void *buf, size_t len)
+{
+	struct cfs_diskcache *dc = e->dc;
+	struct cfs_diskcache_entry *grave = NULL;
+	bool completed = false;
+	struct stat st;
+	int ret = 0;
+
+	if (off > e->size || len > e->size - off)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	ret = pwrite_all(e->fd, buf, len, off);
+	if (ret < 0)
+		goto out;
+	pthread_mutex_lock(&e->lock);
+	if (e->dropped) {
+		ret = -ESTALE;
+	} else {
+		bool was = e->present == e->size;
+		ret = add_range(e, off, off + len);
+		if (ret == 0) {
+			e->dirty = true;
+			completed = !was && e->present == e->size;
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (ret < 0)
+		goto out;
+	if (fstat(e->fd, &st) == 0) {
+		uint64_t b = (uint64_t)st.st_blocks * 512;
+		pthread_mutex_lock(&dc->lock);
+		/* Blocks only grow; a stale sample from a racing writer must not shrink them. */
+		if (e->indexed && b > e->data_bytes) {
+			dc->bytes += b - e->data_bytes;
+			e->data_bytes = b;
+		}
+		evict(dc, &grave);
+		pthread_mutex_unlock(&dc->lock);
+	}
+	free_grave(grave);
+	if (completed)
+		save_map(e); /* best effort: put tries again */
+out:
+	return ret;
+}
+
+int cfs_diskcache_read(struct cfs_diskcache_entry *e, uint64_t off, size_t len, void *buf,
+                       size_t *n)
+{
+	uint64_t end = off;
+	int ret = 0;
+
+	*n = 0;
+	pthread_mutex_lock(&e->lock);
+	if (e->dropped) {
+		ret = -ESTALE;
+	} else if (off < e->size && len > 0) {
+		end = len < e->size - off ? off + len : e->size;
+		if (!covered(e, off, end))
+			ret = -EAGAIN;
+	}
+	pthread_mutex_unlock(&e->lock);
+	if (ret == -EAGAIN)
+		atomic_fetch_add_explicit(&e->dc->misses, 1, memory_order_relaxed);
+	if (ret < 0 || end <= off)
+		goto out;
+	ret = pread_all(e->fd, buf, (size_t)(end - off), off);
+	if (ret < 0)
+		goto out;
+	*n = (size_t)(end - off);
+	atomic_fetch_add_explicit(&e->dc->hits, 1, memory_order_relaxed);
+out:
+	return ret;
+}
+
+int cfs_diskcache_missing(struct cfs_diskcache_entry *e, uint64_t off, uint64_t len,
+                          uint64_t *hole_off, uint64_t *hole_len)
+{
+	uint64_t s = off, t;
+	int ret = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->dropped) {
+		ret = -ESTALE;
+		goto out;
+	}
+	if (s > e->size)
+		s = e->size;
+	t = len < e->size - s ? s + len : e->size;
+	*hole_off = t;
+	*hole_len = 0;
+	if (s < t) {
+		size_t k = first_start_gt(e->r, e->nr, s);
+		if (k > 0 && e->r[k - 1].end > s)
+			s = e->r[k - 1].end;
+		if (s < t) {
+			*hole_off = s;
+			*hole_len = (k < e->nr && e->r[k].start < t ? e->r[k].start : t) - s;
+		}
+	}
+out:
+	pthread_mutex_unlock(&e->lock);
+	return ret;
+}
+
+uint64_t cfs_diskcache_present_bytes(struct cfs_diskcache_entry *e)
+{
+	uint64_t p;
+
+	pthread_mutex_lock(&e->lock);
+	p = e->present;
+	pthread_mutex_unlock(&e->lock);
+	return p;
+}
+
+bool cfs_diskcache_complete(struct cfs_diskcache_entry *e)
+{
+	bool c;
+
+	pthread_mutex_lock(&e->lock);
+	c = !e->dropped && e->present == e->size;
+	pthread_mutex_unlock(&e->lock);
+	return c;
+}
+
+uint64_t cfs_diskcache_size(struct cfs_diskcache_entry *e)
+{
+	return e->size;
+}
+
+void cfs_diskcache_drop(struct cfs_diskcache_entry *e)
+{
+	struct cfs_diskcache_entry *grave = NULL;
+
+	pthread_mutex_lock(&e->dc->lock);
+	doom(e->dc, e, &grave); /* pinned by the caller: grave stays empty */
+	pthread_mutex_unlock(&e->dc->lock);
+	free_grave(grave);
+}
+
+void cfs_diskcache_stats(struct cfs_diskcache *dc, struct cfs_diskcache_stats *st)
+{
+	pthread_mutex_lock(&dc->lock);
+	st->bytes = dc->bytes;
+	st->cap_bytes = dc->cap;
+	st->entries = dc->entries;
+	st->pinned = dc->pinned;
+	st->evictions = dc->evictions;
+	pthread_mutex_unlock(&dc->lock);
+	st->hits = atomic_load_explicit(&dc->hits, memory_order_relaxed);
+	st->misses = atomic_load_explicit(&dc->misses, memory_order_relaxed);
+}
