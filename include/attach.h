@@ -30,7 +30,7 @@ void cfs_attach_destroy(struct cfs_attach *a);
  * reference to n's entry that the attach layer now owns (it puts it on the
  * thread pool).  Loop thread. */
 void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskcache_entry *pin,
-                     const char *page_id, const char *att_id);
+                     const char *page_id, const char *att_id, const char *download);
 
 /* A file handle on n was released.  The rule: a download runs while the
  * file is open or a read waits on it; after the last release it is

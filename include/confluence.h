@@ -18,10 +18,21 @@ struct cfs_cf_error {
 	int attempts;       /* HTTP attempts made for the failing request */
 };
 
+/* Which REST API the site speaks. */
+enum cfs_cf_api {
+	CFS_API_AUTO,  /* decide from the URL and one probe (cfs_cf_current_user) */
+	CFS_API_CLOUD, /* Confluence Cloud: REST v2 (+ v1 where v2 has no equivalent) */
+	CFS_API_DC,    /* Data Center / Server: REST v1 under the base's context path */
+};
+
 /* base_url: the site, e.g. "https://acme.atlassian.net/wiki" (no trailing slash
  * needed).  http is borrowed.  Loop thread.  Returns 0, -EINVAL for a URL that
  * is not http(s)://host[...], or -ENOMEM. */
-int cfs_cf_new(struct cfs_http *http, const char *base_url, struct cfs_cf **out);
+int cfs_cf_new(struct cfs_http *http, const char *base_url, enum cfs_cf_api api,
+	       struct cfs_cf **out);
+
+/* The API in use (AUTO until the first cfs_cf_current_user() decided). */
+enum cfs_cf_api cfs_cf_api(const struct cfs_cf *cf);
 void cfs_cf_free(struct cfs_cf *cf);
 
 /* All calls: loop thread only; cb is called exactly once on the loop thread
@@ -67,9 +78,12 @@ typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
 
-/* The absolute URL that downloads an attachment (a redirect to the media
- * host, which curl follows without our credentials); malloc'd, NULL on ENOMEM. */
-char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id);
+/* The absolute URL that downloads an attachment: on Cloud the v1 download
+ * endpoint (a redirect to the media host, which curl follows without our
+ * credentials); on Data Center the listing's download link (relative to the
+ * base).  malloc'd; NULL on ENOMEM or when no URL can be made. */
+char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
+			  const char *download);
 
 /* The site's base URL as given (no trailing slash), for web links. */
 const char *cfs_cf_base_url(const struct cfs_cf *cf);

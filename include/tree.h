@@ -101,9 +101,10 @@ int cfs_tree_xattr_get(struct cfs_tree *t, uint64_t ino, const char *name, char 
 struct cfs_blob *cfs_tree_md(struct cfs_tree *t, struct cfs_node *n);
 /* Store the Markdown rendered from version of the page (takes a reference). */
 void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version);
-/* An attachment's page id, id (copies, malloc'd), version and size. */
+/* An attachment's page id, id, download link as listed (copies, malloc'd;
+ * the link may be NULL), version and size. */
 int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, char **att_id,
-                     int64_t *version, int64_t *size);
+                     char **download, int64_t *version, int64_t *size);
 
 /* The page's id (a copy, malloc'd) and current version, for fetching. */
 int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version);

@@ -498,7 +498,7 @@ void cfs_attach_destroy(struct cfs_attach *a)
 }
 
 void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskcache_entry *pin,
-                     const char *page_id, const char *att_id)
+                     const char *page_id, const char *att_id, const char *download)
 {
 	struct att *t = *cfs_tree_loop_slot(n);
 
@@ -508,7 +508,7 @@ void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskca
 		return;
 	}
 	t = calloc(1, sizeof(*t));
-	if (!t || !(t->url = cfs_cf_download_url(a->cf, page_id, att_id))) {
+	if (!t || !(t->url = cfs_cf_download_url(a->cf, page_id, att_id, download))) {
 		free(t);
 		answer(a, NULL, NULL, 0, pin);
 		return; /* reads will find no state and fail with ENOMEM */

@@ -162,7 +162,12 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 
 static int fetch_error(const struct cfs_cf_error *e)
 {
-	if (e->err != -ECANCELED && e->status)
+	if (e->err == -EACCES)
+		cfs_err("authentication failed: GET %s: HTTP %ld: the server refused the "
+		        "credentials (revoked or expired token?); reads fail with EACCES until it "
+		        "accepts them again",
+		        e->path, e->status);
+	else if (e->err != -ECANCELED && e->status)
 		cfs_err("GET %s: HTTP %ld (%d attempt%s)", e->path, e->status, e->attempts,
 		        e->attempts == 1 ? "" : "s");
 	else if (e->err != -ECANCELED)

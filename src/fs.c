@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-enum op { OP_LOOKUP, OP_GETATTR, OP_OPEN, OP_READ_ATT };
+enum op { OP_GETATTR, OP_OPEN, OP_READ_ATT };
 
 /* A FUSE request waiting for a page to be rendered.
  *
@@ -103,7 +103,7 @@ static void fill_stat(struct cfs_fs *fs, const struct cfs_tree_attr *a, struct s
 	st->st_atim = st->st_mtim;
 }
 
-static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a)
+static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a, double attr_timeout)
 {
 	struct cfs_fs *fs = fs_of(req);
 	struct fuse_entry_param e;
@@ -111,7 +111,7 @@ static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a)
 	memset(&e, 0, sizeof(e));
 	e.ino = a->ino;
 	e.generation = 1;
-	e.attr_timeout = fs->ttl;
+	e.attr_timeout = attr_timeout;
 	e.entry_timeout = fs->ttl;
 	fill_stat(fs, a, &e.attr);
 	fuse_reply_entry(req, &e);
@@ -170,7 +170,6 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 		goto out;
 	}
 	switch (p->op) {
-	case OP_LOOKUP:
 	case OP_GETATTR:
 		err = cfs_tree_getattr(p->fs->tree, p->ino, &a);
 		if (err) {
@@ -179,10 +178,7 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 		}
 		/* The listing may be older than the body; the size is what read returns. */
 		a.size = (int64_t)md->len;
-		if (p->op == OP_LOOKUP)
-			reply_entry(p->req, &a);
-		else
-			reply_attr(p->req, &a);
+		reply_attr(p->req, &a);
 		break;
 	case OP_OPEN:
 		reply_open(p->req, &p->fi, md);
@@ -304,9 +300,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	} else if (ret) {
 		fuse_reply_err(req, -ret);
 	} else if (a.size < 0) {
-		defer(req, OP_LOOKUP, a.node, a.ino, NULL);
+		/* The size is not known before the page is rendered, but a lookup
+		 * must not wait for the network: the kernel holds the directory's
+		 * lock during it, so one slow page would block its siblings.  The
+		 * entry goes out now with attributes that expire at once; the
+		 * kernel asks getattr (which waits without that lock) before it
+		 * trusts the size, and a read past the placeholder size of 0
+		 * refreshes it too. */
+		reply_entry(req, &a, 0);
 	} else {
-		reply_entry(req, &a);
+		reply_entry(req, &a, fs->ttl);
 	}
 }
 
@@ -330,7 +333,7 @@ struct att_job {
 	struct cfs_fs *fs;
 	struct cfs_node *node;
 	struct cfs_diskcache_entry *pin; /* open: handed to the attach layer */
-	char *page_id, *att_id;
+	char *page_id, *att_id, *download;
 };
 
 static void run_att_open(void *arg, int cancelled)
@@ -340,9 +343,10 @@ static void run_att_open(void *arg, int cancelled)
 	if (cancelled)
 		cfs_diskcache_put(j->pin); /* the loop is gone: nothing blocks now */
 	else
-		cfs_attach_open(j->fs->attach, j->node, j->pin, j->page_id, j->att_id);
+		cfs_attach_open(j->fs->attach, j->node, j->pin, j->page_id, j->att_id, j->download);
 	free(j->page_id);
 	free(j->att_id);
+	free(j->download);
 	free(j);
 }
 
@@ -366,7 +370,9 @@ static void open_attachment(fuse_req_t req, struct fuse_file_info *fi, struct cf
 	char key[CFS_DISKCACHE_KEY_MAX];
 	int ret = -ENOMEM;
 
-	if (!h || !j || cfs_tree_att_ref(fs->tree, node, &j->page_id, &j->att_id, &version, &size))
+	if (!h || !j ||
+	    cfs_tree_att_ref(fs->tree, node, &j->page_id, &j->att_id, &j->download, &version,
+	                     &size))
 		goto fail;
 	snprintf(key, sizeof(key), "%s-v%lld", j->att_id, (long long)version);
 	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &h->e);
@@ -398,6 +404,7 @@ fail:
 	if (j) {
 		free(j->page_id);
 		free(j->att_id);
+		free(j->download);
 	}
 	free(j);
 	free(h);
@@ -685,17 +692,19 @@ static int cached_bytes(struct cfs_fs *fs, fuse_ino_t ino, char **v, size_t *len
 {
 	struct cfs_tree_attr a;
 	struct cfs_diskcache_entry *e;
-	char *page_id = NULL, *att_id = NULL, key[CFS_DISKCACHE_KEY_MAX];
+	char *page_id = NULL, *att_id = NULL, *download = NULL, key[CFS_DISKCACHE_KEY_MAX];
 	int64_t version, size;
 	int ret = cfs_tree_getattr(fs->tree, ino, &a);
 
 	if (ret == 0)
-		ret = cfs_tree_att_ref(fs->tree, a.node, &page_id, &att_id, &version, &size);
+		ret = cfs_tree_att_ref(fs->tree, a.node, &page_id, &att_id, &download, &version,
+		                       &size);
 	if (ret)
 		return ret;
 	snprintf(key, sizeof(key), "%s-v%lld", att_id, (long long)version);
 	free(page_id);
 	free(att_id);
+	free(download);
 	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &e);
 	if (ret)
 		return ret;

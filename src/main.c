@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 enum {
@@ -184,6 +185,7 @@ struct backend {
 	char *space_id;
 	const char *space_key;
 	int batch;
+	enum cfs_cf_api api;
 	struct cfs_http_opts hopts;
 	const char *url;
 	int err;
@@ -195,7 +197,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 
 	b->err = cfs_http_new(loop, &b->hopts, &b->http);
 	if (!b->err)
-		b->err = cfs_cf_new(b->http, b->url, &b->cf);
+		b->err = cfs_cf_new(b->http, b->url, b->api, &b->cf);
 	if (!b->err && b->fs)
 		b->err = cfs_cache_new(loop, b->cf, b->tree, b->batch, &b->cache);
 	if (!b->err && b->fs)
@@ -393,6 +395,7 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 		describe(c, "checking the credentials", e);
 		goto done;
 	}
+	c->b->api = cfs_cf_api(c->b->cf); /* as detected: the mount uses the same */
 	cfs_debug("signed in to %s as %s", c->o->url, u->display_name ? u->display_name : "?");
 	ret = cfs_cf_space(c->b->cf, c->o->space, on_space, c);
 	if (ret == 0)
@@ -531,6 +534,9 @@ int main(int argc, char *argv[])
 	b.url = c.o.url;
 	b.space_key = c.o.space;
 	b.batch = c.o.batch;
+	b.api = !c.o.api || strcmp(c.o.api, "auto") == 0 ? CFS_API_AUTO
+	        : strcmp(c.o.api, "dc") == 0             ? CFS_API_DC
+	                                                 : CFS_API_CLOUD;
 	b.hopts = (struct cfs_http_opts){
 	    .max_requests = c.o.max_requests,
 	    .timeout_s = c.o.timeout,
@@ -594,6 +600,8 @@ int main(int argc, char *argv[])
 		cfs_log_init(level, 1);
 	b.hopts.retries = c.o.retries;
 	b.fs = &fs;
+	/* Backoff jitter must differ between processes (after the fork). */
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (backend_start(&b)) {
 		cfs_err("cannot start the network thread: %s", strerror(-b.err));
 		goto out6;
@@ -613,7 +621,8 @@ int main(int argc, char *argv[])
 		ret = fuse_session_loop(se);
 	else
 		ret = fuse_session_loop_mt(se, lcfg);
-	ret = ret ? 1 : 0;
+	/* A signal ends the loop with its (positive) number: a clean exit. */
+	ret = ret < 0 ? 1 : 0;
 	fuse_loop_cfg_destroy(lcfg);
 out7:
 	backend_stop(&b);

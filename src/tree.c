@@ -402,7 +402,8 @@ static int diff(struct triple *a, size_t na, struct triple *b, size_t nb,
 /* Copy a listed attachment into its node. */
 static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct cfs_node *page)
 {
-	if (set_str(&n->title, a->title) || set_str(&n->media_type, a->media_type))
+	if (set_str(&n->title, a->title) || set_str(&n->media_type, a->media_type) ||
+	    set_str(&n->webui, a->download))
 		return -ENOMEM;
 	if (!n->id && set_str(&n->id, a->id))
 		return -ENOMEM;

@@ -455,18 +455,20 @@ void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md
 }
 
 int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, char **att_id,
-                     int64_t *version, int64_t *size)
+                     char **download, int64_t *version, int64_t *size)
 {
 	pthread_rwlock_rdlock(&t->lock);
 	*page_id = strdup(n->parent->id);
 	*att_id = strdup(n->id);
+	*download = n->webui ? strdup(n->webui) : NULL;
 	*version = n->version;
 	*size = n->size;
 	pthread_rwlock_unlock(&t->lock);
-	if (*page_id && *att_id)
+	if (*page_id && *att_id && (*download || !n->webui))
 		return 0;
 	free(*page_id);
 	free(*att_id);
+	free(*download);
 	return -ENOMEM;
 }
 
