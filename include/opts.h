@@ -7,6 +7,7 @@
 
 struct cfs_opts {
 	char *space;      /* SPACE argument */
+	char *site;       /* -o site= or CONFLUENCE_SITE: a section of the config file */
 	char *url;        /* -o url= or CONFLUENCE_URL */
 	char *user;       /* -o user=, CONFLUENCE_USER, or the .netrc login */
 	char *token_file; /* -o token_file= */
@@ -41,6 +42,17 @@ int cfs_opts_check(const struct cfs_opts *o, char *err, size_t errlen);
 
 /* "1G", "512M", "64k", "1000" -> bytes.  -EINVAL on junk or overflow. */
 int cfs_opts_parse_size(const char *s, uint64_t *out);
+
+/* The options of one site from a configuration file's contents (INI:
+ * "[site]" sections of "key = value" lines, '#' or ';' comments).  site
+ * NULL means the "[default]" section.  Each option comes out as one
+ * "-okey=value" argument (commas escaped for fuse_opt, a leading "~/"
+ * expanded to $HOME), malloc'd into *args (free each and the array).
+ * A "token" key is refused: tokens belong in token_file.  Returns 0 (also
+ * when the section does not exist: *n == 0), or -EINVAL with a message
+ * naming the line, or -ENOMEM. */
+int cfs_opts_config(const char *text, const char *site, char ***args, size_t *n, char *err,
+                    size_t errlen);
 
 /* The credentials for host from a .netrc file's contents; login/password
  * malloc'd (NULL when absent).  Returns 0 when the host (or default) matched,

@@ -20,12 +20,13 @@ enum {
 	KEY_TOKEN,
 	KEY_CACHE_SIZE,
 	KEY_MEM_CACHE,
+	KEY_CHECK,
 };
 
 struct cli {
 	struct cfs_opts o;
 	int positional;
-	int help, version;
+	int help, version, check;
 	const char *error;
 };
 
@@ -36,6 +37,7 @@ struct cli {
 
 static const struct fuse_opt cli_spec[] = {
     CFS_OPT("url=%s", url),
+    CFS_OPT("site=%s", site),
     CFS_OPT("user=%s", user),
     CFS_OPT("token_file=%s", token_file),
     CFS_OPT("cache_dir=%s", cache_dir),
@@ -57,6 +59,10 @@ static const struct fuse_opt cli_spec[] = {
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
     FUSE_OPT_KEY("--version", KEY_VERSION),
+    FUSE_OPT_KEY("--check", KEY_CHECK),
+    /* mount(8) passes these to helpers; they mean nothing here. */
+    FUSE_OPT_KEY("-n", FUSE_OPT_KEY_DISCARD),
+    FUSE_OPT_KEY("-v", FUSE_OPT_KEY_DISCARD),
     FUSE_OPT_END,
 };
 
@@ -108,6 +114,9 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_VERSION:
 		c->version = 1;
 		return 0;
+	case KEY_CHECK:
+		c->check = 1;
+		return 0;
 	}
 	return 1;
 }
@@ -115,6 +124,7 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 static void usage(const char *prog)
 {
 	printf("usage: %s SPACE MOUNTPOINT [-f] [-d] [-o opt[,opt...]]\n"
+	       "       %s --check SPACE [-o opt[,opt...]]   check site, credentials and space\n"
 	       "\n"
 	       "Mount the Confluence space SPACE read-only at MOUNTPOINT: pages are Markdown\n"
 	       "files, page trees are directories.\n"
@@ -143,7 +153,7 @@ static void usage(const char *prog)
 	       "    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: foreground, FUSE and HTTP tracing\n"
 	       "\n",
-	       prog);
+	       prog, prog);
 }
 
 /* The attachment cache of this site and space: cache_dir/HOST/SPACE, where
@@ -274,7 +284,8 @@ struct check {
 	struct cfs_space space;
 	struct cfs_page_list pages;
 	struct cfs_attachment_list atts;
-	int listings; /* of the two listings, how many are still running (loop thread) */
+	int listings;  /* of the two listings, how many are still running (loop thread) */
+	char who[256]; /* the signed-in user's display name */
 };
 
 static void check_done(struct check *c)
@@ -396,7 +407,8 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 		goto done;
 	}
 	c->b->api = cfs_cf_api(c->b->cf); /* as detected: the mount uses the same */
-	cfs_debug("signed in to %s as %s", c->o->url, u->display_name ? u->display_name : "?");
+	snprintf(c->who, sizeof(c->who), "%s", u->display_name ? u->display_name : "?");
+	cfs_debug("signed in to %s as %s", c->o->url, c->who);
 	ret = cfs_cf_space(c->b->cf, c->o->space, on_space, c);
 	if (ret == 0)
 		return;
@@ -424,7 +436,8 @@ static void check_start(void *arg, int cancelled)
 
 /* Check credentials and space and list the space, blocking.  On failure
  * prints one line and returns non-zero. */
-static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tree **tree)
+static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tree **tree,
+                      char *summary, size_t summary_len)
 {
 	struct check c = {.b = b, .o = o};
 	int ret;
@@ -449,6 +462,10 @@ static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tr
 		else
 			cfs_info("space %s (%s): %zu pages, %zu attachments", o->space,
 			         c.space.name ? c.space.name : "", c.pages.n, c.atts.n);
+		snprintf(summary, summary_len,
+		         "%s as %s: space %s (%s), %zu pages, %zu attachments, %s API", o->url,
+		         c.who, o->space, c.space.name ? c.space.name : "", c.pages.n, c.atts.n,
+		         b->api == CFS_API_DC ? "Data Center" : "Cloud");
 		b->space_id = c.space.id;
 		c.space.id = NULL;
 	}
@@ -464,9 +481,109 @@ static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tr
 	return ret;
 }
 
+/* The configuration file: $CONFLUENCEFS_CONFIG, else
+ * $XDG_CONFIG_HOME/confluencefs/config, else ~/.config/confluencefs/config. */
+static char *config_path(void)
+{
+	const char *env = getenv("CONFLUENCEFS_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+	char *p = NULL;
+
+	if (env && *env)
+		return strdup(env);
+	if (xdg && *xdg) {
+		if (asprintf(&p, "%s/confluencefs/config", xdg) < 0)
+			p = NULL;
+	} else if (home && asprintf(&p, "%s/.config/confluencefs/config", home) < 0) {
+		p = NULL;
+	}
+	return p;
+}
+
+/* Parse the command line, with the options of the configuration file's
+ * section for the site (-o site=, CONFLUENCE_SITE, or [default]) placed
+ * before it so the command line wins.  Returns 0, or 2 after a message. */
+static int parse_cli(int argc, char *argv[], struct fuse_args *args, struct cli *c)
+{
+	char *path = config_path(), *text = NULL, **cargs = NULL, err[512];
+	const char *site;
+	size_t n = 0, len = 0;
+	FILE *f;
+	int ret = 2;
+
+	*args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+	cfs_opts_defaults(&c->o);
+	if (fuse_opt_parse(args, c, cli_spec, cli_proc) == -1)
+		goto bad;
+	site = c->o.site ? c->o.site : getenv("CONFLUENCE_SITE");
+	f = path ? fopen(path, "r") : NULL;
+	if (!f) {
+		if (site && *site) {
+			fprintf(
+			    stderr,
+			    "mount.confluencefs: site '%s' given but no configuration file %s\n",
+			    site, path ? path : "");
+			goto out;
+		}
+		ret = 0;
+		goto out;
+	}
+	if (getdelim(&text, &len, '\0', f) < 0) {
+		free(text);
+		text = strdup("");
+	}
+	fclose(f);
+	if (!text || cfs_opts_config(text, site, &cargs, &n, err, sizeof(err))) {
+		fprintf(stderr, "mount.confluencefs: %s: %s\n", path, text ? err : "out of memory");
+		goto out;
+	}
+	if (site && *site && n == 0) {
+		fprintf(stderr, "mount.confluencefs: %s has no [%s] section\n", path, site);
+		goto out;
+	}
+	if (n) {
+		/* Again from the start: argv[0], the file's options, the rest. */
+		fuse_opt_free_args(args);
+		cfs_opts_clear(&c->o);
+		memset(c, 0, sizeof(*c));
+		cfs_opts_defaults(&c->o);
+		*args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
+		if (fuse_opt_add_arg(args, argv[0]))
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			if (fuse_opt_add_arg(args, cargs[i]))
+				goto out;
+		for (int i = 1; i < argc; i++)
+			if (fuse_opt_add_arg(args, argv[i]))
+				goto out;
+		{
+			struct fuse_args in = *args;
+
+			*args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
+			ret = fuse_opt_parse(&in, c, cli_spec, cli_proc);
+			*args = in;
+			if (ret == -1) {
+				ret = 2;
+				goto bad;
+			}
+		}
+	}
+	ret = 0;
+	goto out;
+bad:
+	fprintf(stderr, "mount.confluencefs: %s\n", c->error ? c->error : "bad options");
+out:
+	for (size_t i = 0; i < n; i++)
+		free(cargs[i]);
+	free(cargs);
+	free(text);
+	free(path);
+	return ret;
+}
+
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args;
 	struct fuse_cmdline_opts cmd = {0};
 	struct fuse_loop_config *lcfg = NULL;
 	struct fuse_session *se = NULL;
@@ -478,9 +595,7 @@ int main(int argc, char *argv[])
 	char *mount_opts = NULL, *dc_path = NULL;
 	int ret = 1;
 
-	cfs_opts_defaults(&c.o);
-	if (fuse_opt_parse(&args, &c, cli_spec, cli_proc) == -1) {
-		fprintf(stderr, "mount.confluencefs: %s\n", c.error ? c.error : "bad options");
+	if (parse_cli(argc, argv, &args, &c)) {
 		ret = 2;
 		goto out1;
 	}
@@ -500,7 +615,7 @@ int main(int argc, char *argv[])
 		ret = 2;
 		goto out1;
 	}
-	if (!c.o.space || !cmd.mountpoint) {
+	if (!c.o.space || (!cmd.mountpoint && !c.check)) {
 		fprintf(stderr,
 		        "usage: %s SPACE MOUNTPOINT [-f] [-d] [-o opt,...] (--help for more)\n",
 		        argv[0]);
@@ -552,11 +667,16 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
 		goto out3;
 	}
-	ret = check_site(&b, &c.o, &b.tree);
+	ret = check_site(&b, &c.o, &b.tree, err, sizeof(err));
 	backend_stop(&b);
 	cfs_log_init(level, 0);
 	if (ret) {
 		ret = 1;
+		goto out3;
+	}
+	if (c.check) {
+		printf("OK: %s\n", err);
+		ret = 0;
 		goto out3;
 	}
 	ret = 1;

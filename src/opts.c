@@ -39,6 +39,7 @@ static void free_secret(char **s)
 void cfs_opts_clear(struct cfs_opts *o)
 {
 	free(o->space);
+	free(o->site);
 	free(o->url);
 	free(o->user);
 	free(o->token_file);
@@ -337,5 +338,119 @@ int cfs_opts_check(const struct cfs_opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "api=%s is not supported yet (use api=cloud)", o->api);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* "-okey=value" with fuse_opt's commas escaped and "~/" expanded. */
+static char *config_arg(const char *key, const char *value)
+{
+	const char *home = getenv("HOME");
+	size_t len = strlen(key) + 2 * strlen(value) + (home ? strlen(home) : 0) + 8;
+	char *out = malloc(len), *p;
+
+	if (!out)
+		return NULL;
+	p = out + sprintf(out, "-o%s=", key);
+	if (value[0] == '~' && value[1] == '/' && home) {
+		p = stpcpy(p, home);
+		value++;
+	}
+	for (; *value; value++) {
+		if (*value == ',' || *value == '\\')
+			*p++ = '\\';
+		*p++ = *value;
+	}
+	*p = '\0';
+	return out;
+}
+
+int cfs_opts_config(const char *text, const char *site, char ***args, size_t *n, char *err,
+                    size_t errlen)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	char **v = NULL;
+	size_t count = 0, lineno = 0;
+	int in_section = 0, ret = 0;
+
+	*args = NULL;
+	*n = 0;
+	if (!copy)
+		return -ENOMEM;
+	if (!site)
+		site = "default";
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s = trim(line), *eq, *key, *value, *arg, **nv;
+
+		lineno++;
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (!end) {
+				snprintf(err, errlen, "line %zu: a section needs a closing ]",
+				         lineno);
+				ret = -EINVAL;
+				break;
+			}
+			*end = '\0';
+			in_section = strcmp(trim(s + 1), site) == 0;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "line %zu: expected key = value", lineno);
+			ret = -EINVAL;
+			break;
+		}
+		if (!in_section)
+			continue;
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (strcmp(key, "token") == 0) {
+			snprintf(err, errlen,
+			         "line %zu: a token does not belong in the configuration file; "
+			         "use token_file = PATH (mode 0600)",
+			         lineno);
+			ret = -EINVAL;
+			break;
+		}
+		if (!*key || strspn(key, "abcdefghijklmnopqrstuvwxyz_") != strlen(key)) {
+			snprintf(err, errlen, "line %zu: bad option name '%s'", lineno, key);
+			ret = -EINVAL;
+			break;
+		}
+		arg = config_arg(key, value);
+		nv = arg ? realloc(v, (count + 1) * sizeof(*v)) : NULL;
+		if (!nv) {
+			free(arg);
+			ret = -ENOMEM;
+			break;
+		}
+		v = nv;
+		v[count++] = arg;
+	}
+	free(copy);
+	if (ret) {
+		for (size_t i = 0; i < count; i++)
+			free(v[i]);
+		free(v);
+		return ret;
+	}
+	*args = v;
+	*n = count;
 	return 0;
 }

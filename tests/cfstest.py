@@ -122,6 +122,7 @@ class Mount:
         for k in ("CONFLUENCE_URL", "CONFLUENCE_USER", "CONFLUENCE_TOKEN"):
             e.pop(k, None)
         e["HOME"] = self.dir  # no stray ~/.netrc
+        e["CONFLUENCEFS_CONFIG"] = os.path.join(self.dir, "no-config")  # nor config file
         if token is not None:
             e["CONFLUENCE_TOKEN"] = token
         if user is not None:

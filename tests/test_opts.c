@@ -147,6 +147,51 @@ START_TEST(test_check)
 }
 END_TEST
 
+START_TEST(test_config)
+{
+	const char *text = "# comment\n"
+	                   "[default]\n"
+	                   "max_requests = 4\n"
+	                   "\n"
+	                   "[acme]\n"
+	                   "  url = https://acme.atlassian.net/wiki  \n"
+	                   "; another comment\n"
+	                   "token_file = ~/.config/confluencefs/acme.token\n"
+	                   "user=a,b@acme.com\n";
+	char **args, err[256];
+	size_t n;
+
+	setenv("HOME", "/home/u", 1);
+	ck_assert_int_eq(cfs_opts_config(text, "acme", &args, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(args[0], "-ourl=https://acme.atlassian.net/wiki");
+	ck_assert_str_eq(args[1], "-otoken_file=/home/u/.config/confluencefs/acme.token");
+	ck_assert_str_eq(args[2], "-ouser=a\\,b@acme.com"); /* fuse_opt's escape */
+	for (size_t i = 0; i < n; i++)
+		free(args[i]);
+	free(args);
+
+	ck_assert_int_eq(cfs_opts_config(text, NULL, &args, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(args[0], "-omax_requests=4");
+	free(args[0]);
+	free(args);
+
+	ck_assert_int_eq(cfs_opts_config(text, "nosuch", &args, &n, err, sizeof(err)), 0);
+	ck_assert_uint_eq(n, 0);
+
+	ck_assert_int_eq(cfs_opts_config("[a]\ntoken = x\n", "a", &args, &n, err, sizeof(err)),
+	                 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "token_file"));
+	ck_assert_int_eq(cfs_opts_config("[a\n", "a", &args, &n, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "line 1"));
+	ck_assert_int_eq(cfs_opts_config("[a]\nnovalue\n", "a", &args, &n, err, sizeof(err)),
+	                 -EINVAL);
+	ck_assert_int_eq(cfs_opts_config("[a]\nBad-Key = 1\n", "a", &args, &n, err, sizeof(err)),
+	                 -EINVAL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("opts");
@@ -158,6 +203,7 @@ int main(void)
 	tcase_add_test(tc, test_netrc);
 	tcase_add_test(tc, test_token_sources);
 	tcase_add_test(tc, test_check);
+	tcase_add_test(tc, test_config);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

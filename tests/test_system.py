@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""End-to-end: the command as a system citizen — install, helper path, mount -t,
+fstab, daemon mode, --check, the configuration file, the man page."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cfstest import (BUILD_ROOT, MOUNT_BIN, TOKEN, USER, Fake, is_mounted,  # noqa: E402
+                     sanitizer_report)
+
+
+def clean_env(home, **extra):
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("CONFLUENCE")}
+    e["HOME"] = home
+    e["CONFLUENCEFS_CONFIG"] = os.path.join(home, "no-config")
+    e.update(extra)
+    return e
+
+
+def wait_unmounted(mnt, timeout=10):
+    deadline = time.time() + timeout
+    while is_mounted(mnt) and time.time() < deadline:
+        time.sleep(0.05)
+    return not is_mounted(mnt)
+
+
+def pid_of_mount(mnt):
+    """The process serving mnt (for a mount started in the background)."""
+    out = subprocess.run(["pgrep", "-f", "mount.*confluencefs.* %s" % mnt],
+                         capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+class System(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = Fake()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.fake.stop()
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cfs-sys-")
+        self.mnt = os.path.join(self.tmp, "mnt")
+        os.mkdir(self.mnt)
+        self.token_file = os.path.join(self.tmp, "token")
+        with open(self.token_file, "w") as f:
+            f.write(TOKEN + "\n")
+        os.chmod(self.token_file, 0o600)
+        self.opts = "url=%s,user=%s,token_file=%s,cache_dir=%s" % (
+            self.fake.url, USER, self.token_file, os.path.join(self.tmp, "cache"))
+
+    def tearDown(self):
+        if is_mounted(self.mnt):
+            subprocess.run(["fusermount3", "-u", self.mnt])
+            wait_unmounted(self.mnt)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_bin(self, argv, **kw):
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                              env=kw.pop("env", clean_env(self.tmp)), **kw)
+
+    def assert_serves_demo(self):
+        with open(os.path.join(self.mnt, "Home.md")) as f:
+            self.assertIn("cfsword-131074", f.read())
+
+    def unmount_and_wait_exit(self):
+        pids = pid_of_mount(self.mnt)
+        r = subprocess.run(["fusermount3", "-u", self.mnt], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_unmounted(self.mnt))
+        deadline = time.time() + 10
+        while any(os.path.exists("/proc/%d" % p) for p in pids) and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertFalse(any(os.path.exists("/proc/%d" % p) for p in pids),
+                         "the filesystem process did not exit")
+
+    def test_background_mount_returns_when_ready(self):
+        r = self.run_bin([MOUNT_BIN, "DEMO", self.mnt, "-o", self.opts])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sanitizer_report(r.stderr), [])
+        self.assertTrue(is_mounted(self.mnt))  # mounted by the time the command returns
+        self.assert_serves_demo()
+        with open("/proc/mounts") as f:
+            line = [l for l in f if self.mnt in l][0]
+        self.assertIn("fuse.confluencefs", line)
+        self.assertIn("ro,", line)
+        self.assertNotIn(TOKEN, line)
+        self.unmount_and_wait_exit()
+
+    def test_check_mode(self):
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", self.opts])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("as Demo User", r.stdout)
+        self.assertIn("space DEMO", r.stdout)
+        self.assertFalse(is_mounted(self.mnt))
+        r = self.run_bin([MOUNT_BIN, "--check", "NOPE", "-o", self.opts])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("space 'NOPE' not found", r.stderr)
+
+    def test_configuration_file(self):
+        cfg = os.path.join(self.tmp, "config")
+        with open(cfg, "w") as f:
+            f.write("[default]\nurl = http://127.0.0.1:1/wiki\nuser = %s\ntoken_file = %s\n\n"
+                    "[demo]\nurl = %s\nuser = %s\ntoken_file = %s\nmax_requests = 3\n"
+                    % (USER, self.token_file, self.fake.url, USER, self.token_file))
+        env = clean_env(self.tmp, CONFLUENCEFS_CONFIG=cfg)
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", "site=demo"], env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # Without a site, [default] applies (and here points nowhere).
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO"], env=env)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot reach http://127.0.0.1:1/wiki", r.stderr)
+        # The command line wins over the file.
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o",
+                          "site=demo,url=http://127.0.0.1:1/wiki"], env=env)
+        self.assertEqual(r.returncode, 1)
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", "site=other"], env=env)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no [other] section", r.stderr)
+
+    def test_installed_helper_path_and_fstab_words(self):
+        dest = os.path.join(self.tmp, "dest")
+        r = subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--destdir", dest,
+                            "--no-rebuild", "--quiet"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        helpers = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs
+                   if f == "mount.fuse.confluencefs"]
+        self.assertEqual(len(helpers), 1)
+        self.assertTrue(os.path.islink(helpers[0]))
+        # What mount(8) runs for "-t fuse.confluencefs": SOURCE TARGET -o OPTIONS.
+        r = self.run_bin([helpers[0], "DEMO", self.mnt, "-o",
+                          "rw,noauto,_netdev,nofail,x-systemd.automount," + self.opts])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_serves_demo()
+        self.unmount_and_wait_exit()
+        man = [os.path.join(d, f) for d, _, fs in os.walk(dest) for f in fs
+               if f == "mount.confluencefs.8"]
+        if shutil.which("scdoc"):
+            self.assertEqual(len(man), 1)
+            out = subprocess.run(["man", "-l", man[0]], capture_output=True, text=True,
+                                 env=dict(os.environ, MANPAGER="cat", MANWIDTH="80"))
+            self.assertIn("mount.confluencefs", out.stdout)
+
+    @unittest.skipUnless(os.environ.get("CFS_TEST_SYSTEM_MOUNT") == "1" and os.getuid() == 0,
+                         "installs into /usr/sbin: set CFS_TEST_SYSTEM_MOUNT=1 (CI does)")
+    def test_mount_t_and_fstab(self):
+        helper = "/usr/sbin/mount.fuse.confluencefs"
+        had = os.path.lexists(helper)
+        if not had:
+            os.symlink(os.path.abspath(MOUNT_BIN), helper)
+        try:
+            r = subprocess.run(["mount", "-t", "fuse.confluencefs", "-o", self.opts, "DEMO",
+                                self.mnt], capture_output=True, text=True, timeout=60,
+                               env=clean_env(self.tmp))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assert_serves_demo()
+            self.unmount_and_wait_exit()
+            fstab = os.path.join(self.tmp, "fstab")
+            with open(fstab, "w") as f:
+                f.write("DEMO %s fuse.confluencefs noauto,_netdev,%s 0 0\n" % (self.mnt,
+                                                                                self.opts))
+            r = subprocess.run(["mount", "--fstab", fstab, self.mnt], capture_output=True,
+                               text=True, timeout=60, env=clean_env(self.tmp))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assert_serves_demo()
+            self.unmount_and_wait_exit()
+        finally:
+            if not had:
+                os.unlink(helper)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
