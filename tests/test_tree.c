@@ -80,7 +80,7 @@ START_TEST(test_layout)
 	cfs_tree_dirents_free(d, n);
 
 	ck_assert_int_eq(cfs_tree_lookup(t, (10u << 2) | 1, "FAQ", &a), -ENOENT);
-	ck_assert_int_eq(cfs_tree_lookup(t, 30u << 2, "x", &a), -ENOENT);
+	ck_assert_int_eq(cfs_tree_lookup(t, 30u << 2, "x", &a), -ENOTDIR);
 	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "Home", &a), 0);
 	ck_assert_int_eq(a.is_dir, 1);
 	ck_assert_uint_eq(a.nlink, 3); /* ".", its entry, and Runbooks/ */
@@ -191,7 +191,9 @@ START_TEST(test_xattrs)
 	free(v);
 	ck_assert_int_eq(cfs_tree_xattr_get(t, 20u << 2, "user.other", &v, &len), -ENODATA);
 	ck_assert_int_eq(cfs_tree_xattr_list(t, 20u << 2, &v, &len), 0);
-	ck_assert_str_eq(v, "user.confluence.id");
+	ck_assert_str_eq(v, "user.confluence.space");
+	ck_assert_ptr_nonnull(memmem(v, len, "user.confluence.title", 21));
+	ck_assert_ptr_null(memmem(v, len, "media_type", 10)); /* pages have none */
 	free(v);
 	cfs_tree_free(t);
 	cfs_model_page_list_clear(&l);
@@ -264,6 +266,95 @@ START_TEST(test_big_flat_dir)
 }
 END_TEST
 
+static void add_att(struct cfs_attachment_list *l, const char *id, const char *title,
+		    const char *page, int64_t size, int64_t version)
+{
+	struct cfs_attachment *a;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	a = &l->v[l->n++];
+	memset(a, 0, sizeof(*a));
+	a->id = strdup(id);
+	a->title = strdup(title);
+	a->page_id = strdup(page);
+	a->media_type = strdup("image/png");
+	a->size = size;
+	a->version = version;
+	a->mtime.sec = 1700000100;
+}
+
+START_TEST(test_attachments)
+{
+	struct cfs_page_list l;
+	struct cfs_attachment_list atts = {0};
+	struct cfs_tree *t = sample(&l);
+	struct cfs_tree_changes ch = {0};
+	struct cfs_tree_attr a;
+	struct cfs_tree_dirent *d;
+	size_t n;
+	char *v;
+
+	/* FAQ (30) has no children: its attachments make it a directory. */
+	add_att(&atts, "att7", "diagram.png", "30", 1234, 1);
+	add_att(&atts, "att8", "a/b.png", "30", 10, 2);
+	add_att(&atts, "att9", "orphan.png", "999", 10, 1); /* page not in the space */
+	ck_assert_int_eq(cfs_tree_load(t, &l, &atts, &ch), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, (10u << 2) | 1, "FAQ", &a), 0);
+	ck_assert_int_eq(a.kind, CFS_PAGE_DIR);
+	ck_assert_int_eq(cfs_tree_readdir(t, (30u << 2) | 1, &d, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(d[0].name, "_attachments");
+	ck_assert_uint_eq(d[0].ino, (30u << 2) | 3);
+	cfs_tree_dirents_free(d, n);
+	ck_assert_int_eq(cfs_tree_readdir(t, (30u << 2) | 3, &d, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	cfs_tree_dirents_free(d, n);
+	ck_assert_int_eq(cfs_tree_lookup(t, (30u << 2) | 3, "a\xe2\x88\x95" "b.png", &a), 0);
+	ck_assert_int_eq(a.kind, CFS_ATT_FILE);
+	ck_assert_uint_eq(a.ino, (8u << 2) | 2);
+	ck_assert_int_eq(a.size, 10);
+	ck_assert_int_eq(cfs_tree_lookup(t, (30u << 2) | 3, "diagram.png", &a), 0);
+	ck_assert_int_eq(a.size, 1234);
+	ck_assert_int_eq(cfs_tree_getattr(t, (30u << 2) | 3, &a), 0);
+	ck_assert_int_eq(a.mtime.sec, 1700000100);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, (7u << 2) | 2, "user.confluence.media_type", &v, &n),
+			 0);
+	ck_assert_str_eq(v, "image/png");
+	free(v);
+	/* The kernel is told FAQ's directory listing (and the root's) changed. */
+	ck_assert_uint_ge(ch.n, 1);
+	cfs_tree_changes_clear(&ch);
+
+	/* A new version of an attachment is an inode to invalidate. */
+	atts.v[0].version = 2;
+	ck_assert_int_eq(cfs_tree_load(t, &l, &atts, &ch), 0);
+	{
+		int found = 0;
+		for (size_t i = 0; i < ch.n; i++)
+			found |= ch.v[i].parent == ((7u << 2) | 2) && !ch.v[i].name;
+		ck_assert_int_eq(found, 1);
+	}
+	cfs_tree_changes_clear(&ch);
+
+	/* Attachments gone: the directory goes too, and its entry is invalidated. */
+	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, &ch), 0);
+	ck_assert_int_eq(cfs_tree_getattr(t, (30u << 2) | 1, &a), -ENOENT);
+	{
+		int found = 0;
+		for (size_t i = 0; i < ch.n; i++)
+			found |= ch.v[i].name && strcmp(ch.v[i].name, "FAQ") == 0;
+		ck_assert_int_eq(found, 1);
+	}
+	cfs_tree_changes_clear(&ch);
+	cfs_model_attachment_list_clear(&atts);
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("tree");
@@ -278,6 +369,7 @@ int main(void)
 	tcase_add_test(tc, test_xattrs);
 	tcase_add_test(tc, test_links);
 	tcase_add_test(tc, test_big_flat_dir);
+	tcase_add_test(tc, test_attachments);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
