@@ -26,18 +26,19 @@ struct cfs_page {
 	char *id;       /* decimal, as the API sends it */
 	uint64_t idnum; /* id as a number; 0 when not numeric */
 	char *title;
-	char *parent_id;       /* NULL for a root page; v1: the last of "ancestors" */
-	char *type;            /* "page", "folder", ... ; NULL when absent (treat as page) */
-	int64_t position;      /* position, childPosition, v1: extensions.position;
-	                          INT64_MAX when absent, null or "none" */
-	int64_t version;       /* version.number; 0 when absent */
-	struct cfs_time mtime; /* version.createdAt, v1: version.when,
-	                          history.lastUpdated.when; else createdAt;
-	                          {0, 0} when none parses */
-	char *author_id;       /* version.authorId, v1: version.by.accountId or
-	                          .userKey; else authorId; may be NULL */
-	char *body;            /* body.storage.value when requested; else NULL */
-	char *webui;           /* _links.webui, may be NULL */
+	char *parent_id;         /* NULL for a root page; v1: the last of "ancestors" */
+	char *type;              /* "page", "folder", ... ; NULL when absent (treat as page) */
+	int64_t position;        /* position, childPosition, v1: extensions.position;
+	                            INT64_MAX when absent, null or "none" */
+	int64_t version;         /* version.number; 0 when absent */
+	struct cfs_time mtime;   /* version.createdAt, v1: version.when,
+	                            history.lastUpdated.when; else createdAt;
+	                            {0, 0} when none parses */
+	struct cfs_time created; /* createdAt, v1: history.createdDate; {0, 0} when absent */
+	char *author_id;         /* version.authorId, v1: version.by.accountId or
+	                            .userKey; else authorId; may be NULL */
+	char *body;              /* body.storage.value when requested; else NULL */
+	char *webui;             /* _links.webui, may be NULL */
 };
 
 struct cfs_attachment {

@@ -24,6 +24,7 @@ struct cfs_opts {
 	uint64_t mem_cache; /* bytes of rendered pages kept in memory */
 	int prefetch;       /* directory levels fetched ahead on opendir; 0: off */
 	int batch;          /* pages per prefetch request */
+	int front_matter;   /* -o frontmatter: pages start with YAML front matter */
 	int uid, gid;       /* owner of the files; -1: the mounting user */
 };
 

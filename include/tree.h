@@ -122,6 +122,11 @@ void cfs_tree_set_md_cap(struct cfs_tree *t, uint64_t cap);
 /* Bytes of rendered Markdown held now. */
 uint64_t cfs_tree_md_bytes(struct cfs_tree *t);
 
+/* Start every rendered page with YAML front matter (title, id, space,
+ * version, author, created, updated, url), for static site generators.
+ * Set before pages are rendered.  Any thread. */
+void cfs_tree_set_front_matter(struct cfs_tree *t, int on);
+
 /* A slot the loop thread may use for its own bookkeeping of the page (the
  * cache's fetch in progress).  The tree never reads or writes it. */
 void **cfs_tree_loop_slot(struct cfs_node *n);

@@ -52,6 +52,7 @@ static const struct fuse_opt cli_spec[] = {
     CFS_OPT("gid=%d", gid),
     CFS_OPT("prefetch=%d", prefetch),
     CFS_OPT("batch=%d", batch),
+    CFS_OPT("frontmatter", front_matter),
     FUSE_OPT_KEY("token=", KEY_TOKEN),
     FUSE_OPT_KEY("cache_size=", KEY_CACHE_SIZE),
     FUSE_OPT_KEY("mem_cache=", KEY_MEM_CACHE),
@@ -145,6 +146,7 @@ static void usage(const char *prog)
 	       "    -o prefetch=N          directory levels fetched ahead on listing (default 3;\n"
 	       "                           0 turns prefetch off)\n"
 	       "    -o batch=N             pages per prefetch request, 1..250 (default 25)\n"
+	       "    -o frontmatter         pages start with YAML front matter (title, id, ...)\n"
 	       "    -o mem_cache=SIZE      memory for rendered pages (default 256M)\n"
 	       "    -o cache_dir=DIR       attachment cache (default ~/.cache/confluencefs)\n"
 	       "    -o cache_size=SIZE     its bound on disk (default 1G)\n"
@@ -697,6 +699,7 @@ int main(int argc, char *argv[])
 	fs.ttl = c.o.ttl;
 	fs.prefetch = c.o.prefetch;
 	cfs_tree_set_md_cap(b.tree, c.o.mem_cache);
+	cfs_tree_set_front_matter(b.tree, c.o.front_matter);
 	fs.uid = (uid_t)c.o.uid;
 	fs.gid = (gid_t)c.o.gid;
 	if (asprintf(&mount_opts,

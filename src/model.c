@@ -256,6 +256,7 @@ static struct json_object *last_of(struct json_object *o, const char *path)
 static const char *const MTIME_PATHS[] = {"version.createdAt",        "version.when",
                                           "history.lastUpdated.when", "createdAt",
                                           "history.createdDate",      NULL};
+static const char *const CREATED_PATHS[] = {"createdAt", "history.createdDate", NULL};
 static const char *const AUTHOR_PATHS[] = {"version.authorId",
                                            "version.by.accountId",
                                            "version.by.userKey",
@@ -312,6 +313,7 @@ static int page_from(struct json_object *o, struct cfs_page *p)
 	if (first_int(o, VERSION_PATHS, &v))
 		p->version = v;
 	p->mtime = first_time(o, MTIME_PATHS);
+	p->created = first_time(o, CREATED_PATHS);
 out:
 	if (ret < 0)
 		cfs_model_page_clear(p);

@@ -164,6 +164,7 @@ static void node_free(struct cfs_node *n)
 	free(n->title);
 	free(n->parent_id);
 	free(n->webui);
+	free(n->author_id);
 	free(n->stem);
 	free(n->md_name);
 	free(n->kids);
@@ -208,8 +209,9 @@ static int set_str(char **dst, const char *src)
 static int node_update(struct cfs_node *n, const struct cfs_page *p)
 {
 	if (set_str(&n->title, p->title) || set_str(&n->parent_id, p->parent_id) ||
-	    set_str(&n->webui, p->webui))
+	    set_str(&n->webui, p->webui) || set_str(&n->author_id, p->author_id))
 		return -ENOMEM;
+	n->created = p->created;
 	if (!n->id && set_str(&n->id, p->id))
 		return -ENOMEM;
 	n->idnum = p->idnum;

@@ -28,6 +28,8 @@ struct cfs_node {
 	int64_t position;
 	int64_t version;
 	struct cfs_time mtime;
+	struct cfs_time created;
+	char *author_id;
 	int present;
 	struct cfs_node *parent; /* NULL: at the root */
 	struct cfs_node **kids;  /* position order */
@@ -60,6 +62,7 @@ struct cfs_tree {
 	size_t nall;
 	uint64_t md_bytes, md_cap; /* rendered Markdown held, and its bound (0: none) */
 	atomic_uint_fast64_t tick; /* use counter for least-recently-used eviction */
+	int front_matter;          /* rendered pages start with YAML front matter */
 };
 
 /* Binary searches over sorted node arrays.  Lock held by the caller. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- links (read lock held by cfs_tree_convert) ---- */
 
@@ -113,6 +114,72 @@ static char *link_attachment(void *arg, const char *space_key, const char *page_
 	return NULL;
 }
 
+void cfs_tree_set_front_matter(struct cfs_tree *t, int on)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	t->front_matter = on;
+	pthread_rwlock_unlock(&t->lock);
+}
+
+/* s as a YAML double-quoted scalar, appended to f. */
+static void yaml_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void yaml_time(FILE *f, const char *key, struct cfs_time t)
+{
+	struct tm tm;
+	time_t sec = (time_t)t.sec;
+	char buf[32];
+
+	if (!t.sec || !gmtime_r(&sec, &tm))
+		return;
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "%s: %s\n", key, buf);
+}
+
+/* The YAML front matter of page n (malloc'd into *out); read lock held. */
+static int front_matter(struct cfs_tree *t, struct cfs_node *n, char **out, size_t *len)
+{
+	FILE *f = open_memstream(out, len);
+
+	if (!f)
+		return -ENOMEM;
+	fputs("---\ntitle: ", f);
+	yaml_str(f, n->title);
+	fputs("\nid: ", f);
+	yaml_str(f, n->id);
+	fputs("\nspace: ", f);
+	yaml_str(f, t->space_key);
+	fprintf(f, "\nversion: %lld\n", (long long)n->version);
+	if (n->author_id) {
+		fputs("author: ", f);
+		yaml_str(f, n->author_id);
+		fputc('\n', f);
+	}
+	yaml_time(f, "created", n->created.sec ? n->created : n->mtime);
+	yaml_time(f, "updated", n->mtime);
+	fputs("url: ", f);
+	if (n->webui)
+		fprintf(f, "\"%s%s\"", t->base_url, n->webui);
+	else
+		fprintf(f, "\"%s/pages/viewpage.action?pageId=%s\"", t->base_url, n->id);
+	fputs("\n---\n\n", f);
+	return fclose(f) ? -ENOMEM : 0;
+}
+
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len)
 {
@@ -124,11 +191,32 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .attachment_path = link_attachment,
 	    .user_name = NULL,
 	    .arg = &lc,
+	    .title = n->title,
+	    .page_id = n->id,
 	};
 	int ret;
 
 	pthread_rwlock_rdlock(&t->lock);
 	ret = cfs_convert(storage, len, &ctx, out, out_len);
+	if (ret == 0 && t->front_matter) {
+		char *fm = NULL, *both;
+		size_t fl = 0;
+
+		ret = front_matter(t, n, &fm, &fl);
+		both = ret ? NULL : malloc(fl + *out_len + 1);
+		if (both) {
+			memcpy(both, fm, fl);
+			memcpy(both + fl, *out, *out_len + 1);
+			free(*out);
+			*out = both;
+			*out_len += fl;
+		} else {
+			free(*out);
+			*out = NULL;
+			ret = -ENOMEM;
+		}
+		free(fm);
+	}
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
 }

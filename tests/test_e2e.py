@@ -3,6 +3,7 @@
 
 import errno
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -419,6 +420,36 @@ class ServerErrorsAfterMount(unittest.TestCase):
                 self.assertGreaterEqual(int(stats["page_hits"]), 1)
                 self.assertGreater(int(stats["rendered_bytes"]), 0)
                 self.assertEqual(int(stats["in_flight"]), 0)
+            finally:
+                m.stop()
+        finally:
+            fake.stop()
+
+
+class FrontMatter(unittest.TestCase):
+    def test_front_matter(self):
+        fake = Fake()
+        try:
+            space, pages = fake.space_pages("DEMO")
+            by_id = {p["id"]: p for p in pages}
+            m = Mount(fake, opts=["frontmatter"])
+            try:
+                for rel in [f for f in walk_files(m.mnt) if f.endswith(".md")]:
+                    path = m.path(rel)
+                    with open(path, encoding="utf-8") as f:
+                        text = f.read()
+                    self.assertEqual(os.stat(path).st_size, len(text.encode()), rel)
+                    self.assertTrue(text.startswith("---\n"), rel)
+                    head = text.split("\n---\n", 1)[0][4:]
+                    fields = dict(line.split(": ", 1) for line in head.splitlines())
+                    page = by_id[json.loads(fields["id"])]
+                    self.assertEqual(json.loads(fields["title"]), page["title"])
+                    self.assertEqual(json.loads(fields["space"]), "DEMO")
+                    self.assertEqual(int(fields["version"]), page["version"]["number"])
+                    self.assertEqual(fields["updated"],
+                                     page["version"]["createdAt"][:19] + "Z")
+                    self.assertIn("created", fields)
+                    self.assertTrue(json.loads(fields["url"]).startswith(fake.url))
             finally:
                 m.stop()
         finally:
