@@ -25,11 +25,14 @@ enum cfs_cf_api {
 	CFS_API_DC,    /* Data Center / Server: REST v1 under the base's context path */
 };
 
-/* base_url: the site, e.g. "https://acme.atlassian.net/wiki" (no trailing slash
- * needed).  http is borrowed.  Loop thread.  Returns 0, -EINVAL for a URL that
- * is not http(s)://host[...], or -ENOMEM. */
+/* base_url: the site, e.g. "https://acme.atlassian.net/wiki" or, on Data
+ * Center, the base including the context path, "https://wiki.acme.com/confluence"
+ * (no trailing slash needed).  api: CFS_API_AUTO decides at once for a host
+ * under .atlassian.net (Cloud), else in the first cfs_cf_current_user().
+ * http is borrowed.  Loop thread.  Returns 0, -EINVAL for a URL that is not
+ * http(s)://host[...], or -ENOMEM. */
 int cfs_cf_new(struct cfs_http *http, const char *base_url, enum cfs_cf_api api,
-	       struct cfs_cf **out);
+               struct cfs_cf **out);
 
 /* The API in use (AUTO until the first cfs_cf_current_user() decided). */
 enum cfs_cf_api cfs_cf_api(const struct cfs_cf *cf);
@@ -41,27 +44,44 @@ void cfs_cf_free(struct cfs_cf *cf);
  * (then cb is not called). */
 
 typedef void (*cfs_cf_user_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_user *u);
-/* GET /rest/api/user/current.  An anonymous answer is -EACCES. */
+/* GET /rest/api/user/current.  An anonymous answer is -EACCES (status 200):
+ * that is how Data Center answers a bad personal access token.  With
+ * CFS_API_AUTO still undecided, first GET {base}/api/v2/spaces?limit=1: 404
+ * (or a 200 that is not JSON) means Data Center, 200/401/403 Cloud; any other
+ * answer fails the call (-EIO, or the network error) and leaves AUTO.  The
+ * decision is logged at info level and kept (cfs_cf_api()). */
 int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg);
 
 typedef void (*cfs_cf_space_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_space *s);
-/* GET /api/v2/spaces?keys=KEY.  Unknown key: -ENOENT. */
+/* Cloud: GET /api/v2/spaces?keys=KEY; DC: GET /rest/api/space/KEY?expand=homepage.
+ * Unknown key: -ENOENT with status 200 on both (Cloud's answer is an empty
+ * result; DC's is a 404, reported as 200 so that "-ENOENT, 200" means "no such
+ * space" whatever the API; a 404 elsewhere keeps its status).  On DC the
+ * space's id is set to its key: the v1 page listing is by key, and the id is
+ * only ever handed back to cfs_cf_space_pages(). */
 int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *arg);
 
 typedef void (*cfs_cf_pages_cb)(void *arg, const struct cfs_cf_error *e,
                                 struct cfs_page_list *pages);
-/* Every current page of a space (GET /api/v2/spaces/{id}/pages?depth=all,
- * 250 at a time, cursors followed to the end). */
+/* Every current page of a space with its parent, version and position.
+ * Cloud: GET /api/v2/spaces/{id}/pages?depth=all, 250 at a time, cursors
+ * followed to the end.  DC (space_id is the key, see cfs_cf_space()):
+ * GET /rest/api/content?spaceKey=KEY&type=page&status=current
+ * &expand=ancestors,version, start/limit (200 asked), _links.next followed. */
 int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
                        cfs_cf_pages_cb cb, void *arg);
 
 typedef void (*cfs_cf_page_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_page *p);
-/* One page with its storage body. */
+/* One page with its storage body: GET /api/v2/pages/{id}?body-format=storage,
+ * DC GET /rest/api/content/{id}?expand=body.storage,version. */
 int cfs_cf_page(struct cfs_cf *cf, const char *page_id, enum cfs_http_prio prio, cfs_cf_page_cb cb,
                 void *arg);
 
 /* Up to 250 pages with their bodies in one request
- * (GET /api/v2/pages?id=1,2,3&body-format=storage).  Pages that no longer
+ * (GET /api/v2/pages?id=1,2,3&body-format=storage; DC: the CQL search
+ * /rest/api/content/search?cql=id in (1,2,3)&expand=body.storage,version
+ * &limit=n, next links followed if DC clamps the limit).  Ids must be
+ * decimal digits (else -EINVAL), as must 1 <= n <= 250.  Pages that no longer
  * exist are simply absent from the result.  *call (may be NULL) receives a
  * handle for cfs_cf_promote(), valid until cb runs. */
 struct cfs_cf_call;
@@ -73,17 +93,20 @@ void cfs_cf_promote(struct cfs_cf_call *call);
 typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
                                       struct cfs_attachment_list *atts);
 /* Every current attachment of a space with its page, size, type and version,
- * in one paginated listing (v1 CQL content search, 250 at a time) rather
- * than one request per page. */
+ * in one paginated listing (v1 CQL content search, both APIs, 250 at a time
+ * on Cloud, 200 on DC) rather than one request per page. */
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
 
 /* The absolute URL that downloads an attachment: on Cloud the v1 download
  * endpoint (a redirect to the media host, which curl follows without our
- * credentials); on Data Center the listing's download link (relative to the
- * base).  malloc'd; NULL on ENOMEM or when no URL can be made. */
+ * credentials; download is ignored); on Data Center base + download, the
+ * listing's _links.download ("/download/attachments/123/f.png?version=2...",
+ * relative to the base; DC serves the bytes itself, with our credentials).
+ * malloc'd; NULL on ENOMEM or when no URL can be made (DC: download NULL or
+ * not a path starting with a single '/'). */
 char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
-			  const char *download);
+                          const char *download);
 
 /* The site's base URL as given (no trailing slash), for web links. */
 const char *cfs_cf_base_url(const struct cfs_cf *cf);

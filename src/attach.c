@@ -247,9 +247,14 @@ static void start_download(struct att *t, uint64_t from);
 /* Is some download going to reach off soon? */
 static int covered(struct att *t, uint64_t off)
 {
-	for (struct dl *d = t->dls; d; d = d->next)
-		if (!d->finished && d->start <= off && off < d->pos + d->len + AHEAD)
+	/* A finished download whose last writes are still on their way
+	 * covers what it received. */
+	for (struct dl *d = t->dls; d; d = d->next) {
+		uint64_t end = d->finished ? d->pos + d->len : d->pos + d->len + AHEAD;
+
+		if (!d->err && d->start <= off && off < end)
 			return 1;
+	}
 	return 0;
 }
 

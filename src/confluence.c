@@ -1,4 +1,21 @@
 /* confluence: the Confluence REST endpoints as asynchronous calls; HTTP -> -errno here. */
+/*
+ * DESIGN
+ *   Two dialects of one API.  Cloud (https://SITE/wiki) speaks REST v2 with
+ *   cursors, plus v1 for the user check, the CQL attachment search and the
+ *   download redirect.  Data Center (https://HOST[/context]) speaks only v1:
+ *   start/limit pages whose _links.next is relative to _links.base (the base
+ *   URL including the context path), pages carry "ancestors" instead of a
+ *   parentId, and attachments are downloaded from the listing's own
+ *   /download/attachments/... link on the same host.  Every public call picks
+ *   its path from cf->api; the responses go through the same model parsers,
+ *   which read both shapes.
+ *
+ *   CFS_API_AUTO is resolved once, by the first cfs_cf_current_user(): a host
+ *   under .atlassian.net is Cloud without asking; any other host is probed
+ *   with GET {base}/api/v2/spaces?limit=1, which Cloud answers (200, 401,
+ *   403) and Data Center does not have (404).
+ */
 #include "confluence.h"
 #include "log.h"
 
@@ -8,12 +25,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct cfs_cf {
 	struct cfs_http *http;
-	char *base;   /* "https://host[:port]/wiki", no trailing slash */
+	enum cfs_cf_api api;
+	char *base;   /* "https://host[:port]/wiki" or ".../confluence", no trailing slash */
 	char *origin; /* "https://host[:port]" */
 };
+
+/* Page size asked of Data Center: its v1 listings clamp "limit" (commonly to
+ * 100 or 200, lower with bodies); _links.next is followed whatever it chose. */
+#define DC_LIMIT 200
 
 enum call_kind { CALL_USER, CALL_SPACE, CALL_PAGES, CALL_PAGE, CALL_ATTACHMENTS };
 
@@ -24,6 +47,7 @@ struct cfs_cf_call {
 	enum cfs_http_prio prio;
 	struct cfs_http_req *req; /* the GET in flight */
 	char *path;               /* of the GET in flight, for messages */
+	int probing;              /* CALL_USER: the API probe is in flight, the user GET next */
 	void *cb;
 	void *arg;
 	union {
@@ -136,7 +160,9 @@ static const char *base_path(const struct cfs_cf *cf);
 
 /* Follow a "next" link.  It must be a path on our own origin, so credentials
  * never go elsewhere: v2 links are rooted ("/wiki/api/v2/..."), v1 links are
- * relative to the base ("/rest/api/..."). */
+ * relative to the base ("/rest/api/...").  On Data Center every link is v1,
+ * so the base path is always prepended (a context path such as "/rest" must
+ * not be mistaken for a rooted link). */
 static int call_next(struct cfs_cf_call *c, const char *next)
 {
 	const char *bp = base_path(c->cf);
@@ -145,7 +171,7 @@ static int call_next(struct cfs_cf_call *c, const char *next)
 
 	if (next[0] != '/' || next[1] == '/')
 		return -EIO;
-	if (bl && strncmp(next, bp, bl) == 0 && next[bl] == '/')
+	if (c->cf->api != CFS_API_DC && bl && strncmp(next, bp, bl) == 0 && next[bl] == '/')
 		path = strdup(next);
 	else if (asprintf(&path, "%s%s", bp, next) < 0)
 		path = NULL;
@@ -154,6 +180,64 @@ static int call_next(struct cfs_cf_call *c, const char *next)
 	free(c->path);
 	c->path = path;
 	return call_send(c);
+}
+
+static const char *api_name(enum cfs_cf_api api)
+{
+	return api == CFS_API_DC ? "Data Center" : "Cloud";
+}
+
+static char *user_path(const struct cfs_cf *cf)
+{
+	char *p;
+
+	return asprintf(&p, "%s/rest/api/user/current", base_path(cf)) < 0 ? NULL : p;
+}
+
+/* The answer to GET {base}/api/v2/spaces?limit=1 decides the API: Cloud has
+ * the endpoint (200 with JSON, or 401/403 for bad credentials), Data Center
+ * does not (404, or a 200 HTML page from a proxy or login redirect).  Then
+ * the user GET is sent on the same call.  Returns 0, -EIO for an answer that
+ * decides nothing (5xx after retries, ...), or -ENOMEM. */
+static int probe_done(struct cfs_cf_call *c, struct cfs_http_response *resp)
+{
+	struct cfs_cf *cf = c->cf;
+	const char *b = resp->body ? resp->body : "";
+	size_t i = 0;
+	char *path;
+
+	while (i < resp->len && b[i] && strchr(" \t\r\n", b[i]))
+		i++;
+	if (resp->status == 404 || resp->status == 410 ||
+	    (resp->status == 200 && (i >= resp->len || b[i] != '{')))
+		cf->api = CFS_API_DC;
+	else if (resp->status == 200 || resp->status == 401 || resp->status == 403)
+		cf->api = CFS_API_CLOUD;
+	else
+		return -EIO;
+	cfs_info("%s: detected Confluence %s (GET %s: HTTP %ld)", cf->base, api_name(cf->api),
+	         c->path, resp->status);
+	path = user_path(cf);
+	if (!path)
+		return -ENOMEM;
+	free(c->path);
+	c->path = path;
+	c->probing = 0;
+	return call_send(c);
+}
+
+/* On Data Center the v1 page listing is by space key, not id: hand the key
+ * out as the space's id, so that what callers pass to cfs_cf_space_pages()
+ * is what it needs (the numeric id is used nowhere else on DC). */
+static int space_id_is_key(struct cfs_space *s)
+{
+	char *key = strdup(s->key);
+
+	if (!key)
+		return -ENOMEM;
+	free(s->id);
+	s->id = key;
+	return 0;
 }
 
 static void on_response(void *arg, struct cfs_http_response *resp)
@@ -170,6 +254,23 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 	c->req = NULL; /* finished; call_next() may set a new one */
 	if (resp->err)
 		goto fail;
+	if (c->probing) {
+		ret = probe_done(c, resp);
+		if (ret == 0)
+			return; /* the user GET continues this call */
+		e.err = ret;
+		e.detail = ret == -ENOMEM ? "out of memory"
+		                          : "cannot tell Confluence Cloud from Data Center";
+		goto fail;
+	}
+	if (resp->status == 404 && c->kind == CALL_SPACE && c->cf->api == CFS_API_DC) {
+		/* DC answers an unknown (or invisible) space with 404; report it
+		 * as Cloud's empty result is reported: -ENOENT with status 200. */
+		e.err = -ENOENT;
+		e.status = 200;
+		e.detail = "no such space";
+		goto fail;
+	}
 	if (resp->status != 200) {
 		e.err = status_to_errno(resp->status);
 		e.detail = "unexpected HTTP status";
@@ -191,6 +292,8 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 			e.detail = "no such space";
 			goto fail;
 		}
+		if (ret == 0 && c->cf->api == CFS_API_DC)
+			ret = space_id_is_key(&c->u.space);
 		break;
 	case CALL_PAGE:
 		ret = cfs_model_page(body, resp->len, &c->u.page);
@@ -234,7 +337,35 @@ fail:
 	call_finish(c, &e);
 }
 
-int cfs_cf_new(struct cfs_http *http, const char *base_url, struct cfs_cf **out)
+/* host: "name[:port][/path]" (after the scheme).  Atlassian's Cloud sites
+ * live under atlassian.net; no Data Center does. */
+static int is_atlassian_cloud(const char *host)
+{
+	static const char suffix[] = ".atlassian.net";
+	size_t n = strcspn(host, "/?#");
+	const char *at = memchr(host, '@', n);
+	const char *colon;
+
+	if (at) { /* user@host: the host is after it */
+		n -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	colon = memchr(host, ':', n);
+	if (colon)
+		n = (size_t)(colon - host);
+	while (n && host[n - 1] == '.') /* a fully qualified "acme.atlassian.net." */
+		n--;
+	return n > sizeof(suffix) - 1 &&
+	       strncasecmp(host + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0;
+}
+
+enum cfs_cf_api cfs_cf_api(const struct cfs_cf *cf)
+{
+	return cf->api;
+}
+
+int cfs_cf_new(struct cfs_http *http, const char *base_url, enum cfs_cf_api api,
+               struct cfs_cf **out)
 {
 	struct cfs_cf *cf;
 	const char *host, *path;
@@ -254,12 +385,17 @@ int cfs_cf_new(struct cfs_http *http, const char *base_url, struct cfs_cf **out)
 	if (!cf)
 		return -ENOMEM;
 	cf->http = http;
+	cf->api = api;
 	cf->base = strndup(base_url, blen);
 	path = strchr(host, '/');
 	cf->origin = strndup(base_url, path ? (size_t)(path - base_url) : blen);
 	if (!cf->base || !cf->origin) {
 		cfs_cf_free(cf);
 		return -ENOMEM;
+	}
+	if (api == CFS_API_AUTO && is_atlassian_cloud(host)) {
+		cf->api = CFS_API_CLOUD;
+		cfs_info("%s: detected Confluence Cloud (an atlassian.net site)", cf->base);
 	}
 	*out = cf;
 	return 0;
@@ -310,9 +446,27 @@ static char *path_printf(const char *fmt, ...)
 
 int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg)
 {
-	return call_start(cf, CALL_USER, CFS_HTTP_USER,
-	                  path_printf("%s/rest/api/user/current", base_path(cf)), (void *)cb, arg,
-	                  NULL);
+	struct cfs_cf_call *c;
+	int ret;
+
+	if (cf->api != CFS_API_AUTO)
+		return call_start(cf, CALL_USER, CFS_HTTP_USER, user_path(cf), (void *)cb, arg,
+		                  NULL);
+	/* Probe first (probe_done() then sends the user GET on the same call). */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->cf = cf;
+	c->kind = CALL_USER;
+	c->prio = CFS_HTTP_USER;
+	c->cb = (void *)cb;
+	c->arg = arg;
+	c->probing = 1;
+	c->path = path_printf("%s/api/v2/spaces?limit=1", base_path(cf));
+	ret = c->path ? call_send(c) : -ENOMEM;
+	if (ret)
+		call_free(c);
+	return ret;
 }
 
 int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *arg)
@@ -322,7 +476,10 @@ int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *a
 
 	if (!k)
 		return -ENOMEM;
-	path = path_printf("%s/api/v2/spaces?keys=%s&limit=1", base_path(cf), k);
+	if (cf->api == CFS_API_DC)
+		path = path_printf("%s/rest/api/space/%s?expand=homepage", base_path(cf), k);
+	else
+		path = path_printf("%s/api/v2/spaces?keys=%s&limit=1", base_path(cf), k);
 	free(k);
 	return call_start(cf, CALL_SPACE, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
@@ -335,8 +492,13 @@ int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_pr
 
 	if (!id)
 		return -ENOMEM;
-	path = path_printf("%s/api/v2/spaces/%s/pages?depth=all&status=current&limit=250",
-	                   base_path(cf), id);
+	if (cf->api == CFS_API_DC)
+		path = path_printf("%s/rest/api/content?spaceKey=%s&type=page&status=current"
+		                   "&expand=ancestors,version&start=0&limit=%d",
+		                   base_path(cf), id, DC_LIMIT);
+	else
+		path = path_printf("%s/api/v2/spaces/%s/pages?depth=all&status=current&limit=250",
+		                   base_path(cf), id);
 	free(id);
 	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
 }
@@ -349,31 +511,59 @@ int cfs_cf_page(struct cfs_cf *cf, const char *page_id, enum cfs_http_prio prio,
 
 	if (!id)
 		return -ENOMEM;
-	path = path_printf("%s/api/v2/pages/%s?body-format=storage", base_path(cf), id);
+	if (cf->api == CFS_API_DC)
+		path = path_printf("%s/rest/api/content/%s?expand=body.storage,version",
+		                   base_path(cf), id);
+	else
+		path = path_printf("%s/api/v2/pages/%s?body-format=storage", base_path(cf), id);
 	free(id);
 	return call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, NULL);
+}
+
+/* "1,2,3" for Cloud's id=, or "id in (1,2,3)" URL-escaped for DC's CQL;
+ * ids are digits only, so nothing else needs escaping. */
+static char *id_list(const char *const *ids, size_t n, const char *open, const char *sep,
+                     const char *close)
+{
+	size_t len = strlen(open) + strlen(close) + 1;
+	char *out, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(ids[i]) + strlen(sep);
+	out = p = malloc(len);
+	if (!out)
+		return NULL;
+	p += sprintf(p, "%s", open);
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "%s%s", i ? sep : "", ids[i]);
+	sprintf(p, "%s", close);
+	return out;
 }
 
 int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, enum cfs_http_prio prio,
                        cfs_cf_pages_cb cb, void *arg, struct cfs_cf_call **call)
 {
-	size_t len = strlen(base_path(cf)) + 64;
-	char *path, *p;
+	char *list, *path;
 
 	if (n == 0 || n > 250)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (strspn(ids[i], "0123456789") != strlen(ids[i]))
-			return -EINVAL; /* ids go into the URL unescaped */
-		len += strlen(ids[i]) + 1;
-	}
-	path = p = malloc(len);
-	if (!path)
-		return -ENOMEM;
-	p += sprintf(p, "%s/api/v2/pages?id=", base_path(cf));
 	for (size_t i = 0; i < n; i++)
-		p += sprintf(p, "%s%s", i ? "," : "", ids[i]);
-	sprintf(p, "&body-format=storage&limit=250");
+		if (!ids[i][0] || strspn(ids[i], "0123456789") != strlen(ids[i]))
+			return -EINVAL; /* ids go into the URL unescaped */
+	if (cf->api == CFS_API_DC) {
+		/* CQL: id in (1,2,3), escaped: "id%20in%20(1%2C2%2C3)". */
+		list = id_list(ids, n, "id%20in%20(", "%2C", ")");
+		path = list ? path_printf("%s/rest/api/content/search?cql=%s"
+		                          "&expand=body.storage,version&limit=%zu",
+		                          base_path(cf), list, n)
+		            : NULL;
+	} else {
+		list = id_list(ids, n, "", ",", "");
+		path = list ? path_printf("%s/api/v2/pages?id=%s&body-format=storage&limit=250",
+		                          base_path(cf), list)
+		            : NULL;
+	}
+	free(list);
 	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, call);
 }
 
@@ -395,20 +585,33 @@ int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_
 	free(cql);
 	if (!q)
 		return -ENOMEM;
-	path = path_printf("%s/rest/api/content/search?cql=%s&expand=version,container&limit=250",
-	                   base_path(cf), q);
+	/* The same v1 search on both; DC clamps the limit to its own maximum. */
+	path = path_printf("%s/rest/api/content/search?cql=%s&expand=version,container&limit=%d",
+	                   base_path(cf), q, cf->api == CFS_API_DC ? DC_LIMIT : 250);
 	free(q);
 	return call_start(cf, CALL_ATTACHMENTS, prio, path, (void *)cb, arg, NULL);
 }
 
-char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id)
+char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
+                          const char *download)
 {
-	char *p = escape(page_id), *a = escape(att_id), *url = NULL;
+	char *p = NULL, *a = NULL, *url = NULL;
 
+	if (cf->api == CFS_API_DC) {
+		/* The listing's link, relative to the base and on the same host, so
+		 * the credentials go with it.  Anything else is refused. */
+		if (download && download[0] == '/' && download[1] != '/' &&
+		    !strpbrk(download, " \t\r\n") && asprintf(&url, "%s%s", cf->base, download) < 0)
+			url = NULL;
+		goto out;
+	}
+	p = escape(page_id);
+	a = escape(att_id);
 	if (p && a &&
 	    asprintf(&url, "%s/rest/api/content/%s/child/attachment/%s/download", cf->base, p, a) <
 	        0)
 		url = NULL;
+out:
 	free(p);
 	free(a);
 	return url;

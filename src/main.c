@@ -305,15 +305,16 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 
 	switch (e->err) {
 	case -EACCES:
-		if (e->status)
-			snprintf(
-			    c->msg, sizeof(c->msg),
-			    "authentication failed at %s (HTTP %ld): check the user and API token",
-			    url, e->status);
-		else
+		if (e->status == 401 || e->status == 403)
 			snprintf(c->msg, sizeof(c->msg),
-			         "authentication failed at %s: %s; check the user and API token",
-			         url, e->detail);
+			         "authentication failed at %s (HTTP %ld): check the user and API "
+			         "token",
+			         url, e->status);
+		else /* e.g. Data Center answers a bad personal token as anonymous */
+			snprintf(c->msg, sizeof(c->msg),
+			         "authentication failed at %s: %s; check the user and API token "
+			         "(or the personal access token)",
+			         url, e->detail ? e->detail : "access denied");
 		break;
 	case -ECONNREFUSED:
 	case -EHOSTUNREACH:
@@ -326,8 +327,9 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 		if (e->status)
 			snprintf(c->msg, sizeof(c->msg), "%s failed: HTTP %ld from %s%s", what,
 			         e->status, e->path,
-			         e->status == 404 ? " (is the URL right? it should end in /wiki "
-			                            "for Confluence Cloud)"
+			         e->status == 404 ? " (is the URL right? it ends in /wiki for "
+			                            "Confluence Cloud, in the context path such "
+			                            "as /confluence for Data Center)"
 			                          : "");
 		else
 			snprintf(c->msg, sizeof(c->msg), "%s failed: %s", what,

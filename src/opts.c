@@ -334,8 +334,8 @@ int cfs_opts_check(const struct cfs_opts *o, char *err, size_t errlen)
 		         "timeout must be >= 1, retries 0..100, ttl >= 0, prefetch 0..100");
 		return -EINVAL;
 	}
-	if (o->api && strcmp(o->api, "auto") && strcmp(o->api, "cloud")) {
-		snprintf(err, errlen, "api=%s is not supported yet (use api=cloud)", o->api);
+	if (o->api && strcmp(o->api, "auto") && strcmp(o->api, "cloud") && strcmp(o->api, "dc")) {
+		snprintf(err, errlen, "api must be auto, cloud or dc (got '%s')", o->api);
 		return -EINVAL;
 	}
 	return 0;

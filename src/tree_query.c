@@ -198,7 +198,7 @@ static char *url_of(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind k
 	int r;
 
 	if (kind == CFS_ROOT_DIR)
-		r = asprintf(&s, "%s/spaces/%s", t->base_url, t->space_key);
+		r = asprintf(&s, "%s/display/%s", t->base_url, t->space_key);
 	else if (n->is_att)
 		r = asprintf(&s, "%s/pages/viewpageattachments.action?pageId=%s", t->base_url,
 		             n->parent->id);
