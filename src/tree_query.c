@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int is_dir_kind(enum cfs_tree_kind k)
 {
@@ -186,11 +187,36 @@ out:
 }
 
 /* Extended attributes: what a file name cannot carry. */
-enum { X_SPACE, X_ID, X_TITLE, X_VERSION, X_MEDIA_TYPE, X_URL, X_COUNT };
+enum {
+	X_SPACE,
+	X_ID,
+	X_TITLE,
+	X_VERSION,
+	X_MEDIA_TYPE,
+	X_URL,
+	X_AUTHOR,
+	X_CREATED,
+	X_UPDATED,
+	X_COUNT
+};
 static const char *const xattr_names[X_COUNT] = {
     "user.confluence.space",   "user.confluence.id",         "user.confluence.title",
     "user.confluence.version", "user.confluence.media_type", "user.confluence.url",
+    "user.confluence.author",  "user.confluence.created",    "user.confluence.updated",
 };
+
+/* "2024-01-08T10:00:00Z", malloc'd; NULL for an unknown time. */
+static char *iso_time(struct cfs_time t)
+{
+	struct tm tm;
+	time_t sec = (time_t)t.sec;
+	char buf[32];
+
+	if (!t.sec || !gmtime_r(&sec, &tm))
+		return NULL;
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return strdup(buf);
+}
 
 static char *url_of(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind kind)
 {
@@ -241,6 +267,15 @@ static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_k
 		v = url_of(t, n, kind);
 		*nomem = !v;
 		return v;
+	case X_AUTHOR:
+		s = n->is_att ? NULL : n->author_id;
+		break;
+	case X_CREATED:
+	case X_UPDATED:
+		if (n->is_att)
+			return NULL;
+		v = iso_time(x == X_UPDATED || !n->created.sec ? n->mtime : n->created);
+		return v;
 	}
 	if (!s)
 		return NULL;
@@ -253,7 +288,7 @@ int cfs_tree_xattr_list(struct cfs_tree *t, uint64_t ino, char **out, size_t *le
 {
 	struct cfs_node *n;
 	enum cfs_tree_kind kind;
-	char buf[256], *p = buf;
+	char buf[512], *p = buf;
 	int ret, nomem = 0;
 
 	pthread_rwlock_rdlock(&t->lock);

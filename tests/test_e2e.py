@@ -100,6 +100,11 @@ class DemoSpace(unittest.TestCase):
             self.assertEqual(st.st_mtime_ns, secs * 10**9 + ns, rel)
             self.assertEqual(os.getxattr(path, "user.confluence.version").decode(),
                              str(page["version"]["number"]))
+            self.assertEqual(os.getxattr(path, "user.confluence.updated").decode(),
+                             page["version"]["createdAt"][:19] + "Z")
+            self.assertEqual(os.getxattr(path, "user.confluence.author").decode(),
+                             page["version"]["authorId"])
+            self.assertTrue(os.getxattr(path, "user.confluence.created"))
             url = os.getxattr(path, "user.confluence.url").decode()
             self.assertTrue(url.startswith(self.fake.url + "/"), url)
             self.assertIn(pid, url)
