@@ -223,11 +223,35 @@ static int node_update(struct cfs_node *n, const struct cfs_page *p)
 }
 
 /* Name a directory's kids and build its sorted name index. */
+/* Give siblings their names (into each node's stem), by the rules of names.c. */
+static int name_nodes(struct cfs_node **v, size_t n, enum cfs_names_kind kind)
+{
+	struct cfs_names_entry *ne = n ? calloc(n, sizeof(*ne)) : NULL;
+	int ret = -ENOMEM;
+
+	if (!n)
+		return 0;
+	if (!ne)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ne[i].title = v[i]->title;
+		ne[i].id = v[i]->idnum;
+	}
+	if (cfs_names_assign(ne, n, kind) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			free(v[i]->stem);
+			v[i]->stem = ne[i].name;
+		}
+		ret = 0;
+	}
+	free(ne);
+	return ret;
+}
+
+/* Name a directory's kids and build its sorted name index. */
 static int index_dir(struct cfs_node *dir)
 {
-	struct cfs_names_entry *ne = NULL;
 	size_t k = 0;
-	int ret = -ENOMEM;
 
 	free(dir->names);
 	dir->names = NULL;
@@ -235,26 +259,16 @@ static int index_dir(struct cfs_node *dir)
 	dir->ndirs = 0;
 	if (!dir->nkids && !dir->natts)
 		return 0;
-	ne = calloc(dir->nkids + 1, sizeof(*ne));
 	dir->names = calloc(dir->nkids * 2 + 1, sizeof(*dir->names));
-	if (!ne || !dir->names)
-		goto out;
-	for (size_t i = 0; i < dir->nkids; i++) {
-		ne[i].title = dir->kids[i]->title;
-		ne[i].id = dir->kids[i]->idnum;
-	}
-	if (cfs_names_assign(ne, dir->nkids, CFS_NAMES_PAGES))
-		goto out;
+	if (!dir->names || name_nodes(dir->kids, dir->nkids, CFS_NAMES_PAGES))
+		return -ENOMEM;
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct cfs_node *kid = dir->kids[i];
 
-		free(kid->stem);
 		free(kid->md_name);
-		kid->stem = ne[i].name;
-		ne[i].name = NULL;
 		if (asprintf(&kid->md_name, "%s.md", kid->stem) < 0) {
 			kid->md_name = NULL;
-			goto out;
+			return -ENOMEM;
 		}
 		dir->names[k++] = (struct entry){kid->md_name, kid, CFS_PAGE_FILE};
 		if (cfs_tree_has_dir(kid)) {
@@ -264,15 +278,9 @@ static int index_dir(struct cfs_node *dir)
 	}
 	if (dir->natts)
 		dir->names[k++] = (struct entry){ATTACHMENTS_DIR, dir, CFS_ATT_DIR};
-	if (k)
-		qsort(dir->names, k, sizeof(*dir->names), cfs_tree_cmp_entry);
+	qsort(dir->names, k, sizeof(*dir->names), cfs_tree_cmp_entry);
 	dir->nnames = k;
-	ret = 0;
-out:
-	for (size_t i = 0; ne && i < dir->nkids; i++)
-		free(ne[i].name);
-	free(ne);
-	return ret;
+	return 0;
 }
 
 /* Is n's parent chain free of cycles?  (Bad data must not loop us forever.) */
@@ -422,37 +430,18 @@ static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct
 /* Name a page's attachments and build its sorted index of them. */
 static int index_atts(struct cfs_node *page)
 {
-	struct cfs_names_entry *ne;
-	int ret = -ENOMEM;
-
 	free(page->att_names);
 	page->att_names = NULL;
 	if (!page->natts)
 		return 0;
-	ne = calloc(page->natts, sizeof(*ne));
 	page->att_names = calloc(page->natts, sizeof(*page->att_names));
-	if (!ne || !page->att_names)
-		goto out;
-	for (size_t i = 0; i < page->natts; i++) {
-		ne[i].title = page->atts[i]->title;
-		ne[i].id = page->atts[i]->idnum;
-	}
-	if (cfs_names_assign(ne, page->natts, CFS_NAMES_FILES))
-		goto out;
-	for (size_t i = 0; i < page->natts; i++) {
-		free(page->atts[i]->stem);
-		page->atts[i]->stem = ne[i].name;
-		ne[i].name = NULL;
+	if (!page->att_names || name_nodes(page->atts, page->natts, CFS_NAMES_FILES))
+		return -ENOMEM;
+	for (size_t i = 0; i < page->natts; i++)
 		page->att_names[i] =
 		    (struct entry){page->atts[i]->stem, page->atts[i], CFS_ATT_FILE};
-	}
 	qsort(page->att_names, page->natts, sizeof(*page->att_names), cfs_tree_cmp_entry);
-	ret = 0;
-out:
-	for (size_t i = 0; ne && i < page->natts; i++)
-		free(ne[i].name);
-	free(ne);
-	return ret;
+	return 0;
 }
 
 /* Keep the first of each run of equal keys in a sorted array; the others
