@@ -16,10 +16,19 @@ struct cfs_attach;
  * pool, never on the loop, so the callee may read the disk cache there. */
 typedef void (*cfs_attach_ready_fn)(void *arg, int err);
 
-/* http, cf are borrowed.  retries: attempts after the first for a download
- * that fails or ends short.  Loop thread. */
-int cfs_attach_new(uv_loop_t *loop, struct cfs_http *http, struct cfs_cf *cf, int retries,
-                   struct cfs_attach **out);
+/* http, cf, dc are borrowed.  retries: attempts after the first for a
+ * download that fails or ends short.  Loop thread. */
+int cfs_attach_new(uv_loop_t *loop, struct cfs_http *http, struct cfs_cf *cf,
+                   struct cfs_diskcache *dc, int retries, struct cfs_attach **out);
+
+/* The disk cache key of an attachment version ("att123-v4") into buf. */
+void cfs_attach_key(char *buf, size_t len, const char *att_id, int64_t version);
+
+/* Fetch attachment n into the disk cache in the background (BACKGROUND
+ * priority), unless it is open, on its way or cached already; a reader who
+ * comes while it downloads waits for it and promotes it.  Loop thread. */
+void cfs_attach_prefetch(struct cfs_attach *a, struct cfs_node *n, const char *page_id,
+                         const char *att_id, const char *download, int64_t version, int64_t size);
 
 /* Stop: waiting reads fail, downloads are dropped (call after the HTTP client
  * is destroyed, which ends them), pins are released on the thread pool, and

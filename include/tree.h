@@ -109,11 +109,15 @@ int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, cha
 /* The page's id (a copy, malloc'd) and current version, for fetching. */
 int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version);
 
-/* Pages under directory ino, down to depth levels (1: the directory's own
- * pages), that have no rendered Markdown: a malloc'd array of nodes in
- * breadth-first order.  Returns 0, -ENOENT or -ENOMEM.  Any thread. */
-int cfs_tree_unrendered(struct cfs_tree *t, uint64_t ino, int depth, struct cfs_node ***out,
-                        size_t *n);
+/* What to fetch ahead when directory ino is listed: the pages under it,
+ * down to depth levels (1: the directory's own pages), that have no rendered
+ * Markdown, in breadth-first order; and the attachments of at most att_max
+ * bytes of those pages (and of the directory's own page).  Both malloc'd
+ * arrays (may be empty).  Returns 0, -ENOENT, -ENOTDIR or -ENOMEM.  Any
+ * thread. */
+int cfs_tree_prefetch_set(struct cfs_tree *t, uint64_t ino, int depth, uint64_t att_max,
+                          struct cfs_node ***pages, size_t *np, struct cfs_node ***atts,
+                          size_t *na);
 
 /* Bound the memory of rendered pages to cap bytes: past it, the least
  * recently used pages are dropped (and fetched again when next needed).

@@ -23,6 +23,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,6 +54,7 @@ struct dl {
 	uint64_t woff;
 	int werr;
 	int paused, finished, err;
+	enum cfs_http_prio prio;
 	long status;
 	uv_work_t work;
 	struct dl *next;
@@ -72,7 +74,8 @@ struct att {
 	int ndls;
 	uv_timer_t retry; /* restart after a failure */
 	int retry_armed;
-	int works; /* work items in flight that point here */
+	int works;       /* work items in flight that point here */
+	int prefetching; /* a background fetch keeps it alive while closed */
 	int dying;
 	struct att *prev, *next; /* in cfs_attach's list of open attachments */
 };
@@ -81,10 +84,12 @@ struct cfs_attach {
 	uv_loop_t *loop;
 	struct cfs_http *http;
 	struct cfs_cf *cf;
+	struct cfs_diskcache *dc;
 	int retries;
 	int closing;
 	int works;        /* work items in flight */
 	struct att *open; /* attachments with a state */
+	int live;         /* struct att not freed yet (retired ones included) */
 };
 
 /* ---- thread-pool work: answers and pin releases ---- */
@@ -110,7 +115,7 @@ static void answer_work(uv_work_t *w)
 
 static void maybe_free_attach(struct cfs_attach *a)
 {
-	if (a->closing && !a->works)
+	if (a->closing && !a->works && !a->live)
 		free(a);
 }
 
@@ -157,18 +162,22 @@ static void answer(struct cfs_attach *a, cfs_attach_ready_fn ready, void *arg, i
 static void att_timer_closed(uv_handle_t *h)
 {
 	struct att *t = h->data;
+	struct cfs_attach *a = t->a;
 
 	free(t->url);
 	free(t);
+	a->live--;
+	maybe_free_attach(a);
 }
 
 /* Free t once nothing refers to it any more; only then is the pin released,
  * so no write can be in flight on an entry we no longer hold. */
 static void att_maybe_free(struct att *t)
 {
-	if (!t->dying || t->works || t->dls || !t->e)
+	if (!t->dying || t->works || t->dls || uv_is_closing((uv_handle_t *)&t->retry))
 		return;
-	answer(t->a, NULL, NULL, 0, t->e);
+	if (t->e)
+		answer(t->a, NULL, NULL, 0, t->e);
 	t->e = NULL;
 	uv_close((uv_handle_t *)&t->retry, att_timer_closed);
 }
@@ -178,7 +187,7 @@ static void att_retire(struct att *t);
 /* Closed and nobody waits any more: retire. */
 static void check_idle(struct att *t)
 {
-	if (!t->dying && !t->opens && !t->waiters)
+	if (!t->dying && !t->opens && !t->waiters && !t->prefetching)
 		att_retire(t);
 }
 
@@ -193,13 +202,17 @@ static void fail_waiters(struct att *t, int err)
 		free(w);
 		w = next;
 	}
-	check_idle(t);
 }
 
-/* Answer every waiter whose bytes are all present. */
+/* Answer every waiter whose bytes are all present.  (Neither this nor
+ * fail_waiters() retires t: callers call check_idle() where no download
+ * pointer is held any more, since retiring cancels downloads.) */
 static void serve_waiters(struct att *t)
 {
 	struct waiter **pw = &t->waiters;
+
+	if (!t->e)
+		return; /* still pinning the entry for a prefetch */
 
 	while (*pw) {
 		struct waiter *w = *pw;
@@ -214,7 +227,6 @@ static void serve_waiters(struct att *t)
 			pw = &w->next;
 		}
 	}
-	check_idle(t);
 }
 
 /* The file is closed and nobody waits: stop downloading, release the pin. */
@@ -242,7 +254,7 @@ static void att_retire(struct att *t)
 	att_maybe_free(t);
 }
 
-static void start_download(struct att *t, uint64_t from);
+static void start_download(struct att *t, uint64_t from, enum cfs_http_prio prio);
 
 /* Is some download going to reach off soon? */
 static int covered(struct att *t, uint64_t off)
@@ -261,6 +273,8 @@ static int covered(struct att *t, uint64_t off)
 /* Make sure the bytes of every waiter are on their way. */
 static void ensure_downloads(struct att *t)
 {
+	if (!t->e)
+		return;
 	for (struct waiter *w = t->waiters; w && !t->retry_armed; w = w->next) {
 		uint64_t hole_off, hole_len;
 
@@ -268,7 +282,7 @@ static void ensure_downloads(struct att *t)
 			continue;
 		if (covered(t, hole_off) || t->ndls >= MAX_DLS)
 			continue;
-		start_download(t, hole_off);
+		start_download(t, hole_off, CFS_HTTP_USER);
 	}
 }
 
@@ -310,7 +324,9 @@ static void write_done(uv_work_t *w, int status)
 	if (d->len >= FLUSH_AT || (d->finished && d->len))
 		dl_flush(d);
 	if (d->finished && !d->writing)
-		dl_finish(d);
+		dl_finish(d); /* frees d */
+	else
+		check_idle(t);
 }
 
 /* Hand the buffer to the thread pool for writing. */
@@ -425,20 +441,24 @@ static void dl_finish(struct dl *d)
 	}
 	if (err == -ECANCELED && t->a->closing)
 		err = -ESHUTDOWN;
+	if (!t->dls)
+		t->prefetching = 0; /* a background fetch is done, one way or another */
 	if (!err) {
 		t->failures = 0;
 		serve_waiters(t);
 		ensure_downloads(t);
+		check_idle(t);
 		return;
 	}
 	t->last_err = err;
 	if (err == -ESHUTDOWN || err == -EACCES || err == -ENOENT || err == -ECANCELED ||
-	    ++t->failures > t->a->retries) {
+	    ++t->failures > t->a->retries || !t->waiters) {
 		if (err != -ECANCELED)
 			cfs_err("download of attachment %s failed: %s (%d attempt%s)", t->url,
 			        strerror(-err), t->failures, t->failures == 1 ? "" : "s");
 		t->failures = 0;
 		fail_waiters(t, err == -EACCES || err == -ENOENT || err == -ESHUTDOWN ? err : -EIO);
+		check_idle(t);
 		return;
 	}
 	/* Resume from the first missing byte after a backoff. */
@@ -453,7 +473,7 @@ static void dl_finish(struct dl *d)
 	}
 }
 
-static void start_download(struct att *t, uint64_t from)
+static void start_download(struct att *t, uint64_t from, enum cfs_http_prio prio)
 {
 	struct dl *d = calloc(1, sizeof(*d));
 
@@ -466,7 +486,8 @@ static void start_download(struct att *t, uint64_t from)
 	d->next = t->dls;
 	t->dls = d;
 	t->ndls++;
-	d->req = cfs_http_stream(t->a->http, t->url, CFS_HTTP_USER, from, on_data, on_dl_done, d);
+	d->prio = prio;
+	d->req = cfs_http_stream(t->a->http, t->url, prio, from, on_data, on_dl_done, d);
 	if (!d->req) {
 		t->dls = d->next;
 		t->ndls--;
@@ -479,13 +500,14 @@ static void start_download(struct att *t, uint64_t from)
 
 /* ---- the interface ---- */
 
-int cfs_attach_new(uv_loop_t *loop, struct cfs_http *http, struct cfs_cf *cf, int retries,
-                   struct cfs_attach **out)
+int cfs_attach_new(uv_loop_t *loop, struct cfs_http *http, struct cfs_cf *cf,
+                   struct cfs_diskcache *dc, int retries, struct cfs_attach **out)
 {
 	struct cfs_attach *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return -ENOMEM;
+	a->dc = dc;
 	a->loop = loop;
 	a->http = http;
 	a->cf = cf;
@@ -509,7 +531,10 @@ void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskca
 
 	if (t) {
 		t->opens++;
-		answer(a, NULL, NULL, 0, pin); /* we hold one pin already */
+		if (!t->e)
+			t->e = pin; /* a prefetch is still pinning: use this one */
+		else
+			answer(a, NULL, NULL, 0, pin); /* we hold one pin already */
 		return;
 	}
 	t = calloc(1, sizeof(*t));
@@ -525,6 +550,7 @@ void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskca
 	t->opens = 1;
 	uv_timer_init(a->loop, &t->retry);
 	t->retry.data = t;
+	a->live++;
 	*cfs_tree_loop_slot(n) = t;
 	t->next = a->open;
 	if (a->open)
@@ -566,6 +592,102 @@ void cfs_attach_read(struct cfs_attach *a, struct cfs_node *n, uint64_t off, uin
 	*w =
 	    (struct waiter){.off = off, .len = len, .ready = ready, .arg = arg, .next = t->waiters};
 	t->waiters = w;
+	/* A reader now waits on what a prefetch started. */
+	for (struct dl *d = t->dls; d; d = d->next) {
+		if (d->prio == CFS_HTTP_BACKGROUND && d->req && !d->finished) {
+			d->prio = CFS_HTTP_USER;
+			cfs_http_promote(d->req);
+		}
+	}
 	serve_waiters(t); /* the bytes may have landed since the FUSE thread looked */
 	ensure_downloads(t);
+}
+
+void cfs_attach_key(char *buf, size_t len, const char *att_id, int64_t version)
+{
+	snprintf(buf, len, "%s-v%lld", att_id, (long long)version);
+}
+
+struct pin_job {
+	uv_work_t work;
+	struct att *t;
+	char key[CFS_DISKCACHE_KEY_MAX];
+	struct cfs_diskcache_entry *e;
+	int err;
+};
+
+static void pin_work(uv_work_t *w)
+{
+	struct pin_job *j = w->data;
+
+	j->err = cfs_diskcache_get(j->t->a->dc, j->key, j->t->size, &j->e);
+}
+
+static void pin_done(uv_work_t *w, int status)
+{
+	struct pin_job *j = w->data;
+	struct att *t = j->t;
+	uint64_t hole_off = 0, hole_len = 0;
+
+	t->works--;
+	if (status || j->err) {
+		t->prefetching = 0;
+	} else if (t->dying || t->e) {
+		answer(t->a, NULL, NULL, 0, j->e); /* gone, or an open brought a pin */
+		t->prefetching = t->dying ? 0 : t->prefetching;
+	} else {
+		t->e = j->e;
+	}
+	free(j);
+	if (t->dying) {
+		att_maybe_free(t);
+		return;
+	}
+	if (t->prefetching && t->e &&
+	    cfs_diskcache_missing(t->e, 0, t->size, &hole_off, &hole_len) == 0 && hole_len &&
+	    !covered(t, hole_off))
+		start_download(t, hole_off, CFS_HTTP_BACKGROUND);
+	else if (!t->dls)
+		t->prefetching = 0;
+	serve_waiters(t);
+	check_idle(t);
+}
+
+void cfs_attach_prefetch(struct cfs_attach *a, struct cfs_node *n, const char *page_id,
+                         const char *att_id, const char *download, int64_t version, int64_t size)
+{
+	struct att *t;
+	struct pin_job *j;
+
+	if (a->closing || *cfs_tree_loop_slot(n))
+		return; /* open or on its way already */
+	t = calloc(1, sizeof(*t));
+	j = calloc(1, sizeof(*j));
+	if (!t || !j || !(t->url = cfs_cf_download_url(a->cf, page_id, att_id, download))) {
+		free(t);
+		free(j);
+		return;
+	}
+	t->a = a;
+	t->node = n;
+	t->size = (uint64_t)size;
+	t->prefetching = 1;
+	uv_timer_init(a->loop, &t->retry);
+	t->retry.data = t;
+	a->live++;
+	*cfs_tree_loop_slot(n) = t;
+	t->next = a->open;
+	if (a->open)
+		a->open->prev = t;
+	a->open = t;
+	j->t = t;
+	cfs_attach_key(j->key, sizeof(j->key), att_id, version);
+	j->work.data = j;
+	t->works++;
+	if (uv_queue_work(a->loop, &j->work, pin_work, pin_done)) {
+		t->works--;
+		free(j);
+		t->prefetching = 0;
+		check_idle(t);
+	}
 }

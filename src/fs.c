@@ -374,7 +374,7 @@ static void open_attachment(fuse_req_t req, struct fuse_file_info *fi, struct cf
 	    cfs_tree_att_ref(fs->tree, node, &j->page_id, &j->att_id, &j->download, &version,
 	                     &size))
 		goto fail;
-	snprintf(key, sizeof(key), "%s-v%lld", j->att_id, (long long)version);
+	cfs_attach_key(key, sizeof(key), j->att_id, version);
 	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &h->e);
 	if (ret)
 		goto fail;
@@ -517,24 +517,43 @@ struct dir_handle {
 	uint64_t ino;
 };
 
+/* Attachments up to this size are fetched ahead with their pages. */
+#define PREFETCH_ATT_MAX (1u << 20)
+
 struct prefetch_job {
 	struct cfs_fs *fs;
-	struct cfs_node **nodes;
-	size_t n;
+	struct cfs_node **pages, **atts;
+	size_t np, na;
 };
 
 static void run_prefetch(void *arg, int cancelled)
 {
 	struct prefetch_job *j = arg;
 
-	if (!cancelled)
-		cfs_cache_prefetch(j->fs->cache, j->nodes, j->n);
-	free(j->nodes);
+	if (!cancelled) {
+		cfs_cache_prefetch(j->fs->cache, j->pages, j->np);
+		for (size_t i = 0; i < j->na; i++) {
+			char *page_id, *att_id, *download;
+			int64_t version, size;
+
+			if (cfs_tree_att_ref(j->fs->tree, j->atts[i], &page_id, &att_id, &download,
+			                     &version, &size))
+				break;
+			cfs_attach_prefetch(j->fs->attach, j->atts[i], page_id, att_id, download,
+			                    version, size);
+			free(page_id);
+			free(att_id);
+			free(download);
+		}
+	}
+	free(j->pages);
+	free(j->atts);
 	free(j);
 }
 
 /* A listed directory is about to be read: fetch its pages (and their
- * children, prefetch levels deep) in the background. */
+ * children, prefetch levels deep) and their small attachments in the
+ * background. */
 static void prefetch(struct cfs_fs *fs, fuse_ino_t ino)
 {
 	struct prefetch_job *j = calloc(1, sizeof(*j));
@@ -542,9 +561,11 @@ static void prefetch(struct cfs_fs *fs, fuse_ino_t ino)
 	if (!j)
 		return;
 	j->fs = fs;
-	if (cfs_tree_unrendered(fs->tree, ino, fs->prefetch, &j->nodes, &j->n) || !j->n ||
-	    cfs_loop_submit(fs->loop, run_prefetch, j)) {
-		free(j->nodes);
+	if (cfs_tree_prefetch_set(fs->tree, ino, fs->prefetch, PREFETCH_ATT_MAX, &j->pages, &j->np,
+	                          &j->atts, &j->na) ||
+	    (!j->np && !j->na) || cfs_loop_submit(fs->loop, run_prefetch, j)) {
+		free(j->pages);
+		free(j->atts);
 		free(j);
 	}
 }
@@ -701,7 +722,7 @@ static int cached_bytes(struct cfs_fs *fs, fuse_ino_t ino, char **v, size_t *len
 		                       &size);
 	if (ret)
 		return ret;
-	snprintf(key, sizeof(key), "%s-v%lld", att_id, (long long)version);
+	cfs_attach_key(key, sizeof(key), att_id, version);
 	free(page_id);
 	free(att_id);
 	free(download);

@@ -213,7 +213,8 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	if (!b->err && b->fs)
 		b->err = cfs_cache_new(loop, b->cf, b->tree, b->batch, &b->cache);
 	if (!b->err && b->fs)
-		b->err = cfs_attach_new(loop, b->http, b->cf, b->hopts.retries, &b->attach);
+		b->err =
+		    cfs_attach_new(loop, b->http, b->cf, b->fs->dc, b->hopts.retries, &b->attach);
 	if (!b->err && b->fs) {
 		struct cfs_sync_config sc = {
 		    .cf = b->cf,

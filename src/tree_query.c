@@ -406,12 +406,28 @@ uint64_t cfs_tree_md_bytes(struct cfs_tree *t)
 	return b;
 }
 
-int cfs_tree_unrendered(struct cfs_tree *t, uint64_t ino, int depth, struct cfs_node ***out,
-                        size_t *nout)
+/* Append x to a growable array; -ENOMEM. */
+static int push(struct cfs_node ***v, size_t *n, size_t *cap, struct cfs_node *x)
 {
-	struct cfs_node *dir, **v = NULL;
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		struct cfs_node **nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+int cfs_tree_prefetch_set(struct cfs_tree *t, uint64_t ino, int depth, uint64_t att_max,
+                          struct cfs_node ***pages, size_t *np, struct cfs_node ***atts, size_t *na)
+{
+	struct cfs_node *dir, **v = NULL, **a = NULL;
 	enum cfs_tree_kind kind;
-	size_t n = 0, cap = 0, lo, hi;
+	size_t n = 0, cap = 0, acount = 0, acap = 0, lo, hi;
 	int ret;
 
 	pthread_rwlock_rdlock(&t->lock);
@@ -424,34 +440,27 @@ int cfs_tree_unrendered(struct cfs_tree *t, uint64_t ino, int depth, struct cfs_
 	 * lo..hi-1 are the level being expanded. */
 	lo = 0;
 	hi = 1;
-	for (int d = 0; d < depth && lo < hi; d++) {
+	for (int d = 0; d < depth && lo < hi && !ret; d++) {
 		size_t next_hi = hi;
 
-		for (size_t i = lo; i < hi; i++) {
+		for (size_t i = lo; i < hi && !ret; i++) {
 			struct cfs_node *p = i == 0 && d == 0 ? dir : v[i - 1];
 
-			for (size_t k = 0; k < p->nkids; k++) {
-				struct cfs_node *kid = p->kids[k];
-
-				if (n + 1 > cap) {
-					struct cfs_node **nv;
-
-					cap = cap ? cap * 2 : 64;
-					nv = realloc(v, cap * sizeof(*v));
-					if (!nv) {
-						ret = -ENOMEM;
-						goto out;
-					}
-					v = nv;
-				}
-				v[n++] = kid;
-				next_hi++;
-			}
+			for (size_t k = 0; k < p->nkids && !ret; k++, next_hi++)
+				ret = push(&v, &n, &cap, p->kids[k]);
 		}
 		lo = hi;
 		hi = next_hi;
 	}
-	/* Keep only those without Markdown. */
+	/* Small attachments of the directory's page and of those pages. */
+	for (size_t i = 0; i <= n && !ret; i++) {
+		struct cfs_node *p = i == n ? dir : v[i];
+
+		for (size_t k = 0; k < p->natts && !ret; k++)
+			if ((uint64_t)p->atts[k]->size <= att_max)
+				ret = push(&a, &acount, &acap, p->atts[k]);
+	}
+	/* Only the pages without Markdown. */
 	{
 		size_t w = 0;
 		for (size_t i = 0; i < n; i++)
@@ -463,11 +472,14 @@ out:
 	pthread_rwlock_unlock(&t->lock);
 	if (ret) {
 		free(v);
-		v = NULL;
-		n = 0;
+		free(a);
+		v = a = NULL;
+		n = acount = 0;
 	}
-	*out = v;
-	*nout = n;
+	*pages = v;
+	*np = n;
+	*atts = a;
+	*na = acount;
 	return ret;
 }
 

@@ -188,6 +188,43 @@ class Attachments(unittest.TestCase):
         self.assertEqual(st["by_kind"]["download"] + st["by_kind"]["media"], 0, st["by_kind"])
 
 
+class SmallAttachmentsPrefetched(unittest.TestCase):
+    def test_listing_fetches_small_attachments_ahead(self):
+        fake = Fake("--pages", "20", "--fanout", "5", "--seed", str(SEED),
+                    "--attachments", "8", "--attachment-size", "65536")
+        try:
+            atts = fake.call("GET", "/_fake/attachments")
+            m = Mount(fake, space="GEN", opts=["prefetch=10"])
+            try:
+                subprocess.run(["ls", "-R", m.mnt], stdout=subprocess.DEVNULL, check=True)
+                import time
+                deadline = time.time() + 20
+                while time.time() < deadline:
+                    if fake.stats()["by_kind"]["media"] >= len(atts):
+                        break
+                    time.sleep(0.1)
+                fake.reset()
+                files = {os.getxattr(m.path(f), "user.confluence.id").decode(): m.path(f)
+                         for f in walk_files(m.mnt) if "_attachments/" in f}
+                for a in atts:
+                    self.assertEqual(sha(read(files[a["id"]])),
+                                     sha(media_bytes(a["id"], 0, a["fileSize"])))
+                st = fake.stats()["by_kind"]
+                self.assertEqual(st["download"] + st["media"], 0, st)
+            finally:
+                err = m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+            m = Mount(fake, space="GEN", opts=["prefetch=0"])
+            try:
+                fake.reset()
+                subprocess.run(["ls", "-R", m.mnt], stdout=subprocess.DEVNULL, check=True)
+                self.assertEqual(fake.stats()["requests"], 0)
+            finally:
+                m.stop()
+        finally:
+            fake.stop()
+
+
 class DemoAttachments(unittest.TestCase):
     def test_demo_attachments_and_links(self):
         fake = Fake()
