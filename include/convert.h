@@ -1,0 +1,56 @@
+/* convert: Confluence storage format (XHTML) -> GitHub-flavored Markdown.  Pure: no I/O. */
+#ifndef CFS_CONVERT_H
+#define CFS_CONVERT_H
+
+#include <stddef.h>
+
+/*
+ * How links leave the page.  Every callback may be NULL, and may return NULL
+ * for "unknown"; a non-NULL result is malloc'd and freed by the converter.
+ * Callbacks are called on the converting thread; they must be thread-safe if
+ * conversions run in parallel.
+ *
+ * page_path: a page by title (space_key NULL = the current space) -> a path
+ *   relative to the converted page's directory, e.g. "../Ops/Runbooks.md".
+ * attachment_path: a file attached to a page (page_title NULL = the current
+ *   page) -> relative path, e.g. "Runbooks/_attachments/topology.png".
+ * user_name: an account id (Cloud) or user key (DC) -> display name.
+ *
+ * Paths are returned raw; the converter percent-encodes them for Markdown.
+ * A target that resolves to NULL becomes an absolute URL under base_url
+ * (e.g. base_url "/display/SPACE/Title"), never a relative path that does
+ * not exist.
+ */
+struct cfs_convert_ctx {
+	const char
+	    *base_url; /* site web base, e.g. "https://acme.atlassian.net/wiki"; may be NULL */
+	const char *space_key; /* space of the converted page; may be NULL */
+	char *(*page_path)(void *arg, const char *space_key, const char *title);
+	char *(*attachment_path)(void *arg, const char *space_key, const char *page_title,
+	                         const char *filename);
+	char *(*user_name)(void *arg, const char *account_id);
+	void *arg;
+
+	/* Added with the converter; all may be NULL / 0. */
+	const char *title;    /* the converted page's title: front matter, links to itself */
+	const char *page_id;  /* its id: absolute URLs of its attachments when unresolved */
+	const char *jira_url; /* Jira base for the jira macro; NULL derives it from a Cloud
+	                         base_url (".../wiki" -> "..."), else issue keys stay text */
+	unsigned flags;       /* CFS_CONVERT_* */
+};
+
+/* Start the Markdown with YAML front matter (title, space, id) when any is known. */
+#define CFS_CONVERT_FRONT_MATTER 0x1u
+
+/*
+ * Convert len bytes of storage format at in (need not be NUL-terminated) into
+ * Markdown.  On success *out is a malloc'd NUL-terminated buffer the caller
+ * frees, *out_len its length, and 0 is returned.  Malformed input gives
+ * best-effort output, never an error; returns -ENOMEM on allocation failure
+ * (then *out is NULL).  ctx may be NULL.  Thread-safe (libxml2 must have been
+ * initialised once with xmlInitParser() before concurrent use).
+ */
+int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                size_t *out_len);
+
+#endif

@@ -1,0 +1,411 @@
+/* convert_block: flow content and block elements — paragraphs, headings, lists, quotes, code. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert_int.h"
+
+/* Drop holes that were pending in the inline buffer (their text is gone). */
+static void il_drop_holes(struct cv *cv)
+{
+	while (cv->nholes > cv->il_holes)
+		free(cv->holes[--cv->nholes].arg);
+}
+
+void cv_il_trim(struct cv *cv)
+{
+	struct cv_buf *b = &cv->il;
+
+	while (b->len) {
+		if (b->p[b->len - 1] == ' ')
+			b->len--;
+		else if (b->len >= 2 && b->p[b->len - 1] == '\n' && b->p[b->len - 2] == '\\')
+			b->len -= 2;
+		else if (b->len >= 4 && !memcmp(b->p + b->len - 4, "<br>", 4) &&
+		         (cv->imode & IM_CELL))
+			b->len -= 4;
+		else
+			break;
+	}
+	if (b->p)
+		b->p[b->len] = '\0';
+	for (size_t h = cv->il_holes; h < cv->nholes; h++)
+		if (cv->holes[h].off > b->len)
+			cv->holes[h].off = b->len;
+	cv->il_space = 0;
+}
+
+/* Write the inline buffer as a paragraph (nothing if it holds no text). */
+void cv_para_flush(struct cv *cv)
+{
+	cv_il_trim(cv);
+	if (cv->il.len == 0) {
+		il_drop_holes(cv);
+		return;
+	}
+	cv_blk_begin(cv, B_PARA, 1);
+	cv_il_move(cv, 0, cv->il.len);
+	cv_blk_end(cv, B_PARA);
+}
+
+void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop)
+{
+	xmlNode *iroot = cv->iroot;
+
+	for (xmlNode *n = first; n && n != stop; n = n->next) {
+		switch (cv_kind(cv, n)) {
+		case K_BLOCK:
+			cv_para_flush(cv);
+			cv_block(cv, n);
+			break;
+		case K_INLINE:
+			cv->iroot = n->parent;
+			cv_inline(cv, n);
+			break;
+		default:
+			break;
+		}
+	}
+	cv_para_flush(cv);
+	cv->iroot = iroot;
+}
+
+static void heading(struct cv *cv, xmlNode *n)
+{
+	unsigned imode = cv->imode;
+	xmlNode *iroot = cv->iroot;
+	int level = cv_heading_level(n);
+	char *text, *idf;
+	const char *id;
+
+	if (level < 1 || level > 6)
+		level = 1;
+	cv->imode = IM_HEAD;
+	cv->iroot = n;
+	cv_inline_children(cv, n);
+	cv->imode = imode;
+	cv->iroot = iroot;
+	cv_il_trim(cv);
+
+	text = cv_text_of(cv, n, 1);
+	id = cv_attr(cv, n, NULL, "id", &idf);
+	cv_heading_add(cv, level, text ? text : "", id);
+	free(text);
+	free(idf);
+
+	cv_blk_begin(cv, B_HEADING, 1);
+	cv_put(cv, "######", (size_t)level);
+	if (cv->il.len) {
+		cv_put(cv, " ", 1);
+		cv_il_move(cv, 0, cv->il.len);
+	}
+	cv_blk_end(cv, B_HEADING);
+}
+
+/* Alternate the list marker so that two adjacent lists stay two lists. */
+static int list_alt(struct cv *cv, int kind)
+{
+	struct cv_frame *f = &cv->fr[cv->nfr];
+
+	return cv_prev_blk(cv) == B_LIST && f->list_kind == kind && !f->list_alt;
+}
+
+static void list_done(struct cv *cv, int alt, int kind)
+{
+	cv->fr[cv->nfr].list_alt = (unsigned char)alt;
+	cv->fr[cv->nfr].list_kind = (unsigned char)kind;
+	cv_blk_end(cv, B_LIST);
+}
+
+/* A list item; its continuation lines are indented by indent (0: the marker's width). */
+static void item(struct cv *cv, const char *marker, size_t indent, xmlNode *first, xmlNode *stop)
+{
+	char rest[24];
+	size_t l = indent ? indent : strlen(marker);
+
+	if (l >= sizeof(rest))
+		l = sizeof(rest) - 1;
+	memset(rest, ' ', l);
+	rest[l] = '\0';
+	if (cv_push(cv, marker, rest, 1, 1) < 0) {
+		cv_flow(cv, first, stop);
+		return;
+	}
+	cv_flow(cv, first, stop);
+	cv_pop(cv);
+}
+
+static int blank_text(xmlNode *n)
+{
+	if (n->type != XML_TEXT_NODE && n->type != XML_CDATA_SECTION_NODE)
+		return 0;
+	for (const xmlChar *s = n->content; s && *s; s++)
+		if (!strchr(" \t\r\n", *s))
+			return 0;
+	return 1;
+}
+
+static void list(struct cv *cv, xmlNode *n, int ordered)
+{
+	long num = 1;
+	int alt;
+	char marker[24];
+
+	if (ordered) {
+		char *f;
+		const char *s = cv_attr(cv, n, NULL, "start", &f);
+
+		if (s) {
+			num = strtol(s, NULL, 10);
+			if (num < 0 || num > 99999999)
+				num = 1;
+		}
+		free(f);
+	}
+	alt = list_alt(cv, ordered ? 2 : 1);
+	cv_blk_begin(cv, B_LIST, !ordered || num == 1);
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (blank_text(c) || cv_kind(cv, c) == K_SKIP)
+			continue;
+		if (ordered)
+			snprintf(marker, sizeof(marker), "%ld%c ", num++, alt ? ')' : '.');
+		else
+			snprintf(marker, sizeof(marker), "%c ", alt ? '*' : '-');
+		if (c->type == XML_ELEMENT_NODE && cv_tag(c) == T_LI)
+			item(cv, marker, 0, c->children, NULL);
+		else
+			item(cv, marker, 0, c, c->next);
+	}
+	list_done(cv, alt, ordered ? 2 : 1);
+}
+
+static int task_done(struct cv *cv, xmlNode *t)
+{
+	for (xmlNode *c = t->children; c; c = c->next) {
+		if (c->type == XML_ELEMENT_NODE && cv_tag(c) == T_TASK_META &&
+		    !strcmp((const char *)c->name, "task-status")) {
+			char *s = cv_text_of(cv, c, 1);
+			int done = s && !strcmp(s, "complete");
+
+			free(s);
+			return done;
+		}
+	}
+	return 0;
+}
+
+static void tasklist(struct cv *cv, xmlNode *n)
+{
+	int alt = list_alt(cv, 1);
+	char marker[24];
+
+	cv_blk_begin(cv, B_LIST, 1);
+	for (xmlNode *c = cv_tag(n) == T_TASK ? n : n->children; c; c = c->next) {
+		int task = c->type == XML_ELEMENT_NODE && cv_tag(c) == T_TASK;
+
+		if (blank_text(c) || cv_kind(cv, c) == K_SKIP)
+			continue;
+		snprintf(marker, sizeof(marker), "%c %s", alt ? '*' : '-',
+		         !task              ? ""
+		         : task_done(cv, c) ? "[x] "
+		                            : "[ ] ");
+		/* "[ ] " belongs to the paragraph: content is indented past "- " only */
+		if (task)
+			item(cv, marker, 2, c->children, NULL);
+		else
+			item(cv, marker, 2, c, c->next);
+		if (n == c)
+			break;
+	}
+	list_done(cv, alt, 1);
+}
+
+static void quote(struct cv *cv, xmlNode *n)
+{
+	cv_blk_begin(cv, B_QUOTE, 1);
+	if (cv_push(cv, "> ", "> ", 0, 0) == 0) {
+		cv_flow(cv, n->children, NULL);
+		cv_pop(cv);
+	} else {
+		cv_flow(cv, n->children, NULL);
+	}
+	cv_blk_end(cv, B_QUOTE);
+}
+
+void cv_code_block(struct cv *cv, const char *lang, const char *text, size_t len)
+{
+	size_t run = 0, best = 0, fl;
+	char fence[64], info[64];
+	size_t il = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		run = text[i] == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	fl = best + 1 < 3 ? 3 : best + 1;
+	if (fl >= sizeof(fence))
+		fl = sizeof(fence) - 1; /* a 63-backtick run: not in real pages */
+	memset(fence, '`', fl);
+	fence[fl] = '\0';
+	while (lang && (*lang == ' ' || *lang == '\t'))
+		lang++;
+	for (size_t i = 0; lang && lang[i] && lang[i] != ' ' && il < sizeof(info) - 1; i++) {
+		char c = lang[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("+-_.#", c))
+			info[il++] = c;
+	}
+	info[il] = '\0';
+	if (!strcmp(info, "none"))
+		info[0] = '\0';
+
+	cv_blk_begin(cv, B_CODE, 1);
+	cv_puts(cv, fence);
+	cv_puts(cv, info);
+	cv_nl(cv);
+	cv_put_lines(cv, text, len);
+	cv_puts(cv, fence);
+	cv_blk_end(cv, B_CODE);
+}
+
+static void pre(struct cv *cv, xmlNode *n)
+{
+	char *t = cv_text_of(cv, n, 0);
+	const char *s = t ? t : "";
+
+	if (*s == '\n')
+		s++;
+	cv_code_block(cv, NULL, s, strlen(s));
+	free(t);
+}
+
+static void hr(struct cv *cv)
+{
+	int first_line = cv->nfr > 0 && cv->fr[cv->nfr].first_pending;
+
+	cv_blk_begin(cv, B_HR, 1);
+	cv_puts(cv, first_line ? "___" : "---");
+	cv_blk_end(cv, B_HR);
+}
+
+/* <details><summary>title</summary> with Markdown inside (expand, HTML details). */
+void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip)
+{
+	struct cv_buf t = {0};
+	size_t before;
+
+	if (cv->html_nest >= CV_MAX_HTML_NEST) {
+		/* too deep for more HTML: the title as a paragraph, then the body */
+		cv_il_text(cv, title, strlen(title));
+		cv_para_flush(cv);
+		cv_flow(cv, first, skip ? skip : stop);
+		if (skip)
+			cv_flow(cv, skip->next, stop);
+		return;
+	}
+	cv_blk_begin(cv, B_HTML, 1);
+	cv_puts(cv, "<details>");
+	cv_nl(cv);
+	cv_html_esc(cv, &t, title, strlen(title));
+	cv_puts(cv, "<summary>");
+	if (t.p)
+		cv_puts(cv, t.p);
+	cv_puts(cv, "</summary>");
+	cv_nl(cv);
+	free(t.p);
+	cv_blank(cv);
+	before = cv->out.len;
+	cv_push_plain(cv);
+	cv->html_nest++;
+	cv_flow(cv, first, skip ? skip : stop);
+	if (skip)
+		cv_flow(cv, skip->next, stop);
+	cv->html_nest--;
+	cv_pop(cv);
+	if (cv->out.len != before)
+		cv_blank(cv);
+	cv_puts(cv, "</details>");
+	cv_blk_end(cv, B_HTML);
+}
+
+static void details(struct cv *cv, xmlNode *n)
+{
+	xmlNode *s = cv_child(n, T_SUMMARY);
+	char *title = s ? cv_text_of(cv, s, 1) : NULL;
+
+	cv_details(cv, title && *title ? title : "Details", n->children, NULL, s);
+	free(title);
+}
+
+static void adf_extension(struct cv *cv, xmlNode *n)
+{
+	xmlNode *fb = cv_child(n, T_ADF_FALLBACK);
+
+	cv_flow(cv, fb ? fb->children : n->children, NULL);
+}
+
+void cv_block(struct cv *cv, xmlNode *n)
+{
+	if (CV_IS_FLAT(n)) {
+		cv_flow(cv, n->children, NULL);
+		return;
+	}
+	switch (cv_tag(n)) {
+	case T_H:
+		heading(cv, n);
+		break;
+	case T_UL:
+		list(cv, n, 0);
+		break;
+	case T_OL:
+		list(cv, n, 1);
+		break;
+	case T_LI: {
+		int alt = list_alt(cv, 1);
+
+		cv_blk_begin(cv, B_LIST, 1);
+		item(cv, alt ? "* " : "- ", 0, n->children, NULL);
+		list_done(cv, alt, 1);
+		break;
+	}
+	case T_IMAGE:
+	case T_IMG:
+	case T_MACRO:
+		if (cv_tag(n) != T_MACRO || cv_macro_kind(cv, n) == K_INLINE) {
+			/* inline content standing alone between blocks: its own paragraph */
+			cv->iroot = n->parent;
+			cv_inline(cv, n);
+			cv_para_flush(cv);
+		} else {
+			cv_macro_block(cv, n);
+		}
+		break;
+	case T_TABLE:
+		cv_table(cv, n);
+		break;
+	case T_QUOTE:
+		quote(cv, n);
+		break;
+	case T_PRE:
+		pre(cv, n);
+		break;
+	case T_HR:
+		hr(cv);
+		break;
+	case T_DETAILS:
+		details(cv, n);
+		break;
+	case T_TASKLIST:
+	case T_TASK:
+		tasklist(cv, n);
+		break;
+	case T_ADF_EXT:
+		adf_extension(cv, n);
+		break;
+	default:
+		/* p, div, layouts, rich-text bodies, stray table parts: their content */
+		cv_flow(cv, n->children, NULL);
+		break;
+	}
+}
