@@ -160,18 +160,20 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 	c->converting++;
 }
 
-static int fetch_error(const struct cfs_cf_error *e)
+/* Log a failed fetch with its context ("page 'Runbooks': GET ...: HTTP 500
+ * (6 attempts)") and map it to what the reader gets. */
+static int fetch_error(const struct cfs_cf_error *e, const char *what)
 {
 	if (e->err == -EACCES)
-		cfs_err("authentication failed: GET %s: HTTP %ld: the server refused the "
+		cfs_err("authentication failed: %s: GET %s: HTTP %ld: the server refused the "
 		        "credentials (revoked or expired token?); reads fail with EACCES until it "
 		        "accepts them again",
-		        e->path, e->status);
+		        what, e->path, e->status);
 	else if (e->err != -ECANCELED && e->status)
-		cfs_err("GET %s: HTTP %ld (%d attempt%s)", e->path, e->status, e->attempts,
-		        e->attempts == 1 ? "" : "s");
+		cfs_err("%s: GET %s: HTTP %ld (%d attempt%s)", what, e->path, e->status,
+		        e->attempts, e->attempts == 1 ? "" : "s");
 	else if (e->err != -ECANCELED)
-		cfs_err("GET %s: %s (%d attempt%s)", e->path,
+		cfs_err("%s: GET %s: %s (%d attempt%s)", what, e->path,
 		        e->detail ? e->detail : strerror(-e->err), e->attempts,
 		        e->attempts == 1 ? "" : "s");
 	return e->err == -ENOENT || e->err == -EACCES ? e->err : -EIO;
@@ -182,7 +184,12 @@ static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 	struct pagefetch *pf = arg;
 
 	if (e->err) {
-		pf_finish(pf, fetch_error(e), NULL);
+		char *title = e->err == -ECANCELED ? NULL : cfs_tree_title(pf->c->tree, pf->node);
+		char what[300];
+
+		snprintf(what, sizeof(what), "page '%s' (%s)", title ? title : "?", pf->id);
+		free(title);
+		pf_finish(pf, fetch_error(e, what), NULL);
 		return;
 	}
 	pf_convert(pf, p);
@@ -191,7 +198,11 @@ static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 static void on_batch(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *list)
 {
 	struct batch *b = arg;
-	int err = e->err ? fetch_error(e) : 0;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "prefetch of %zu pages", b->n);
+	err = e->err ? fetch_error(e, what) : 0;
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct pagefetch *pf = b->pf[i];

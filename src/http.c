@@ -32,6 +32,7 @@ struct cfs_http_req {
 	char *url;
 	enum cfs_http_prio prio;
 	enum req_state state;
+	uint64_t id;
 	uv_timer_t backoff;
 	uint64_t start_ms;
 	int attempts;
@@ -66,6 +67,7 @@ struct cfs_http {
 	struct queue q[2];                 /* waiting for a slot, indexed by enum cfs_http_prio */
 	struct queue running, backing_off; /* every live request is in exactly one list */
 	struct cfs_http_stats stats;
+	uint64_t next_id; /* request ids for the log */
 	int closing;
 };
 
@@ -420,9 +422,9 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 	h->stats.bytes += r->len;
 	if (code != CURLE_OK)
 		err = r->data_err ? r->data_err : curl_to_errno(code);
-	cfs_debug("http GET %s -> %ld %s%s%zu B %llu ms (attempt %d)", url_path(r->url), status,
-	          err ? r->errbuf : "", err ? " " : "", r->len,
-	          (unsigned long long)(now - r->start_ms), r->attempts);
+	cfs_debug("http #%llu GET %s -> %ld %s%s%zu B %llu ms (attempt %d)",
+	          (unsigned long long)r->id, url_path(r->url), status, err ? r->errbuf : "",
+	          err ? " " : "", r->len, (unsigned long long)(now - r->start_ms), r->attempts);
 
 	if (!r->on_data && retryable(err, status) && r->attempts <= h->opts.retries &&
 	    !h->closing) {
@@ -675,6 +677,7 @@ static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum 
 		return NULL;
 	}
 	r->h = h;
+	r->id = ++h->next_id;
 	r->prio = prio;
 	r->done = done;
 	r->on_data = on_data;

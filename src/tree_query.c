@@ -519,6 +519,16 @@ int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, cha
 	return -ENOMEM;
 }
 
+char *cfs_tree_title(struct cfs_tree *t, struct cfs_node *n)
+{
+	char *s;
+
+	pthread_rwlock_rdlock(&t->lock);
+	s = strdup(n->title);
+	pthread_rwlock_unlock(&t->lock);
+	return s;
+}
+
 int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version)
 {
 	pthread_rwlock_rdlock(&t->lock);
