@@ -6,7 +6,7 @@
  * cfs_loop_submit(); the worker returns at once and the loop replies when the
  * cache has the page.  -errno turns into fuse_reply_err() only here.
  */
-#include "fs.h"
+#include "fs_int.h"
 #include "log.h"
 
 #include <errno.h>
@@ -15,70 +15,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
-enum op { OP_GETATTR, OP_OPEN, OP_READ_ATT };
-
-/* A FUSE request waiting for a page to be rendered.
- *
- * Interrupts (Ctrl-C on a reader) race with the loop's reply; whoever flips
- * `replied` first answers.  libfuse calls the interrupt function with the
- * request's lock held, and fuse_req_interrupt_func(req, NULL, NULL) takes
- * that lock, so once the loop has unregistered the function, no interrupt
- * can touch this struct any more.  The fetch itself goes on: other readers
- * may want the page, and a page is only ever stored whole. */
-struct pending {
-	struct cfs_fs *fs;
-	fuse_req_t req;
-	atomic_int replied;
-	enum op op;
-	struct cfs_node *node;
-	uint64_t ino;
-	struct fuse_file_info fi;
-	uint64_t off, size;                /* OP_READ_ATT */
-	struct cfs_diskcache_entry *entry; /* OP_READ_ATT: the handle's pin */
-};
-
-/* An open attachment: its pin of the disk cache entry. */
-struct att_handle {
-	struct cfs_diskcache_entry *e;
-	struct cfs_node *node;
-	struct att_handle *prev, *next; /* fs->atts; protected by fs->att_lock */
-};
-
-static void handle_link(struct cfs_fs *fs, struct att_handle *h)
-{
-	pthread_mutex_lock(&fs->att_lock);
-	h->prev = NULL;
-	h->next = fs->atts;
-	if (fs->atts)
-		fs->atts->prev = h;
-	fs->atts = h;
-	pthread_mutex_unlock(&fs->att_lock);
-}
-
-static void handle_unlink(struct cfs_fs *fs, struct att_handle *h)
-{
-	pthread_mutex_lock(&fs->att_lock);
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		fs->atts = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	pthread_mutex_unlock(&fs->att_lock);
-}
-
-void cfs_fs_release_all(struct cfs_fs *fs)
-{
-	while (fs->atts) {
-		struct att_handle *h = fs->atts;
-
-		handle_unlink(fs, h);
-		cfs_diskcache_put(h->e);
-		free(h);
-	}
-}
-
-static struct cfs_fs *fs_of(fuse_req_t req)
+struct cfs_fs *cfs_fs_of(fuse_req_t req)
 {
 	struct cfs_fs *fs = fuse_req_userdata(req);
 
@@ -105,7 +42,7 @@ static void fill_stat(struct cfs_fs *fs, const struct cfs_tree_attr *a, struct s
 
 static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a, double attr_timeout)
 {
-	struct cfs_fs *fs = fs_of(req);
+	struct cfs_fs *fs = cfs_fs_of(req);
 	struct fuse_entry_param e;
 
 	memset(&e, 0, sizeof(e));
@@ -119,7 +56,7 @@ static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a, double at
 
 static void reply_attr(fuse_req_t req, const struct cfs_tree_attr *a)
 {
-	struct cfs_fs *fs = fs_of(req);
+	struct cfs_fs *fs = cfs_fs_of(req);
 	struct stat st;
 
 	fill_stat(fs, a, &st);
@@ -145,7 +82,7 @@ static void on_interrupt(fuse_req_t req, void *arg)
 }
 
 /* Claim the right to reply; false when an interrupt already answered. */
-static int claim(struct pending *p)
+int cfs_fs_claim(struct pending *p)
 {
 	if (atomic_exchange(&p->replied, 1))
 		return 0;
@@ -159,7 +96,7 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	struct pending *p = arg;
 	struct cfs_tree_attr a;
 
-	if (!claim(p))
+	if (!cfs_fs_claim(p))
 		goto out;
 
 	if (err) {
@@ -191,65 +128,33 @@ out:
 	free(p);
 }
 
-/* Reply to a read from the disk cache; -EAGAIN if the bytes are not there. */
-static int reply_from_disk(fuse_req_t req, struct cfs_diskcache_entry *e, uint64_t off, size_t size)
-{
-	char *buf = malloc(size ? size : 1);
-	size_t n = 0;
-	int ret;
-
-	if (!buf)
-		return -ENOMEM;
-	ret = cfs_diskcache_read(e, off, size, buf, &n);
-	if (ret == 0)
-		fuse_reply_buf(req, buf, n);
-	free(buf);
-	return ret;
-}
-
-/* Thread pool: the attachment bytes of a deferred read are on disk (or not). */
-static void on_att_ready(void *arg, int err)
-{
-	struct pending *p = arg;
-
-	if (claim(p)) {
-		if (!err)
-			err = reply_from_disk(p->req, p->entry, p->off, p->size);
-		if (err)
-			fuse_reply_err(p->req, err == -EAGAIN || err == -ESTALE || err == -ESHUTDOWN
-			                           ? EIO
-			                           : -err);
-	}
-	free(p);
-}
-
 static void run_pending(void *arg, int cancelled)
 {
 	struct pending *p = arg;
 
 	if (cancelled) {
-		if (claim(p))
+		if (cfs_fs_claim(p))
 			fuse_reply_err(p->req, EIO);
 		free(p);
 		return;
 	}
 	if (p->op == OP_READ_ATT)
-		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, on_att_ready, p);
+		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, cfs_fs_att_ready, p);
 	else
 		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER, on_rendered, p);
 }
 
 /* A pending request, or NULL after replying ENOMEM. */
-static struct pending *pending_new(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t ino)
+struct pending *cfs_fs_pending_new(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t ino)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 
-	atomic_fetch_add(&fs_of(req)->misses, 1);
+	atomic_fetch_add(&cfs_fs_of(req)->misses, 1);
 	if (!p) {
 		fuse_reply_err(req, ENOMEM);
 		return NULL;
 	}
-	p->fs = fs_of(req);
+	p->fs = cfs_fs_of(req);
 	p->req = req;
 	p->op = op;
 	p->node = node;
@@ -258,14 +163,14 @@ static struct pending *pending_new(fuse_req_t req, enum op op, struct cfs_node *
 }
 
 /* Hand p to the loop; the reply comes from there (or from an interrupt). */
-static void submit(struct pending *p)
+void cfs_fs_submit(struct pending *p)
 {
 	int ret;
 
 	fuse_req_interrupt_func(p->req, on_interrupt, p);
 	ret = cfs_loop_submit(p->fs->loop, run_pending, p);
 	if (ret) {
-		if (claim(p))
+		if (cfs_fs_claim(p))
 			fuse_reply_err(p->req, -ret == ESHUTDOWN ? EIO : -ret);
 		free(p);
 	}
@@ -275,18 +180,18 @@ static void submit(struct pending *p)
 static void defer(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t ino,
                   struct fuse_file_info *fi)
 {
-	struct pending *p = pending_new(req, op, node, ino);
+	struct pending *p = cfs_fs_pending_new(req, op, node, ino);
 
 	if (!p)
 		return;
 	if (fi)
 		p->fi = *fi;
-	submit(p);
+	cfs_fs_submit(p);
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct cfs_fs *fs = fs_of(req);
+	struct cfs_fs *fs = cfs_fs_of(req);
 	struct cfs_tree_attr a;
 	int ret = cfs_tree_lookup(fs->tree, parent, name, &a);
 
@@ -315,7 +220,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct cfs_fs *fs = fs_of(req);
+	struct cfs_fs *fs = cfs_fs_of(req);
 	struct cfs_tree_attr a;
 	int ret = cfs_tree_getattr(fs->tree, ino, &a);
 
@@ -327,94 +232,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		reply_attr(req, &a);
 }
 
-static void release_attachment(struct cfs_fs *fs, struct fuse_file_info *fi);
-
-struct att_job {
-	struct cfs_fs *fs;
-	struct cfs_node *node;
-	struct cfs_diskcache_entry *pin; /* open: handed to the attach layer */
-	char *page_id, *att_id, *download;
-};
-
-static void run_att_open(void *arg, int cancelled)
-{
-	struct att_job *j = arg;
-
-	if (cancelled)
-		cfs_diskcache_put(j->pin); /* the loop is gone: nothing blocks now */
-	else
-		cfs_attach_open(j->fs->attach, j->node, j->pin, j->page_id, j->att_id, j->download);
-	free(j->page_id);
-	free(j->att_id);
-	free(j->download);
-	free(j);
-}
-
-static void run_att_release(void *arg, int cancelled)
-{
-	struct att_job *j = arg;
-
-	if (!cancelled)
-		cfs_attach_release(j->fs->attach, j->node);
-	free(j);
-}
-
-/* Open an attachment: pin its cache entry here (disk I/O is fine on a FUSE
- * thread), and hand a second pin to the loop, which downloads into it. */
-static void open_attachment(fuse_req_t req, struct fuse_file_info *fi, struct cfs_node *node)
-{
-	struct cfs_fs *fs = fs_of(req);
-	struct att_handle *h = calloc(1, sizeof(*h));
-	struct att_job *j = calloc(1, sizeof(*j));
-	int64_t version, size;
-	char key[CFS_DISKCACHE_KEY_MAX];
-	int ret = -ENOMEM;
-
-	if (!h || !j ||
-	    cfs_tree_att_ref(fs->tree, node, &j->page_id, &j->att_id, &j->download, &version,
-	                     &size))
-		goto fail;
-	cfs_attach_key(key, sizeof(key), j->att_id, version);
-	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &h->e);
-	if (ret)
-		goto fail;
-	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &j->pin);
-	if (ret)
-		goto fail_put;
-	h->node = node;
-	j->fs = fs;
-	j->node = node;
-	ret = cfs_loop_submit(fs->loop, run_att_open, j);
-	if (ret) {
-		cfs_diskcache_put(j->pin);
-		goto fail_put;
-	}
-	handle_link(fs, h);
-	fi->fh = (uint64_t)(uintptr_t)h;
-	fi->keep_cache = 1; /* the bytes of one version never change */
-	if (fuse_reply_open(req, fi) == -ENOENT) {
-		struct fuse_file_info copy = *fi;
-		/* Interrupted: no release will come; undo the open ourselves. */
-		release_attachment(fs, &copy);
-	}
-	return;
-fail_put:
-	cfs_diskcache_put(h->e);
-fail:
-	if (j) {
-		free(j->page_id);
-		free(j->att_id);
-		free(j->download);
-	}
-	free(j);
-	free(h);
-	cfs_err("opening an attachment: %s", strerror(-ret));
-	fuse_reply_err(req, ret == -ENOMEM ? ENOMEM : EIO);
-}
-
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct cfs_fs *fs = fs_of(req);
+	struct cfs_fs *fs = cfs_fs_of(req);
 	struct cfs_tree_attr a;
 	struct cfs_blob *md;
 	int ret;
@@ -433,7 +253,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (a.kind == CFS_ATT_FILE) {
-		open_attachment(req, fi, a.node);
+		cfs_fs_att_open(req, fi, a.node);
 		return;
 	}
 	md = cfs_tree_md(fs->tree, a.node);
@@ -446,36 +266,13 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	cfs_blob_unref(md);
 }
 
-static void read_attachment(fuse_req_t req, struct att_handle *h, size_t size, off_t off)
-{
-	struct cfs_fs *fs = fs_of(req); /* req is gone once replied to */
-	struct pending *p;
-	int ret = reply_from_disk(req, h->e, (uint64_t)off, size);
-
-	if (ret == 0) {
-		atomic_fetch_add(&fs->hits, 1);
-		return;
-	}
-	if (ret != -EAGAIN) {
-		fuse_reply_err(req, ret == -ESTALE ? EIO : -ret);
-		return;
-	}
-	p = pending_new(req, OP_READ_ATT, h->node, 0);
-	if (!p)
-		return;
-	p->off = (uint64_t)off;
-	p->size = size;
-	p->entry = h->e;
-	submit(p);
-}
-
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                     struct fuse_file_info *fi)
 {
 	struct cfs_blob *md = (struct cfs_blob *)(uintptr_t)fi->fh;
 
 	if ((ino & 3) == CFS_ATT_FILE) {
-		read_attachment(req, (struct att_handle *)(uintptr_t)fi->fh, size, off);
+		cfs_fs_att_read(req, fi, size, off);
 		return;
 	}
 	if (off < 0 || (uint64_t)off >= md->len)
@@ -485,26 +282,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		               size < md->len - (size_t)off ? size : md->len - (size_t)off);
 }
 
-static void release_attachment(struct cfs_fs *fs, struct fuse_file_info *fi)
-{
-	struct att_handle *h = (struct att_handle *)(uintptr_t)fi->fh;
-	struct att_job *j = calloc(1, sizeof(*j));
-
-	if (j) {
-		j->fs = fs;
-		j->node = h->node;
-		if (cfs_loop_submit(fs->loop, run_att_release, j))
-			free(j);
-	}
-	handle_unlink(fs, h);
-	cfs_diskcache_put(h->e);
-	free(h);
-}
-
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	if ((ino & 3) == CFS_ATT_FILE)
-		release_attachment(fs_of(req), fi);
+		cfs_fs_att_release(cfs_fs_of(req), fi);
 	else
 		cfs_blob_unref((struct cfs_blob *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
@@ -572,7 +353,7 @@ static void prefetch(struct cfs_fs *fs, fuse_ino_t ino)
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct cfs_fs *fs = fs_of(req);
+	struct cfs_fs *fs = cfs_fs_of(req);
 	struct dir_handle *h = calloc(1, sizeof(*h));
 	int ret;
 
@@ -706,36 +487,6 @@ static void run_stats(void *arg, int cancelled)
 	free(j);
 }
 
-#define CACHED_XATTR "user.confluence.cached"
-
-/* How many bytes of an attachment are on local disk: a download's progress. */
-static int cached_bytes(struct cfs_fs *fs, fuse_ino_t ino, char **v, size_t *len)
-{
-	struct cfs_tree_attr a;
-	struct cfs_diskcache_entry *e;
-	char *page_id = NULL, *att_id = NULL, *download = NULL, key[CFS_DISKCACHE_KEY_MAX];
-	int64_t version, size;
-	int ret = cfs_tree_getattr(fs->tree, ino, &a);
-
-	if (ret == 0)
-		ret = cfs_tree_att_ref(fs->tree, a.node, &page_id, &att_id, &download, &version,
-		                       &size);
-	if (ret)
-		return ret;
-	cfs_attach_key(key, sizeof(key), att_id, version);
-	free(page_id);
-	free(att_id);
-	free(download);
-	ret = cfs_diskcache_get(fs->dc, key, (uint64_t)size, &e);
-	if (ret)
-		return ret;
-	if (asprintf(v, "%llu", (unsigned long long)cfs_diskcache_present_bytes(e)) < 0)
-		ret = -ENOMEM;
-	cfs_diskcache_put(e);
-	*len = ret ? 0 : strlen(*v);
-	return ret;
-}
-
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	char *v;
@@ -749,7 +500,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 			fuse_reply_err(req, ENOMEM);
 			return;
 		}
-		*j = (struct stats_job){fs_of(req), req, size};
+		*j = (struct stats_job){cfs_fs_of(req), req, size};
 		ret = cfs_loop_submit(j->fs->loop, run_stats, j);
 		if (ret) {
 			free(j);
@@ -758,7 +509,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		return;
 	}
 	if ((ino & 3) == CFS_ATT_FILE && strcmp(name, CACHED_XATTR) == 0) {
-		ret = cached_bytes(fs_of(req), ino, &v, &len);
+		ret = cfs_fs_att_cached(cfs_fs_of(req), ino, &v, &len);
 		if (ret) {
 			fuse_reply_err(req, -ret);
 			return;
@@ -767,7 +518,7 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		free(v);
 		return;
 	}
-	ret = cfs_tree_xattr_get(fs_of(req)->tree, ino, name, &v, &len);
+	ret = cfs_tree_xattr_get(cfs_fs_of(req)->tree, ino, name, &v, &len);
 
 	if (ret) {
 		fuse_reply_err(req, -ret);
@@ -781,7 +532,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	char *v;
 	size_t len;
-	int ret = cfs_tree_xattr_list(fs_of(req)->tree, ino, &v, &len);
+	int ret = cfs_tree_xattr_list(cfs_fs_of(req)->tree, ino, &v, &len);
 
 	if (ret) {
 		fuse_reply_err(req, -ret);
