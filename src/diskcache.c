@@ -30,7 +30,7 @@
  * Accounting is by allocated blocks (st_blocks * 512, which on ext4 includes
  * delayed allocations), sampled with fstat after each write and each save.
  */
-#include "diskcache.h"
+#include "diskcache_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -43,67 +43,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define DATA_SUFFIX  ".data"
-#define MAP_SUFFIX   ".map"
-#define TMP_SUFFIX   ".tmp"
-#define LOCK_NAME    "lock"
-#define NAME_LEN     (CFS_DISKCACHE_KEY_MAX + 48)
-#define MAP_MAGIC    "CFSDMAP1"
-#define MAP_HDR      24 /* magic, size, count, reserved */
-#define MAP_MAX      (MAP_HDR + 16 * (size_t)CFS_DISKCACHE_MAX_RANGES + 8)
-#define MIN_BUCKETS  64
-#define MAX_BUCKETS  (1u << 17)
-#define PATH_LEN_MAX 4096
-
-struct range {
-	uint64_t start, end; /* [start, end) */
-};
-
-struct cfs_diskcache_entry {
-	struct cfs_diskcache *dc;
-	uint64_t size;
-	uint64_t serial; /* names this entry's sidecar temp file */
-
-	/* protected by dc->lock */
-	struct cfs_diskcache_entry *hnext; /* hash chain; the free list once out */
-	struct cfs_diskcache_entry *lru_prev, *lru_next;
-	unsigned refs;
-	bool indexed;
-	uint64_t data_bytes, map_bytes; /* charged to dc->bytes */
-	/* Opened and closed under dc->lock on the 0 <-> 1 transitions of refs;
-	 * holders (refs > 0) use it without a lock. */
-	int fd;
-
-	pthread_mutex_t save_lock; /* serializes sidecar saves; lock order in diskcache.h */
-	pthread_mutex_t lock;
-	/* protected by lock */
-	struct range *r; /* sorted, disjoint, never adjacent */
-	size_t nr, ar;
-	uint64_t present;
-	bool dirty; /* ranges added since the last save */
-	bool dropped;
-
-	char key[CFS_DISKCACHE_KEY_MAX + 1];
-};
-
-struct cfs_diskcache {
-	int dirfd;
-	int lockfd;
-	uint64_t cap;
-	atomic_uint_fast64_t hits, misses;
-
-	pthread_mutex_t lock;
-	/* protected by lock */
-	struct cfs_diskcache_entry **buckets;
-	size_t nbuckets;
-	struct cfs_diskcache_entry *lru_head, *lru_tail; /* head: most recently put */
-	size_t nlru;
-	uint64_t entries, pinned, evictions, bytes, next_serial;
-	bool dir_dirty; /* a file was unlinked since the last fsync of dirfd */
-};
-
-/* --- keys, names, small I/O helpers --- */
 
 static bool valid_key(const char *key)
 {
@@ -121,332 +60,10 @@ static bool valid_key(const char *key)
 	return n > 0 && strcmp(key, ".") != 0 && strcmp(key, "..") != 0;
 }
 
-static void name_of(char *buf, const char *key, const char *suffix)
-{
-	snprintf(buf, NAME_LEN, "%s%s", key, suffix);
-}
-
-static uint64_t fnv1a(const unsigned char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static int pwrite_all(int fd, const unsigned char *p, size_t len, uint64_t off)
-{
-	while (len > 0) {
-		ssize_t w = pwrite(fd, p, len, (off_t)off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		off += (uint64_t)w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, unsigned char *p, size_t len, uint64_t off)
-{
-	while (len > 0) {
-		ssize_t r = pread(fd, p, len, (off_t)off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -EIO; /* the file is never shorter than its size */
-		p += r;
-		off += (uint64_t)r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* --- the range set (entry lock held) --- */
-
-/* The first i with r[i].end >= x. */
-static size_t first_end_ge(const struct range *r, size_t n, uint64_t x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r[mid].end >= x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/* The first i with r[i].start > x. */
-static size_t first_start_gt(const struct range *r, size_t n, uint64_t x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r[mid].start > x)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-static void remove_range(struct cfs_diskcache_entry *e, size_t k)
-{
-	e->present -= e->r[k].end - e->r[k].start;
-	memmove(&e->r[k], &e->r[k + 1], (e->nr - k - 1) * sizeof(*e->r));
-	e->nr--;
-}
-
-/* Record [s, t) (s < t).  O(log n) when it touches an existing range, which a
- * streaming download always does; a new disjoint range costs a memmove of at
- * most CFS_DISKCACHE_MAX_RANGES entries.  Returns 0 or -ENOMEM. */
-static int add_range(struct cfs_diskcache_entry *e, uint64_t s, uint64_t t)
-{
-	size_t i = first_end_ge(e->r, e->nr, s);
-	size_t j = first_start_gt(e->r, e->nr, t);
-	int ret = 0;
-
-	if (i < j) {
-		uint64_t ns = e->r[i].start < s ? e->r[i].start : s;
-		uint64_t nt = e->r[j - 1].end > t ? e->r[j - 1].end : t;
-		for (size_t k = i; k < j; k++)
-			e->present -= e->r[k].end - e->r[k].start;
-		e->r[i] = (struct range){ns, nt};
-		memmove(&e->r[i + 1], &e->r[j], (e->nr - j) * sizeof(*e->r));
-		e->nr -= j - i - 1;
-		e->present += nt - ns;
-		goto out;
-	}
-	if (e->nr == CFS_DISKCACHE_MAX_RANGES) {
-		/* Forget the smallest range: its bytes are fetched again later,
-		 * and the new range (the head of a stream) keeps growing. */
-		size_t k = 0;
-		for (size_t m = 1; m < e->nr; m++) {
-			if (e->r[m].end - e->r[m].start < e->r[k].end - e->r[k].start)
-				k = m;
-		}
-		remove_range(e, k);
-		if (k < i)
-			i--;
-	}
-	if (e->nr == e->ar) {
-		size_t na = e->ar ? e->ar * 2 : 8;
-		struct range *nr;
-		if (na > CFS_DISKCACHE_MAX_RANGES)
-			na = CFS_DISKCACHE_MAX_RANGES;
-		nr = realloc(e->r, na * sizeof(*nr));
-		if (!nr) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		e->r = nr;
-		e->ar = na;
-	}
-	memmove(&e->r[i + 1], &e->r[i], (e->nr - i) * sizeof(*e->r));
-	e->r[i] = (struct range){s, t};
-	e->nr++;
-	e->present += t - s;
-out:
-	return ret;
-}
-
-static bool covered(const struct cfs_diskcache_entry *e, uint64_t s, uint64_t t)
-{
-	size_t k = first_start_gt(e->r, e->nr, s);
-
-	return k > 0 && e->r[k - 1].end >= t;
-}
-
-/* --- sidecar --- */
-
-/* Parse a sidecar for a data file of the given size.  Returns 0 and the
- * ranges (caller frees *out), or -EINVAL for anything not exactly valid. */
-static int parse_map(const unsigned char *buf, size_t len, uint64_t size, struct range **out,
-                     size_t *nout, uint64_t *present)
-{
-	struct range *r = NULL;
-	uint64_t n, prev_end = 0, sum = 0;
-	int ret = -EINVAL;
-
-	if (len < MAP_HDR + 8 || len > MAP_MAX || (len - MAP_HDR - 8) % 16 != 0)
-		goto out;
-	if (memcmp(buf, MAP_MAGIC, 8) != 0 || get64(buf + 8) != size)
-		goto out;
-	n = get64(buf + 16);
-	if (n != (len - MAP_HDR - 8) / 16 || get64(buf + len - 8) != fnv1a(buf, len - 8))
-		goto out;
-	r = malloc(n ? n * sizeof(*r) : 1);
-	if (!r) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (uint64_t i = 0; i < n; i++) {
-		r[i].start = get64(buf + MAP_HDR + 16 * i);
-		r[i].end = get64(buf + MAP_HDR + 16 * i + 8);
-		if (r[i].start >= r[i].end || r[i].end > size || (i > 0 && r[i].start <= prev_end))
-			goto out;
-		prev_end = r[i].end;
-		sum += r[i].end - r[i].start;
-	}
-	*out = r;
-	*nout = (size_t)n;
-	*present = sum;
-	r = NULL;
-	ret = 0;
-out:
-	free(r);
-	return ret;
-}
-
-static int load_map(int dirfd, const char *key, uint64_t size, struct cfs_diskcache_entry *e)
-{
-	char name[NAME_LEN];
-	unsigned char *buf = NULL;
-	struct stat st;
-	int fd, ret;
-
-	name_of(name, key, MAP_SUFFIX);
-	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = -EINVAL;
-	if (!S_ISREG(st.st_mode) || st.st_size < MAP_HDR + 8 || (uint64_t)st.st_size > MAP_MAX)
-		goto out;
-	buf = malloc((size_t)st.st_size);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = pread_all(fd, buf, (size_t)st.st_size, 0);
-	if (ret < 0)
-		goto out;
-	ret = parse_map(buf, (size_t)st.st_size, size, &e->r, &e->nr, &e->present);
-	if (ret == 0) {
-		e->ar = e->nr;
-		e->map_bytes = (uint64_t)st.st_blocks * 512;
-	}
-out:
-	free(buf);
-	close(fd);
-	return ret;
-}
-
-/* Persist the entry's ranges if they changed since the last save: fdatasync
- * the data, write a temp sidecar, fsync it, rename it into place — the
- * rename only while the entry still owns its name.  Caller holds a pin (or
- * is cfs_diskcache_close).  On failure the old sidecar stays (a subset of
- * the truth) and the entry stays dirty. */
-static int save_map(struct cfs_diskcache_entry *e)
-{
-	struct cfs_diskcache *dc = e->dc;
-	char tmp[NAME_LEN], map[NAME_LEN];
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-	int fd = -1, ret = 0;
-
-	pthread_mutex_lock(&e->save_lock);
-	pthread_mutex_lock(&e->lock);
-	if (!e->dirty || e->dropped || e->fd < 0) {
-		pthread_mutex_unlock(&e->lock);
-		goto out;
-	}
-	len = MAP_HDR + 16 * e->nr + 8;
-	buf = malloc(len);
-	if (!buf) {
-		pthread_mutex_unlock(&e->lock);
-		ret = -ENOMEM;
-		goto out;
-	}
-	memcpy(buf, MAP_MAGIC, 8);
-	put64(buf + 8, e->size);
-	put64(buf + 16, e->nr);
-	for (size_t i = 0; i < e->nr; i++) {
-		put64(buf + MAP_HDR + 16 * i, e->r[i].start);
-		put64(buf + MAP_HDR + 16 * i + 8, e->r[i].end);
-	}
-	e->dirty = false;
-	pthread_mutex_unlock(&e->lock);
-	put64(buf + len - 8, fnv1a(buf, len - 8));
-
-	/* Every range in buf was pwritten before it was recorded. */
-	if (fdatasync(e->fd) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.%llu%s", e->key, (unsigned long long)e->serial, TMP_SUFFIX);
-	name_of(map, e->key, MAP_SUFFIX);
-	fd = openat(dc->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	ret = pwrite_all(fd, buf, len, 0);
-	if (ret == 0 && fsync(fd) < 0)
-		ret = -errno;
-	if (ret == 0 && fstat(fd, &st) < 0)
-		ret = -errno;
-	pthread_mutex_lock(&dc->lock);
-	if (ret == 0 && e->indexed) {
-		if (renameat(dc->dirfd, tmp, dc->dirfd, map) < 0) {
-			ret = -errno;
-		} else {
-			uint64_t b = (uint64_t)st.st_blocks * 512;
-			dc->bytes = dc->bytes - e->map_bytes + b;
-			e->map_bytes = b;
-		}
-	}
-	if (ret < 0 || !e->indexed)
-		unlinkat(dc->dirfd, tmp, 0);
-	pthread_mutex_unlock(&dc->lock);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0) {
-		pthread_mutex_lock(&e->lock);
-		e->dirty = true;
-		pthread_mutex_unlock(&e->lock);
-	}
-	pthread_mutex_unlock(&e->save_lock);
-	free(buf);
-	return ret;
-}
-
-/* --- index, LRU, eviction (dc->lock held) --- */
-
 static size_t bucket_of(const struct cfs_diskcache *dc, const char *key)
 {
-	return (size_t)fnv1a((const unsigned char *)key, strlen(key)) & (dc->nbuckets - 1);
+	return (size_t)cfs_diskcache_fnv1a((const unsigned char *)key, strlen(key)) &
+	       (dc->nbuckets - 1);
 }
 
 static struct cfs_diskcache_entry *hash_find(struct cfs_diskcache *dc, const char *key)
@@ -472,8 +89,9 @@ static void hash_grow(struct cfs_diskcache *dc)
 	for (size_t i = 0; i < dc->nbuckets; i++) {
 		struct cfs_diskcache_entry *e = dc->buckets[i], *next;
 		for (; e; e = next) {
-			size_t k =
-			    (size_t)fnv1a((const unsigned char *)e->key, strlen(e->key)) & (n - 1);
+			size_t k = (size_t)cfs_diskcache_fnv1a((const unsigned char *)e->key,
+			                                       strlen(e->key)) &
+			           (n - 1);
 			next = e->hnext;
 			e->hnext = b[k];
 			b[k] = e;
@@ -554,13 +172,13 @@ static void unindex(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e,
 	char name[NAME_LEN];
 
 	hash_remove(dc, e);
-	name_of(name, e->key, DATA_SUFFIX);
+	cfs_diskcache_name_of(name, e->key, DATA_SUFFIX);
 	if (e->refs == 0) {
 		lru_remove(dc, e);
 		e->fd = openat(dc->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	}
 	unlinkat(dc->dirfd, name, 0);
-	name_of(name, e->key, MAP_SUFFIX);
+	cfs_diskcache_name_of(name, e->key, MAP_SUFFIX);
 	unlinkat(dc->dirfd, name, 0);
 	dc->dir_dirty = true;
 	if (e->refs == 0) {
@@ -635,10 +253,10 @@ static int create_data(struct cfs_diskcache *dc, const char *key, uint64_t size)
 
 	/* Nothing of the key may be left, and its unlinks must be durable
 	 * before the new data file can be (see DESIGN). */
-	name_of(name, key, MAP_SUFFIX);
+	cfs_diskcache_name_of(name, key, MAP_SUFFIX);
 	if (unlinkat(dc->dirfd, name, 0) == 0)
 		dc->dir_dirty = true;
-	name_of(name, key, DATA_SUFFIX);
+	cfs_diskcache_name_of(name, key, DATA_SUFFIX);
 	if (unlinkat(dc->dirfd, name, 0) == 0)
 		dc->dir_dirty = true;
 	if (dc->dir_dirty) {
@@ -742,20 +360,20 @@ static int scan_one(struct cfs_diskcache *dc, const char *key, struct scanned *o
 	struct stat st;
 	int ret;
 
-	name_of(name, key, DATA_SUFFIX);
+	cfs_diskcache_name_of(name, key, DATA_SUFFIX);
 	if (fstatat(dc->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 		return 0;
 	e = new_entry(dc, key, (uint64_t)st.st_size);
 	if (!e)
 		return -ENOMEM;
-	ret = load_map(dc->dirfd, key, (uint64_t)st.st_size, e);
+	ret = cfs_diskcache_load_map(dc->dirfd, key, (uint64_t)st.st_size, e);
 	if (ret < 0) {
 		free_entry(e);
 		if (ret == -ENOMEM)
 			return ret;
-		name_of(name, key, MAP_SUFFIX);
+		cfs_diskcache_name_of(name, key, MAP_SUFFIX);
 		unlinkat(dc->dirfd, name, 0);
-		name_of(name, key, DATA_SUFFIX);
+		cfs_diskcache_name_of(name, key, DATA_SUFFIX);
 		unlinkat(dc->dirfd, name, 0);
 		dc->dir_dirty = true;
 		return 0;
@@ -798,7 +416,7 @@ static int scan(struct cfs_diskcache *dc)
 		if (has_suffix(de->d_name, len, MAP_SUFFIX)) {
 			if (key_of(key, de->d_name, len, MAP_SUFFIX) < 0)
 				continue;
-			name_of(other, key, DATA_SUFFIX);
+			cfs_diskcache_name_of(other, key, DATA_SUFFIX);
 			if (fstatat(dc->dirfd, other, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 			    errno == ENOENT)
 				unlinkat(dc->dirfd, de->d_name, 0);
@@ -902,7 +520,7 @@ void cfs_diskcache_close(struct cfs_diskcache *dc)
 		struct cfs_diskcache_entry *e = dc->buckets[i], *next;
 		for (; e; e = next) {
 			next = e->hnext;
-			save_map(e); /* a no-op unless a put's save failed */
+			cfs_diskcache_save_map(e); /* a no-op unless a put's save failed */
 			free_entry(e);
 		}
 	}
@@ -935,7 +553,7 @@ int cfs_diskcache_get(struct cfs_diskcache *dc, const char *key, uint64_t size,
 		e = NULL;
 	}
 	if (e && e->refs == 0) {
-		name_of(name, key, DATA_SUFFIX);
+		cfs_diskcache_name_of(name, key, DATA_SUFFIX);
 		e->fd = openat(dc->dirfd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (e->fd >= 0) {
 			lru_remove(dc, e);
@@ -997,7 +615,7 @@ void cfs_diskcache_put(struct cfs_diskcache_entry *e)
 			break;
 		/* Last holder: save outside the index lock, still pinned. */
 		pthread_mutex_unlock(&dc->lock);
-		save_map(e);
+		cfs_diskcache_save_map(e);
 		tried = true;
 	}
 	if (--e->refs == 0) {
@@ -1039,7 +657,7 @@ int cfs_diskcache_write(struct cfs_diskcache_entry *e, uint64_t off, const void 
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	ret = pwrite_all(e->fd, buf, len, off);
+	ret = cfs_diskcache_pwrite_all(e->fd, buf, len, off);
 	if (ret < 0)
 		goto out;
 	pthread_mutex_lock(&e->lock);
@@ -1047,7 +665,7 @@ int cfs_diskcache_write(struct cfs_diskcache_entry *e, uint64_t off, const void 
 		ret = -ESTALE;
 	} else {
 		bool was = e->present == e->size;
-		ret = add_range(e, off, off + len);
+		ret = cfs_diskcache_add_range(e, off, off + len);
 		if (ret == 0) {
 			e->dirty = true;
 			completed = !was && e->present == e->size;
@@ -1069,7 +687,7 @@ int cfs_diskcache_write(struct cfs_diskcache_entry *e, uint64_t off, const void 
 	}
 	free_grave(grave);
 	if (completed)
-		save_map(e); /* best effort: put tries again */
+		cfs_diskcache_save_map(e); /* best effort: put tries again */
 out:
 	return ret;
 }
@@ -1086,7 +704,7 @@ int cfs_diskcache_read(struct cfs_diskcache_entry *e, uint64_t off, size_t len, 
 		ret = -ESTALE;
 	} else if (off < e->size && len > 0) {
 		end = len < e->size - off ? off + len : e->size;
-		if (!covered(e, off, end))
+		if (!cfs_diskcache_covered(e, off, end))
 			ret = -EAGAIN;
 	}
 	pthread_mutex_unlock(&e->lock);
@@ -1094,7 +712,7 @@ int cfs_diskcache_read(struct cfs_diskcache_entry *e, uint64_t off, size_t len, 
 		atomic_fetch_add_explicit(&e->dc->misses, 1, memory_order_relaxed);
 	if (ret < 0 || end <= off)
 		goto out;
-	ret = pread_all(e->fd, buf, (size_t)(end - off), off);
+	ret = cfs_diskcache_pread_all(e->fd, buf, (size_t)(end - off), off);
 	if (ret < 0)
 		goto out;
 	*n = (size_t)(end - off);
@@ -1120,7 +738,7 @@ int cfs_diskcache_missing(struct cfs_diskcache_entry *e, uint64_t off, uint64_t 
 	*hole_off = t;
 	*hole_len = 0;
 	if (s < t) {
-		size_t k = first_start_gt(e->r, e->nr, s);
+		size_t k = cfs_diskcache_first_start_gt(e->r, e->nr, s);
 		if (k > 0 && e->r[k - 1].end > s)
 			s = e->r[k - 1].end;
 		if (s < t) {

@@ -1,0 +1,86 @@
+/* diskcache_int.h: the disk cache's structures, shared by diskcache*.c only. */
+#ifndef CFS_DISKCACHE_INT_H
+#define CFS_DISKCACHE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diskcache.h"
+
+#define DATA_SUFFIX  ".data"
+#define MAP_SUFFIX   ".map"
+#define TMP_SUFFIX   ".tmp"
+#define LOCK_NAME    "lock"
+#define NAME_LEN     (CFS_DISKCACHE_KEY_MAX + 48)
+#define MAP_MAGIC    "CFSDMAP1"
+#define MAP_HDR      24 /* magic, size, count, reserved */
+#define MAP_MAX      (MAP_HDR + 16 * (size_t)CFS_DISKCACHE_MAX_RANGES + 8)
+#define MIN_BUCKETS  64
+#define MAX_BUCKETS  (1u << 17)
+#define PATH_LEN_MAX 4096
+
+struct range {
+	uint64_t start, end; /* [start, end) */
+};
+
+struct cfs_diskcache_entry {
+	struct cfs_diskcache *dc;
+	uint64_t size;
+	uint64_t serial; /* names this entry's sidecar temp file */
+
+	/* protected by dc->lock */
+	struct cfs_diskcache_entry *hnext; /* hash chain; the free list once out */
+	struct cfs_diskcache_entry *lru_prev, *lru_next;
+	unsigned refs;
+	bool indexed;
+	uint64_t data_bytes, map_bytes; /* charged to dc->bytes */
+	/* Opened and closed under dc->lock on the 0 <-> 1 transitions of refs;
+	 * holders (refs > 0) use it without a lock. */
+	int fd;
+
+	pthread_mutex_t save_lock; /* serializes sidecar saves; lock order in diskcache.h */
+	pthread_mutex_t lock;
+	/* protected by lock */
+	struct range *r; /* sorted, disjoint, never adjacent */
+	size_t nr, ar;
+	uint64_t present;
+	bool dirty; /* ranges added since the last save */
+	bool dropped;
+
+	char key[CFS_DISKCACHE_KEY_MAX + 1];
+};
+
+struct cfs_diskcache {
+	int dirfd;
+	int lockfd;
+	uint64_t cap;
+	atomic_uint_fast64_t hits, misses;
+
+	pthread_mutex_t lock;
+	/* protected by lock */
+	struct cfs_diskcache_entry **buckets;
+	size_t nbuckets;
+	struct cfs_diskcache_entry *lru_head, *lru_tail; /* head: most recently put */
+	size_t nlru;
+	uint64_t entries, pinned, evictions, bytes, next_serial;
+	bool dir_dirty; /* a file was unlinked since the last fsync of dirfd */
+};
+
+/* --- keys, names, small I/O helpers --- */
+
+/* diskcache_map.c: present ranges (sorted, merged) and their sidecar file.
+ * The entry's range lock is held by the caller where a function touches e->r. */
+void cfs_diskcache_name_of(char *buf, const char *key, const char *suffix);
+uint64_t cfs_diskcache_fnv1a(const unsigned char *p, size_t n);
+int cfs_diskcache_pwrite_all(int fd, const unsigned char *p, size_t len, uint64_t off);
+int cfs_diskcache_pread_all(int fd, unsigned char *p, size_t len, uint64_t off);
+size_t cfs_diskcache_first_start_gt(const struct range *r, size_t n, uint64_t x);
+int cfs_diskcache_add_range(struct cfs_diskcache_entry *e, uint64_t s, uint64_t t);
+bool cfs_diskcache_covered(const struct cfs_diskcache_entry *e, uint64_t s, uint64_t t);
+int cfs_diskcache_load_map(int dirfd, const char *key, uint64_t size,
+                           struct cfs_diskcache_entry *e);
+int cfs_diskcache_save_map(struct cfs_diskcache_entry *e);
+
+#endif
