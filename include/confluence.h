@@ -52,6 +52,10 @@ typedef void (*cfs_cf_user_cb)(void *arg, const struct cfs_cf_error *e, struct c
  * decision is logged at info level and kept (cfs_cf_api()). */
 int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg);
 
+/* A user by account id (Cloud) or user key (Data Center), for mentions. */
+int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio, cfs_cf_user_cb cb,
+                      void *arg);
+
 typedef void (*cfs_cf_space_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_space *s);
 /* Cloud: GET /api/v2/spaces?keys=KEY; DC: GET /rest/api/space/KEY?expand=homepage.
  * Unknown key: -ENOENT with status 200 on both (Cloud's answer is an empty

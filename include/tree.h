@@ -129,6 +129,12 @@ void cfs_tree_set_md_cap(struct cfs_tree *t, uint64_t cap);
 /* Bytes of rendered Markdown held now. */
 uint64_t cfs_tree_md_bytes(struct cfs_tree *t);
 
+/* Display names for mentions.  cfs_tree_user_known: was id looked up
+ * (successfully or not)?  cfs_tree_set_user: remember the answer (name NULL:
+ * the lookup failed; mentions then show the id).  Any thread. */
+int cfs_tree_user_known(struct cfs_tree *t, const char *id);
+void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name);
+
 /* Start every rendered page with YAML front matter (title, id, space,
  * version, author, created, updated, url), for static site generators.
  * Set before pages are rendered.  Any thread. */

@@ -42,6 +42,7 @@ struct pagefetch {
 	struct batch *batch;      /* the background batch carrying it, or NULL */
 	struct cfs_cf_call *call; /* the request carrying it alone, or NULL */
 	int64_t version;          /* the page's version when the fetch started */
+	int users_pending;        /* user lookups the conversion waits for */
 	char *id;
 	uv_work_t work;
 	struct cfs_page page; /* the fetched page; its body is consumed by the work */
@@ -57,11 +58,14 @@ struct batch {
 	struct cfs_cf_call *call;
 };
 
+struct lookup;
+
 struct cfs_cache {
 	uv_loop_t *loop;
 	struct cfs_cf *cf;
 	struct cfs_tree *tree;
-	size_t batch; /* pages per prefetch request */
+	size_t batch;           /* pages per prefetch request */
+	struct lookup *lookups; /* user lookups in flight */
 	int closing;
 	int converting; /* uv_work in flight */
 };
@@ -140,14 +144,11 @@ static void convert_done(uv_work_t *req, int status)
 }
 
 /* The body arrived: convert it on the thread pool.  Takes the page. */
-static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
+/* The body is here and its mentions resolved: convert on the thread pool. */
+static void queue_convert(struct pagefetch *pf)
 {
 	struct cfs_cache *c = pf->c;
 
-	pf->batch = NULL;
-	pf->call = NULL;
-	pf->page = *p;
-	memset(p, 0, sizeof(*p));
 	if (c->closing) {
 		pf_finish(pf, -ESHUTDOWN, NULL);
 		return;
@@ -158,6 +159,104 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 		return;
 	}
 	c->converting++;
+}
+
+/* A user lookup in flight, shared by every page that mentions the user. */
+struct lookup {
+	struct cfs_cache *c;
+	char *id;
+	struct pagefetch **waiting;
+	size_t n;
+	struct lookup *next;
+};
+
+static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
+{
+	struct lookup *l = arg, **pl = &l->c->lookups;
+
+	/* Remember failures too (as unknown), so a page does not ask again. */
+	if (e->err != -ECANCELED)
+		cfs_tree_set_user(l->c->tree, l->id, e->err ? NULL : u->display_name);
+	while (*pl != l)
+		pl = &(*pl)->next;
+	*pl = l->next;
+	for (size_t i = 0; i < l->n; i++)
+		if (--l->waiting[i]->users_pending == 0)
+			queue_convert(l->waiting[i]);
+	free(l->waiting);
+	free(l->id);
+	free(l);
+}
+
+/* Make pf wait for the lookup of id (joining one in flight).  -ENOMEM. */
+static int await_user(struct pagefetch *pf, const char *id, size_t len)
+{
+	struct cfs_cache *c = pf->c;
+	struct lookup *l;
+	struct pagefetch **w;
+
+	for (l = c->lookups; l; l = l->next)
+		if (strlen(l->id) == len && memcmp(l->id, id, len) == 0)
+			break;
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l || !(l->id = strndup(id, len))) {
+			free(l);
+			return -ENOMEM;
+		}
+		if (cfs_tree_user_known(c->tree, l->id)) {
+			free(l->id);
+			free(l);
+			return 0;
+		}
+		l->c = c;
+		l->next = c->lookups;
+		c->lookups = l;
+		if (cfs_cf_user_by_id(c->cf, l->id,
+		                      pf->waiters ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_user,
+		                      l)) {
+			c->lookups = l->next;
+			free(l->id);
+			free(l);
+			return -ENOMEM;
+		}
+	}
+	w = realloc(l->waiting, (l->n + 1) * sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	l->waiting = w;
+	l->waiting[l->n++] = pf;
+	pf->users_pending++;
+	return 0;
+}
+
+/* The body arrived: look up the users it mentions that we do not know yet
+ * (one request per user, remembered for the mount), then convert.  Takes
+ * the page. */
+static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
+{
+	static const char *const attrs[] = {"ri:account-id=\"", "ri:userkey=\""};
+	const char *body;
+
+	pf->batch = NULL;
+	pf->call = NULL;
+	pf->page = *p;
+	memset(p, 0, sizeof(*p));
+	body = pf->page.body ? pf->page.body : "";
+	pf->users_pending = 1; /* held until the scan is done */
+	for (size_t k = 0; k < 2 && !pf->c->closing; k++) {
+		for (const char *s = strstr(body, attrs[k]); s; s = strstr(s, attrs[k])) {
+			const char *id = s + strlen(attrs[k]), *end = strchr(id, '"');
+
+			if (!end)
+				break;
+			if (end > id && end - id < 128 && await_user(pf, id, (size_t)(end - id)))
+				break; /* out of memory: mentions show ids */
+			s = end;
+		}
+	}
+	if (--pf->users_pending == 0)
+		queue_convert(pf);
 }
 
 /* Log a failed fetch with its context ("page 'Runbooks': GET ...: HTTP 500

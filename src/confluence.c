@@ -616,3 +616,17 @@ out:
 	free(a);
 	return url;
 }
+
+int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio, cfs_cf_user_cb cb,
+                      void *arg)
+{
+	char *e = escape(id);
+	char *path;
+
+	if (!e)
+		return -ENOMEM;
+	path = path_printf("%s/rest/api/user?%s=%s", base_path(cf),
+	                   cf->api == CFS_API_DC ? "key" : "accountId", e);
+	free(e);
+	return call_start(cf, CALL_USER, prio, path, (void *)cb, arg, NULL);
+}

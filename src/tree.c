@@ -186,6 +186,11 @@ void cfs_tree_free(struct cfs_tree *t)
 	free(t->by_key);
 	free(t->by_title);
 	free(t->att_by_key);
+	for (size_t i = 0; i < t->nusers; i++) {
+		free(t->users[i].id);
+		free(t->users[i].name);
+	}
+	free(t->users);
 	free(t->root.kids);
 	free(t->root.names);
 	free(t->space_key);

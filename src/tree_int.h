@@ -6,6 +6,12 @@
 
 #include "tree.h"
 
+/* A looked-up user; name NULL when the lookup failed (do not ask again). */
+struct user {
+	char *id;
+	char *name;
+};
+
 struct entry {
 	const char *name; /* owned by the node (stem or md_name), or static */
 	struct cfs_node *node;
@@ -63,6 +69,8 @@ struct cfs_tree {
 	uint64_t md_bytes, md_cap; /* rendered Markdown held, and its bound (0: none) */
 	atomic_uint_fast64_t tick; /* use counter for least-recently-used eviction */
 	int front_matter;          /* rendered pages start with YAML front matter */
+	struct user *users;        /* display names by account id, sorted by id */
+	size_t nusers;
 };
 
 /* Binary searches over sorted node arrays.  Lock held by the caller. */

@@ -180,6 +180,58 @@ static int front_matter(struct cfs_tree *t, struct cfs_node *n, char **out, size
 	return fclose(f) ? -ENOMEM : 0;
 }
 
+static int cmp_user(const void *a, const void *b)
+{
+	return strcmp(((const struct user *)a)->id, ((const struct user *)b)->id);
+}
+
+/* Read lock held. */
+static struct user *find_user(struct cfs_tree *t, const char *id)
+{
+	struct user key = {.id = (char *)id};
+
+	return t->nusers ? bsearch(&key, t->users, t->nusers, sizeof(key), cmp_user) : NULL;
+}
+
+int cfs_tree_user_known(struct cfs_tree *t, const char *id)
+{
+	int known;
+
+	pthread_rwlock_rdlock(&t->lock);
+	known = find_user(t, id) != NULL;
+	pthread_rwlock_unlock(&t->lock);
+	return known;
+}
+
+void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name)
+{
+	struct user u = {strdup(id), name ? strdup(name) : NULL}, *v;
+
+	if (!u.id || (name && !u.name))
+		goto fail;
+	pthread_rwlock_wrlock(&t->lock);
+	if (find_user(t, id) || !(v = realloc(t->users, (t->nusers + 1) * sizeof(*v)))) {
+		pthread_rwlock_unlock(&t->lock);
+		goto fail;
+	}
+	t->users = v;
+	t->users[t->nusers++] = u;
+	qsort(t->users, t->nusers, sizeof(u), cmp_user);
+	pthread_rwlock_unlock(&t->lock);
+	return;
+fail:
+	free(u.id);
+	free(u.name);
+}
+
+static char *link_user(void *arg, const char *account_id)
+{
+	struct link_ctx *c = arg;
+	struct user *u = find_user(c->t, account_id);
+
+	return u && u->name ? strdup(u->name) : NULL;
+}
+
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len)
 {
@@ -189,7 +241,7 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .space_key = t->space_key,
 	    .page_path = link_page,
 	    .attachment_path = link_attachment,
-	    .user_name = NULL,
+	    .user_name = link_user,
 	    .arg = &lc,
 	    .title = n->title,
 	    .page_id = n->id,

@@ -431,6 +431,34 @@ class ServerErrorsAfterMount(unittest.TestCase):
             fake.stop()
 
 
+class Mentions(unittest.TestCase):
+    def test_mentions_show_display_names_looked_up_once(self):
+        fake = Fake()
+        try:
+            body = ('<p>Ask <ac:link><ri:user ri:account-id="%s" /></ac:link> or '
+                    '<ac:link><ri:user ri:account-id="nobody-123" /></ac:link>.</p>')
+            acct = "712020:3fd582db-3261-4930-b192-171d1cb74d1f"
+            fake.call("POST", "/_fake/pages", {"parentId": "131074", "title": "Who",
+                                                "body": body % acct})
+            fake.call("POST", "/_fake/pages", {"parentId": "131074", "title": "Who else",
+                                                "body": body % acct})
+            m = Mount(fake, opts=["prefetch=0"])
+            try:
+                fake.reset()
+                for name in ("Who.md", "Who else.md"):
+                    with open(m.path("Home", name), encoding="utf-8") as f:
+                        text = f.read()
+                    self.assertIn("@Demo User", text)
+                    self.assertIn("nobody-123", text)  # unknown users show their id
+                log = fake.call("GET", "/_fake/log")
+                lookups = [e["path"] for e in log if "/rest/api/user?" in e["path"]]
+                self.assertEqual(len(lookups), 2, lookups)  # one per user, cached
+            finally:
+                m.stop()
+        finally:
+            fake.stop()
+
+
 class FrontMatter(unittest.TestCase):
     def test_front_matter(self):
         fake = Fake()
