@@ -16,10 +16,11 @@ struct cfs_attach;
  * pool, never on the loop, so the callee may read the disk cache there. */
 typedef void (*cfs_attach_ready_fn)(void *arg, int err);
 
-/* http, cf, dc are borrowed.  retries: attempts after the first for a
- * download that fails or ends short.  Loop thread. */
+/* http, cf, dc and tree (for paths in log spans) are borrowed.  retries: attempts after the first
+ * for a download that fails or ends short.  Loop thread. */
 int cfs_attach_new(uv_loop_t *loop, struct cfs_http *http, struct cfs_cf *cf,
-                   struct cfs_diskcache *dc, int retries, struct cfs_attach **out);
+                   struct cfs_diskcache *dc, struct cfs_tree *tree, int retries,
+                   struct cfs_attach **out);
 
 /* The disk cache key of an attachment version ("att123-v4") into buf. */
 void cfs_attach_key(char *buf, size_t len, const char *att_id, int64_t version);

@@ -27,9 +27,10 @@ void cfs_cache_destroy(struct cfs_cache *c);
  * version (cb runs before this returns), else fetch its body (one request
  * for all concurrent callers: single flight) and convert it on the uv thread
  * pool.  prio USER moves a queued background fetch ahead.  Loop thread.
+ * why names the FUSE operation ("open", "getattr") for the log span.
  * cb is always called exactly once; returns nothing. */
 void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio prio,
-                    cfs_cache_cb cb, void *arg);
+                    const char *why, cfs_cache_cb cb, void *arg);
 
 /* Fetch in the background whatever of these pages is neither rendered nor
  * on its way, in batched requests at BACKGROUND priority.  Loop thread. */

@@ -112,6 +112,10 @@ int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_
 char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
                           const char *download);
 
+/* Say what causes the next call (a FUSE operation and path, "prefetch",
+ * "refresh"); every request of that call logs it.  Copied.  Loop thread. */
+void cfs_cf_tag(struct cfs_cf *cf, const char *tag);
+
 /* The site's base URL as given (no trailing slash), for web links. */
 const char *cfs_cf_base_url(const struct cfs_cf *cf);
 

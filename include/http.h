@@ -75,6 +75,10 @@ typedef int (*cfs_http_data_fn)(void *arg, long status, const char *buf, size_t 
 struct cfs_http_req *cfs_http_stream(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                      uint64_t from, cfs_http_data_fn on_data, cfs_http_done_fn done,
                                      void *arg);
+/* Say what caused the request ("open Home/Runbooks.md"); its log span
+ * ends with it.  Copied.  Loop thread. */
+void cfs_http_tag(struct cfs_http_req *r, const char *tag);
+
 /* Resume a request whose on_data returned CFS_HTTP_PAUSE.  Loop thread. */
 void cfs_http_unpause(struct cfs_http_req *r);
 

@@ -106,6 +106,10 @@ void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md
 int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, char **att_id,
                      char **download, int64_t *version, int64_t *size);
 
+/* The path of a page's file or an attachment on the mount
+ * ("Home/Runbooks.md"), malloc'd, for messages; NULL on ENOMEM. */
+char *cfs_tree_path(struct cfs_tree *t, struct cfs_node *n);
+
 /* The page's title (a copy, malloc'd; NULL on ENOMEM), for messages. */
 char *cfs_tree_title(struct cfs_tree *t, struct cfs_node *n);
 

@@ -85,6 +85,7 @@ struct cfs_attach {
 	struct cfs_http *http;
 	struct cfs_cf *cf;
 	struct cfs_diskcache *dc;
+	struct cfs_tree *tree;
 	int retries;
 	int closing;
 	int works;        /* work items in flight */
@@ -488,6 +489,14 @@ static void start_download(struct att *t, uint64_t from, enum cfs_http_prio prio
 	t->ndls++;
 	d->prio = prio;
 	d->req = cfs_http_stream(t->a->http, t->url, prio, from, on_data, on_dl_done, d);
+	if (d->req) {
+		char *path = cfs_tree_path(t->a->tree, t->node), tag[300];
+
+		snprintf(tag, sizeof(tag), "%s %s", prio == CFS_HTTP_USER ? "read" : "prefetch",
+		         path ? path : "an attachment");
+		free(path);
+		cfs_http_tag(d->req, tag);
+	}
 	if (!d->req) {
 		t->dls = d->next;
 		t->ndls--;
@@ -501,13 +510,15 @@ static void start_download(struct att *t, uint64_t from, enum cfs_http_prio prio
 /* ---- the interface ---- */
 
 int cfs_attach_new(uv_loop_t *loop, struct cfs_http *http, struct cfs_cf *cf,
-                   struct cfs_diskcache *dc, int retries, struct cfs_attach **out)
+                   struct cfs_diskcache *dc, struct cfs_tree *tree, int retries,
+                   struct cfs_attach **out)
 {
 	struct cfs_attach *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return -ENOMEM;
 	a->dc = dc;
+	a->tree = tree;
 	a->loop = loop;
 	a->http = http;
 	a->cf = cf;

@@ -212,6 +212,7 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len)
 		l->c = c;
 		l->next = c->lookups;
 		c->lookups = l;
+		cfs_cf_tag(c->cf, "a mention");
 		if (cfs_cf_user_by_id(c->cf, l->id,
 		                      pf->waiters ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_user,
 		                      l)) {
@@ -336,7 +337,7 @@ static struct pagefetch *pf_new(struct cfs_cache *c, struct cfs_node *n)
 }
 
 void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio prio,
-                    cfs_cache_cb cb, void *arg)
+                    const char *why, cfs_cache_cb cb, void *arg)
 {
 	struct cfs_blob *md;
 	struct pagefetch *pf;
@@ -377,6 +378,13 @@ void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio 
 		return;
 	}
 	pf->waiters = w;
+	{
+		char *path = cfs_tree_path(c->tree, n), tag[300];
+
+		snprintf(tag, sizeof(tag), "%s %s", why, path ? path : pf->id);
+		free(path);
+		cfs_cf_tag(c->cf, tag);
+	}
 	ret = cfs_cf_page(c->cf, pf->id, prio, on_page, pf);
 	if (ret)
 		pf_finish(pf, ret, NULL);
@@ -389,6 +397,7 @@ static void batch_send(struct batch *b)
 
 	for (size_t i = 0; i < b->n; i++)
 		ids[i] = b->pf[i]->id;
+	cfs_cf_tag(b->c->cf, "prefetch");
 	ret = cfs_cf_pages_by_id(b->c->cf, ids, b->n, CFS_HTTP_BACKGROUND, on_batch, b, &b->call);
 	if (ret) {
 		for (size_t i = 0; i < b->n; i++)

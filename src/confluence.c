@@ -29,6 +29,7 @@
 
 struct cfs_cf {
 	struct cfs_http *http;
+	char *next_tag; /* cfs_cf_tag(): for the next call */
 	enum cfs_cf_api api;
 	char *base;   /* "https://host[:port]/wiki" or ".../confluence", no trailing slash */
 	char *origin; /* "https://host[:port]" */
@@ -46,6 +47,7 @@ struct cfs_cf_call {
 	enum call_kind kind;
 	enum cfs_http_prio prio;
 	struct cfs_http_req *req; /* the GET in flight */
+	char *tag;                /* what caused the call, for log spans */
 	char *path;               /* of the GET in flight, for messages */
 	int probing;              /* CALL_USER: the API probe is in flight, the user GET next */
 	void *cb;
@@ -88,6 +90,7 @@ static void call_free(struct cfs_cf_call *c)
 		break;
 	}
 	free(c->path);
+	free(c->tag);
 	free(c);
 }
 
@@ -125,6 +128,8 @@ static int call_send(struct cfs_cf_call *c)
 		return -ENOMEM;
 	r = cfs_http_get(c->cf->http, url, c->prio, on_response, c);
 	free(url);
+	if (r && c->tag)
+		cfs_http_tag(r, c->tag);
 	c->req = r;
 	return r ? 0 : -ENOMEM;
 }
@@ -148,6 +153,8 @@ static int call_start(struct cfs_cf *cf, enum call_kind kind, enum cfs_http_prio
 	c->path = path;
 	c->cb = cb;
 	c->arg = arg;
+	c->tag = cf->next_tag; /* may be NULL */
+	cf->next_tag = NULL;
 	ret = call_send(c);
 	if (ret)
 		call_free(c);
@@ -407,6 +414,7 @@ void cfs_cf_free(struct cfs_cf *cf)
 		return;
 	free(cf->base);
 	free(cf->origin);
+	free(cf->next_tag);
 	free(cf);
 }
 
@@ -629,4 +637,10 @@ int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio
 	                   cf->api == CFS_API_DC ? "key" : "accountId", e);
 	free(e);
 	return call_start(cf, CALL_USER, prio, path, (void *)cb, arg, NULL);
+}
+
+void cfs_cf_tag(struct cfs_cf *cf, const char *tag)
+{
+	free(cf->next_tag);
+	cf->next_tag = tag ? strdup(tag) : NULL;
 }

@@ -141,7 +141,8 @@ static void run_pending(void *arg, int cancelled)
 	if (p->op == OP_READ_ATT)
 		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, cfs_fs_att_ready, p);
 	else
-		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER, on_rendered, p);
+		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER,
+		               p->op == OP_OPEN ? "open" : "getattr", on_rendered, p);
 }
 
 /* A pending request, or NULL after replying ENOMEM. */

@@ -33,6 +33,7 @@ struct cfs_http_req {
 	enum cfs_http_prio prio;
 	enum req_state state;
 	uint64_t id;
+	char tag[128]; /* what caused it, for the log span */
 	uv_timer_t backoff;
 	uint64_t start_ms;
 	int attempts;
@@ -422,9 +423,10 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 	h->stats.bytes += r->len;
 	if (code != CURLE_OK)
 		err = r->data_err ? r->data_err : curl_to_errno(code);
-	cfs_debug("http #%llu GET %s -> %ld %s%s%zu B %llu ms (attempt %d)",
+	cfs_debug("http #%llu GET %s -> %ld %s%s%zu B %llu ms (attempt %d)%s%s",
 	          (unsigned long long)r->id, url_path(r->url), status, err ? r->errbuf : "",
-	          err ? " " : "", r->len, (unsigned long long)(now - r->start_ms), r->attempts);
+	          err ? " " : "", r->len, (unsigned long long)(now - r->start_ms), r->attempts,
+	          r->tag[0] ? " for " : "", r->tag);
 
 	if (!r->on_data && retryable(err, status) && r->attempts <= h->opts.retries &&
 	    !h->closing) {
@@ -704,6 +706,11 @@ struct cfs_http_req *cfs_http_stream(struct cfs_http *h, const char *url, enum c
                                      void *arg)
 {
 	return req_start(h, url, prio, on_data, from, done, arg);
+}
+
+void cfs_http_tag(struct cfs_http_req *r, const char *tag)
+{
+	snprintf(r->tag, sizeof(r->tag), "%s", tag ? tag : "");
 }
 
 void cfs_http_unpause(struct cfs_http_req *r)

@@ -213,8 +213,8 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	if (!b->err && b->fs)
 		b->err = cfs_cache_new(loop, b->cf, b->tree, b->batch, &b->cache);
 	if (!b->err && b->fs)
-		b->err =
-		    cfs_attach_new(loop, b->http, b->cf, b->fs->dc, b->hopts.retries, &b->attach);
+		b->err = cfs_attach_new(loop, b->http, b->cf, b->fs->dc, b->tree, b->hopts.retries,
+		                        &b->attach);
 	if (!b->err && b->fs) {
 		struct cfs_sync_config sc = {
 		    .cf = b->cf,
@@ -387,11 +387,13 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 	memset(s, 0, sizeof(*s));
 	/* Pages and attachments are listed side by side. */
 	c->listings = 2;
+	cfs_cf_tag(c->b->cf, "the mount check");
 	ret = cfs_cf_space_pages(c->b->cf, c->space.id, CFS_HTTP_USER, on_pages, c);
 	if (ret) {
 		snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
 		goto done;
 	}
+	cfs_cf_tag(c->b->cf, "the mount check");
 	ret = cfs_cf_space_attachments(c->b->cf, c->o->space, CFS_HTTP_USER, on_atts, c);
 	if (ret) {
 		snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
@@ -414,6 +416,7 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 	c->b->api = cfs_cf_api(c->b->cf); /* as detected: the mount uses the same */
 	snprintf(c->who, sizeof(c->who), "%s", u->display_name ? u->display_name : "?");
 	cfs_debug("signed in to %s as %s", c->o->url, c->who);
+	cfs_cf_tag(c->b->cf, "the mount check");
 	ret = cfs_cf_space(c->b->cf, c->o->space, on_space, c);
 	if (ret == 0)
 		return;
@@ -432,6 +435,7 @@ static void check_start(void *arg, int cancelled)
 		check_done(c);
 		return;
 	}
+	cfs_cf_tag(c->b->cf, "the mount check");
 	ret = cfs_cf_current_user(c->b->cf, on_user, c);
 	if (ret) {
 		snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));

@@ -110,6 +110,7 @@ static void on_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_li
 		return;
 	s->pages = *pages;
 	memset(pages, 0, sizeof(*pages));
+	cfs_cf_tag(s->cfg.cf, "refresh");
 	if (cfs_cf_space_attachments(s->cfg.cf, s->space_key, CFS_HTTP_BACKGROUND, on_atts, s))
 		round_failed(s, &nomem);
 }
@@ -121,6 +122,7 @@ static void start_round(struct cfs_sync *s)
 		return;
 	}
 	s->busy = 1;
+	cfs_cf_tag(s->cfg.cf, "refresh");
 	if (cfs_cf_space_pages(s->cfg.cf, s->space_id, CFS_HTTP_BACKGROUND, on_pages, s))
 		s->busy = 0;
 }

@@ -72,6 +72,42 @@ out:
 	return s;
 }
 
+char *cfs_tree_path(struct cfs_tree *t, struct cfs_node *n)
+{
+	struct cfs_node *page = n->is_att ? n->parent : n;
+	struct cfs_node **up;
+	size_t depth, len = 1;
+	char *s = NULL, *p;
+
+	pthread_rwlock_rdlock(&t->lock);
+	up = ancestors(page, &depth);
+	if (!up || !page->md_name)
+		goto out;
+	for (size_t i = 0; i < depth; i++)
+		len += strlen(up[i]->stem) + 1;
+	len += n->is_att ? strlen(page->stem) + sizeof(ATTACHMENTS_DIR) + strlen(n->stem) + 2
+	                 : strlen(page->md_name);
+	s = p = malloc(len);
+	if (!s)
+		goto out;
+	*p = '\0';
+	for (size_t i = 0; i < depth; i++) {
+		p = stpcpy(p, up[i]->stem);
+		p = stpcpy(p, "/");
+	}
+	if (n->is_att) {
+		p = stpcpy(p, page->stem);
+		p = stpcpy(p, "/" ATTACHMENTS_DIR "/");
+		stpcpy(p, n->stem);
+	} else {
+		stpcpy(p, page->md_name);
+	}
+out:
+	pthread_rwlock_unlock(&t->lock);
+	free(up);
+	return s;
+}
+
 static char *link_page(void *arg, const char *space_key, const char *title)
 {
 	struct link_ctx *c = arg;
