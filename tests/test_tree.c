@@ -269,7 +269,7 @@ START_TEST(test_big_flat_dir)
 END_TEST
 
 static void add_att(struct cfs_attachment_list *l, const char *id, const char *title,
-		    const char *page, int64_t size, int64_t version)
+                    const char *page, int64_t size, int64_t version)
 {
 	struct cfs_attachment *a;
 
@@ -314,7 +314,11 @@ START_TEST(test_attachments)
 	ck_assert_int_eq(cfs_tree_readdir(t, (30u << 2) | 3, &d, &n), 0);
 	ck_assert_uint_eq(n, 2);
 	cfs_tree_dirents_free(d, n);
-	ck_assert_int_eq(cfs_tree_lookup(t, (30u << 2) | 3, "a\xe2\x88\x95" "b.png", &a), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, (30u << 2) | 3,
+	                                 "a\xe2\x88\x95"
+	                                 "b.png",
+	                                 &a),
+	                 0);
 	ck_assert_int_eq(a.kind, CFS_ATT_FILE);
 	ck_assert_uint_eq(a.ino, (8u << 2) | 2);
 	ck_assert_int_eq(a.size, 10);
@@ -323,7 +327,7 @@ START_TEST(test_attachments)
 	ck_assert_int_eq(cfs_tree_getattr(t, (30u << 2) | 3, &a), 0);
 	ck_assert_int_eq(a.mtime.sec, 1700000100);
 	ck_assert_int_eq(cfs_tree_xattr_get(t, (7u << 2) | 2, "user.confluence.media_type", &v, &n),
-			 0);
+	                 0);
 	ck_assert_str_eq(v, "image/png");
 	free(v);
 	/* The kernel is told FAQ's directory listing (and the root's) changed. */
