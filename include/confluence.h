@@ -102,6 +102,11 @@ typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
 
+/* The labels of every page of a space, in one paginated CQL search
+ * (expand=metadata.labels, 250 per request): pages with labels set. */
+int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                        cfs_cf_pages_cb cb, void *arg);
+
 /* The absolute URL that downloads an attachment: on Cloud the v1 download
  * endpoint (a redirect to the media host, which curl follows without our
  * credentials; download is ignored); on Data Center base + download, the

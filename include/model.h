@@ -38,6 +38,7 @@ struct cfs_page {
 	char *author_id;         /* version.authorId, v1: version.by.accountId or
 	                            .userKey; else authorId; may be NULL */
 	char *body;              /* body.storage.value when requested; else NULL */
+	char *labels;            /* v1 metadata.labels, comma-joined; NULL when not asked for */
 	char *webui;             /* _links.webui, may be NULL */
 };
 

@@ -133,6 +133,13 @@ void cfs_tree_set_md_cap(struct cfs_tree *t, uint64_t cap);
 /* Bytes of rendered Markdown held now. */
 uint64_t cfs_tree_md_bytes(struct cfs_tree *t);
 
+/* Set the labels of the pages in a labels listing (cfs_cf_space_labels).
+ * With front matter on, a page whose labels changed loses its rendered
+ * Markdown and is added to changes (may be NULL).  Any thread.  Returns 0 or
+ * -ENOMEM. */
+int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
+                        struct cfs_tree_changes *changes);
+
 /* Display names for mentions.  cfs_tree_user_known: was id looked up
  * (successfully or not)?  cfs_tree_set_user: remember the answer (name NULL:
  * the lookup failed; mentions then show the id).  Any thread. */

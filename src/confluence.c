@@ -644,3 +644,20 @@ void cfs_cf_tag(struct cfs_cf *cf, const char *tag)
 	free(cf->next_tag);
 	cf->next_tag = tag ? strdup(tag) : NULL;
 }
+
+int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                        cfs_cf_pages_cb cb, void *arg)
+{
+	char *cql, *q, *path;
+
+	if (asprintf(&cql, "type=page and space=\"%s\"", space_key) < 0)
+		return -ENOMEM;
+	q = escape(cql);
+	free(cql);
+	if (!q)
+		return -ENOMEM;
+	path = path_printf("%s/rest/api/content/search?cql=%s&expand=metadata.labels&limit=250",
+	                   base_path(cf), q);
+	free(q);
+	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
+}

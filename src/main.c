@@ -287,6 +287,7 @@ struct check {
 	struct cfs_space space;
 	struct cfs_page_list pages;
 	struct cfs_attachment_list atts;
+	struct cfs_page_list labels;
 	int listings;  /* of the two listings, how many are still running (loop thread) */
 	char who[256]; /* the signed-in user's display name */
 };
@@ -353,6 +354,22 @@ static void on_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_li
 		check_done(c);
 }
 
+/* Labels are nice to have: a failure is logged, not fatal. */
+static void on_labels(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct check *c = arg;
+
+	if (e->err)
+		cfs_warn("listing the labels of the space failed (%s); mounting without labels",
+		         e->detail ? e->detail : strerror(-e->err));
+	else {
+		c->labels = *pages;
+		memset(pages, 0, sizeof(*pages));
+	}
+	if (--c->listings == 0)
+		check_done(c);
+}
+
 static void on_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
 {
 	struct check *c = arg;
@@ -386,7 +403,7 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 	c->space = *s;
 	memset(s, 0, sizeof(*s));
 	/* Pages and attachments are listed side by side. */
-	c->listings = 2;
+	c->listings = 3;
 	cfs_cf_tag(c->b->cf, "the mount check");
 	ret = cfs_cf_space_pages(c->b->cf, c->space.id, CFS_HTTP_USER, on_pages, c);
 	if (ret) {
@@ -399,6 +416,9 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 		snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
 		c->listings--; /* the page listing will finish the check */
 	}
+	cfs_cf_tag(c->b->cf, "the mount check");
+	if (cfs_cf_space_labels(c->b->cf, c->o->space, CFS_HTTP_USER, on_labels, c))
+		c->listings--; /* the page listing will finish the check */
 	return;
 done:
 	check_done(c);
@@ -466,6 +486,8 @@ static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tr
 		ret = cfs_tree_new(o->space, o->url, tree);
 		if (ret == 0)
 			ret = cfs_tree_load(*tree, &c.pages, &c.atts, NULL);
+		if (ret == 0)
+			ret = cfs_tree_set_labels(*tree, &c.labels, NULL);
 		if (ret)
 			snprintf(c.msg, sizeof(c.msg), "building the tree: %s", strerror(-ret));
 		else
@@ -485,6 +507,7 @@ static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tr
 	cfs_model_space_clear(&c.space);
 	cfs_model_page_list_clear(&c.pages);
 	cfs_model_attachment_list_clear(&c.atts);
+	cfs_model_page_list_clear(&c.labels);
 	uv_cond_destroy(&c.cv);
 	uv_mutex_destroy(&c.mu);
 	return ret;

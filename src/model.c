@@ -281,6 +281,42 @@ static const char *const DISPLAY_PATHS[] = {"displayName", "publicName", "userna
 
 /* ---- objects ---- */
 
+/* v1 metadata.labels.results[].name, joined with commas (label names have
+ * neither commas nor spaces); NULL when the page has no such field. */
+static int labels_of(struct json_object *o, char **out)
+{
+	struct json_object *a = get_type(o, "metadata.labels.results", json_type_array);
+	size_t n = a ? json_object_array_length(a) : 0, len = 0;
+	char *s, *p;
+
+	*out = NULL;
+	if (!a)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *name =
+		    get_type(json_object_array_get_idx(a, i), "name", json_type_string);
+		len += name ? (size_t)json_object_get_string_len(name) + 1 : 0;
+	}
+	s = p = malloc(len + 1);
+	if (!s)
+		return -ENOMEM;
+	*p = '\0';
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *name =
+		    get_type(json_object_array_get_idx(a, i), "name", json_type_string);
+		const char *v = name ? json_object_get_string(name) : NULL;
+
+		if (!v || !*v || strpbrk(v, ", \t\n") ||
+		    strlen(v) != (size_t)json_object_get_string_len(name))
+			continue;
+		if (p != s)
+			*p++ = ',';
+		p = stpcpy(p, v);
+	}
+	*out = s;
+	return 0;
+}
+
 static int page_from(struct json_object *o, struct cfs_page *p)
 {
 	struct json_object *parent;
@@ -314,6 +350,8 @@ static int page_from(struct json_object *o, struct cfs_page *p)
 		p->version = v;
 	p->mtime = first_time(o, MTIME_PATHS);
 	p->created = first_time(o, CREATED_PATHS);
+	if ((ret = labels_of(o, &p->labels)) < 0)
+		goto out;
 out:
 	if (ret < 0)
 		cfs_model_page_clear(p);
@@ -682,6 +720,7 @@ void cfs_model_page_clear(struct cfs_page *p)
 	free(p->parent_id);
 	free(p->type);
 	free(p->author_id);
+	free(p->labels);
 	free(p->body);
 	free(p->webui);
 	memset(p, 0, sizeof(*p));

@@ -27,6 +27,7 @@ struct cfs_sync {
 	uv_work_t work;
 	struct cfs_page_list pages; /* the listings being loaded */
 	struct cfs_attachment_list atts;
+	struct cfs_page_list labels;
 	int busy;  /* a listing or load in flight */
 	int again; /* cfs_sync_now() while busy */
 	int stopping;
@@ -49,7 +50,8 @@ static void load_work(uv_work_t *w)
 	struct cfs_sync *s = w->data;
 	struct cfs_tree_changes ch = {0};
 
-	if (cfs_tree_load(s->cfg.tree, &s->pages, &s->atts, &ch))
+	if (cfs_tree_load(s->cfg.tree, &s->pages, &s->atts, &ch) ||
+	    cfs_tree_set_labels(s->cfg.tree, &s->labels, &ch))
 		cfs_err("refreshing the page tree: out of memory");
 	if (ch.n && s->cfg.inval)
 		s->cfg.inval(s->cfg.inval_arg, &ch);
@@ -63,6 +65,7 @@ static void load_done(uv_work_t *w, int status)
 
 	cfs_model_page_list_clear(&s->pages);
 	cfs_model_attachment_list_clear(&s->atts);
+	cfs_model_page_list_clear(&s->labels);
 	s->busy = 0;
 	if (s->again && !s->stopping) {
 		s->again = 0;
@@ -85,19 +88,43 @@ static int round_failed(struct cfs_sync *s, const struct cfs_cf_error *e)
 	return 1;
 }
 
+/* The last listing of a round (labels; a failure there only keeps the old
+ * labels): load everything on the thread pool. */
+static void on_labels(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct cfs_sync *s = arg;
+
+	if (s->stopping) {
+		cfs_model_attachment_list_clear(&s->atts);
+		round_failed(s, e->err ? e : &(struct cfs_cf_error){.err = -ECANCELED});
+		return;
+	}
+	if (!e->err) {
+		s->labels = *pages;
+		memset(pages, 0, sizeof(*pages));
+	}
+	s->work.data = s;
+	if (uv_queue_work(s->loop, &s->work, load_work, load_done)) {
+		cfs_model_page_list_clear(&s->pages);
+		cfs_model_attachment_list_clear(&s->atts);
+		cfs_model_page_list_clear(&s->labels);
+		s->busy = 0;
+	}
+}
+
 static void on_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
 {
 	struct cfs_sync *s = arg;
+	struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory", .path = ""};
 
 	if (round_failed(s, e))
 		return;
 	s->atts = *atts;
 	memset(atts, 0, sizeof(*atts));
-	s->work.data = s;
-	if (uv_queue_work(s->loop, &s->work, load_work, load_done)) {
-		cfs_model_page_list_clear(&s->pages);
+	cfs_cf_tag(s->cfg.cf, "refresh");
+	if (cfs_cf_space_labels(s->cfg.cf, s->space_key, CFS_HTTP_BACKGROUND, on_labels, s)) {
 		cfs_model_attachment_list_clear(&s->atts);
-		s->busy = 0;
+		round_failed(s, &nomem);
 	}
 }
 

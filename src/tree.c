@@ -165,6 +165,7 @@ static void node_free(struct cfs_node *n)
 	free(n->parent_id);
 	free(n->webui);
 	free(n->author_id);
+	free(n->labels);
 	free(n->stem);
 	free(n->md_name);
 	free(n->kids);
@@ -663,6 +664,35 @@ fail:
 	free(by_key);
 	free(by_title);
 	free(att_by_key);
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}
+
+int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
+                        struct cfs_tree_changes *changes)
+{
+	int ret = 0;
+
+	pthread_rwlock_wrlock(&t->lock);
+	for (size_t i = 0; i < pages->n && !ret; i++) {
+		struct cfs_node *n;
+
+		if (!pages->v[i].labels)
+			continue;
+		n = cfs_tree_find_key(t->by_key, t->n, key_of(pages->v[i].id));
+		if (!n || (n->labels && strcmp(n->labels, pages->v[i].labels) == 0))
+			continue;
+		/* With front matter the labels are part of the page's bytes. */
+		if (n->labels && t->front_matter && n->md) {
+			t->md_bytes -= n->md->len;
+			cfs_blob_unref(n->md);
+			n->md = NULL;
+			if (changes)
+				ret = changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
+		}
+		if (!ret)
+			ret = set_str(&n->labels, pages->v[i].labels);
+	}
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
 }

@@ -36,6 +36,7 @@ struct cfs_node {
 	struct cfs_time mtime;
 	struct cfs_time created;
 	char *author_id;
+	char *labels; /* comma-joined; NULL until the labels were listed */
 	int present;
 	struct cfs_node *parent; /* NULL: at the root */
 	struct cfs_node **kids;  /* position order */

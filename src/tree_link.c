@@ -205,6 +205,22 @@ static int front_matter(struct cfs_tree *t, struct cfs_node *n, char **out, size
 		yaml_str(f, n->author_id);
 		fputc('\n', f);
 	}
+	if (n->labels) {
+		const char *p = n->labels;
+
+		fputs("labels: [", f);
+		while (*p) {
+			size_t l = strcspn(p, ",");
+			char *one = strndup(p, l);
+
+			if (p != n->labels)
+				fputs(", ", f);
+			yaml_str(f, one ? one : "");
+			free(one);
+			p += l + (p[l] == ',');
+		}
+		fputs("]\n", f);
+	}
 	yaml_time(f, "created", n->created.sec ? n->created : n->mtime);
 	yaml_time(f, "updated", n->mtime);
 	fputs("url: ", f);

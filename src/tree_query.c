@@ -197,12 +197,14 @@ enum {
 	X_AUTHOR,
 	X_CREATED,
 	X_UPDATED,
+	X_LABELS,
 	X_COUNT
 };
 static const char *const xattr_names[X_COUNT] = {
     "user.confluence.space",   "user.confluence.id",         "user.confluence.title",
     "user.confluence.version", "user.confluence.media_type", "user.confluence.url",
     "user.confluence.author",  "user.confluence.created",    "user.confluence.updated",
+    "user.confluence.labels",
 };
 
 /* "2024-01-08T10:00:00Z", malloc'd; NULL for an unknown time. */
@@ -269,6 +271,9 @@ static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_k
 		return v;
 	case X_AUTHOR:
 		s = n->is_att ? NULL : n->author_id;
+		break;
+	case X_LABELS:
+		s = n->is_att ? NULL : n->labels;
 		break;
 	case X_CREATED:
 	case X_UPDATED:

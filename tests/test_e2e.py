@@ -111,6 +111,19 @@ class DemoSpace(unittest.TestCase):
         out = run("getfattr", "-d", os.path.join(self.mnt, "Home.md")).stdout
         self.assertIn('user.confluence.title="Home"', out)
 
+    def test_labels(self):
+        found = self.fake.api("/wiki/rest/api/content/search?cql=type%3Dpage%20and%20space%3DDEMO"
+                              "&expand=metadata.labels&limit=250")
+        want = {p["id"]: ",".join(l["name"] for l in p["metadata"]["labels"]["results"])
+                for p in found}
+        self.assertEqual(len(want), len(self.pages))
+        self.assertTrue(any(want.values()))
+        for rel in self.md_files():
+            path = os.path.join(self.mnt, rel)
+            pid = os.getxattr(path, "user.confluence.id").decode()
+            self.assertEqual(os.getxattr(path, "user.confluence.labels").decode(), want[pid],
+                             rel)
+
     def test_modes_and_owner(self):
         st = os.stat(os.path.join(self.mnt, "Home.md"))
         self.assertEqual(st.st_mode & 0o7777, 0o444)
@@ -482,6 +495,7 @@ class FrontMatter(unittest.TestCase):
                     self.assertEqual(fields["updated"],
                                      page["version"]["createdAt"][:19] + "Z")
                     self.assertIn("created", fields)
+                    self.assertTrue(fields["labels"].startswith("["), rel)
                     self.assertTrue(json.loads(fields["url"]).startswith(fake.url))
             finally:
                 m.stop()
