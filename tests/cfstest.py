@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 import urllib.request
 
 SOURCE_ROOT = os.environ.get("CFS_SOURCE_ROOT",
@@ -181,6 +182,22 @@ class Mount:
     def cleanup(self):
         self.stderr_file.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class MountedSpace(unittest.TestCase):
+    """A test class with one mount shared by its tests: setUpClass sets
+    cls.fake, cls.mount and cls.mnt; the mount is stopped, and its stderr
+    checked for sanitizer reports, once at the end."""
+
+    @classmethod
+    def tearDownClass(cls):
+        err = cls.mount.stop()
+        cls.fake.stop()
+        if sanitizer_report(err):
+            raise AssertionError("sanitizer report:\n" + err)
+
+    def md_files(self):
+        return [f for f in walk_files(self.mnt) if f.endswith(".md")]
 
 
 def sanitizer_report(text):

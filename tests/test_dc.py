@@ -14,7 +14,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (Fake, Mount, MountError, TOKEN, sanitizer_report,  # noqa: E402
+from cfstest import (Fake, Mount, MountedSpace, MountError, TOKEN, sanitizer_report,  # noqa: E402
                      walk_files)
 
 CTX = "/confluence"
@@ -61,7 +61,7 @@ def api_paths(fake):
     return [e["path"] for e in fake.call("GET", "/_fake/log")]
 
 
-class DcDemoSpace(unittest.TestCase):
+class DcDemoSpace(MountedSpace):
     """The demo space served as Data Center, mounted with -o api=dc and a PAT."""
 
     OPTS = ["api=dc"]
@@ -74,16 +74,6 @@ class DcDemoSpace(unittest.TestCase):
         cls.fake.reset()
         cls.mount = Mount(cls.fake, url=dc_url(cls.fake), user=None, opts=cls.OPTS)
         cls.mnt = cls.mount.mnt
-
-    @classmethod
-    def tearDownClass(cls):
-        err = cls.mount.stop()
-        cls.fake.stop()
-        if sanitizer_report(err):
-            raise AssertionError("sanitizer report:\n" + err)
-
-    def md_files(self):
-        return [f for f in walk_files(self.mnt) if f.endswith(".md")]
 
     def test_only_data_center_endpoints_are_used(self):
         paths = api_paths(self.fake)

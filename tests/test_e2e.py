@@ -2,7 +2,6 @@
 """End-to-end: mount the real binary against the fake server and use real tools on it."""
 
 import errno
-import hashlib
 import json
 import os
 import re
@@ -13,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (Fake, Mount, MountError, TOKEN, USER, is_mounted,  # noqa: E402
+from cfstest import (Fake, Mount, MountedSpace, MountError, TOKEN, USER,  # noqa: E402
                      sanitizer_report, walk_files)
 
 
@@ -31,7 +30,7 @@ def iso_to_epoch(s):
     return secs, ns
 
 
-class DemoSpace(unittest.TestCase):
+class DemoSpace(MountedSpace):
     """The bundled demo space, mounted once for the read-only checks."""
 
     @classmethod
@@ -40,16 +39,6 @@ class DemoSpace(unittest.TestCase):
         cls.space, cls.pages = cls.fake.space_pages("DEMO")
         cls.mount = Mount(cls.fake)
         cls.mnt = cls.mount.mnt
-
-    @classmethod
-    def tearDownClass(cls):
-        err = cls.mount.stop()
-        cls.fake.stop()
-        if sanitizer_report(err):
-            raise AssertionError("sanitizer report:\n" + err)
-
-    def md_files(self):
-        return [f for f in walk_files(self.mnt) if f.endswith(".md")]
 
     def test_tree_matches_space_page_for_page(self):
         by_id = {p["id"]: p for p in self.pages}
