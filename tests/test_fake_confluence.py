@@ -573,6 +573,46 @@ class MutationTest(unittest.TestCase):
         self.assertIn(new["id"], [k["id"] for k in self.srv.walk(
             "/wiki/api/v2/pages/131080/children")[0]])
 
+    def test_per_space_and_blog_post_edits(self):
+        srv = FakeServer("--add-space", "OPS:6")
+        try:
+            ops = srv.get_json("/wiki/api/v2/spaces?keys=OPS")["results"][0]
+            home = ops["homepageId"]
+            new = srv.control("pages", "POST", {"space": "OPS", "parentId": home, "title": "Fresh"})
+            self.assertEqual(new["spaceId"], ops["id"])
+            self.assertIn(new["id"], [k["id"] for k in srv.walk(
+                "/wiki/api/v2/pages/%s/children" % home)[0]])
+            ids = [int(p["id"]) for p in srv.walk("/wiki/api/v2/pages?limit=250")[0]]
+            self.assertEqual(int(new["id"]), max(ids))  # above every id of the site
+            for body in ({"space": "NOPE"}, {"space": "OPS", "parentId": "131080"},
+                         {"type": "blogpost", "parentId": "131074"}, {"type": "comment"}):
+                r = srv.request("/_fake/pages", method="POST", auth=None, body=body)
+                self.assertEqual(r.status, 400, body)
+            edited = srv.control("page/%s" % home, "POST", {"title": "Ops home"})
+            self.assertEqual((edited["title"], edited["spaceId"]), ("Ops home", ops["id"]))
+            self.assertEqual(srv.get_json("/wiki/api/v2/pages/%s" % home)["title"], "Ops home")
+            blog = srv.control("pages", "POST", {"type": "blogpost", "space": "OPS",
+                                                 "title": "Hello", "body": "<p>hi</p>"})
+            self.assertNotIn("parentId", blog)
+            got = srv.get_json("/wiki/api/v2/blogposts/%s?body-format=storage" % blog["id"])
+            self.assertEqual((got["spaceId"], got["body"]["storage"]["value"]),
+                             (ops["id"], "<p>hi</p>"))
+            self.assertEqual([b["id"] for b in srv.walk("/wiki/api/v2/spaces/%s/blogposts"
+                                                        % ops["id"])[0]], [blog["id"]])
+            r = srv.request("/_fake/pages", method="POST", auth=None,
+                            body={"type": "blogpost", "space": "OPS", "title": "Hello"})
+            self.assertEqual(r.status, 400)  # blog post titles are unique in a space
+            bumped = srv.control("page/131161", "POST", {"title": "Q3 and Q4 plans"})
+            self.assertEqual((bumped["title"], bumped["version"]["number"]), ("Q3 and Q4 plans", 4))
+            r = srv.request("/_fake/page/131161", method="POST", auth=None,
+                            body={"parentId": "131074"})
+            self.assertEqual(r.status, 400)
+            self.assertEqual(srv.control("page/131161", "DELETE"), {"ok": True})
+            self.assertEqual(srv.request("/wiki/api/v2/blogposts/131161").status, 404)
+            self.assertNotIn("att131163", [a["id"] for a in srv.control("attachments")])
+        finally:
+            srv.stop()
+
 
 class DcFlavorTest(unittest.TestCase):
     """--flavor dc: the demo space as Data Center REST v1 under /confluence."""
@@ -686,7 +726,7 @@ class DcFlavorTest(unittest.TestCase):
         big = self.srv.get_json(self.CTX + "/rest/api/content?spaceKey=DEMO&limit=1000", auth=PAT)
         self.assertEqual((big["limit"], big["size"]), (200, 52))
         self.assertNotIn("next", big["_links"])
-        for q in ("spaceKey=NOPE", "type=blogpost", "status=trashed"):
+        for q in ("spaceKey=NOPE", "type=comment", "status=trashed"):
             self.assertEqual(self.srv.get_json(self.CTX + "/rest/api/content?" + q,
                                                auth=PAT)["results"], [], q)
         self.assertEqual(self.srv.request(self.CTX + "/rest/api/content?limit=x",
@@ -755,10 +795,10 @@ class DcFlavorTest(unittest.TestCase):
         self.assertEqual(len(replies), 2)
         self.assertTrue(replies[0]["_links"]["next"].startswith("/rest/api/content/search?"))
         self.assertEqual(sorted(a["title"] for a in atts),
-                         ["diagram.png", "figure_raster.png", "notes.txt"])
+                         ["diagram.png", "figure_raster.png", "notes.txt", "roadmap.csv"])
         for a in atts:
             self.assertEqual(a["type"], "attachment")
-            self.assertIn(a["container"]["id"], ("131094", "131095"))
+            self.assertIn(a["container"]["id"], ("131094", "131095", "131161"))  # 131161: blog
             self.assertGreaterEqual(a["version"]["number"], 1)
             self.assertIn("fileSize", a["extensions"])
         other = self.srv.get_json(self.CTX + "/rest/api/content/search?cql="
@@ -807,6 +847,467 @@ class DcFlavorTest(unittest.TestCase):
             srv.stop()
 
 
+def dc_walk(srv, path, ctx="/confluence"):
+    """Follow a DC listing's _links.next (relative to _links.base); returns (results, replies)."""
+    results, replies = [], []
+    while path:
+        r = srv.request(path, auth=PAT)
+        assert r.status == 200, (path, r.status, r.body[:300])
+        data = r.json()
+        assert data["_links"]["base"] == srv.url + ctx, data["_links"]
+        replies.append(data)
+        results += data["results"]
+        nxt = data["_links"].get("next")
+        assert not nxt or nxt.startswith("/rest/api/"), nxt
+        path = ctx + nxt if nxt else None
+    return results, replies
+
+
+def v1_walk(srv, path):
+    """Follow a Cloud v1 listing's _links.next, which is relative to _links.base (/wiki)."""
+    results = []
+    while path:
+        data = srv.get_json(path)
+        results += data["results"]
+        nxt = data["_links"].get("next")
+        assert not nxt or nxt.startswith("/rest/api/"), nxt
+        path = "/wiki" + nxt if nxt else None
+    return results
+
+
+def cql(query, expand="", limit=None):
+    """The query string of a CQL content search."""
+    q = "cql=" + quote(query)
+    if expand:
+        q += "&expand=" + expand
+    if limit:
+        q += "&limit=%d" % limit
+    return q
+
+
+def media_of(srv, page_id, att_id):
+    """A Cloud attachment's bytes: the v1 download's 302, then the media host."""
+    r = srv.request("/wiki/rest/api/content/%s/child/attachment/%s/download" % (page_id, att_id))
+    assert r.status == 302, (r.status, r.body[:200])
+    loc = urlsplit(r.header("Location"))
+    return srv.request(loc.path + "?" + loc.query, auth=None).body
+
+
+DEMO_BLOGS = {"131160": ("Welcome to the demo blog", "2023-03-07"),
+              "131161": ("Q3 / Q4 plans", "2024-09-02"),
+              "131162": ("Release 2.0 is out", "2024-09-20")}
+
+
+class MultiSpaceTest(unittest.TestCase):
+    """The demo (main) space plus two generated ones: --add-space DOCS:40 --add-space OPS:7."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FakeServer("--add-space", "DOCS:40", "--add-space", "OPS:7",
+                             "--add-space-attachments", "3", "--blogposts", "30",
+                             "--fanout", "5", "--attachment-size", "70000")
+        cls.spaces = {s["key"]: s for s in cls.srv.walk("/wiki/api/v2/spaces")[0]}
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def pages(self, key):
+        return self.srv.walk("/wiki/api/v2/spaces/%s/pages?limit=250" % self.spaces[key]["id"])[0]
+
+    def blogs(self, key, extra=""):
+        return self.srv.walk("/wiki/api/v2/spaces/%s/blogposts?limit=250%s"
+                             % (self.spaces[key]["id"], extra))[0]
+
+    def test_spaces_listing_filter_and_pagination(self):
+        self.assertEqual(set(self.spaces), {"DEMO", "DOCS", "OPS"})
+        ids = [s["id"] for s in self.srv.walk("/wiki/api/v2/spaces")[0]]
+        self.assertEqual(ids, sorted(ids, key=int))  # by id, as on Cloud
+        self.assertEqual(len(set(ids)), 3)
+        one, replies = self.srv.walk("/wiki/api/v2/spaces?limit=1")
+        self.assertEqual([s["id"] for s in one], ids)
+        self.assertEqual(len(replies), 3)
+        for r in replies[:-1]:
+            self.assertEqual(link_next(r), r.json()["_links"]["next"])
+            self.assertIn("cursor=", link_next(r))
+        self.assertIsNone(link_next(replies[-1]))
+        for q in ("keys=OPS,DOCS", "keys=OPS&keys=DOCS", "keys=OPS,NOPE&keys=DOCS"):
+            got = self.srv.get_json("/wiki/api/v2/spaces?" + q)["results"]
+            self.assertEqual(sorted(s["key"] for s in got), ["DOCS", "OPS"], q)
+        paged, _ = self.srv.walk("/wiki/api/v2/spaces?keys=DEMO,OPS,DOCS&limit=2")
+        self.assertEqual(len(paged), 3)
+        by_id = self.srv.get_json("/wiki/api/v2/spaces?ids=%s" % self.spaces["OPS"]["id"])
+        self.assertEqual([s["key"] for s in by_id["results"]], ["OPS"])
+        for key, s in self.spaces.items():
+            one = self.srv.get_json("/wiki/api/v2/spaces/%s" % s["id"])
+            self.assertEqual((one["key"], one["homepageId"]), (key, s["homepageId"]))
+        self.assertEqual(self.spaces["DOCS"]["name"], "Generated space DOCS")
+        self.assertEqual(self.srv.request("/wiki/api/v2/spaces/1").status, 404)
+        self.assertEqual(self.srv.request("/wiki/api/v2/spaces?limit=0").status, 400)
+
+    def test_ids_unique_across_the_site(self):
+        seen = []
+        for key, s in self.spaces.items():
+            for p in self.pages(key) + self.blogs(key):
+                self.assertEqual(p["spaceId"], s["id"], p["id"])
+                seen.append(p["id"])
+        atts = self.srv.control("attachments")
+        self.assertEqual(sorted(a["spaceKey"] for a in atts),
+                         ["DEMO"] * 4 + ["DOCS"] * 3 + ["OPS"] * 3)
+        seen += [a["id"][3:] for a in atts]
+        self.assertEqual(len(seen), 52 + 3 + 40 + 30 + 7 + 30 + 10)
+        self.assertEqual(len(set(seen)), len(seen))
+        info = self.srv.control("info")
+        self.assertEqual([s["key"] for s in info["spaces"]], ["DEMO", "DOCS", "OPS"])
+        self.assertEqual([(s["pages"], s["blogposts"], s["attachments"]) for s in info["spaces"]],
+                         [(52, 3, 4), (40, 30, 3), (7, 30, 3)])
+        self.assertEqual((info["space"]["key"], info["pages"], info["blogposts"]), ("DEMO", 52, 3))
+
+    def test_pages_children_and_bulk_per_space(self):
+        docs, ops = self.pages("DOCS"), self.pages("OPS")
+        self.assertEqual((len(docs), len(ops)), (40, 7))
+        roots = self.srv.walk("/wiki/api/v2/spaces/%s/pages?depth=root" % self.spaces["DOCS"]["id"])[0]
+        self.assertEqual([p["title"] for p in roots], ["Home"])  # the demo has a "Home" too
+        home = self.spaces["DOCS"]["homepageId"]
+        self.assertEqual(roots[0]["id"], home)
+        page = self.srv.get_json("/wiki/api/v2/pages/%s" % docs[5]["id"])
+        self.assertEqual(page["spaceId"], self.spaces["DOCS"]["id"])
+        self.assertTrue(page["_links"]["webui"].startswith("/spaces/DOCS/pages/"))
+        kids = self.srv.walk("/wiki/api/v2/pages/%s/direct-children" % home)[0]
+        self.assertEqual(len(kids), 5)  # --fanout 5
+        self.assertEqual({k["spaceId"] for k in kids}, {self.spaces["DOCS"]["id"]})
+        both = self.srv.get_json("/wiki/api/v2/pages?id=%s,131074,%s" % (ops[0]["id"], docs[1]["id"]))
+        self.assertEqual([p["id"] for p in both["results"]],
+                         sorted([ops[0]["id"], "131074", docs[1]["id"]], key=int))
+        self.assertEqual({p["spaceId"] for p in both["results"]},
+                         {self.spaces[k]["id"] for k in ("DEMO", "DOCS", "OPS")})
+        only = self.srv.walk("/wiki/api/v2/pages?limit=250&space-id=%s&space-id=%s" % (
+            self.spaces["OPS"]["id"], self.spaces["DOCS"]["id"]))[0]
+        self.assertEqual(len(only), 47)
+        self.assertEqual(self.srv.get_json("/wiki/api/v2/pages?id=131074&space-id=%s"
+                                           % self.spaces["OPS"]["id"])["results"], [])
+        every = self.srv.walk("/wiki/api/v2/pages?limit=250")[0]
+        self.assertEqual(len(every), 52 + 40 + 7)
+        self.assertEqual([p["id"] for p in every], sorted((p["id"] for p in every), key=int))
+
+    def test_cross_space_links(self):
+        home = self.srv.get_json("/wiki/api/v2/pages/%s?body-format=storage"
+                                 % self.spaces["OPS"]["homepageId"])
+        body = home["body"]["storage"]["value"]
+        self.assertTrue(body.startswith("<p>Page marker cfsword-%s cfscommon</p>" % home["id"]))
+        self.assertIn('<ac:link><ri:page ri:space-key="DEMO" ri:content-title="Home"/></ac:link>',
+                      body)
+        self.assertIn('<ri:page ri:space-key="NOSUCH" ri:content-title="Elsewhere"/>', body)
+        other = self.srv.get_json("/wiki/api/v2/pages/%s?body-format=storage"
+                                  % self.pages("OPS")[1]["id"])["body"]["storage"]["value"]
+        self.assertNotIn("NOSUCH", other)
+        self.assertNotIn('ri:space-key="DEMO"', other)
+        demo = self.srv.get_json("/wiki/api/v2/pages/131074?body-format=storage")
+        self.assertNotIn("NOSUCH", demo["body"]["storage"]["value"])
+
+    def test_cql_per_space(self):
+        base = "/wiki/rest/api/content/search?"
+        atts = v1_walk(self.srv, base + cql('type=attachment and space="DOCS"', "version,container"))
+        self.assertEqual(len(atts), 3)
+        docs_ids = {p["id"] for p in self.pages("DOCS")}
+        self.assertTrue(all(a["container"]["id"] in docs_ids for a in atts))
+        labelled = v1_walk(self.srv, base + cql('type=page and space="OPS"', "metadata.labels", 3))
+        self.assertEqual(len(labelled), 7)
+        self.assertTrue(all("labels" in p["metadata"] for p in labelled))
+        both = v1_walk(self.srv, base + cql('type=page and space in ("OPS","DOCS")'))
+        self.assertEqual(len(both), 47)
+        self.assertEqual(len(v1_walk(self.srv, base + cql("type=page", limit=250))), 99)
+        self.assertEqual(v1_walk(self.srv, base + cql('type=page and space="NOSUCH"')), [])
+
+    def test_attachment_bytes_of_an_added_space(self):
+        att = next(a for a in self.srv.control("attachments") if a["spaceKey"] == "DOCS")
+        listing = self.srv.get_json("/wiki/api/v2/pages/%s/attachments" % att["pageId"])
+        self.assertIn(att["id"], [a["id"] for a in listing["results"]])
+        self.assertEqual(media_of(self.srv, att["pageId"], att["id"]),
+                         media_bytes("1:DOCS", att["id"], 0, 70000))
+
+    def test_generated_blog_posts(self):
+        posts, replies = self.srv.walk("/wiki/api/v2/spaces/%s/blogposts?limit=7"
+                                       % self.spaces["DOCS"]["id"])
+        self.assertEqual([len(r.json()["results"]) for r in replies], [7, 7, 7, 7, 2])
+        for r in replies[:-1]:
+            self.assertEqual(link_next(r), r.json()["_links"]["next"])
+        self.assertEqual([p["id"] for p in posts], sorted((p["id"] for p in posts), key=int))
+        titles = [p["title"] for p in posts]
+        self.assertEqual(titles[:4], ["Weekly update %d" % k for k in range(1, 4)] +
+                         ["Weekly update 4"])
+        self.assertEqual(titles[4], "Weekly update 5 / retro")
+        self.assertEqual(len(set(titles)), 30)
+        months = [p["createdAt"][:7] for p in posts]
+        self.assertEqual(months[0], months[1])  # two posts in one month
+        self.assertGreaterEqual(len(set(months)), 15)
+        self.assertGreaterEqual(len({m[:4] for m in months}), 3)
+        for p in posts:
+            for field in ("id", "status", "title", "spaceId", "authorId", "createdAt", "version",
+                          "body", "_links"):
+                self.assertIn(field, p)
+            for field in ("parentId", "parentType", "position"):
+                self.assertNotIn(field, p)
+            self.assertTrue(p["_links"]["webui"].startswith("/spaces/DOCS/blog/%s/%s/" % (
+                p["createdAt"][:10].replace("-", "/"), p["id"])), p["_links"]["webui"])
+            self.assertLessEqual(p["createdAt"][:19], p["version"]["createdAt"][:19])
+        one = self.srv.get_json("/wiki/api/v2/blogposts/%s?body-format=storage" % posts[3]["id"])
+        self.assertTrue(one["body"]["storage"]["value"].startswith(
+            "<p>Page marker cfsword-%s cfscommon</p>" % posts[3]["id"]))
+        ops = self.blogs("OPS")
+        self.assertEqual([p["title"] for p in ops], titles)  # titles repeat across spaces
+        self.assertFalse({p["id"] for p in ops} & {p["id"] for p in posts})
+        sorted_posts = self.blogs("DOCS", "&sort=-created-date")
+        self.assertEqual([p["createdAt"] for p in sorted_posts],
+                         sorted((p["createdAt"] for p in posts), reverse=True))
+        self.assertEqual(self.srv.request("/wiki/api/v2/spaces/%s/blogposts?sort=title"
+                                          % self.spaces["DOCS"]["id"]).status, 400)
+        everything = self.srv.walk("/wiki/api/v2/blogposts?limit=250")[0]
+        self.assertEqual(len(everything), 63)
+        self.assertEqual(self.srv.request("/wiki/api/v2/spaces/1/blogposts").status, 404)
+
+
+class BlogPostTest(unittest.TestCase):
+    """The demo space's three blog posts (tests/fixtures/demo/space.json "blogposts")."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FakeServer()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def test_listing_and_pagination(self):
+        self.srv.control("reset", "POST")
+        posts, replies = self.srv.walk("/wiki/api/v2/spaces/131073/blogposts?status=current"
+                                       "&limit=2&body-format=storage")
+        self.assertEqual([len(r.json()["results"]) for r in replies], [2, 1])
+        nxt = replies[0].json()["_links"]["next"]
+        self.assertTrue(nxt.startswith("/wiki/api/v2/spaces/131073/blogposts?"), nxt)
+        self.assertEqual(link_next(replies[0]), nxt)
+        self.assertEqual({p["id"]: (p["title"], p["createdAt"][:10]) for p in posts}, DEMO_BLOGS)
+        self.assertEqual([p["id"] for p in posts], ["131160", "131161", "131162"])
+        for p in posts:
+            self.assertEqual(p["spaceId"], "131073")
+            self.assertNotIn("parentId", p)
+            self.assertNotIn("position", p)
+            self.assertTrue(p["body"]["storage"]["value"].startswith(
+                "<p>Page marker cfsword-%s cfscommon</p>" % p["id"]))
+            xml.dom.minidom.parseString('<r xmlns:ac="a" xmlns:ri="r">%s</r>' % wrap_entities(
+                p["body"]["storage"]["value"]))
+        self.assertEqual(posts[1]["_links"]["webui"], "/spaces/DEMO/blog/2024/09/02/131161/Q3++Q4+plans")
+        self.assertEqual(posts[1]["version"]["number"], 3)
+        self.assertEqual(self.srv.get_json("/wiki/api/v2/spaces/131073/blogposts?status=trashed")
+                         ["results"], [])
+        titled = self.srv.get_json("/wiki/api/v2/spaces/131073/blogposts?title=Q3%20%2F%20Q4%20plans")
+        self.assertEqual([p["id"] for p in titled["results"]], ["131161"])
+        stats = self.srv.control("stats")
+        self.assertEqual(stats["by_kind"]["blogposts"], 4)
+        self.assertEqual(stats["body_fetches"], {"131160": 1, "131161": 1, "131162": 1})
+        self.assertEqual(stats["blogposts"], 3)
+
+    def test_single_and_404_rules(self):
+        self.srv.control("reset", "POST")
+        one = self.srv.get_json("/wiki/api/v2/blogposts/131161?body-format=storage")
+        self.assertEqual((one["title"], one["spaceId"]), ("Q3 / Q4 plans", "131073"))
+        self.assertIn('ri:filename="roadmap.csv"', one["body"]["storage"]["value"])
+        self.assertEqual(one["_links"]["base"], self.srv.url + "/wiki")
+        self.assertEqual(self.srv.get_json("/wiki/api/v2/blogposts/131161")["body"], {})
+        v2_404 = {"errors": [{"status": 404, "code": "NOT_FOUND", "title": "Not Found",
+                              "detail": None}]}
+        for path in ("/wiki/api/v2/blogposts/131074", "/wiki/api/v2/blogposts/999",
+                     "/wiki/api/v2/pages/131161", "/wiki/api/v2/pages/131161/children",
+                     "/wiki/api/v2/pages/131161/attachments",
+                     "/wiki/api/v2/blogposts/131161?version=2"):
+            r = self.srv.request(path)
+            self.assertEqual((r.status, r.json()), (404, v2_404), path)
+        self.assertEqual(self.srv.request("/wiki/api/v2/blogposts/abc").status, 400)
+        pages = self.srv.walk("/wiki/api/v2/spaces/131073/pages?limit=250")[0]
+        self.assertFalse({p["id"] for p in pages} & set(DEMO_BLOGS))
+        self.assertEqual(self.srv.get_json("/wiki/api/v2/pages?id=131161,131162")["results"], [])
+        stats = self.srv.control("stats")["by_kind"]
+        self.assertEqual((stats["blogpost"], stats["page"]), (6, 1))
+
+    def test_bulk(self):
+        data = self.srv.get_json("/wiki/api/v2/blogposts?id=131162,131160,131074,999"
+                                 "&body-format=storage&limit=250")
+        self.assertEqual([p["id"] for p in data["results"]], ["131160", "131162"])
+        for p in data["results"]:
+            self.assertIn("cfsword-%s" % p["id"], p["body"]["storage"]["value"])
+        again = self.srv.get_json("/wiki/api/v2/blogposts?id=131162&id=131161&space-id=131073")
+        self.assertEqual([p["id"] for p in again["results"]], ["131161", "131162"])
+        self.assertEqual(self.srv.get_json("/wiki/api/v2/blogposts?id=131161&space-id=1")
+                         ["results"], [])
+        ids = ",".join(str(131000 + i) for i in range(251))
+        self.assertEqual(self.srv.request("/wiki/api/v2/blogposts?id=" + ids).status, 400)
+        self.assertEqual(self.srv.request("/wiki/api/v2/blogposts?id=x").status, 400)
+
+    def test_attachment(self):
+        base = "/wiki/rest/api/content/search?"
+        atts = v1_walk(self.srv, base + cql('type=attachment and space="DEMO"', "version,container"))
+        blog_att = [a for a in atts if a["container"]["type"] == "blogpost"]
+        self.assertEqual([(a["id"], a["title"], a["container"]["id"]) for a in blog_att],
+                         [("att131163", "roadmap.csv", "131161")])
+        self.assertEqual(blog_att[0]["container"]["title"], "Q3 / Q4 plans")
+        self.assertEqual(len(atts), 4)
+        with open(os.path.join(DEMO, "attachments", "roadmap.csv"), "rb") as f:
+            want = f.read()
+        self.assertEqual(blog_att[0]["extensions"]["fileSize"], len(want))
+        self.assertEqual(media_of(self.srv, "131161", "att131163"), want)
+        r = self.srv.request("/wiki/rest/api/content/131160/child/attachment/att131163/download")
+        self.assertEqual(r.status, 404)
+        listing = self.srv.get_json("/wiki/api/v2/blogposts/131161/attachments")["results"]
+        self.assertEqual([a["id"] for a in listing], ["att131163"])
+        self.assertEqual(listing[0]["blogPostId"], "131161")
+        self.assertNotIn("pageId", listing[0])
+
+    def test_labels(self):
+        base = "/wiki/rest/api/content/search?"
+        blogs = v1_walk(self.srv, base + cql('type=blogpost and space="DEMO"', "metadata.labels"))
+        self.assertEqual([b["type"] for b in blogs], ["blogpost"] * 3)
+        labels = {b["id"]: [x["name"] for x in b["metadata"]["labels"]["results"]] for b in blogs}
+        self.assertEqual(labels, {"131160": ["news", "welcome"], "131161": ["planning", "roadmap"],
+                                  "131162": ["news", "release"]})
+        mixed = v1_walk(self.srv, base + cql('type in (page,blogpost) and space="DEMO"',
+                                         "metadata.labels", 50))
+        self.assertEqual(len(mixed), 55)
+        self.assertEqual(sum(1 for x in mixed if x["type"] == "blogpost"), 3)
+        self.assertEqual([x["id"] for x in mixed], sorted((x["id"] for x in mixed), key=int))
+        pages = v1_walk(self.srv, base + cql('type=page and space="DEMO"', "metadata.labels", 100))
+        self.assertEqual(len(pages), 52)
+        self.assertEqual({p["type"] for p in pages}, {"page"})
+
+    def test_fault_on_blog_endpoints(self):
+        self.srv.control("fault", "POST", {"match": "^/wiki/api/v2/blogposts/", "kind": "status",
+                                           "status": 503})
+        self.assertEqual(self.srv.request("/wiki/api/v2/blogposts/131160").status, 503)
+        self.assertEqual(self.srv.request("/wiki/api/v2/blogposts/131160").status, 200)
+
+
+class DcMultiSpaceTest(unittest.TestCase):
+    """--flavor dc with the demo space, its blog posts and --add-space DOCS:30."""
+
+    CTX = "/confluence"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = FakeServer("--flavor", "dc", "--add-space", "DOCS:30", "--blogposts", "5",
+                             "--add-space-attachments", "2", "--attachment-size", "3000")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def get(self, path):
+        return self.srv.get_json(self.CTX + path, auth=PAT)
+
+    def test_spaces(self):
+        spaces, replies = dc_walk(self.srv, self.CTX + "/rest/api/space?limit=1")
+        self.assertEqual([s["key"] for s in spaces], ["DEMO", "DOCS"])
+        self.assertEqual(replies[0]["_links"]["next"], "/rest/api/space?start=1&limit=1")
+        self.assertEqual([r["start"] for r in replies], [0, 1])
+        self.assertIsInstance(spaces[1]["id"], int)
+        self.assertNotEqual(spaces[0]["id"], spaces[1]["id"])
+        self.assertTrue(spaces[1]["_expandable"]["homepage"].startswith("/rest/api/content/"))
+        for s in spaces:
+            for field in ("id", "key", "name", "type", "status", "_links", "_expandable"):
+                self.assertIn(field, s)
+        only = self.get("/rest/api/space?spaceKey=DOCS&expand=homepage")["results"]
+        self.assertEqual([(s["key"], s["homepage"]["title"]) for s in only], [("DOCS", "Home")])
+        docs = self.get("/rest/api/space/DOCS?expand=homepage")
+        self.assertEqual((docs["id"], docs["homepage"]["title"]), (spaces[1]["id"], "Home"))
+
+    def test_pages_per_space(self):
+        pages, _ = dc_walk(self.srv, self.CTX + "/rest/api/content?spaceKey=DOCS&type=page"
+                           "&expand=ancestors,version,space&limit=12")
+        self.assertEqual(len(pages), 30)
+        self.assertEqual({p["space"]["key"] for p in pages}, {"DOCS"})
+        home = next(p for p in pages if not p["ancestors"])
+        self.assertEqual(home["title"], "Home")
+        body = self.get("/rest/api/content/%s?expand=body.storage,space" % home["id"])
+        self.assertEqual(body["space"]["key"], "DOCS")
+        self.assertIn('<ri:page ri:space-key="DEMO" ri:content-title="Home"/>',
+                      body["body"]["storage"]["value"])
+        demo = self.get("/rest/api/content/131074?expand=space")
+        self.assertEqual(demo["space"]["key"], "DEMO")
+        every = self.get("/rest/api/content?type=page&limit=200")
+        self.assertEqual(every["size"], 82)
+        kids = self.get("/rest/api/content/%s/child/page" % home["id"])["results"]
+        self.assertEqual(len(kids), 10)
+
+    def test_blog_posts(self):
+        path = (self.CTX + "/rest/api/content?spaceKey=DEMO&type=blogpost&status=current"
+                "&expand=history,version,space&start=0&limit=2")
+        self.srv.control("reset", "POST")
+        posts, replies = dc_walk(self.srv, path)
+        self.assertEqual([len(r["results"]) for r in replies], [2, 1])
+        self.assertIn("type=blogpost", replies[0]["_links"]["next"])
+        self.assertEqual([p["id"] for p in posts], ["131160", "131161", "131162"])
+        with open(os.path.join(DEMO, "space.json"), encoding="utf-8") as f:
+            fixture = {b["id"]: b for b in json.load(f)["blogposts"]}
+        for p in posts:
+            want = fixture[p["id"]]
+            self.assertEqual((p["type"], p["title"]), ("blogpost", want["title"]))
+            self.assertNotIn("extensions", p)
+            self.assertEqual(p["version"]["number"], want["version"]["number"])
+            self.assertRegex(p["history"]["createdDate"],
+                             r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+02:00$")
+            self.assertIn("createdBy", p["history"])
+            self.assertEqual(p["space"]["key"], "DEMO")
+            self.assertTrue(p["_links"]["webui"].startswith("/display/DEMO/%s/"
+                                                            % want["createdAt"][:10].replace("-", "/")))
+        self.assertEqual(posts[0]["history"]["createdDate"], "2023-03-07T12:15:00.000+02:00")
+        no_history = self.get("/rest/api/content?spaceKey=DEMO&type=blogpost&expand=version")
+        self.assertNotIn("history", no_history["results"][0])
+        docs = self.get("/rest/api/content?spaceKey=DOCS&type=blogpost&limit=200")
+        self.assertEqual([p["title"] for p in docs["results"]],
+                         ["Weekly update %d" % k for k in range(1, 5)] + ["Weekly update 5 / retro"])
+        one = self.get("/rest/api/content/131161?expand=body.storage,version")
+        self.assertEqual((one["type"], one["version"]["number"]), ("blogpost", 3))
+        self.assertTrue(one["body"]["storage"]["value"].startswith(
+            "<p>Page marker cfsword-131161 cfscommon</p>"))
+        kinds = self.srv.control("stats")["by_kind"]
+        self.assertEqual((kinds["blogposts"], kinds["blogpost"], kinds["pages_of_space"]),
+                         (4, 1, 0))
+
+    def test_search(self):
+        base = self.CTX + "/rest/api/content/search?"
+        docs_home = self.get("/rest/api/space/DOCS")["_expandable"]["homepage"].rsplit("/", 1)[1]
+        got = self.get("/rest/api/content/search?" + cql(
+            "id in (131162,131074,%s,999)" % docs_home, "body.storage,version"))["results"]
+        self.assertEqual([(p["id"], p["type"]) for p in got],
+                         [("131074", "page"), ("131162", "blogpost"), (docs_home, "page")])
+        blogs, _ = dc_walk(self.srv, base + cql('type=blogpost and space="DOCS"', limit=2))
+        self.assertEqual(len(blogs), 5)
+        mixed, _ = dc_walk(self.srv, base + cql('type in (page,blogpost) and space="DEMO"',
+                                                "metadata.labels", 100))
+        self.assertEqual(len(mixed), 55)
+        labels = {p["id"]: [x["name"] for x in p["metadata"]["labels"]["results"]]
+                  for p in mixed if p["type"] == "blogpost"}
+        self.assertEqual(labels["131161"], ["planning", "roadmap"])
+        atts, _ = dc_walk(self.srv, base + cql('type=attachment and space="DOCS"',
+                                               "version,container"))
+        self.assertEqual(len(atts), 2)
+        demo_atts, _ = dc_walk(self.srv, base + cql('type=attachment and space="DEMO"', "container"))
+        roadmap = next(a for a in demo_atts if a["title"] == "roadmap.csv")
+        self.assertEqual((roadmap["container"]["id"], roadmap["container"]["type"]),
+                         ("131161", "blogpost"))
+
+    def test_downloads(self):
+        atts = self.get("/rest/api/content/131161/child/attachment")["results"]
+        self.assertEqual([a["title"] for a in atts], ["roadmap.csv"])
+        link = atts[0]["_links"]["download"]
+        self.assertTrue(link.startswith("/download/attachments/131161/roadmap.csv?"), link)
+        with open(os.path.join(DEMO, "attachments", "roadmap.csv"), "rb") as f:
+            want = f.read()
+        self.assertEqual(self.srv.request(self.CTX + link, auth=PAT).body, want)
+        docs_att = next(a for a in self.srv.control("attachments") if a["spaceKey"] == "DOCS")
+        r = self.srv.request(self.CTX + "/download/attachments/%s/%s" % (
+            docs_att["pageId"], quote(docs_att["title"])), auth=PAT)
+        self.assertEqual((r.status, r.body), (200, media_bytes("1:DOCS", docs_att["id"], 0, 3000)))
+
+
 class CommandLineTest(unittest.TestCase):
     def test_port_file_and_sigterm(self):
         with tempfile.TemporaryDirectory() as d:
@@ -820,6 +1321,33 @@ class CommandLineTest(unittest.TestCase):
                 self.assertEqual(srv.stop(signal.SIGTERM), 0)
         srv = FakeServer()
         self.assertEqual(srv.stop(signal.SIGINT), 0)
+
+    def test_added_spaces_are_deterministic(self):
+        def snapshot(seed):
+            srv = FakeServer("--pages", "20", "--seed", str(seed), "--add-space", "X:15",
+                             "--blogposts", "4", "--add-space-attachments", "1")
+            try:
+                sp = srv.get_json("/wiki/api/v2/spaces?keys=X")["results"][0]
+                pages = srv.walk("/wiki/api/v2/spaces/%s/pages?limit=250&body-format=storage"
+                                 % sp["id"])[0]
+                blogs = srv.walk("/wiki/api/v2/spaces/%s/blogposts?body-format=storage"
+                                 % sp["id"])[0]
+                return json.loads(json.dumps([sp, pages, blogs, srv.control("attachments")])
+                                  .replace("127.0.0.1:%d" % srv.port, "HOST"))
+            finally:
+                srv.stop()
+        a, b, c = snapshot(3), snapshot(3), snapshot(4)
+        self.assertEqual(a, b)
+        self.assertNotEqual([p["title"] for p in a[1]], [p["title"] for p in c[1]])
+        self.assertEqual(len(a[2]), 4)
+
+    def test_bad_add_space_options(self):
+        for args in (["--add-space", "X"], ["--add-space", "X:0"], ["--add-space", "A-B:2"],
+                     ["--add-space", "A:2", "--add-space", "A:3"], ["--add-space", "DEMO:3"],
+                     ["--blogposts", "-1"]):
+            r = subprocess.run([sys.executable, SCRIPT, "--port", "0", "--quiet"] + args,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+            self.assertEqual((r.returncode, r.stdout), (2, b""), args)
 
     def test_auth_disabled(self):
         srv = FakeServer("--token", "")
