@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include "confluence.h"
+#include "sync.h"
 #include "tree.h"
 
 struct cfs_cache;
@@ -17,6 +18,11 @@ typedef void (*cfs_cache_cb)(void *arg, int err, struct cfs_blob *md);
  * prefetch request (1..250).  Loop thread. */
 int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int batch,
                   struct cfs_cache **out);
+
+/* Links into another mounted space need that space in the tree: with sync
+ * set, a page linking into a space not loaded yet waits for its listing
+ * before it is converted.  Loop thread. */
+void cfs_cache_set_sync(struct cfs_cache *c, struct cfs_sync *sync);
 
 /* Stop: later calls fail with -ESHUTDOWN; conversions still running finish
  * and are dropped; memory is released once the last one has.  Call after

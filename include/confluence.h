@@ -65,6 +65,15 @@ typedef void (*cfs_cf_space_cb)(void *arg, const struct cfs_cf_error *e, struct 
  * only ever handed back to cfs_cf_space_pages(). */
 int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *arg);
 
+typedef void (*cfs_cf_spaces_cb)(void *arg, const struct cfs_cf_error *e,
+                                 struct cfs_space_list *spaces);
+/* The spaces with these keys (n of them), or every space the account can see
+ * (n == 0), paginated to the end.  Cloud: GET /api/v2/spaces?keys=A,B&limit=250;
+ * DC: GET /rest/api/space?spaceKey=A&spaceKey=B&expand=homepage (ids set to
+ * keys, as in cfs_cf_space()).  Unknown keys are simply absent. */
+int cfs_cf_spaces(struct cfs_cf *cf, const char *const *keys, size_t n, cfs_cf_spaces_cb cb,
+                  void *arg);
+
 typedef void (*cfs_cf_pages_cb)(void *arg, const struct cfs_cf_error *e,
                                 struct cfs_page_list *pages);
 /* Every current page of a space with its parent, version and position.
@@ -75,22 +84,31 @@ typedef void (*cfs_cf_pages_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
                        cfs_cf_pages_cb cb, void *arg);
 
-typedef void (*cfs_cf_page_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_page *p);
-/* One page with its storage body: GET /api/v2/pages/{id}?body-format=storage,
- * DC GET /rest/api/content/{id}?expand=body.storage,version. */
-int cfs_cf_page(struct cfs_cf *cf, const char *page_id, enum cfs_http_prio prio, cfs_cf_page_cb cb,
-                void *arg);
+/* Every current blog post of a space (no bodies), with type set to
+ * "blogpost".  Cloud: GET /api/v2/spaces/{id}/blogposts?status=current
+ * &limit=250; DC: GET /rest/api/content?spaceKey=KEY&type=blogpost
+ * &status=current&expand=version,history, start/limit as for pages. */
+int cfs_cf_space_blogposts(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                           cfs_cf_pages_cb cb, void *arg);
 
-/* Up to 250 pages with their bodies in one request
- * (GET /api/v2/pages?id=1,2,3&body-format=storage; DC: the CQL search
- * /rest/api/content/search?cql=id in (1,2,3)&expand=body.storage,version
- * &limit=n, next links followed if DC clamps the limit).  Ids must be
- * decimal digits (else -EINVAL), as must 1 <= n <= 250.  Pages that no longer
- * exist are simply absent from the result.  *call (may be NULL) receives a
- * handle for cfs_cf_promote(), valid until cb runs. */
+typedef void (*cfs_cf_page_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_page *p);
+/* One page (blog: a blog post) with its storage body:
+ * GET /api/v2/pages/{id}?body-format=storage (/api/v2/blogposts/{id}),
+ * DC GET /rest/api/content/{id}?expand=body.storage,version (either). */
+int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_prio prio,
+                cfs_cf_page_cb cb, void *arg);
+
+/* Up to 250 pages (blog: blog posts) with their bodies in one request
+ * (GET /api/v2/pages?id=1,2,3&body-format=storage, or /api/v2/blogposts?...;
+ * DC: the CQL search /rest/api/content/search?cql=id in (1,2,3)
+ * &expand=body.storage,version&limit=n, next links followed if DC clamps the
+ * limit).  Ids must be decimal digits (else -EINVAL), as must 1 <= n <= 250.
+ * Pages that no longer exist are simply absent from the result.  *call (may
+ * be NULL) receives a handle for cfs_cf_promote(), valid until cb runs. */
 struct cfs_cf_call;
-int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, enum cfs_http_prio prio,
-                       cfs_cf_pages_cb cb, void *arg, struct cfs_cf_call **call);
+int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, int blog,
+                       enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg,
+                       struct cfs_cf_call **call);
 /* A user now waits on this call: move it (and its next pages) ahead. */
 void cfs_cf_promote(struct cfs_cf_call *call);
 
@@ -102,8 +120,9 @@ typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
 
-/* The labels of every page of a space, in one paginated CQL search
- * (expand=metadata.labels, 250 per request): pages with labels set. */
+/* The labels of every page and blog post of a space, in one paginated CQL
+ * search (type in (page,blogpost), expand=metadata.labels, 250 per request):
+ * pages with labels set. */
 int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                         cfs_cf_pages_cb cb, void *arg);
 

@@ -81,6 +81,12 @@ struct cfs_attachment_list {
 	char *next;
 };
 
+struct cfs_space_list {
+	struct cfs_space *v;
+	size_t n, cap;
+	char *next;
+};
+
 /*
  * Parsers.  Each takes the raw response body (len bytes, need not be
  * NUL-terminated; a UTF-8 BOM is skipped).  The body must be one JSON object
@@ -103,6 +109,8 @@ int cfs_model_pages(const char *json, size_t len, struct cfs_page_list *list);
 int cfs_model_page(const char *json, size_t len, struct cfs_page *page);
 /* {"results":[attachment...]}: appends, replaces list->next. */
 int cfs_model_attachments(const char *json, size_t len, struct cfs_attachment_list *list);
+/* {"results":[space...]} (v2 /spaces, v1 /space): appends, replaces list->next. */
+int cfs_model_spaces(const char *json, size_t len, struct cfs_space_list *list);
 /*
  * {"results":[space,...]} from /spaces?keys=K (the first one), or a bare
  * space object (DC /rest/api/space/KEY): -ENOENT when results is empty.
@@ -125,6 +133,7 @@ void cfs_model_page_list_clear(struct cfs_page_list *l);
 void cfs_model_attachment_clear(struct cfs_attachment *a);
 void cfs_model_attachment_list_clear(struct cfs_attachment_list *l);
 void cfs_model_space_clear(struct cfs_space *s);
+void cfs_model_space_list_clear(struct cfs_space_list *l);
 void cfs_model_user_clear(struct cfs_user *u);
 
 #endif

@@ -20,7 +20,7 @@ struct cfs_names_entry {
 };
 
 enum cfs_names_kind {
-	CFS_NAMES_PAGES, /* stems; "<stem>.md" <= 255 bytes; "_attachments" reserved */
+	CFS_NAMES_PAGES, /* stems; "<stem>.md" <= 255 bytes; "_attachments", "_blog" reserved */
 	CFS_NAMES_FILES, /* whole names <= 255 bytes */
 };
 
@@ -32,7 +32,7 @@ enum cfs_names_kind {
  *    all-dot titles such as "..." are kept as they are;
  *  - the entry (for pages including ".md") is at most 255 bytes, cut on a
  *    UTF-8 boundary before any suffix is added;
- *  - ".", ".." and (for pages) "_attachments" are reserved; a page's
+ *  - ".", ".." and (for pages) "_attachments" and "_blog" are reserved; a page's
  *    "<stem>" and "<stem>.md" must not equal any other sibling's names (so a
  *    page "Foo.md", directory "Foo.md", collides with page "Foo", file "Foo.md");
  *  - siblings are named in ascending (id, sanitized title, title) order, each

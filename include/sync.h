@@ -1,4 +1,5 @@
-/* sync: keeps the tree fresh — re-lists the space after ttl while the mount is in use. */
+/* sync: lists spaces into the tree — on first use, and again after ttl while the mount is in use.
+ */
 #ifndef CFS_SYNC_H
 #define CFS_SYNC_H
 
@@ -7,6 +8,36 @@
 
 #include "confluence.h"
 #include "tree.h"
+
+/* Everything a listing of one space brings: pages and blog posts (type
+ * "blogpost") in one list, attachments, and labels (have_labels: the labels
+ * listing succeeded). */
+struct cfs_sync_listing {
+	struct cfs_page_list pages;
+	struct cfs_attachment_list atts;
+	struct cfs_page_list labels;
+	int have_labels;
+};
+
+/* e is NULL on success (then l is the callee's to take; what is left is
+ * cleared after the callback), else the first failure and what failed
+ * ("listing the pages of the space").  A failed labels listing is only
+ * logged. */
+typedef void (*cfs_sync_listing_cb)(void *arg, const struct cfs_cf_error *e, const char *what,
+                                    struct cfs_sync_listing *l);
+
+/* List a space: its pages, blog posts, attachments and labels, side by
+ * side.  tag says what caused it (logged with every request).  Loop thread;
+ * cb is called once, on the loop thread.  Returns 0 or -ENOMEM (then cb is
+ * not called). */
+int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
+                        enum cfs_http_prio prio, const char *tag, cfs_sync_listing_cb cb,
+                        void *arg);
+void cfs_sync_listing_clear(struct cfs_sync_listing *l);
+/* Load a listing into space of the tree (cfs_tree_load, then the labels).
+ * Any thread.  0 or -errno. */
+int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listing *l,
+                   struct cfs_tree_changes *changes);
 
 struct cfs_sync;
 
@@ -17,9 +48,7 @@ typedef void (*cfs_sync_inval_fn)(void *arg, const struct cfs_tree_changes *ch);
 
 struct cfs_sync_config {
 	struct cfs_cf *cf;     /* borrowed */
-	struct cfs_tree *tree; /* borrowed */
-	const char *space_id;  /* copied */
-	const char *space_key; /* copied */
+	struct cfs_tree *tree; /* borrowed; its spaces are the ones listed */
 	uint64_t ttl_ms;       /* re-list at most this often; 0 means every second */
 	atomic_int *activity;  /* set non-zero by FUSE on use; cleared here */
 	cfs_sync_inval_fn inval;
@@ -29,8 +58,15 @@ struct cfs_sync_config {
 /* Start the timer.  Loop thread.  Returns 0 or -errno. */
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out);
 
-/* Re-list now (in the background), e.g. after a page turned out to be gone. */
+/* Re-list the loaded spaces now (in the background), e.g. after a page
+ * turned out to be gone. */
 void cfs_sync_now(struct cfs_sync *s);
+
+/* cb(arg, 0) once space (an index into the tree's spaces) is in the tree —
+ * at once when it is — else cb(arg, -errno) when its listing failed.  The
+ * listing runs at USER priority.  Loop thread; cb runs on the loop thread. */
+typedef void (*cfs_sync_space_cb)(void *arg, int err);
+void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
 
 /* Stop the timer; memory is freed once a listing or load in flight ends
  * (cancelled by destroying the HTTP client).  Loop thread. */

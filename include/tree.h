@@ -33,6 +33,9 @@ enum cfs_tree_kind {
 	CFS_PAGE_DIR = 1,  /* "<name>/", when the page has children or attachments */
 	CFS_ATT_FILE = 2,  /* an attachment, in "<name>/_attachments/" */
 	CFS_ATT_DIR = 3,   /* "<name>/_attachments/" */
+	/* A page's kind is also used for the directories the tree makes up (a
+	 * space, "_blog", a year, a month); their keys are hashes with the top
+	 * bit set, so they never meet an id's. */
 	CFS_ROOT_DIR = 4,
 };
 
@@ -70,21 +73,42 @@ struct cfs_tree_changes {
 
 void cfs_tree_changes_clear(struct cfs_tree_changes *c);
 
-/* space_key, base_url are copied.  Any thread; returns 0 or -ENOMEM. */
-int cfs_tree_new(const char *space_key, const char *base_url, struct cfs_tree **out);
+/* A tree of n spaces (their id, key and name are copied; name may be NULL).
+ * With multi, the root holds one directory per space, named by its key, and
+ * each space is empty until it is loaded; else n must be 1 and the root is
+ * the space.  base_url is copied.  Any thread; returns 0, -EINVAL or -ENOMEM. */
+int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n, int multi,
+                 struct cfs_tree **out);
 void cfs_tree_free(struct cfs_tree *t);
 
-/* Replace the tree's pages with a full listing of the space.  Pages keep
- * their nodes (and inode numbers) by id; a page whose version changed loses
- * its rendered Markdown.  Pages whose parent is not in the listing appear at
- * the root.  atts (may be NULL: none) are the space's attachments; those of
- * pages not in the listing are left out.  When changes is not NULL, what changed since the previous
- * load is appended to it.  Any thread (takes the write lock).  Returns 0 or -ENOMEM (then the tree
- * may be partly updated; load again). */
-int cfs_tree_load(struct cfs_tree *t, const struct cfs_page_list *pages,
+/* Replace the pages of space (an index) with a full listing of it.  Pages
+ * keep their nodes (and inode numbers) by id; a page whose version changed
+ * loses its rendered Markdown.  Pages whose parent is not in the listing
+ * appear at the space's top.  Entries of type "blogpost" go under
+ * "_blog/YYYY/MM/" by their creation time (UTC); other types than "page" are
+ * left out.  atts (may be NULL: none) are the space's attachments; those of
+ * pages not in the listing are left out.  The space counts as loaded
+ * afterwards.  When changes is not NULL, what changed since the previous load
+ * is appended to it.  Any thread (takes the write lock).  Returns 0, -EINVAL
+ * (no such space) or -ENOMEM (then the tree may be partly updated; load
+ * again). */
+int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes);
 
-/* The following take the read lock; any thread.  Return 0 or -ENOENT/-ENOTDIR. */
+/* The spaces: how many, and for one of them whether it is loaded and its
+ * id and key (copies, malloc'd, unless id or key is NULL).  Any thread.
+ * Returns 0, -EINVAL or -ENOMEM. */
+size_t cfs_tree_nspaces(struct cfs_tree *t);
+int cfs_tree_space(struct cfs_tree *t, size_t space, char **id, char **key, int *loaded);
+/* The space whose directory is ino, or -1 when ino is no space's directory
+ * (with one space: the root is its directory).  Any thread. */
+long cfs_tree_space_of_dir(struct cfs_tree *t, uint64_t ino);
+/* The index of the mounted space with this key, or -1; *loaded set.  Any thread. */
+long cfs_tree_space_find(struct cfs_tree *t, const char *key, int *loaded);
+
+/* The following take the read lock; any thread.  Return 0 or -ENOENT/-ENOTDIR;
+ * lookup and readdir return -EAGAIN for the directory of a space that is not
+ * loaded yet (load it, then ask again). */
 int cfs_tree_lookup(struct cfs_tree *t, uint64_t parent, const char *name,
                     struct cfs_tree_attr *out);
 int cfs_tree_getattr(struct cfs_tree *t, uint64_t ino, struct cfs_tree_attr *out);
@@ -113,8 +137,10 @@ char *cfs_tree_path(struct cfs_tree *t, struct cfs_node *n);
 /* The page's title (a copy, malloc'd; NULL on ENOMEM), for messages. */
 char *cfs_tree_title(struct cfs_tree *t, struct cfs_node *n);
 
-/* The page's id (a copy, malloc'd) and current version, for fetching. */
-int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version);
+/* The page's id (a copy, malloc'd), current version and whether it is a
+ * blog post, for fetching. */
+int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version,
+                      int *blog);
 
 /* What to fetch ahead when directory ino is listed: the pages under it,
  * down to depth levels (1: the directory's own pages), that have no rendered
@@ -146,7 +172,8 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 int cfs_tree_user_known(struct cfs_tree *t, const char *id);
 void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name);
 
-/* Start every rendered page with YAML front matter (title, id, space,
+/* Start every rendered page with YAML front matter (title, id, "type:
+ * blogpost" for a blog post, space,
  * version, author, created, updated, url), for static site generators.
  * Set before pages are rendered.  Any thread. */
 void cfs_tree_set_front_matter(struct cfs_tree *t, int on);

@@ -16,7 +16,10 @@
  *
  * A fetched body is converted by cfs_tree_convert() (links resolved against
  * the tree) and the Markdown is stored in the tree, where FUSE threads find it
- * without coming here again.
+ * without coming here again.  Before that, the users it mentions are looked up
+ * (once per mount) and the mounted spaces it links into are listed (once),
+ * so the Markdown is the same whatever was read first.  Blog posts travel
+ * in batches of their own (the API serves them apart from pages).
  */
 #include "cache.h"
 #include "log.h"
@@ -42,7 +45,8 @@ struct pagefetch {
 	struct batch *batch;      /* the background batch carrying it, or NULL */
 	struct cfs_cf_call *call; /* the request carrying it alone, or NULL */
 	int64_t version;          /* the page's version when the fetch started */
-	int users_pending;        /* user lookups the conversion waits for */
+	int blog;                 /* a blog post */
+	int pending;              /* user lookups and space listings the conversion waits for */
 	char *id;
 	uv_work_t work;
 	struct cfs_page page; /* the fetched page; its body is consumed by the work */
@@ -66,6 +70,7 @@ struct cfs_cache {
 	struct cfs_tree *tree;
 	size_t batch;           /* pages per prefetch request */
 	struct lookup *lookups; /* user lookups in flight */
+	struct cfs_sync *sync;  /* lists spaces links point into; may be NULL */
 	int closing;
 	int converting; /* uv_work in flight */
 };
@@ -83,6 +88,11 @@ int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int
 	c->tree = tree;
 	*out = c;
 	return 0;
+}
+
+void cfs_cache_set_sync(struct cfs_cache *c, struct cfs_sync *sync)
+{
+	c->sync = sync;
 }
 
 void cfs_cache_destroy(struct cfs_cache *c)
@@ -181,7 +191,7 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 		pl = &(*pl)->next;
 	*pl = l->next;
 	for (size_t i = 0; i < l->n; i++)
-		if (--l->waiting[i]->users_pending == 0)
+		if (--l->waiting[i]->pending == 0)
 			queue_convert(l->waiting[i]);
 	free(l->waiting);
 	free(l->id);
@@ -227,8 +237,37 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len)
 		return -ENOMEM;
 	l->waiting = w;
 	l->waiting[l->n++] = pf;
-	pf->users_pending++;
+	pf->pending++;
 	return 0;
+}
+
+/* A space a page links into is listed (or could not be: its links become URLs). */
+static void on_space_listed(void *arg, int err)
+{
+	struct pagefetch *pf = arg;
+
+	(void)err;
+	if (--pf->pending == 0)
+		queue_convert(pf);
+}
+
+/* Make pf wait for the listing of the mounted space with key k (len bytes),
+ * if it is not loaded yet. */
+static void await_space(struct pagefetch *pf, const char *k, size_t len)
+{
+	char key[256];
+	long space;
+	int loaded;
+
+	if (!pf->c->sync || len >= sizeof(key))
+		return;
+	memcpy(key, k, len);
+	key[len] = '\0';
+	space = cfs_tree_space_find(pf->c->tree, key, &loaded);
+	if (space < 0 || loaded)
+		return;
+	pf->pending++;
+	cfs_sync_space(pf->c->sync, (size_t)space, on_space_listed, pf);
 }
 
 /* The body arrived: look up the users it mentions that we do not know yet
@@ -244,7 +283,16 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 	pf->page = *p;
 	memset(p, 0, sizeof(*p));
 	body = pf->page.body ? pf->page.body : "";
-	pf->users_pending = 1; /* held until the scan is done */
+	pf->pending = 1; /* held until the scan is done */
+	for (const char *s = strstr(body, "ri:space-key=\""); s && !pf->c->closing;
+	     s = strstr(s, "ri:space-key=\"")) {
+		const char *k = s + strlen("ri:space-key=\""), *end = strchr(k, '"');
+
+		if (!end)
+			break;
+		await_space(pf, k, (size_t)(end - k));
+		s = end;
+	}
 	for (size_t k = 0; k < 2 && !pf->c->closing; k++) {
 		for (const char *s = strstr(body, attrs[k]); s; s = strstr(s, attrs[k])) {
 			const char *id = s + strlen(attrs[k]), *end = strchr(id, '"');
@@ -256,7 +304,7 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 			s = end;
 		}
 	}
-	if (--pf->users_pending == 0)
+	if (--pf->pending == 0)
 		queue_convert(pf);
 }
 
@@ -326,7 +374,7 @@ static struct pagefetch *pf_new(struct cfs_cache *c, struct cfs_node *n)
 
 	if (!pf)
 		return NULL;
-	if (cfs_tree_page_ref(c->tree, n, &pf->id, &pf->version)) {
+	if (cfs_tree_page_ref(c->tree, n, &pf->id, &pf->version, &pf->blog)) {
 		free(pf);
 		return NULL;
 	}
@@ -385,7 +433,7 @@ void cfs_cache_page(struct cfs_cache *c, struct cfs_node *n, enum cfs_http_prio 
 		free(path);
 		cfs_cf_tag(c->cf, tag);
 	}
-	ret = cfs_cf_page(c->cf, pf->id, prio, on_page, pf);
+	ret = cfs_cf_page(c->cf, pf->id, pf->blog, prio, on_page, pf);
 	if (ret)
 		pf_finish(pf, ret, NULL);
 }
@@ -398,7 +446,8 @@ static void batch_send(struct batch *b)
 	for (size_t i = 0; i < b->n; i++)
 		ids[i] = b->pf[i]->id;
 	cfs_cf_tag(b->c->cf, "prefetch");
-	ret = cfs_cf_pages_by_id(b->c->cf, ids, b->n, CFS_HTTP_BACKGROUND, on_batch, b, &b->call);
+	ret = cfs_cf_pages_by_id(b->c->cf, ids, b->n, b->pf[0]->blog, CFS_HTTP_BACKGROUND, on_batch,
+	                         b, &b->call);
 	if (ret) {
 		for (size_t i = 0; i < b->n; i++)
 			pf_finish(b->pf[i], ret, NULL);
@@ -408,13 +457,14 @@ static void batch_send(struct batch *b)
 
 void cfs_cache_prefetch(struct cfs_cache *c, struct cfs_node *const *nodes, size_t n)
 {
-	struct batch *b = NULL;
+	struct batch *open[2] = {NULL, NULL}; /* pages, blog posts */
 
 	if (c->closing)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		struct pagefetch *pf;
 		struct cfs_blob *md;
+		struct batch **b;
 
 		if (*cfs_tree_loop_slot(nodes[i]))
 			continue; /* already on its way */
@@ -423,21 +473,23 @@ void cfs_cache_prefetch(struct cfs_cache *c, struct cfs_node *const *nodes, size
 			cfs_blob_unref(md);
 			continue;
 		}
-		if (!b && !(b = calloc(1, sizeof(*b))))
-			return;
 		pf = pf_new(c, nodes[i]);
 		if (!pf)
 			break;
-		b->c = c;
-		pf->batch = b;
-		b->pf[b->n++] = pf;
-		if (b->n == c->batch) {
-			batch_send(b);
-			b = NULL;
+		b = &open[pf->blog ? 1 : 0];
+		if (!*b && !(*b = calloc(1, sizeof(**b)))) {
+			pf_finish(pf, -ENOMEM, NULL);
+			break;
+		}
+		(*b)->c = c;
+		pf->batch = *b;
+		(*b)->pf[(*b)->n++] = pf;
+		if ((*b)->n == c->batch) {
+			batch_send(*b);
+			*b = NULL;
 		}
 	}
-	if (b && b->n)
-		batch_send(b);
-	else
-		free(b);
+	for (int k = 0; k < 2; k++)
+		if (open[k])
+			batch_send(open[k]);
 }

@@ -39,7 +39,7 @@ struct cfs_cf {
  * 100 or 200, lower with bodies); _links.next is followed whatever it chose. */
 #define DC_LIMIT 200
 
-enum call_kind { CALL_USER, CALL_SPACE, CALL_PAGES, CALL_PAGE, CALL_ATTACHMENTS };
+enum call_kind { CALL_USER, CALL_SPACE, CALL_SPACES, CALL_PAGES, CALL_PAGE, CALL_ATTACHMENTS };
 
 /* One logical call; a paginated listing issues several GETs. */
 struct cfs_cf_call {
@@ -50,11 +50,13 @@ struct cfs_cf_call {
 	char *tag;                /* what caused the call, for log spans */
 	char *path;               /* of the GET in flight, for messages */
 	int probing;              /* CALL_USER: the API probe is in flight, the user GET next */
+	int blog;                 /* CALL_PAGES: blog posts (listings do not say so) */
 	void *cb;
 	void *arg;
 	union {
 		struct cfs_user user;
 		struct cfs_space space;
+		struct cfs_space_list spaces;
 		struct cfs_page_list pages;
 		struct cfs_page page;
 		struct cfs_attachment_list atts;
@@ -79,6 +81,9 @@ static void call_free(struct cfs_cf_call *c)
 	case CALL_SPACE:
 		cfs_model_space_clear(&c->u.space);
 		break;
+	case CALL_SPACES:
+		cfs_model_space_list_clear(&c->u.spaces);
+		break;
 	case CALL_PAGES:
 		cfs_model_page_list_clear(&c->u.pages);
 		break;
@@ -102,6 +107,9 @@ static void call_finish(struct cfs_cf_call *c, const struct cfs_cf_error *e)
 		break;
 	case CALL_SPACE:
 		((cfs_cf_space_cb)c->cb)(c->arg, e, e->err ? NULL : &c->u.space);
+		break;
+	case CALL_SPACES:
+		((cfs_cf_spaces_cb)c->cb)(c->arg, e, e->err ? NULL : &c->u.spaces);
 		break;
 	case CALL_PAGES:
 		((cfs_cf_pages_cb)c->cb)(c->arg, e, e->err ? NULL : &c->u.pages);
@@ -308,12 +316,16 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 			ret = -EBADMSG;
 		}
 		break;
+	case CALL_SPACES:
 	case CALL_PAGES:
 	case CALL_ATTACHMENTS: {
-		char **nextp = c->kind == CALL_PAGES ? &c->u.pages.next : &c->u.atts.next;
+		char **nextp = c->kind == CALL_PAGES    ? &c->u.pages.next
+		               : c->kind == CALL_SPACES ? &c->u.spaces.next
+		                                        : &c->u.atts.next;
 
-		ret = c->kind == CALL_PAGES ? cfs_model_pages(body, resp->len, &c->u.pages)
-		                            : cfs_model_attachments(body, resp->len, &c->u.atts);
+		ret = c->kind == CALL_PAGES    ? cfs_model_pages(body, resp->len, &c->u.pages)
+		      : c->kind == CALL_SPACES ? cfs_model_spaces(body, resp->len, &c->u.spaces)
+		                               : cfs_model_attachments(body, resp->len, &c->u.atts);
 		if (ret == 0 && *nextp) {
 			char *next = *nextp;
 
@@ -327,6 +339,12 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 			    ret == -EIO ? "pagination link leaves the site" : "out of memory";
 			goto fail;
 		}
+		if (ret == 0 && c->kind == CALL_SPACES && c->cf->api == CFS_API_DC)
+			for (size_t i = 0; i < c->u.spaces.n && !ret; i++)
+				ret = space_id_is_key(&c->u.spaces.v[i]);
+		for (size_t i = 0; ret == 0 && c->blog && i < c->u.pages.n; i++)
+			if (!c->u.pages.v[i].type && !(c->u.pages.v[i].type = strdup("blogpost")))
+				ret = -ENOMEM;
 		break;
 	}
 	}
@@ -492,27 +510,41 @@ int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *a
 	return call_start(cf, CALL_SPACE, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
 
-int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
-                       cfs_cf_pages_cb cb, void *arg)
+/* Every current page (blog: blog post) of a space, paginated to the end. */
+static int space_content(struct cfs_cf *cf, const char *space_id, int blog, enum cfs_http_prio prio,
+                         cfs_cf_pages_cb cb, void *arg)
 {
+	struct cfs_cf_call *c = NULL;
 	char *id = escape(space_id);
 	char *path;
+	int ret;
 
 	if (!id)
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
-		path = path_printf("%s/rest/api/content?spaceKey=%s&type=page&status=current"
-		                   "&expand=ancestors,version&start=0&limit=%d",
-		                   base_path(cf), id, DC_LIMIT);
+		path = path_printf("%s/rest/api/content?spaceKey=%s&type=%s&status=current"
+		                   "&expand=%s&start=0&limit=%d",
+		                   base_path(cf), id, blog ? "blogpost" : "page",
+		                   blog ? "version,history" : "ancestors,version", DC_LIMIT);
 	else
-		path = path_printf("%s/api/v2/spaces/%s/pages?depth=all&status=current&limit=250",
-		                   base_path(cf), id);
+		path = path_printf("%s/api/v2/spaces/%s/%s&limit=250", base_path(cf), id,
+		                   blog ? "blogposts?status=current"
+		                        : "pages?depth=all&status=current");
 	free(id);
-	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
+	ret = call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, &c);
+	if (ret == 0)
+		c->blog = blog; /* set before the loop can answer: we are on it */
+	return ret;
 }
 
-int cfs_cf_page(struct cfs_cf *cf, const char *page_id, enum cfs_http_prio prio, cfs_cf_page_cb cb,
-                void *arg)
+int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                       cfs_cf_pages_cb cb, void *arg)
+{
+	return space_content(cf, space_id, 0, prio, cb, arg);
+}
+
+int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_prio prio,
+                cfs_cf_page_cb cb, void *arg)
 {
 	char *id = escape(page_id);
 	char *path;
@@ -523,7 +555,8 @@ int cfs_cf_page(struct cfs_cf *cf, const char *page_id, enum cfs_http_prio prio,
 		path = path_printf("%s/rest/api/content/%s?expand=body.storage,version",
 		                   base_path(cf), id);
 	else
-		path = path_printf("%s/api/v2/pages/%s?body-format=storage", base_path(cf), id);
+		path = path_printf("%s/api/v2/%s/%s?body-format=storage", base_path(cf),
+		                   blog ? "blogposts" : "pages", id);
 	free(id);
 	return call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, NULL);
 }
@@ -548,8 +581,9 @@ static char *id_list(const char *const *ids, size_t n, const char *open, const c
 	return out;
 }
 
-int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, enum cfs_http_prio prio,
-                       cfs_cf_pages_cb cb, void *arg, struct cfs_cf_call **call)
+int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, int blog,
+                       enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg,
+                       struct cfs_cf_call **call)
 {
 	char *list, *path;
 
@@ -567,12 +601,52 @@ int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, enum
 		            : NULL;
 	} else {
 		list = id_list(ids, n, "", ",", "");
-		path = list ? path_printf("%s/api/v2/pages?id=%s&body-format=storage&limit=250",
-		                          base_path(cf), list)
+		path = list ? path_printf("%s/api/v2/%s?id=%s&body-format=storage&limit=250",
+		                          base_path(cf), blog ? "blogposts" : "pages", list)
 		            : NULL;
 	}
 	free(list);
 	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, call);
+}
+
+int cfs_cf_space_blogposts(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                           cfs_cf_pages_cb cb, void *arg)
+{
+	return space_content(cf, space_id, 1, prio, cb, arg);
+}
+
+int cfs_cf_spaces(struct cfs_cf *cf, const char *const *keys, size_t n, cfs_cf_spaces_cb cb,
+                  void *arg)
+{
+	char *path = NULL, *list = NULL;
+	size_t len = 1;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(keys[i]) * 3 + 16;
+	if (n && !(list = calloc(1, len)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char *k = escape(keys[i]);
+
+		if (!k) {
+			free(list);
+			return -ENOMEM;
+		}
+		/* Cloud: keys=A,B; DC: spaceKey=A&spaceKey=B. */
+		if (cf->api == CFS_API_DC)
+			sprintf(list + strlen(list), "%sspaceKey=%s", i ? "&" : "", k);
+		else
+			sprintf(list + strlen(list), "%s%s", i ? "%2C" : "keys=", k);
+		free(k);
+	}
+	if (cf->api == CFS_API_DC)
+		path = path_printf("%s/rest/api/space?%s%sexpand=homepage&start=0&limit=%d",
+		                   base_path(cf), n ? list : "", n ? "&" : "", DC_LIMIT);
+	else
+		path = path_printf("%s/api/v2/spaces?%s%slimit=250", base_path(cf), n ? list : "",
+		                   n ? "&" : "");
+	free(list);
+	return call_start(cf, CALL_SPACES, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
 
 void cfs_cf_promote(struct cfs_cf_call *call)
@@ -650,7 +724,7 @@ int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_
 {
 	char *cql, *q, *path;
 
-	if (asprintf(&cql, "type=page and space=\"%s\"", space_key) < 0)
+	if (asprintf(&cql, "type in (page,blogpost) and space=\"%s\"", space_key) < 0)
 		return -ENOMEM;
 	q = escape(cql);
 	free(cql);

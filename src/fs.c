@@ -2,9 +2,11 @@
  *
  * Every operation is answered from the tree on the FUSE worker thread when it
  * can be.  A page whose Markdown is not rendered yet (its size is unknown, so
- * even lookup and getattr need it) is handed to the loop thread with
+ * getattr and open need it) is handed to the loop thread with
  * cfs_loop_submit(); the worker returns at once and the loop replies when the
- * cache has the page.  -errno turns into fuse_reply_err() only here.
+ * cache has the page.  So is a lookup in, or an opendir of, the directory of
+ * a space that was never listed (several spaces per mount): the loop replies
+ * once sync has listed it.  -errno turns into fuse_reply_err() only here.
  */
 #include "fs_int.h"
 #include "log.h"
@@ -120,13 +122,17 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	case OP_OPEN:
 		reply_open(p->req, &p->fi, md);
 		break;
-	case OP_READ_ATT: /* not a page; never comes here */
+	case OP_READ_ATT: /* not pages; never come here */
+	case OP_LOOKUP:
+	case OP_OPENDIR:
 		fuse_reply_err(p->req, EIO);
 		break;
 	}
 out:
 	free(p);
 }
+
+static void on_space_ready(void *arg, int err);
 
 static void run_pending(void *arg, int cancelled)
 {
@@ -135,12 +141,20 @@ static void run_pending(void *arg, int cancelled)
 	if (cancelled) {
 		if (cfs_fs_claim(p))
 			fuse_reply_err(p->req, EIO);
+		free(p->name);
 		free(p);
 		return;
 	}
-	if (p->op == OP_READ_ATT)
+	if (p->op == OP_READ_ATT) {
 		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, cfs_fs_att_ready, p);
-	else
+	} else if (p->op == OP_LOOKUP || p->op == OP_OPENDIR) {
+		long space = cfs_tree_space_of_dir(p->fs->tree, p->ino);
+
+		if (space < 0 || !p->fs->sync)
+			on_space_ready(p, -EIO);
+		else
+			cfs_sync_space(p->fs->sync, (size_t)space, on_space_ready, p);
+	} else
 		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER,
 		               p->op == OP_OPEN ? "open" : "getattr", on_rendered, p);
 }
@@ -173,6 +187,7 @@ void cfs_fs_submit(struct pending *p)
 	if (ret) {
 		if (cfs_fs_claim(p))
 			fuse_reply_err(p->req, -ret == ESHUTDOWN ? EIO : -ret);
+		free(p->name);
 		free(p);
 	}
 }
@@ -190,12 +205,9 @@ static void defer(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t in
 	cfs_fs_submit(p);
 }
 
-static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+/* Answer a lookup from the tree (ret and a as cfs_tree_lookup gave them). */
+static void answer_lookup(fuse_req_t req, struct cfs_fs *fs, int ret, const struct cfs_tree_attr *a)
 {
-	struct cfs_fs *fs = cfs_fs_of(req);
-	struct cfs_tree_attr a;
-	int ret = cfs_tree_lookup(fs->tree, parent, name, &a);
-
 	if (ret == -ENOENT) {
 		/* A negative entry: the kernel remembers the miss for ttl. */
 		struct fuse_entry_param e;
@@ -204,19 +216,49 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		e.entry_timeout = fs->ttl;
 		fuse_reply_entry(req, &e);
 	} else if (ret) {
-		fuse_reply_err(req, -ret);
-	} else if (a.size < 0) {
+		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
+	} else if (a->size < 0 || a->nlink == 1) {
 		/* The size is not known before the page is rendered, but a lookup
 		 * must not wait for the network: the kernel holds the directory's
 		 * lock during it, so one slow page would block its siblings.  The
 		 * entry goes out now with attributes that expire at once; the
 		 * kernel asks getattr (which waits without that lock) before it
 		 * trusts the size, and a read past the placeholder size of 0
-		 * refreshes it too. */
-		reply_entry(req, &a, 0);
+		 * refreshes it too.  (nlink 1: a space not listed yet.) */
+		reply_entry(req, a, 0);
 	} else {
-		reply_entry(req, &a, fs->ttl);
+		reply_entry(req, a, fs->ttl);
 	}
+}
+
+/* Wait on the loop for the listing of the space whose directory is ino. */
+static void defer_space(fuse_req_t req, enum op op, uint64_t ino, const char *name,
+                        struct fuse_file_info *fi)
+{
+	struct pending *p = cfs_fs_pending_new(req, op, NULL, ino);
+
+	if (!p)
+		return;
+	if (fi)
+		p->fi = *fi;
+	if (name && !(p->name = strdup(name))) {
+		fuse_reply_err(req, ENOMEM);
+		free(p);
+		return;
+	}
+	cfs_fs_submit(p);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct cfs_fs *fs = cfs_fs_of(req);
+	struct cfs_tree_attr a;
+	int ret = cfs_tree_lookup(fs->tree, parent, name, &a);
+
+	if (ret == -EAGAIN)
+		defer_space(req, OP_LOOKUP, parent, name, NULL);
+	else
+		answer_lookup(req, fs, ret, &a);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -352,9 +394,10 @@ static void prefetch(struct cfs_fs *fs, fuse_ino_t ino)
 	}
 }
 
-static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* Answer an opendir from the tree: a snapshot of the listing, and prefetch. */
+static void answer_opendir(fuse_req_t req, struct cfs_fs *fs, fuse_ino_t ino,
+                           struct fuse_file_info *fi)
 {
-	struct cfs_fs *fs = cfs_fs_of(req);
 	struct dir_handle *h = calloc(1, sizeof(*h));
 	int ret;
 
@@ -365,7 +408,10 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	ret = cfs_tree_readdir(fs->tree, ino, &h->d, &h->n);
 	if (ret) {
 		free(h);
-		fuse_reply_err(req, -ret);
+		if (ret == -EAGAIN)
+			defer_space(req, OP_OPENDIR, ino, NULL, fi);
+		else
+			fuse_reply_err(req, -ret);
 		return;
 	}
 	h->ino = ino;
@@ -379,6 +425,33 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	if (fs->prefetch > 0)
 		prefetch(fs, ino);
+}
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	answer_opendir(req, cfs_fs_of(req), ino, fi);
+}
+
+/* Loop thread: the space is listed (or not); finish the lookup or opendir. */
+static void on_space_ready(void *arg, int err)
+{
+	struct pending *p = arg;
+
+	if (!cfs_fs_claim(p))
+		goto out;
+	if (err) {
+		fuse_reply_err(p->req, err == -EACCES || err == -ENOENT ? -err : EIO);
+	} else if (p->op == OP_LOOKUP) {
+		struct cfs_tree_attr a;
+		int ret = cfs_tree_lookup(p->fs->tree, p->ino, p->name, &a);
+
+		answer_lookup(p->req, p->fs, ret, &a);
+	} else {
+		answer_opendir(p->req, p->fs, p->ino, &p->fi);
+	}
+out:
+	free(p->name);
+	free(p);
 }
 
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

@@ -6,9 +6,10 @@
 
 #define CACHED_XATTR "user.confluence.cached"
 
-enum op { OP_GETATTR, OP_OPEN, OP_READ_ATT };
+enum op { OP_GETATTR, OP_OPEN, OP_READ_ATT, OP_LOOKUP, OP_OPENDIR };
 
-/* A FUSE request waiting for a page to be rendered.
+/* A FUSE request waiting for a page to be rendered, an attachment's bytes,
+ * or (OP_LOOKUP, OP_OPENDIR in ino) the first listing of a space.
  *
  * Interrupts (Ctrl-C on a reader) race with the loop's reply; whoever flips
  * `replied` first answers.  libfuse calls the interrupt function with the
@@ -25,6 +26,7 @@ struct pending {
 	uint64_t ino;
 	struct fuse_file_info fi;
 	uint64_t off, size;                /* OP_READ_ATT */
+	char *name;                        /* OP_LOOKUP */
 	struct cfs_diskcache_entry *entry; /* OP_READ_ATT: the handle's pin */
 };
 

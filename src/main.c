@@ -3,6 +3,7 @@
 #include "fs.h"
 #include "log.h"
 #include "opts.h"
+#include "sync.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -128,7 +130,8 @@ static void usage(const char *prog)
 	       "       %s --check SPACE [-o opt[,opt...]]   check site, credentials and space\n"
 	       "\n"
 	       "Mount the Confluence space SPACE read-only at MOUNTPOINT: pages are Markdown\n"
-	       "files, page trees are directories.\n"
+	       "files, page trees are directories, blog posts are in _blog/YYYY/MM/.  SPACE\n"
+	       "may also be KEY1,KEY2 or all: then one directory per space.\n"
 	       "\n"
 	       "Site and credentials:\n"
 	       "    -o url=URL             site, e.g. https://acme.atlassian.net/wiki (or "
@@ -194,8 +197,6 @@ struct backend {
 	struct cfs_attach *attach;
 	struct cfs_tree *tree;
 	struct cfs_fs *fs; /* set once mounted: the cache and refresh serve it */
-	char *space_id;
-	const char *space_key;
 	int batch;
 	enum cfs_cf_api api;
 	struct cfs_http_opts hopts;
@@ -219,8 +220,6 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		struct cfs_sync_config sc = {
 		    .cf = b->cf,
 		    .tree = b->tree,
-		    .space_id = b->space_id,
-		    .space_key = b->space_key,
 		    .ttl_ms = (uint64_t)(b->fs->ttl * 1000),
 		    .activity = &b->fs->activity,
 		    .inval = cfs_fs_inval,
@@ -228,6 +227,8 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		};
 		b->err = cfs_sync_start(loop, &sc, &b->sync);
 	}
+	if (b->cache && b->sync)
+		cfs_cache_set_sync(b->cache, b->sync);
 	if (b->fs) {
 		b->fs->cache = b->cache;
 		b->fs->sync = b->sync;
@@ -275,21 +276,22 @@ static void backend_stop(struct backend *b)
 	b->loop = NULL;
 }
 
-/* ---- the start-up check: user, space, page listing, one request after another ---- */
+/* ---- the start-up check: user, then the space and its listing (or the spaces) ---- */
 
 struct check {
 	struct backend *b;
 	const struct cfs_opts *o;
+	char **keys; /* several spaces: the keys asked for (none: all) */
+	size_t nkeys;
+	int multi;
 	uv_mutex_t mu;
 	uv_cond_t cv;
-	int done;       /* protected by mu */
-	char msg[1024]; /* the one line for the user; empty on success */
-	struct cfs_space space;
-	struct cfs_page_list pages;
-	struct cfs_attachment_list atts;
-	struct cfs_page_list labels;
-	int listings;  /* of the two listings, how many are still running (loop thread) */
-	char who[256]; /* the signed-in user's display name */
+	int done;                     /* protected by mu */
+	char msg[1024];               /* the one line for the user; empty on success */
+	struct cfs_space space;       /* one space */
+	struct cfs_sync_listing list; /* its listing */
+	struct cfs_space_list spaces; /* several spaces */
+	char who[256];                /* the signed-in user's display name */
 };
 
 static void check_done(struct check *c)
@@ -339,50 +341,18 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 	}
 }
 
-static void on_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what,
+                       struct cfs_sync_listing *l)
 {
 	struct check *c = arg;
 
-	if (e->err) {
-		if (!c->msg[0])
-			describe(c, "listing the pages of the space", e);
+	if (e) {
+		describe(c, what, e);
 	} else {
-		c->pages = *pages;
-		memset(pages, 0, sizeof(*pages));
+		c->list = *l;
+		memset(l, 0, sizeof(*l));
 	}
-	if (--c->listings == 0)
-		check_done(c);
-}
-
-/* Labels are nice to have: a failure is logged, not fatal. */
-static void on_labels(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
-{
-	struct check *c = arg;
-
-	if (e->err)
-		cfs_warn("listing the labels of the space failed (%s); mounting without labels",
-		         e->detail ? e->detail : strerror(-e->err));
-	else {
-		c->labels = *pages;
-		memset(pages, 0, sizeof(*pages));
-	}
-	if (--c->listings == 0)
-		check_done(c);
-}
-
-static void on_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
-{
-	struct check *c = arg;
-
-	if (e->err) {
-		if (!c->msg[0])
-			describe(c, "listing the attachments of the space", e);
-	} else {
-		c->atts = *atts;
-		memset(atts, 0, sizeof(*atts));
-	}
-	if (--c->listings == 0)
-		check_done(c);
+	check_done(c);
 }
 
 static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *s)
@@ -402,24 +372,40 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 	}
 	c->space = *s;
 	memset(s, 0, sizeof(*s));
-	/* Pages and attachments are listed side by side. */
-	c->listings = 3;
-	cfs_cf_tag(c->b->cf, "the mount check");
-	ret = cfs_cf_space_pages(c->b->cf, c->space.id, CFS_HTTP_USER, on_pages, c);
-	if (ret) {
-		snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
+	ret = cfs_sync_list_space(c->b->cf, c->space.id, c->space.key, CFS_HTTP_USER,
+	                          "the mount check", on_listing, c);
+	if (ret == 0)
+		return;
+	snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
+done:
+	check_done(c);
+}
+
+/* Several spaces: every key asked for must be there (in the server's case). */
+static void on_spaces(void *arg, const struct cfs_cf_error *e, struct cfs_space_list *l)
+{
+	struct check *c = arg;
+
+	if (e->err) {
+		describe(c, "listing the spaces", e);
 		goto done;
 	}
-	cfs_cf_tag(c->b->cf, "the mount check");
-	ret = cfs_cf_space_attachments(c->b->cf, c->o->space, CFS_HTTP_USER, on_atts, c);
-	if (ret) {
-		snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
-		c->listings--; /* the page listing will finish the check */
+	c->spaces = *l;
+	memset(l, 0, sizeof(*l));
+	for (size_t i = 0; i < c->nkeys; i++) {
+		size_t j = 0;
+
+		while (j < c->spaces.n && strcasecmp(c->spaces.v[j].key, c->keys[i]) != 0)
+			j++;
+		if (j == c->spaces.n) {
+			snprintf(c->msg, sizeof(c->msg),
+			         "space '%s' not found at %s (or this account cannot see it)",
+			         c->keys[i], c->o->url);
+			goto done;
+		}
 	}
-	cfs_cf_tag(c->b->cf, "the mount check");
-	if (cfs_cf_space_labels(c->b->cf, c->o->space, CFS_HTTP_USER, on_labels, c))
-		c->listings--; /* the page listing will finish the check */
-	return;
+	if (c->spaces.n == 0)
+		snprintf(c->msg, sizeof(c->msg), "this account sees no space at %s", c->o->url);
 done:
 	check_done(c);
 }
@@ -437,7 +423,10 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 	snprintf(c->who, sizeof(c->who), "%s", u->display_name ? u->display_name : "?");
 	cfs_debug("signed in to %s as %s", c->o->url, c->who);
 	cfs_cf_tag(c->b->cf, "the mount check");
-	ret = cfs_cf_space(c->b->cf, c->o->space, on_space, c);
+	if (c->multi)
+		ret = cfs_cf_spaces(c->b->cf, (const char *const *)c->keys, c->nkeys, on_spaces, c);
+	else
+		ret = cfs_cf_space(c->b->cf, c->o->space, on_space, c);
 	if (ret == 0)
 		return;
 	snprintf(c->msg, sizeof(c->msg), "%s", strerror(-ret));
@@ -463,8 +452,73 @@ static void check_start(void *arg, int cancelled)
 	}
 }
 
-/* Check credentials and space and list the space, blocking.  On failure
- * prints one line and returns non-zero. */
+/* SPACE as the check wants it: "all", "A,B" (several) or one key. */
+static int parse_spaces(struct check *c, const char *arg)
+{
+	char *copy, *tok, *save = NULL;
+
+	c->multi = strcmp(arg, "all") == 0 || strchr(arg, ',') != NULL;
+	if (!c->multi || strcmp(arg, "all") == 0)
+		return 0;
+	copy = strdup(arg);
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char **v = realloc(c->keys, (c->nkeys + 1) * sizeof(*v));
+
+		if (!v || !(v[c->nkeys] = strdup(tok))) {
+			c->keys = v ? v : c->keys;
+			free(copy);
+			return -ENOMEM;
+		}
+		c->keys = v;
+		c->nkeys++;
+	}
+	free(copy);
+	return c->nkeys ? 0 : -EINVAL;
+}
+
+/* Build the tree from what the check found; one line in summary. */
+static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, size_t len)
+{
+	const char *api = c->b->api == CFS_API_DC ? "Data Center" : "Cloud";
+	size_t blogs = 0;
+	int ret;
+
+	if (c->multi) {
+		size_t k = 0;
+
+		ret = cfs_tree_new(c->o->url, c->spaces.v, c->spaces.n, 1, tree);
+		k = (size_t)snprintf(summary, len, "%s as %s: %zu space%s (", c->o->url, c->who,
+		                     c->spaces.n, c->spaces.n == 1 ? "" : "s");
+		for (size_t i = 0; i < c->spaces.n && k < len; i++)
+			k += (size_t)snprintf(summary + k, len - k, "%s%s", i ? ", " : "",
+			                      c->spaces.v[i].key);
+		if (k < len)
+			snprintf(summary + k, len - k, "), %s API", api);
+		if (ret == 0)
+			cfs_info("%zu spaces, each listed when first used", c->spaces.n);
+		return ret;
+	}
+	ret = cfs_tree_new(c->o->url, &c->space, 1, 0, tree);
+	if (ret == 0)
+		ret = cfs_sync_apply(*tree, 0, &c->list, NULL);
+	for (size_t i = 0; i < c->list.pages.n; i++)
+		blogs +=
+		    c->list.pages.v[i].type && strcmp(c->list.pages.v[i].type, "blogpost") == 0;
+	snprintf(summary, len,
+	         "%s as %s: space %s (%s), %zu pages, %zu blog posts, %zu attachments, %s API",
+	         c->o->url, c->who, c->space.key, c->space.name ? c->space.name : "",
+	         c->list.pages.n - blogs, blogs, c->list.atts.n, api);
+	if (ret == 0)
+		cfs_info("space %s (%s): %zu pages, %zu blog posts, %zu attachments", c->space.key,
+		         c->space.name ? c->space.name : "", c->list.pages.n - blogs, blogs,
+		         c->list.atts.n);
+	return ret;
+}
+
+/* Check credentials and space(s), and list a single space, blocking.  On
+ * failure prints one line and returns non-zero. */
 static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tree **tree,
                       char *summary, size_t summary_len)
 {
@@ -473,41 +527,35 @@ static int check_site(struct backend *b, const struct cfs_opts *o, struct cfs_tr
 
 	uv_mutex_init(&c.mu);
 	uv_cond_init(&c.cv);
-	ret = cfs_loop_submit(b->loop, check_start, &c);
+	ret = parse_spaces(&c, o->space);
+	if (ret)
+		snprintf(c.msg, sizeof(c.msg), "bad SPACE '%s': give a key, KEY1,KEY2 or all",
+		         o->space);
+	else
+		ret = cfs_loop_submit(b->loop, check_start, &c);
 	if (ret == 0) {
 		uv_mutex_lock(&c.mu);
 		while (!c.done)
 			uv_cond_wait(&c.cv, &c.mu);
 		uv_mutex_unlock(&c.mu);
-	} else {
+	} else if (!c.msg[0]) {
 		snprintf(c.msg, sizeof(c.msg), "%s", strerror(-ret));
 	}
 	if (!c.msg[0]) {
-		ret = cfs_tree_new(o->space, o->url, tree);
-		if (ret == 0)
-			ret = cfs_tree_load(*tree, &c.pages, &c.atts, NULL);
-		if (ret == 0)
-			ret = cfs_tree_set_labels(*tree, &c.labels, NULL);
+		ret = check_tree(&c, tree, summary, summary_len);
 		if (ret)
 			snprintf(c.msg, sizeof(c.msg), "building the tree: %s", strerror(-ret));
-		else
-			cfs_info("space %s (%s): %zu pages, %zu attachments", o->space,
-			         c.space.name ? c.space.name : "", c.pages.n, c.atts.n);
-		snprintf(summary, summary_len,
-		         "%s as %s: space %s (%s), %zu pages, %zu attachments, %s API", o->url,
-		         c.who, o->space, c.space.name ? c.space.name : "", c.pages.n, c.atts.n,
-		         b->api == CFS_API_DC ? "Data Center" : "Cloud");
-		b->space_id = c.space.id;
-		c.space.id = NULL;
 	}
 	if (c.msg[0]) {
 		fprintf(stderr, "mount.confluencefs: %s\n", c.msg);
 		ret = -EIO;
 	}
+	for (size_t i = 0; i < c.nkeys; i++)
+		free(c.keys[i]);
+	free(c.keys);
 	cfs_model_space_clear(&c.space);
-	cfs_model_page_list_clear(&c.pages);
-	cfs_model_attachment_list_clear(&c.atts);
-	cfs_model_page_list_clear(&c.labels);
+	cfs_model_space_list_clear(&c.spaces);
+	cfs_sync_listing_clear(&c.list);
 	uv_cond_destroy(&c.cv);
 	uv_mutex_destroy(&c.mu);
 	return ret;
@@ -679,7 +727,6 @@ int main(int argc, char *argv[])
 
 	/* Check before mounting: a bad token, URL or space must fail here. */
 	b.url = c.o.url;
-	b.space_key = c.o.space;
 	b.batch = c.o.batch;
 	b.api = !c.o.api || strcmp(c.o.api, "auto") == 0 ? CFS_API_AUTO
 	        : strcmp(c.o.api, "dc") == 0             ? CFS_API_DC
@@ -732,10 +779,17 @@ int main(int argc, char *argv[])
 	cfs_tree_set_front_matter(b.tree, c.o.front_matter);
 	fs.uid = (uid_t)c.o.uid;
 	fs.gid = (gid_t)c.o.gid;
+	/* A comma would end the option: "A,B" shows as "A+B". */
 	if (asprintf(&mount_opts,
 	             "-oro,default_permissions,fsname=confluencefs:%s,subtype=confluencefs",
-	             c.o.space) < 0 ||
-	    fuse_opt_add_arg(&args, mount_opts))
+	             c.o.space) < 0)
+		goto out3;
+	for (char *p = strchr(mount_opts, ':'); p && *p; p++)
+		if (*p == ',' && strncmp(p, ",subtype=", 9) == 0)
+			break;
+		else if (*p == ',')
+			*p = '+';
+	if (fuse_opt_add_arg(&args, mount_opts))
 		goto out3;
 	se = fuse_session_new(&args, &cfs_fs_ops, sizeof(cfs_fs_ops), &fs);
 	if (!se)
@@ -790,7 +844,6 @@ out3:
 	cfs_diskcache_close(fs.dc);
 	free(dc_path);
 	cfs_tree_free(b.tree);
-	free(b.space_id);
 	free(mount_opts);
 	xmlCleanupParser();
 	curl_global_cleanup();

@@ -543,6 +543,22 @@ int cfs_model_pages(const char *json, size_t len, struct cfs_page_list *list)
 	return parse_list(json, len, &ops, (void **)&list->v, &list->n, &list->cap, &list->next);
 }
 
+static int space_from_v(struct json_object *o, void *s)
+{
+	return space_from(o, s);
+}
+
+static void space_clear_v(void *s)
+{
+	cfs_model_space_clear(s);
+}
+
+int cfs_model_spaces(const char *json, size_t len, struct cfs_space_list *list)
+{
+	static const struct list_ops ops = {sizeof(struct cfs_space), space_from_v, space_clear_v};
+	return parse_list(json, len, &ops, (void **)&list->v, &list->n, &list->cap, &list->next);
+}
+
 int cfs_model_attachments(const char *json, size_t len, struct cfs_attachment_list *list)
 {
 	static const struct list_ops ops = {sizeof(struct cfs_attachment), attachment_from_v,
@@ -769,6 +785,17 @@ void cfs_model_space_clear(struct cfs_space *s)
 	free(s->name);
 	free(s->homepage_id);
 	memset(s, 0, sizeof(*s));
+}
+
+void cfs_model_space_list_clear(struct cfs_space_list *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		cfs_model_space_clear(&l->v[i]);
+	if (l) {
+		free(l->v);
+		free(l->next);
+		memset(l, 0, sizeof(*l));
+	}
 }
 
 void cfs_model_user_clear(struct cfs_user *u)

@@ -286,9 +286,9 @@ static void claim(struct set *set, const char *name, enum cfs_names_kind kind)
 
 int cfs_names_assign(struct cfs_names_entry *entries, size_t n, enum cfs_names_kind kind)
 {
-	static const char *const reserved[] = {".", "..", "_attachments"};
+	static const char *const reserved[] = {".", "..", "_attachments", "_blog"};
 	size_t limit = kind == CFS_NAMES_PAGES ? NAME_MAX_BYTES - MD_EXT_LEN : NAME_MAX_BYTES;
-	size_t nreserved = kind == CFS_NAMES_PAGES ? 3 : 2;
+	size_t nreserved = kind == CFS_NAMES_PAGES ? 4 : 2;
 	struct item *items = NULL;
 	char **names = NULL;
 	struct set set = {0};

@@ -1,16 +1,25 @@
-/* sync: keeps the tree fresh — re-lists the space after ttl while the mount is in use.
+/* sync: lists spaces into the tree — on first use, and again after ttl while the mount is in use.
  *
- * DESIGN.  A repeating timer on the loop fires every ttl.  If a FUSE
- * operation touched the mount since the last round (the activity flag), the
- * whole page listing and then the attachment listing are fetched again at
- * BACKGROUND priority (one request per 250 pages or attachments).  The new listing is loaded into
- * the tree on the thread pool — the load takes the tree's write lock, which may wait behind a long
- * conversion, and the loop must never wait — and the same work item tells
- * the kernel what changed (pages whose version changed, names that went
- * away, directories whose listing changed).  Pages whose version changed
- * lose their rendered Markdown and are fetched again when next read.
- * Until ttl has passed, nothing is asked of the server: a warm grep or rsync
- * costs no request.
+ * DESIGN.  Listing a space is four paginated listings side by side (pages,
+ * blog posts, attachments, labels; one request per 250 items), merged into
+ * one struct cfs_sync_listing: cfs_sync_list_space().  The mount check uses
+ * it for a single space before mounting; everything else goes through the
+ * struct cfs_sync below.
+ *
+ * Each space has a wish: nothing, REFRESH or LOAD.  A LOAD comes from a FUSE
+ * operation waiting to look into a space that has never been listed
+ * (cfs_sync_space(), the waiters are called back when it is in the tree); a
+ * REFRESH comes from the repeating ttl timer when a FUSE operation touched
+ * the mount since the last round (the activity flag), for every loaded
+ * space, or from cfs_sync_now().  One space is listed at a time, LOADs first
+ * and at USER priority, REFRESHes at BACKGROUND priority.  The listing is
+ * loaded into the tree on the thread pool — the load takes the tree's write
+ * lock, which may wait behind a long conversion, and the loop must never
+ * wait — and the same work item tells the kernel what changed (pages whose
+ * version changed, names that went away, directories whose listing
+ * changed).  Pages whose version changed lose their rendered Markdown and
+ * are fetched again when next read.  Until ttl has passed, nothing is asked
+ * of the server: a warm grep or rsync costs no request.
  */
 #include "sync.h"
 #include "log.h"
@@ -19,17 +28,183 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- one space's listings, side by side ---- */
+
+struct listing_call {
+	struct cfs_sync_listing l;
+	cfs_sync_listing_cb cb;
+	void *arg;
+	int left; /* listings still running */
+	struct cfs_cf_error err;
+	char detail[256], path[512];
+	const char *what;
+};
+
+static void listing_step(struct listing_call *c)
+{
+	if (--c->left)
+		return;
+	if (c->err.err) {
+		c->err.detail = c->detail;
+		c->err.path = c->path;
+	}
+	c->cb(c->arg, c->err.err ? &c->err : NULL, c->what, &c->l);
+	cfs_sync_listing_clear(&c->l);
+	free(c);
+}
+
+/* Keep the first failure, with copies of its strings. */
+static void listing_failed(struct listing_call *c, const struct cfs_cf_error *e, const char *what)
+{
+	if (c->err.err)
+		return;
+	c->err = *e;
+	c->what = what;
+	snprintf(c->detail, sizeof(c->detail), "%s", e->detail ? e->detail : strerror(-e->err));
+	snprintf(c->path, sizeof(c->path), "%s", e->path ? e->path : "");
+}
+
+/* Move the items of from to the end of to (both page lists). */
+static int append_pages(struct cfs_page_list *to, struct cfs_page_list *from)
+{
+	if (to->n + from->n > to->cap) {
+		size_t cap = to->n + from->n;
+		struct cfs_page *v = realloc(to->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		to->v = v;
+		to->cap = cap;
+	}
+	if (from->n)
+		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+	to->n += from->n;
+	from->n = 0;
+	cfs_model_page_list_clear(from);
+	return 0;
+}
+
+/* The pages, or the blog posts (the path of a failure says which). */
+static void on_list_content(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct listing_call *c = arg;
+
+	if (e->err)
+		listing_failed(c, e, "listing the space");
+	else if (append_pages(&c->l.pages, pages))
+		listing_failed(c, &(struct cfs_cf_error){.err = -ENOMEM}, "listing the space");
+	listing_step(c);
+}
+
+static void on_list_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
+{
+	struct listing_call *c = arg;
+
+	if (e->err) {
+		listing_failed(c, e, "listing the attachments of the space");
+	} else {
+		c->l.atts = *atts;
+		memset(atts, 0, sizeof(*atts));
+	}
+	listing_step(c);
+}
+
+/* Labels are nice to have: a failure is logged, not fatal. */
+static void on_list_labels(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct listing_call *c = arg;
+
+	if (e->err) {
+		cfs_warn("listing the labels of the space failed (%s); going on without labels",
+		         e->detail ? e->detail : strerror(-e->err));
+	} else {
+		c->l.labels = *pages;
+		c->l.have_labels = 1;
+		memset(pages, 0, sizeof(*pages));
+	}
+	listing_step(c);
+}
+
+int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
+                        enum cfs_http_prio prio, const char *tag, cfs_sync_listing_cb cb, void *arg)
+{
+	struct listing_call *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	c->cb = cb;
+	c->arg = arg;
+	c->left = 2; /* the page listing, and a hold until all four are sent */
+	cfs_cf_tag(cf, tag);
+	ret = cfs_cf_space_pages(cf, space_id, prio, on_list_content, c);
+	if (ret) {
+		free(c);
+		return ret;
+	}
+	c->left++;
+	cfs_cf_tag(cf, tag);
+	if (cfs_cf_space_blogposts(cf, space_id, prio, on_list_content, c))
+		on_list_content(
+		    c, &(struct cfs_cf_error){.err = -ENOMEM, .detail = "out of memory"}, NULL);
+	c->left++;
+	cfs_cf_tag(cf, tag);
+	if (cfs_cf_space_attachments(cf, space_key, prio, on_list_atts, c))
+		on_list_atts(c, &(struct cfs_cf_error){.err = -ENOMEM, .detail = "out of memory"},
+		             NULL);
+	c->left++;
+	cfs_cf_tag(cf, tag);
+	if (cfs_cf_space_labels(cf, space_key, prio, on_list_labels, c))
+		on_list_labels(c, &(struct cfs_cf_error){.err = -ENOMEM, .detail = "out of memory"},
+		               NULL);
+	listing_step(c); /* the hold: the last listing's callback finishes it */
+	return 0;
+}
+
+void cfs_sync_listing_clear(struct cfs_sync_listing *l)
+{
+	cfs_model_page_list_clear(&l->pages);
+	cfs_model_attachment_list_clear(&l->atts);
+	cfs_model_page_list_clear(&l->labels);
+	l->have_labels = 0;
+}
+
+int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listing *l,
+                   struct cfs_tree_changes *changes)
+{
+	int ret = cfs_tree_load(t, space, &l->pages, &l->atts, changes);
+
+	if (ret == 0 && l->have_labels)
+		ret = cfs_tree_set_labels(t, &l->labels, changes);
+	return ret;
+}
+
+/* ---- keeping the tree's spaces listed ---- */
+
+enum wish { NONE, REFRESH, LOAD };
+
+struct waiter {
+	cfs_sync_space_cb cb;
+	void *arg;
+	struct waiter *next;
+};
+
+struct space_state {
+	enum wish wish;
+	struct waiter *waiters;
+};
+
 struct cfs_sync {
 	struct cfs_sync_config cfg;
-	char *space_id, *space_key;
 	uv_loop_t *loop;
 	uv_timer_t timer;
 	uv_work_t work;
-	struct cfs_page_list pages; /* the listings being loaded */
-	struct cfs_attachment_list atts;
-	struct cfs_page_list labels;
-	int busy;  /* a listing or load in flight */
-	int again; /* cfs_sync_now() while busy */
+	struct space_state *spaces;
+	size_t nspaces;
+	size_t current;              /* the space being listed or loaded */
+	struct cfs_sync_listing got; /* its listing, being loaded */
+	int load_err;
+	int busy; /* a listing or load in flight */
 	int stopping;
 	int timer_closed;
 };
@@ -37,25 +212,49 @@ struct cfs_sync {
 static void maybe_free(struct cfs_sync *s)
 {
 	if (s->stopping && s->timer_closed && !s->busy) {
-		free(s->space_id);
-		free(s->space_key);
+		for (size_t i = 0; i < s->nspaces; i++) {
+			struct waiter *w = s->spaces[i].waiters;
+
+			while (w) {
+				struct waiter *next = w->next;
+				w->cb(w->arg, -ESHUTDOWN);
+				free(w);
+				w = next;
+			}
+		}
+		free(s->spaces);
 		free(s);
 	}
 }
 
-static void start_round(struct cfs_sync *s);
+static void next_job(struct cfs_sync *s);
+
+/* The space's waiters learn how its listing went. */
+static void wake(struct cfs_sync *s, size_t i, int err)
+{
+	struct waiter *w = s->spaces[i].waiters;
+
+	s->spaces[i].waiters = NULL;
+	while (w) {
+		struct waiter *next = w->next;
+		w->cb(w->arg, err);
+		free(w);
+		w = next;
+	}
+}
 
 static void load_work(uv_work_t *w)
 {
 	struct cfs_sync *s = w->data;
 	struct cfs_tree_changes ch = {0};
 
-	if (cfs_tree_load(s->cfg.tree, &s->pages, &s->atts, &ch) ||
-	    cfs_tree_set_labels(s->cfg.tree, &s->labels, &ch))
-		cfs_err("refreshing the page tree: out of memory");
+	s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &ch);
+	if (s->load_err)
+		cfs_err("loading the page tree: %s", strerror(-s->load_err));
 	if (ch.n && s->cfg.inval)
 		s->cfg.inval(s->cfg.inval_arg, &ch);
-	cfs_debug("refreshed %zu pages, %zu kernel invalidations", s->pages.n, ch.n);
+	cfs_debug("listed %zu pages and blog posts, %zu kernel invalidations", s->got.pages.n,
+	          ch.n);
 	cfs_tree_changes_clear(&ch);
 }
 
@@ -63,95 +262,83 @@ static void load_done(uv_work_t *w, int status)
 {
 	struct cfs_sync *s = w->data;
 
-	cfs_model_page_list_clear(&s->pages);
-	cfs_model_attachment_list_clear(&s->atts);
-	cfs_model_page_list_clear(&s->labels);
+	cfs_sync_listing_clear(&s->got);
 	s->busy = 0;
-	if (s->again && !s->stopping) {
-		s->again = 0;
-		start_round(s);
-	}
+	wake(s, s->current, status ? -ECANCELED : s->load_err);
+	if (!s->stopping)
+		next_job(s);
 	maybe_free(s);
 }
 
-/* A listing failed or we are stopping: end the round, keep the old tree. */
-static int round_failed(struct cfs_sync *s, const struct cfs_cf_error *e)
-{
-	if (!e->err && !s->stopping)
-		return 0;
-	if (e->err && e->err != -ECANCELED)
-		cfs_warn("refreshing the page tree: GET %s: %s; keeping the old one", e->path,
-		         e->detail ? e->detail : strerror(-e->err));
-	cfs_model_page_list_clear(&s->pages);
-	s->busy = 0;
-	maybe_free(s);
-	return 1;
-}
-
-/* The last listing of a round (labels; a failure there only keeps the old
- * labels): load everything on the thread pool. */
-static void on_labels(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what,
+                       struct cfs_sync_listing *l)
 {
 	struct cfs_sync *s = arg;
 
-	if (s->stopping) {
-		cfs_model_attachment_list_clear(&s->atts);
-		round_failed(s, e->err ? e : &(struct cfs_cf_error){.err = -ECANCELED});
+	if (s->stopping || e) {
+		if (e && e->err != -ECANCELED && !s->stopping)
+			cfs_warn("%s: GET %s: %s%s", what, e->path, e->detail,
+			         s->spaces[s->current].waiters ? "" : "; keeping the old listing");
+		s->busy = 0;
+		wake(s, s->current, s->stopping ? -ESHUTDOWN : e->err);
+		if (!s->stopping)
+			next_job(s);
+		maybe_free(s);
 		return;
 	}
-	if (!e->err) {
-		s->labels = *pages;
-		memset(pages, 0, sizeof(*pages));
-	}
+	s->got = *l;
+	memset(l, 0, sizeof(*l));
 	s->work.data = s;
 	if (uv_queue_work(s->loop, &s->work, load_work, load_done)) {
-		cfs_model_page_list_clear(&s->pages);
-		cfs_model_attachment_list_clear(&s->atts);
-		cfs_model_page_list_clear(&s->labels);
+		cfs_sync_listing_clear(&s->got);
 		s->busy = 0;
+		wake(s, s->current, -EIO);
 	}
 }
 
-static void on_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
+/* List the next space that wants it: a LOAD before any REFRESH. */
+static void next_job(struct cfs_sync *s)
 {
-	struct cfs_sync *s = arg;
-	struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory", .path = ""};
+	size_t pick = s->nspaces;
+	char *id = NULL, *key = NULL;
+	int loaded, ret;
 
-	if (round_failed(s, e))
+	if (s->busy)
 		return;
-	s->atts = *atts;
-	memset(atts, 0, sizeof(*atts));
-	cfs_cf_tag(s->cfg.cf, "refresh");
-	if (cfs_cf_space_labels(s->cfg.cf, s->space_key, CFS_HTTP_BACKGROUND, on_labels, s)) {
-		cfs_model_attachment_list_clear(&s->atts);
-		round_failed(s, &nomem);
-	}
-}
-
-static void on_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
-{
-	struct cfs_sync *s = arg;
-	struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory", .path = ""};
-
-	if (round_failed(s, e))
+	for (size_t i = 0; i < s->nspaces; i++)
+		if (s->spaces[i].wish == LOAD || (s->spaces[i].wish && pick == s->nspaces))
+			pick = i;
+	if (pick == s->nspaces)
 		return;
-	s->pages = *pages;
-	memset(pages, 0, sizeof(*pages));
-	cfs_cf_tag(s->cfg.cf, "refresh");
-	if (cfs_cf_space_attachments(s->cfg.cf, s->space_key, CFS_HTTP_BACKGROUND, on_atts, s))
-		round_failed(s, &nomem);
-}
-
-static void start_round(struct cfs_sync *s)
-{
-	if (s->busy) {
-		s->again = 1;
+	if (cfs_tree_space(s->cfg.tree, pick, &id, &key, &loaded)) {
+		wake(s, pick, -ENOMEM);
 		return;
 	}
+	s->current = pick;
 	s->busy = 1;
-	cfs_cf_tag(s->cfg.cf, "refresh");
-	if (cfs_cf_space_pages(s->cfg.cf, s->space_id, CFS_HTTP_BACKGROUND, on_pages, s))
+	ret = cfs_sync_list_space(
+	    s->cfg.cf, id, key, s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh", on_listing, s);
+	s->spaces[pick].wish = NONE;
+	if (ret) {
 		s->busy = 0;
+		wake(s, pick, ret);
+	}
+	free(id);
+	free(key);
+}
+
+/* Every loaded space is listed again. */
+static void want_refresh(struct cfs_sync *s)
+{
+	for (size_t i = 0; i < s->nspaces; i++) {
+		int loaded = 0;
+
+		cfs_tree_space(s->cfg.tree, i, NULL, NULL, &loaded);
+		if (loaded && s->spaces[i].wish == NONE)
+			s->spaces[i].wish = REFRESH;
+	}
+	next_job(s);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -159,7 +346,7 @@ static void on_timer(uv_timer_t *t)
 	struct cfs_sync *s = t->data;
 
 	if (atomic_exchange(s->cfg.activity, 0))
-		start_round(s);
+		want_refresh(s);
 }
 
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out)
@@ -170,11 +357,9 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
-	s->space_id = strdup(cfg->space_id);
-	s->space_key = strdup(cfg->space_key);
-	if (!s->space_id || !s->space_key) {
-		free(s->space_id);
-		free(s->space_key);
+	s->nspaces = cfs_tree_nspaces(cfg->tree);
+	s->spaces = calloc(s->nspaces, sizeof(*s->spaces));
+	if (!s->spaces) {
 		free(s);
 		return -ENOMEM;
 	}
@@ -189,7 +374,36 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 void cfs_sync_now(struct cfs_sync *s)
 {
 	if (!s->stopping)
-		start_round(s);
+		want_refresh(s);
+}
+
+void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg)
+{
+	int loaded = 0;
+	struct waiter *w;
+
+	if (s->stopping || space >= s->nspaces) {
+		cb(arg, s->stopping ? -ESHUTDOWN : -EINVAL);
+		return;
+	}
+	cfs_tree_space(s->cfg.tree, space, NULL, NULL, &loaded);
+	if (loaded) {
+		cb(arg, 0);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		cb(arg, -ENOMEM);
+		return;
+	}
+	w->cb = cb;
+	w->arg = arg;
+	w->next = s->spaces[space].waiters;
+	s->spaces[space].waiters = w;
+	/* Already being listed: the waiter rides along. */
+	if (!(s->busy && s->current == space))
+		s->spaces[space].wish = LOAD;
+	next_job(s);
 }
 
 static void timer_closed(uv_handle_t *h)

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct cfs_blob *cfs_blob_take(char *data, size_t len)
 {
@@ -117,16 +118,29 @@ struct cfs_node *cfs_tree_find_key(struct cfs_node **v, size_t n, uint64_t key)
 	return NULL;
 }
 
-struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, const char *title)
+/* Order of by_title: space, title, key. */
+static int cmp_space_title(const void *a, const void *b)
 {
-	size_t lo = 0, hi = t->n;
+	const struct cfs_node *x = *(struct cfs_node *const *)a, *y = *(struct cfs_node *const *)b;
+
+	if (x->space != y->space)
+		return x->space < y->space ? -1 : 1;
+	return cmp_title(a, b);
+}
+
+struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, size_t space, const char *title)
+{
+	size_t lo = 0, hi = t->ntitle;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->by_title[mid]->title, title);
+		const struct cfs_node *m = t->by_title[mid];
+		int c = m->space != space ? (m->space < space ? -1 : 1) : strcmp(m->title, title);
+
 		if (c == 0) {
 			/* Several pages may share a title; take the lowest key. */
-			while (mid > 0 && strcmp(t->by_title[mid - 1]->title, title) == 0)
+			while (mid > 0 && t->by_title[mid - 1]->space == space &&
+			       strcmp(t->by_title[mid - 1]->title, title) == 0)
 				mid--;
 			return t->by_title[mid];
 		}
@@ -138,24 +152,141 @@ struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, const char *title)
 	return NULL;
 }
 
-int cfs_tree_new(const char *space_key, const char *base_url, struct cfs_tree **out)
+long cfs_tree_space_by_key(struct cfs_tree *t, const char *key)
+{
+	for (size_t i = 0; i < t->nspaces; i++)
+		if (strcmp(t->spaces[i].key, key) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int index_dir(struct cfs_node *dir);
+
+/* A directory the tree makes up, keyed by a string that never looks like an
+ * id; owned by all[] (*nall grows).  NULL on ENOMEM. */
+static struct cfs_node *synthetic_new(const char *keystr, const char *title, size_t space,
+                                      struct cfs_node ***all, size_t *nall)
+{
+	struct cfs_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->key = key_of(keystr);
+	n->id = strdup(keystr);
+	n->title = strdup(title);
+	n->stem = strdup(title);
+	(*all)[(*nall)++] = n;
+	if (!n->id || !n->title || !n->stem)
+		return NULL;
+	n->synthetic = 1;
+	n->space = space;
+	n->present = 1;
+	return n;
+}
+
+int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n, int multi,
+                 struct cfs_tree **out)
 {
 	struct cfs_tree *t = calloc(1, sizeof(*t));
+	int ret = -ENOMEM;
 
 	if (!t)
 		return -ENOMEM;
-	t->space_key = strdup(space_key);
-	t->base_url = strdup(base_url);
-	if (!t->space_key || !t->base_url) {
-		free(t->space_key);
-		free(t->base_url);
-		free(t);
-		return -ENOMEM;
-	}
 	pthread_rwlock_init(&t->lock, NULL);
 	t->root.present = 1;
+	t->multi = multi;
+	if (!n || (!multi && n != 1)) {
+		ret = -EINVAL;
+		goto fail;
+	}
+	t->base_url = strdup(base_url);
+	t->spaces = calloc(n, sizeof(*t->spaces));
+	t->all = calloc(n, sizeof(*t->all));
+	t->by_key = calloc(n, sizeof(*t->by_key));
+	t->root.kids = calloc(n, sizeof(*t->root.kids));
+	if (!t->base_url || !t->spaces || !t->all || !t->by_key || !t->root.kids)
+		goto fail;
+	t->nspaces = n;
+	for (size_t i = 0; i < n; i++) {
+		struct tspace *sp = &t->spaces[i];
+		char *k = NULL;
+
+		sp->id = strdup(spaces[i].id ? spaces[i].id : spaces[i].key);
+		sp->key = strdup(spaces[i].key);
+		sp->name = spaces[i].name ? strdup(spaces[i].name) : NULL;
+		if (!sp->id || !sp->key || (spaces[i].name && !sp->name))
+			goto fail;
+		sp->dir = &t->root;
+		if (!multi)
+			continue;
+		if (asprintf(&k, "space:%s", sp->key) < 0 ||
+		    !(sp->top = synthetic_new(k, sp->key, i, &t->all, &t->nall))) {
+			free(k);
+			goto fail;
+		}
+		free(k);
+		sp->dir = sp->top;
+		t->by_key[t->n++] = sp->top;
+		t->root.kids[t->root.nkids++] = sp->top;
+	}
+	/* Until a space is listed, its directory (and the root) are as new as the mount. */
+	t->root.mtime = (struct cfs_time){(int64_t)time(NULL), 0};
+	for (size_t i = 0; multi && i < n; i++)
+		t->spaces[i].top->mtime = t->root.mtime;
+	qsort(t->by_key, t->n, sizeof(*t->by_key), cmp_key);
+	if (index_dir(&t->root))
+		goto fail;
 	*out = t;
 	return 0;
+fail:
+	cfs_tree_free(t);
+	return ret;
+}
+
+size_t cfs_tree_nspaces(struct cfs_tree *t)
+{
+	return t->nspaces;
+}
+
+int cfs_tree_space(struct cfs_tree *t, size_t space, char **id, char **key, int *loaded)
+{
+	if (space >= t->nspaces)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&t->lock);
+	*loaded = t->spaces[space].loaded;
+	if (id)
+		*id = strdup(t->spaces[space].id);
+	if (key)
+		*key = strdup(t->spaces[space].key);
+	pthread_rwlock_unlock(&t->lock);
+	if ((!id || *id) && (!key || *key))
+		return 0;
+	if (id)
+		free(*id);
+	if (key)
+		free(*key);
+	return -ENOMEM;
+}
+
+long cfs_tree_space_of_dir(struct cfs_tree *t, uint64_t ino)
+{
+	if (!t->multi)
+		return ino == CFS_ROOT_INO ? 0 : -1;
+	for (size_t i = 0; i < t->nspaces; i++)
+		if ((t->spaces[i].top->key | CFS_PAGE_DIR) == ino)
+			return (long)i;
+	return -1;
+}
+
+long cfs_tree_space_find(struct cfs_tree *t, const char *key, int *loaded)
+{
+	long i;
+
+	pthread_rwlock_rdlock(&t->lock);
+	i = cfs_tree_space_by_key(t, key);
+	*loaded = i >= 0 && t->spaces[i].loaded;
+	pthread_rwlock_unlock(&t->lock);
+	return i;
 }
 
 static void node_free(struct cfs_node *n)
@@ -194,7 +325,12 @@ void cfs_tree_free(struct cfs_tree *t)
 	free(t->users);
 	free(t->root.kids);
 	free(t->root.names);
-	free(t->space_key);
+	for (size_t i = 0; t->spaces && i < t->nspaces; i++) {
+		free(t->spaces[i].id);
+		free(t->spaces[i].key);
+		free(t->spaces[i].name);
+	}
+	free(t->spaces);
 	free(t->base_url);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
@@ -271,6 +407,14 @@ static int index_dir(struct cfs_node *dir)
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct cfs_node *kid = dir->kids[i];
 
+		if (kid->synthetic) { /* a made-up directory keeps its name */
+			free(kid->stem);
+			if (!(kid->stem = strdup(kid->title)))
+				return -ENOMEM;
+			dir->names[k++] = (struct entry){kid->stem, kid, CFS_PAGE_DIR};
+			dir->ndirs++;
+			continue;
+		}
 		free(kid->md_name);
 		if (asprintf(&kid->md_name, "%s.md", kid->stem) < 0) {
 			kid->md_name = NULL;
@@ -465,89 +609,200 @@ static size_t dedupe(struct cfs_node **v, size_t n)
 	return w;
 }
 
-int cfs_tree_load(struct cfs_tree *t, const struct cfs_page_list *pages,
+/* The directory "_blog/YYYY/MM" of space s for blog post b (made up as
+ * needed; syn[] holds those made present by this load).  NULL on ENOMEM. */
+struct load {
+	struct cfs_tree *t;
+	size_t s;
+	struct cfs_node **all, **by_key, **syn;
+	size_t nall, n, nsyn;
+};
+
+static struct cfs_node *blog_dir(struct load *l, const char *keystr, const char *title,
+                                 struct cfs_node *parent, int64_t position)
+{
+	uint64_t key = key_of(keystr);
+	struct cfs_node *d = NULL;
+
+	for (size_t i = 0; i < l->nsyn; i++)
+		if (l->syn[i]->key == key)
+			return l->syn[i];
+	d = cfs_tree_find_key(l->t->by_key, l->t->n, key);
+	if (d && d->synthetic && !d->present) {
+		d->present = 1;
+	} else {
+		d = synthetic_new(keystr, title, l->s, &l->all, &l->nall);
+		if (!d)
+			return NULL;
+	}
+	d->parent = parent;
+	d->position = position;
+	d->mtime = (struct cfs_time){0, 0};
+	l->syn[l->nsyn++] = d;
+	l->by_key[l->n++] = d;
+	return d;
+}
+
+static int place_blog(struct load *l, struct cfs_node *b)
+{
+	struct tspace *sp = &l->t->spaces[l->s];
+	struct cfs_time when = b->created.sec ? b->created : b->mtime;
+	time_t sec = (time_t)when.sec;
+	struct cfs_node *blog, *year, *month;
+	char k[600], name[16];
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm))
+		memset(&tm, 0, sizeof(tm));
+	snprintf(k, sizeof(k), "blog:%s", sp->key);
+	if (!(blog = blog_dir(l, k, BLOG_DIR, sp->top, INT64_MAX)))
+		return -ENOMEM;
+	snprintf(k, sizeof(k), "blog:%s:%04d", sp->key, tm.tm_year + 1900);
+	snprintf(name, sizeof(name), "%04d", tm.tm_year + 1900);
+	if (!(year = blog_dir(l, k, name, blog, tm.tm_year)))
+		return -ENOMEM;
+	snprintf(k, sizeof(k), "blog:%s:%04d-%02d", sp->key, tm.tm_year + 1900, tm.tm_mon + 1);
+	snprintf(name, sizeof(name), "%02d", tm.tm_mon + 1);
+	if (!(month = blog_dir(l, k, name, year, tm.tm_mon)))
+		return -ENOMEM;
+	/* Posts of a month in the order they were written. */
+	b->position = (int64_t)when.sec;
+	b->parent = month;
+	for (struct cfs_node *d = month; d && d->synthetic && d != sp->top; d = d->parent)
+		if (b->mtime.sec > d->mtime.sec)
+			d->mtime = b->mtime;
+	return 0;
+}
+
+/* Does node x belong to the part of the tree a load of space s rebuilds? */
+static int in_load(const struct cfs_tree *t, size_t s, const struct cfs_node *x)
+{
+	return x->space == s && x != t->spaces[s].top;
+}
+
+int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes)
 {
 	static const struct cfs_attachment_list none;
-	struct cfs_node **by_key = NULL, **by_title = NULL, **all = NULL, **att_by_key = NULL;
+	struct load l = {.t = t, .s = space};
+	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
 	struct triple *before = NULL, *after = NULL;
-	size_t nall = t->nall, n = 0, na = 0, nbefore = 0, nafter = 0;
+	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0;
 	int ret = -ENOMEM;
 
 	if (!atts)
 		atts = &none;
+	if (space >= t->nspaces)
+		return -EINVAL;
 	pthread_rwlock_wrlock(&t->lock);
+	sdir = t->spaces[space].dir;
 	if (changes && snapshot(t, &before, &nbefore))
 		goto fail;
-	by_key = calloc(pages->n + 1, sizeof(*by_key));
-	by_title = calloc(pages->n + 1, sizeof(*by_title));
-	att_by_key = calloc(atts->n + 1, sizeof(*att_by_key));
-	all = malloc((t->nall + pages->n + atts->n + 1) * sizeof(*all));
-	if (!by_key || !by_title || !att_by_key || !all)
+	l.by_key = calloc(t->n + 3 * pages->n + 2, sizeof(*l.by_key));
+	l.syn = calloc(2 * pages->n + 2, sizeof(*l.syn));
+	att_by_key = calloc(t->natt + atts->n + 1, sizeof(*att_by_key));
+	l.all = malloc((t->nall + 3 * pages->n + atts->n + 2) * sizeof(*l.all));
+	if (!l.by_key || !l.syn || !att_by_key || !l.all)
 		goto fail;
 	if (t->nall)
-		memcpy(all, t->all, t->nall * sizeof(*all));
-	for (size_t i = 0; i < nall; i++) {
-		all[i]->present = 0;
-		all[i]->nkids = 0;
-		all[i]->natts = 0;
-		all[i]->parent = all[i]->is_att ? all[i]->parent : NULL;
-	}
+		memcpy(l.all, t->all, t->nall * sizeof(*l.all));
+	l.nall = t->nall;
+	for (size_t i = 0; i < l.nall; i++) {
+		struct cfs_node *x = l.all[i];
 
-	/* Pages: an existing node is found among the previous listing's. */
+		if (!in_load(t, space, x))
+			continue;
+		x->present = 0;
+		x->nkids = 0;
+		x->natts = 0;
+		x->parent = x->is_att ? x->parent : NULL;
+	}
+	sdir->nkids = 0;
+	/* What the other spaces have stays. */
+	for (size_t i = 0; i < t->n; i++)
+		if (t->by_key[i]->present)
+			l.by_key[l.n++] = t->by_key[i];
+	for (size_t i = 0; i < t->natt; i++)
+		if (t->att_by_key[i]->present)
+			att_by_key[na++] = t->att_by_key[i];
+	nkeep = l.n;
+
+	/* Pages and blog posts: an existing node is found among the previous listing's. */
 	for (size_t i = 0; i < pages->n; i++) {
 		const struct cfs_page *p = &pages->v[i];
 		uint64_t key = key_of(p->id);
 		struct cfs_node *node = cfs_tree_find_key(t->by_key, t->n, key);
+		int blog = p->type && strcmp(p->type, "blogpost") == 0;
 
-		if (p->type && strcmp(p->type, "page") != 0)
+		if (p->type && strcmp(p->type, "page") != 0 && !blog)
 			continue;
-		if (node && node->present)
-			continue; /* a duplicate in the listing */
+		if (node && (node->present || node->synthetic))
+			continue; /* a duplicate in the listing, or in another space */
 		if (!node) {
 			node = calloc(1, sizeof(*node));
 			if (!node)
 				goto fail;
 			node->key = key;
-			all[nall++] = node;
+			l.all[l.nall++] = node;
 		} else if (changes && node->version != p->version &&
 		           changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
 			goto fail;
 		}
 		if (node_update(node, p))
 			goto fail;
+		node->space = space;
+		node->is_blog = blog;
+		nblog += (size_t)blog;
 		if (node->md && node->md_version < node->version) {
 			t->md_bytes -= node->md->len;
 			cfs_blob_unref(node->md);
 			node->md = NULL;
 		}
-		by_key[n++] = node;
+		l.by_key[l.n++] = node;
 	}
-	if (n)
-		qsort(by_key, n, sizeof(*by_key), cmp_key);
-	n = dedupe(by_key, n);
-	if (n) {
-		memcpy(by_title, by_key, n * sizeof(*by_title));
-		qsort(by_title, n, sizeof(*by_title), cmp_title);
+	for (size_t i = nkeep, end = l.n; nblog && i < end; i++)
+		if (l.by_key[i]->is_blog && place_blog(&l, l.by_key[i]))
+			goto fail;
+	if (l.n)
+		qsort(l.by_key, l.n, sizeof(*l.by_key), cmp_key);
+	l.n = dedupe(l.by_key, l.n);
+	by_title = calloc(l.n + 1, sizeof(*by_title));
+	if (!by_title)
+		goto fail;
+	for (size_t i = 0; i < l.n; i++)
+		if (!l.by_key[i]->synthetic && !l.by_key[i]->is_blog)
+			by_title[ntitle++] = l.by_key[i];
+	if (ntitle)
+		qsort(by_title, ntitle, sizeof(*by_title), cmp_space_title);
+
+	/* Parents (in the same space); broken chains end at the space's top. */
+	for (size_t i = 0; i < l.n; i++) {
+		struct cfs_node *x = l.by_key[i], *p;
+
+		if (!in_load(t, space, x) || x->synthetic || x->is_blog)
+			continue;
+		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, key_of(x->parent_id)) : NULL;
+		x->parent = p && p->space == space && !p->synthetic && !p->is_blog
+		                ? p
+		                : t->spaces[space].top;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct cfs_node *x = l.by_key[i];
+
+		if (in_load(t, space, x) && !x->synthetic && !x->is_blog && x->parent &&
+		    !chain_ok(x, l.n + 1))
+			x->parent = t->spaces[space].top;
 	}
 
-	/* Parents; broken chains end at the root. */
-	t->root.nkids = 0;
-	for (size_t i = 0; i < n; i++)
-		if (by_key[i]->parent_id)
-			by_key[i]->parent =
-			    cfs_tree_find_key(by_key, n, key_of(by_key[i]->parent_id));
-	for (size_t i = 0; i < n; i++)
-		if (by_key[i]->parent && !chain_ok(by_key[i], n))
-			by_key[i]->parent = NULL;
-
-	/* Attachments of the pages we have. */
+	/* Attachments of the pages and blog posts we have. */
+	nkeep = na;
 	for (size_t i = 0; i < atts->n; i++) {
 		const struct cfs_attachment *a = &atts->v[i];
 		struct cfs_node *page, *node;
 		uint64_t key;
 
-		if (!a->page_id || !(page = cfs_tree_find_key(by_key, n, key_of(a->page_id))))
+		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, key_of(a->page_id))) ||
+		    page->space != space || page->synthetic || page == t->spaces[space].top)
 			continue;
 		key = key_of(a->id);
 		node = cfs_tree_find_key(t->att_by_key, t->natt, key);
@@ -558,33 +813,41 @@ int cfs_tree_load(struct cfs_tree *t, const struct cfs_page_list *pages,
 			if (!node)
 				goto fail;
 			node->key = key;
-			all[nall++] = node;
+			l.all[l.nall++] = node;
 		} else if (changes && (node->version != a->version || node->parent != page) &&
 		           changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
 			goto fail;
 		}
 		if (att_update(node, a, page))
 			goto fail;
+		node->space = space;
 		att_by_key[na++] = node;
 	}
 	if (na)
 		qsort(att_by_key, na, sizeof(*att_by_key), cmp_key);
 	na = dedupe(att_by_key, na);
 	for (size_t i = 0; i < na; i++)
-		att_by_key[i]->parent->natts++;
+		if (att_by_key[i]->space == space)
+			att_by_key[i]->parent->natts++;
 
 	/* Arrays of kids and attachments, filled in order. */
-	for (size_t i = 0; i < n; i++) {
-		struct cfs_node *p = by_key[i]->parent ? by_key[i]->parent : &t->root;
-		p->nkids++;
-	}
-	for (size_t i = 0; i < nall; i++) {
-		struct cfs_node *x = all[i];
+	for (size_t i = 0; i < l.n; i++) {
+		struct cfs_node *x = l.by_key[i];
 
+		if (in_load(t, space, x))
+			(x->parent ? x->parent : sdir)->nkids++;
+	}
+	for (size_t i = 0; i <= l.nall; i++) {
+		struct cfs_node *x = i == l.nall ? sdir : l.all[i];
+
+		if ((x == sdir) != (i == l.nall) || (x != sdir && !in_load(t, space, x)))
+			continue;
 		free(x->kids);
-		free(x->atts);
 		x->kids = NULL;
-		x->atts = NULL;
+		if (x != sdir) {
+			free(x->atts);
+			x->atts = NULL;
+		}
 		if (!x->present || x->is_att) {
 			free(x->names);
 			free(x->att_names);
@@ -593,55 +856,61 @@ int cfs_tree_load(struct cfs_tree *t, const struct cfs_page_list *pages,
 			continue;
 		}
 		if ((x->nkids && !(x->kids = calloc(x->nkids, sizeof(*x->kids)))) ||
-		    (x->natts && !(x->atts = calloc(x->natts, sizeof(*x->atts)))))
+		    (x != sdir && x->natts && !(x->atts = calloc(x->natts, sizeof(*x->atts)))))
 			goto fail;
 		x->nkids = 0;
-		x->natts = 0;
+		if (x != sdir)
+			x->natts = 0;
 	}
-	free(t->root.kids);
-	t->root.kids = t->root.nkids ? calloc(t->root.nkids, sizeof(*t->root.kids)) : NULL;
-	if (t->root.nkids && !t->root.kids)
-		goto fail;
-	t->root.nkids = 0;
-	t->root.mtime = (struct cfs_time){0, 0};
-	for (size_t i = 0; i < n; i++) {
-		struct cfs_node *c = by_key[i];
-		struct cfs_node *p = c->parent ? c->parent : &t->root;
+	sdir->mtime = (struct cfs_time){0, 0};
+	for (size_t i = 0; i < l.n; i++) {
+		struct cfs_node *c = l.by_key[i];
+		struct cfs_node *p = c->parent ? c->parent : sdir;
 
+		if (!in_load(t, space, c))
+			continue;
 		p->kids[p->nkids++] = c;
-		if (c->mtime.sec > t->root.mtime.sec)
-			t->root.mtime = c->mtime;
+		if (p == sdir && c->mtime.sec > sdir->mtime.sec)
+			sdir->mtime = c->mtime;
 	}
 	for (size_t i = 0; i < na; i++) {
 		struct cfs_node *p = att_by_key[i]->parent;
-		p->atts[p->natts++] = att_by_key[i];
-	}
 
-	/* Names, children before parents is not needed: a page's entries only
-	 * depend on whether its kids have kids or attachments. */
-	for (size_t i = 0; i < n; i++) {
-		if (by_key[i]->nkids)
-			qsort(by_key[i]->kids, by_key[i]->nkids, sizeof(struct cfs_node *),
-			      cmp_position);
-		if (index_atts(by_key[i]) || index_dir(by_key[i]))
+		if (att_by_key[i]->space == space)
+			p->atts[p->natts++] = att_by_key[i];
+	}
+	/* With several spaces, the root is as new as the newest space. */
+	for (size_t i = 0; t->multi && i < t->nspaces; i++)
+		if (t->spaces[i].top->mtime.sec > t->root.mtime.sec)
+			t->root.mtime = t->spaces[i].top->mtime;
+
+	/* Names: a page's entries only depend on whether its kids have kids or
+	 * attachments, so the order does not matter. */
+	for (size_t i = 0; i <= l.n; i++) {
+		struct cfs_node *x = i == l.n ? sdir : l.by_key[i];
+
+		if ((x == sdir) != (i == l.n) || (x != sdir && !in_load(t, space, x)))
+			continue;
+		if (x->nkids)
+			qsort(x->kids, x->nkids, sizeof(struct cfs_node *), cmp_position);
+		if ((x != sdir && index_atts(x)) || index_dir(x))
 			goto fail;
 	}
-	if (t->root.nkids)
-		qsort(t->root.kids, t->root.nkids, sizeof(struct cfs_node *), cmp_position);
-	if (index_dir(&t->root))
-		goto fail;
 
 	free(t->all);
 	free(t->by_key);
 	free(t->by_title);
 	free(t->att_by_key);
-	t->all = all;
-	t->nall = nall;
-	t->by_key = by_key;
+	t->all = l.all;
+	t->nall = l.nall;
+	t->by_key = l.by_key;
+	t->n = l.n;
 	t->by_title = by_title;
-	t->n = n;
+	t->ntitle = ntitle;
 	t->att_by_key = att_by_key;
 	t->natt = na;
+	t->spaces[space].loaded = 1;
+	free(l.syn);
 	ret = 0;
 	if (changes &&
 	    (snapshot(t, &after, &nafter) || diff(before, nbefore, after, nafter, changes)))
@@ -654,14 +923,15 @@ fail:
 	triples_free(before, nbefore);
 	/* Out of memory half-way: keep every node owned so it is freed with the
 	 * tree; the tree may be partly updated.  Report the failure. */
-	if (all && nall > t->nall) {
+	if (l.all && l.nall > t->nall) {
 		free(t->all);
-		t->all = all;
-		t->nall = nall;
-		all = NULL;
+		t->all = l.all;
+		t->nall = l.nall;
+		l.all = NULL;
 	}
-	free(all);
-	free(by_key);
+	free(l.all);
+	free(l.by_key);
+	free(l.syn);
 	free(by_title);
 	free(att_by_key);
 	pthread_rwlock_unlock(&t->lock);
@@ -680,7 +950,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 		if (!pages->v[i].labels)
 			continue;
 		n = cfs_tree_find_key(t->by_key, t->n, key_of(pages->v[i].id));
-		if (!n || (n->labels && strcmp(n->labels, pages->v[i].labels) == 0))
+		if (!n || n->synthetic || (n->labels && strcmp(n->labels, pages->v[i].labels) == 0))
 			continue;
 		/* With front matter the labels are part of the page's bytes. */
 		if (n->labels && t->front_matter && n->md) {

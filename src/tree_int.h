@@ -19,11 +19,27 @@ struct entry {
 };
 
 #define ATTACHMENTS_DIR "_attachments"
+#define BLOG_DIR        "_blog"
 
-/* A page, or an attachment (is_att; then stem is its file name, parent its page). */
+/* A mounted space.  Its top-level pages hang under dir: the root when the
+ * tree holds one space, else the space's own directory node (then top, their
+ * parent pointer; NULL with one space, as the root is nobody's node). */
+struct tspace {
+	char *id, *key, *name;
+	struct cfs_node *dir; /* &t->root, or the space's directory */
+	struct cfs_node *top; /* NULL, or the space's directory */
+	int loaded;           /* its listing is in the tree */
+};
+
+/* A page, a blog post (is_blog), an attachment (is_att; then stem is its
+ * file name, parent its page), or a directory the tree makes up (synthetic:
+ * a space, "_blog", a year or a month; only ever a CFS_PAGE_DIR). */
 struct cfs_node {
 	uint64_t key; /* inode number with the kind bits clear */
 	int is_att;
+	int is_blog;
+	int synthetic;
+	size_t space;   /* index into the tree's spaces */
 	uint64_t idnum; /* the numeric id, for name collisions */
 	char *id;
 	char *title;
@@ -57,12 +73,15 @@ struct cfs_node {
 
 struct cfs_tree {
 	pthread_rwlock_t lock;
-	char *space_key;
 	char *base_url;
+	struct tspace *spaces;
+	size_t nspaces;
+	int multi;                /* the root lists one directory per space */
 	struct cfs_node root;     /* key 0; only kids/names/ndirs/mtime used */
-	struct cfs_node **by_key; /* present pages sorted by key */
+	struct cfs_node **by_key; /* present pages, blog posts, directories sorted by key */
 	size_t n;
-	struct cfs_node **by_title;   /* present pages sorted by title */
+	struct cfs_node **by_title; /* present pages sorted by space, title */
+	size_t ntitle;
 	struct cfs_node **att_by_key; /* present attachments sorted by key */
 	size_t natt;
 	struct cfs_node **all; /* every node ever seen (owns them) */
@@ -76,7 +95,9 @@ struct cfs_tree {
 
 /* Binary searches over sorted node arrays.  Lock held by the caller. */
 struct cfs_node *cfs_tree_find_key(struct cfs_node **v, size_t n, uint64_t key);
-struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, const char *title);
+struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, size_t space, const char *title);
+/* The index of the space with this key, or -1.  Lock held. */
+long cfs_tree_space_by_key(struct cfs_tree *t, const char *key);
 /* Order of struct entry by name. */
 int cfs_tree_cmp_entry(const void *a, const void *b);
 /* An inode -> (node, kind); the root is (&t->root, CFS_ROOT_DIR).  Read lock held. */
@@ -85,7 +106,7 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 /* Does page n show as a directory? */
 static inline int cfs_tree_has_dir(const struct cfs_node *n)
 {
-	return n->nkids || n->natts;
+	return n->synthetic || n->nkids || n->natts;
 }
 
 #endif

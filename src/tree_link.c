@@ -108,16 +108,32 @@ out:
 	return s;
 }
 
+/* The space a link points into: the converted page's own when the link
+ * names none, else a mounted and loaded space with that key; -1 when the
+ * target is not on the mount (the link becomes an absolute URL).  A space
+ * that is mounted but not loaded yet was loaded before the conversion when
+ * it could be (cache.c). */
+static long link_space(struct link_ctx *c, const char *space_key)
+{
+	long i;
+
+	if (!space_key || !*space_key)
+		return (long)c->from->space;
+	i = cfs_tree_space_by_key(c->t, space_key);
+	return i >= 0 && c->t->spaces[i].loaded ? i : -1;
+}
+
 static char *link_page(void *arg, const char *space_key, const char *title)
 {
 	struct link_ctx *c = arg;
 	struct cfs_node *target;
+	long space = link_space(c, space_key);
 
-	if (space_key && *space_key && strcmp(space_key, c->t->space_key) != 0)
+	if (space < 0)
 		return NULL;
 	if (!title || !*title)
-		return strdup(c->from->md_name);
-	target = cfs_tree_find_title(c->t, title);
+		return space == (long)c->from->space ? strdup(c->from->md_name) : NULL;
+	target = cfs_tree_find_title(c->t, (size_t)space, title);
 	return target ? rel_path(c->from, target, 0, NULL) : NULL;
 }
 
@@ -128,11 +144,13 @@ static char *link_attachment(void *arg, const char *space_key, const char *page_
 {
 	struct link_ctx *c = arg;
 	struct cfs_node *page = c->from;
+	long space = link_space(c, space_key);
 	char *leaf, *path;
 
-	if (space_key && *space_key && strcmp(space_key, c->t->space_key) != 0)
+	if (space < 0)
 		return NULL;
-	if (page_title && *page_title && !(page = cfs_tree_find_title(c->t, page_title)))
+	if (page_title && *page_title &&
+	    !(page = cfs_tree_find_title(c->t, (size_t)space, page_title)))
 		return NULL;
 	if (!filename)
 		return NULL;
@@ -197,8 +215,10 @@ static int front_matter(struct cfs_tree *t, struct cfs_node *n, char **out, size
 	yaml_str(f, n->title);
 	fputs("\nid: ", f);
 	yaml_str(f, n->id);
+	if (n->is_blog)
+		fputs("\ntype: blogpost", f);
 	fputs("\nspace: ", f);
-	yaml_str(f, t->space_key);
+	yaml_str(f, t->spaces[n->space].key);
 	fprintf(f, "\nversion: %lld\n", (long long)n->version);
 	if (n->author_id) {
 		fputs("author: ", f);
@@ -290,7 +310,7 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	struct link_ctx lc = {.t = t, .from = n};
 	struct cfs_convert_ctx ctx = {
 	    .base_url = t->base_url,
-	    .space_key = t->space_key,
+	    .space_key = t->spaces[n->space].key,
 	    .page_path = link_page,
 	    .attachment_path = link_attachment,
 	    .user_name = link_user,

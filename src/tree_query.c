@@ -29,7 +29,8 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 		n = cfs_tree_find_key(t->by_key, t->n, ino & ~3ull);
 	if (!n || !n->present)
 		return -ENOENT;
-	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) || (k == CFS_ATT_DIR && !n->natts))
+	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) || (k == CFS_ATT_DIR && !n->natts) ||
+	    (k == CFS_PAGE_FILE && n->synthetic))
 		return -ENOENT;
 	*node = n;
 	*kind = k;
@@ -44,6 +45,13 @@ static struct cfs_time newest_att(const struct cfs_node *page)
 		if (page->atts[i]->mtime.sec > m.sec)
 			m = page->atts[i]->mtime;
 	return m;
+}
+
+/* Is dir a space's directory that has not been loaded yet? */
+static int unloaded(struct cfs_tree *t, const struct cfs_node *dir)
+{
+	return t->multi && dir->synthetic && dir->parent == NULL && dir != &t->root &&
+	       !t->spaces[dir->space].loaded;
 }
 
 static void fill_attr(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind kind,
@@ -73,6 +81,10 @@ static void fill_attr(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind
 		a->nlink = 2 + n->ndirs + (n->natts ? 1 : 0);
 		break;
 	}
+	if (unloaded(t, n))
+		a->nlink = 1; /* not known yet; 1 tells find(1) not to count on it */
+	if (n->synthetic)
+		a->version = 0;
 }
 
 static struct entry *find_entry(struct entry *v, size_t n, const char *name)
@@ -94,6 +106,8 @@ int cfs_tree_lookup(struct cfs_tree *t, uint64_t parent, const char *name,
 	ret = cfs_tree_resolve(t, parent, &dir, &kind);
 	if (ret == 0 && !is_dir_kind(kind))
 		ret = -ENOTDIR;
+	if (ret == 0 && unloaded(t, dir))
+		ret = -EAGAIN;
 	if (ret == 0) {
 		if (kind == CFS_ATT_DIR)
 			e = find_entry(dir->att_names, dir->natts, name);
@@ -150,6 +164,8 @@ int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **
 	ret = cfs_tree_resolve(t, ino, &dir, &kind);
 	if (ret == 0 && !is_dir_kind(kind))
 		ret = -ENOTDIR;
+	if (ret == 0 && unloaded(t, dir))
+		ret = -EAGAIN;
 	if (ret)
 		goto out;
 	d = calloc(dir->nkids * 2 + dir->natts + 1, sizeof(*d));
@@ -167,7 +183,8 @@ int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **
 	for (size_t i = 0; i < dir->nkids && !ret; i++) {
 		struct cfs_node *kid = dir->kids[i];
 
-		ret = add_dirent(d, &k, kid->md_name, kid->key | CFS_PAGE_FILE, 0);
+		if (!kid->synthetic)
+			ret = add_dirent(d, &k, kid->md_name, kid->key | CFS_PAGE_FILE, 0);
 		if (!ret && cfs_tree_has_dir(kid))
 			ret = add_dirent(d, &k, kid->stem, kid->key | CFS_PAGE_DIR, 1);
 	}
@@ -191,6 +208,7 @@ enum {
 	X_SPACE,
 	X_ID,
 	X_TITLE,
+	X_TYPE,
 	X_VERSION,
 	X_MEDIA_TYPE,
 	X_URL,
@@ -201,10 +219,10 @@ enum {
 	X_COUNT
 };
 static const char *const xattr_names[X_COUNT] = {
-    "user.confluence.space",   "user.confluence.id",         "user.confluence.title",
-    "user.confluence.version", "user.confluence.media_type", "user.confluence.url",
-    "user.confluence.author",  "user.confluence.created",    "user.confluence.updated",
-    "user.confluence.labels",
+    "user.confluence.space",   "user.confluence.id",      "user.confluence.title",
+    "user.confluence.type",    "user.confluence.version", "user.confluence.media_type",
+    "user.confluence.url",     "user.confluence.author",  "user.confluence.created",
+    "user.confluence.updated", "user.confluence.labels",
 };
 
 /* "2024-01-08T10:00:00Z", malloc'd; NULL for an unknown time. */
@@ -222,11 +240,14 @@ static char *iso_time(struct cfs_time t)
 
 static char *url_of(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind kind)
 {
+	const struct tspace *sp = &t->spaces[n->space];
 	char *s = NULL;
 	int r;
 
-	if (kind == CFS_ROOT_DIR)
-		r = asprintf(&s, "%s/display/%s", t->base_url, t->space_key);
+	if (kind == CFS_ROOT_DIR && t->multi)
+		r = asprintf(&s, "%s/", t->base_url);
+	else if (kind == CFS_ROOT_DIR || n->synthetic)
+		r = asprintf(&s, "%s/display/%s", t->base_url, sp->key);
 	else if (n->is_att)
 		r = asprintf(&s, "%s/pages/viewpageattachments.action?pageId=%s", t->base_url,
 		             n->parent->id);
@@ -238,24 +259,34 @@ static char *url_of(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind k
 }
 
 /* The value of attribute x (malloc'd), or NULL when n does not have it.
- * *nomem is set when NULL means out of memory.  Read lock held. */
+ * *nomem is set when NULL means out of memory.  Read lock held.  The root
+ * and the directories the tree makes up have the space and URL; a space's
+ * own directory also its id and name (as the title). */
 static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind kind, int x,
                          int *nomem)
 {
+	const struct tspace *sp = &t->spaces[n->space];
+	int space_dir = n->synthetic && n == sp->top;
 	char *v = NULL;
 	const char *s = NULL;
 
-	if (kind == CFS_ROOT_DIR && x != X_SPACE && x != X_URL)
+	if (kind == CFS_ROOT_DIR && t->multi && x != X_URL)
+		return NULL;
+	if ((kind == CFS_ROOT_DIR || n->synthetic) && x != X_SPACE && x != X_URL &&
+	    !(space_dir && (x == X_ID || x == X_TITLE)))
 		return NULL;
 	switch (x) {
 	case X_SPACE:
-		s = t->space_key;
+		s = sp->key;
 		break;
 	case X_ID:
-		s = n->id;
+		s = space_dir ? sp->id : n->id;
 		break;
 	case X_TITLE:
-		s = n->title;
+		s = space_dir ? sp->name : n->title;
+		break;
+	case X_TYPE:
+		s = n->is_att ? "attachment" : n->is_blog ? "blogpost" : "page";
 		break;
 	case X_VERSION:
 		if (asprintf(&v, "%lld", (long long)n->version) < 0)
@@ -469,7 +500,7 @@ int cfs_tree_prefetch_set(struct cfs_tree *t, uint64_t ino, int depth, uint64_t 
 	{
 		size_t w = 0;
 		for (size_t i = 0; i < n; i++)
-			if (!(v[i]->md && v[i]->md_version >= v[i]->version))
+			if (!v[i]->synthetic && !(v[i]->md && v[i]->md_version >= v[i]->version))
 				v[w++] = v[i];
 		n = w;
 	}
@@ -534,11 +565,13 @@ char *cfs_tree_title(struct cfs_tree *t, struct cfs_node *n)
 	return s;
 }
 
-int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version)
+int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t *version,
+                      int *blog)
 {
 	pthread_rwlock_rdlock(&t->lock);
 	*id = strdup(n->id);
 	*version = n->version;
+	*blog = n->is_blog;
 	pthread_rwlock_unlock(&t->lock);
 	return *id ? 0 : -ENOMEM;
 }

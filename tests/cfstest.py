@@ -3,11 +3,19 @@
 Tests mount the built binary against scripts/fake-confluence in a temporary
 directory, use real tools on the mount, and always unmount.  A mount's stderr
 is checked for sanitizer reports when it is unmounted.
+
+CFS_FLAVOR=cloud (the default) or dc picks the flavor of every Fake that does
+not name its own --flavor: dc serves Confluence Data Center (REST v1 under
+/confluence), a Mount of it sends a personal access token (Bearer, no user)
+with -o api=dc, and the flavor's request paths are below (PAGE_RE(), ...), so
+one suite runs against both.
 """
 
 import base64
+import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +31,32 @@ MOUNT_BIN = os.path.join(BUILD_ROOT, "src", "mount.confluencefs")
 FAKE = os.path.join(SOURCE_ROOT, "scripts", "fake-confluence")
 USER = "demo@example.com"
 TOKEN = "demo-token"
+DEFAULT_USER = object()  # Mount(user=...) not given: the flavor's default
+
+FLAVOR = os.environ.get("CFS_FLAVOR") or "cloud"
+if FLAVOR not in ("cloud", "dc"):
+    raise SystemExit("CFS_FLAVOR must be cloud or dc, not %r" % FLAVOR)
+DC = FLAVOR == "dc"
+DC_CONTEXT = "/confluence"  # the fake's default DC context path
+API_ROOT = DC_CONTEXT if DC else "/wiki"  # where every API path of the flavor starts
+
+# What the client requests on each flavor, as regexes over the fake's log paths.
+if DC:
+    def PAGE_RE(page_id):  # noqa: N802 -- the single-page fetch (with its body)
+        return r"^%s/rest/api/content/%s\?" % (DC_CONTEXT, page_id)
+    ANY_PAGE_RE = r"^%s/rest/api/content/\d" % DC_CONTEXT  # any single-page request
+    LISTING_RE = r"^%s/rest/api/content\?spaceKey=" % DC_CONTEXT  # the page tree listing
+    BULK_RE = r"^%s/rest/api/content/search\?cql=id%%20in%%20" % DC_CONTEXT  # prefetch
+    ATT_BYTES_RE = r"/download/attachments/"  # attachment bytes (DC: the site itself)
+    ATT_BYTES_KIND = "download"  # the fake's stats kind of those requests
+else:
+    def PAGE_RE(page_id):  # noqa: N802
+        return r"^/wiki/api/v2/pages/%s\?" % page_id
+    ANY_PAGE_RE = r"^/wiki/api/v2/pages/"
+    LISTING_RE = r"^/wiki/api/v2/spaces/\d+/pages\?"
+    BULK_RE = r"^/wiki/api/v2/pages\?"
+    ATT_BYTES_RE = r"/media/"  # Cloud: the media host, after the download redirect
+    ATT_BYTES_KIND = "media"
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "WARNING: ThreadSanitizer")
@@ -32,6 +66,14 @@ class Fake:
     """scripts/fake-confluence on 127.0.0.1, on a free port."""
 
     def __init__(self, *args):
+        if "--flavor" not in args and DC:
+            args = ("--flavor", "dc") + args
+        self.flavor = args[args.index("--flavor") + 1] if "--flavor" in args else "cloud"
+        if self.flavor == "dc":
+            self.context = (args[args.index("--context") + 1].rstrip("/")
+                            if "--context" in args else DC_CONTEXT)
+        else:
+            self.context = "/wiki"
         self.dir = tempfile.mkdtemp(prefix="cfs-fake-")
         port_file = os.path.join(self.dir, "port")
         self.log = open(os.path.join(self.dir, "stderr"), "w+")
@@ -47,7 +89,7 @@ class Fake:
         with open(port_file) as f:
             self.port = int(f.read().strip())
         self.origin = "http://127.0.0.1:%d" % self.port
-        self.url = self.origin + "/wiki"
+        self.url = self.origin + self.context  # the base URL a client is given
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -57,18 +99,24 @@ class Fake:
             return json.loads(r.read() or b"null")
 
     def api(self, path):
-        """GET an API path with valid credentials, following every cursor."""
-        auth = base64.b64encode(("%s:%s" % (USER, TOKEN)).encode()).decode()
+        """GET an API path (from the root: self.context + "/rest/...") with valid
+        credentials (Cloud: Basic user:token; DC: the token as a PAT), following
+        every next link (rooted, or relative to the base as in v1)."""
+        if self.flavor == "dc":
+            auth = "Bearer " + TOKEN
+        else:
+            auth = "Basic " + base64.b64encode(("%s:%s" % (USER, TOKEN)).encode()).decode()
         results, doc = [], None
         while path:
-            req = urllib.request.Request(self.origin + path,
-                                         headers={"Authorization": "Basic " + auth})
+            req = urllib.request.Request(self.origin + path, headers={"Authorization": auth})
             with urllib.request.urlopen(req, timeout=30) as r:
                 doc = json.loads(r.read())
             if "results" not in doc:
                 return doc
             results += doc["results"]
             path = doc.get("_links", {}).get("next")
+            if path and not path.startswith(self.context + "/"):
+                path = self.context + path
         return results
 
     def stats(self):
@@ -81,8 +129,30 @@ class Fake:
         return self.call("POST", "/_fake/fault", kw)
 
     def space_pages(self, key):
+        """(space, pages) in the Cloud v2 shape: on DC the v1 pages are given the
+        v2 fields tests look at (parentId; version.number/createdAt (UTC)/authorId)."""
+        if self.flavor == "dc":
+            space = self.api("%s/rest/api/space/%s" % (self.context, key))
+            pages = self.api("%s/rest/api/content?spaceKey=%s&type=page&expand=ancestors,"
+                             "version&limit=200" % (self.context, key))
+            return space, [dc_page_as_v2(p) for p in pages]
         space = self.api("/wiki/api/v2/spaces?keys=%s" % key)[0]
         return space, self.api("/wiki/api/v2/spaces/%s/pages?depth=all&limit=250" % space["id"])
+
+    def space_blogposts(self, key):
+        """The blog posts of a space in the Cloud v2 shape (createdAt and version
+        as above; on DC from history.createdDate and version)."""
+        if self.flavor == "dc":
+            posts = self.api("%s/rest/api/content?spaceKey=%s&type=blogpost&expand=version,"
+                             "history&limit=200" % (self.context, key))
+            out = []
+            for p in posts:
+                q = dc_page_as_v2(p)
+                q["createdAt"] = dc_utc(p["history"]["createdDate"])
+                out.append(q)
+            return out
+        space = self.api("/wiki/api/v2/spaces?keys=%s" % key)[0]
+        return self.api("/wiki/api/v2/spaces/%s/blogposts?limit=250" % space["id"])
 
     def stop(self):
         if self.proc.poll() is None:
@@ -94,6 +164,26 @@ class Fake:
                 self.proc.wait()
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def dc_utc(when):
+    """DC's '2025-03-18T18:02:41.377+02:00' -> Cloud's '2025-03-18T16:02:41.377Z'."""
+    m = re.match(r"(\d+-\d+-\d+T\d+:\d+:\d+)(?:\.(\d+))?([+-]\d\d:\d\d|Z)$", when)
+    dt = datetime.datetime.fromisoformat(m.group(1) + ("" if m.group(3) == "Z" else m.group(3)))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=datetime.timezone.utc)
+    dt = dt.astimezone(datetime.timezone.utc)
+    return "%s.%sZ" % (dt.strftime("%Y-%m-%dT%H:%M:%S"), (m.group(2) or "0").ljust(3, "0")[:3])
+
+
+def dc_page_as_v2(p):
+    """A DC v1 page (expand=ancestors,version) with the v2 fields of the same page."""
+    q = dict(p)
+    q["parentId"] = p["ancestors"][-1]["id"] if p.get("ancestors") else None
+    v = p["version"]
+    q["version"] = {"number": v["number"], "createdAt": dc_utc(v["when"]),
+                    "authorId": v["by"]["userKey"], "dc": v}
+    return q
 
 
 def is_mounted(path):
@@ -112,8 +202,13 @@ class MountError(Exception):
 class Mount:
     """mount.confluencefs SPACE MNT -f against a Fake; unmounts on stop()."""
 
-    def __init__(self, fake, space="DEMO", opts=(), env=None, token=TOKEN, user=USER,
+    def __init__(self, fake, space="DEMO", opts=(), env=None, token=TOKEN, user=DEFAULT_USER,
                  url=None, mountpoint=None, wait=True, cache_dir=None):
+        # The default user: Cloud's email (Basic auth); none on DC (the token is a PAT).
+        if user is DEFAULT_USER:
+            user = None if fake.flavor == "dc" else USER
+        if fake.flavor == "dc" and not any(o.startswith("api=") for o in opts):
+            opts = ["api=dc"] + list(opts)
         self.dir = tempfile.mkdtemp(prefix="cfs-mnt-")
         self.mnt = mountpoint or os.path.join(self.dir, "mnt")
         os.makedirs(self.mnt, exist_ok=True)
@@ -197,7 +292,21 @@ class MountedSpace(unittest.TestCase):
             raise AssertionError("sanitizer report:\n" + err)
 
     def md_files(self):
-        return [f for f in walk_files(self.mnt) if f.endswith(".md")]
+        """The pages' files (blog posts under _blog/ left out)."""
+        return [f for f in walk_files(self.mnt) if f.endswith(".md") and
+                not f.startswith(BLOG_DIR + "/")]
+
+    def blog_files(self):
+        return [f for f in walk_files(self.mnt) if f.endswith(".md") and
+                f.startswith(BLOG_DIR + "/")]
+
+
+BLOG_DIR = "_blog"
+
+
+def blog_dir(post):
+    """Where a blog post's file lives: _blog/YYYY/MM of its creation (UTC)."""
+    return "%s/%s/%s" % (BLOG_DIR, post["createdAt"][:4], post["createdAt"][5:7])
 
 
 def sanitizer_report(text):

@@ -14,7 +14,8 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import Fake, Mount, sanitizer_report, walk_files  # noqa: E402
+from cfstest import (ATT_BYTES_KIND, ATT_BYTES_RE, DC, Fake, Mount,  # noqa: E402
+                     sanitizer_report, walk_files)
 
 SEED = 11
 SIZE = 3 << 20  # 3 MiB each
@@ -92,6 +93,8 @@ class Attachments(unittest.TestCase):
                              a["mediaType"])
             self.assertEqual(int(os.getxattr(path, "user.confluence.cached")), a["fileSize"])
         self.assertEqual(self.fake.stats()["credential_leaks"], 0)
+        if DC:  # no media host: the site serves the bytes, and only with the credentials
+            self.assertEqual(self.fake.stats()["unauthorized"], 0)
 
     def test_tools_and_mmap(self):
         m = self.mount()
@@ -149,13 +152,13 @@ class Attachments(unittest.TestCase):
         a = self.atts[3]
         path = self.files(m)[a["id"]]
         want = media_bytes(a["id"], 0, a["fileSize"])
-        self.fake.fault(match="/media/", kind="reset", after_bytes=500000, count=1)
+        self.fake.fault(match=ATT_BYTES_RE, kind="reset", after_bytes=500000, count=1)
         try:
             got = read(path)
             self.assertEqual(sha(got), sha(want))  # retried from the first missing byte
         except OSError as e:
             self.assertEqual(e.errno, errno.EIO)
-        self.fake.fault(match="/media/", kind="reset", after_bytes=100000, count=-1)
+        self.fake.fault(match=ATT_BYTES_RE, kind="reset", after_bytes=100000, count=-1)
         other = self.files(m)[self.atts[4]["id"]]
         with self.assertRaises(OSError) as cm:
             read(other)
@@ -200,7 +203,7 @@ class SmallAttachmentsPrefetched(unittest.TestCase):
                 import time
                 deadline = time.time() + 20
                 while time.time() < deadline:
-                    if fake.stats()["by_kind"]["media"] >= len(atts):
+                    if fake.stats()["by_kind"][ATT_BYTES_KIND] >= len(atts):
                         break
                     time.sleep(0.1)
                 fake.reset()

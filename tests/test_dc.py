@@ -70,6 +70,7 @@ class DcDemoSpace(MountedSpace):
     def setUpClass(cls):
         cls.fake = Fake("--flavor", "dc")
         cls.pages = dc_pages(cls.fake, "DEMO")
+        cls.posts = dc_get(cls.fake, "/rest/api/content?spaceKey=DEMO&type=blogpost&limit=200")
         cls.atts = cls.fake.call("GET", "/_fake/attachments")
         cls.fake.reset()
         cls.mount = Mount(cls.fake, url=dc_url(cls.fake), user=None, opts=cls.OPTS)
@@ -122,8 +123,8 @@ class DcDemoSpace(MountedSpace):
     def test_grep_finds_markers(self):
         r = run("grep", "-rl", "cfscommon", self.mnt)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(len(r.stdout.splitlines()), len(self.pages))
-        for pid in ("131074", "131094", self.pages[-1]["id"]):
+        self.assertEqual(len(r.stdout.splitlines()), len(self.pages) + len(self.posts))
+        for pid in ("131074", "131094", self.pages[-1]["id"], self.posts[0]["id"]):
             r = run("grep", "-rln", "cfsword-%s\\b" % pid, self.mnt)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(len(r.stdout.splitlines()), 1, r.stdout)
@@ -132,7 +133,8 @@ class DcDemoSpace(MountedSpace):
         with tempfile.TemporaryDirectory() as tmp:
             r = run("rsync", "-a", self.mnt + "/", tmp + "/")
             self.assertEqual(r.returncode, 0, r.stderr)
-            self.assertEqual(len(walk_files(tmp)), len(self.pages) + len(self.atts))
+            self.assertEqual(len(walk_files(tmp)),
+                             len(self.pages) + len(self.posts) + len(self.atts))
             r = run("rsync", "-a", "--itemize-changes", self.mnt + "/", tmp + "/")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual([x for x in r.stdout.splitlines() if x.startswith(">")], [],

@@ -3,6 +3,7 @@
 
 import errno
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -10,7 +11,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import Fake, Mount, sanitizer_report, walk_files  # noqa: E402
+from cfstest import BULK_RE, PAGE_RE, Fake, Mount, sanitizer_report, walk_files  # noqa: E402
 
 
 def wait_for(pred, timeout=15.0):
@@ -129,15 +130,15 @@ class Prefetch(unittest.TestCase):
                 time.sleep(0.05)
                 read(m.path(root_dir, sub, grand))
                 log = fake.call("GET", "/_fake/log")
-                bulk = [e for e in log if "/api/v2/pages?" in e["path"]]
-                mine = [e for e in log if e["path"].startswith("/wiki/api/v2/pages/%s" % gid)]
+                bulk = [e for e in log if re.search(BULK_RE, e["path"])]
+                mine = [e for e in log if re.search(PAGE_RE(gid), e["path"])]
                 self.assertEqual(len(mine), 1, log)
                 before = [e for e in bulk if e["start"] < mine[0]["start"]]
                 # At most the batch in flight (and one starting as the read arrived).
                 self.assertLessEqual(len(before), 2, [e["path"][:60] for e in log])
                 self.assertTrue(wait_for(lambda: len([
                     e for e in fake.call("GET", "/_fake/log")
-                    if "/api/v2/pages?" in e["path"]]) >= 6, 30))
+                    if re.search(BULK_RE, e["path"])]) >= 6, 30))
                 self.assertLessEqual(fake.stats()["peak_in_flight"], 1)
             finally:
                 m.stop()

@@ -28,6 +28,14 @@ static void add(struct cfs_page_list *l, const char *id, const char *title, cons
 	p->mtime.sec = 1700000000 + version;
 }
 
+/* A tree of one space with this key. */
+static int new_tree(const char *key, const char *url, struct cfs_tree **t)
+{
+	struct cfs_space sp = {.id = (char *)"1", .key = (char *)key};
+
+	return cfs_tree_new(url, &sp, 1, 0, t);
+}
+
 /* Home(10) -> {Runbooks(20) -> {Deploy(40)}, FAQ(30), "CI/CD"(50)} */
 static struct cfs_tree *sample(struct cfs_page_list *l)
 {
@@ -39,8 +47,8 @@ static struct cfs_tree *sample(struct cfs_page_list *l)
 	add(l, "20", "Runbooks", "10", 1, 2);
 	add(l, "40", "Deploy", "20", 0, 1);
 	add(l, "50", "CI/CD", "10", 3, 1);
-	ck_assert_int_eq(cfs_tree_new("ENG", "https://acme.atlassian.net/wiki", &t), 0);
-	ck_assert_int_eq(cfs_tree_load(t, l, NULL, NULL), 0);
+	ck_assert_int_eq(new_tree("ENG", "https://acme.atlassian.net/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, l, NULL, NULL), 0);
 	return t;
 }
 
@@ -111,12 +119,12 @@ START_TEST(test_md_and_versions)
 	ck_assert_int_eq(a.size, 6);
 
 	/* The same version in a new listing keeps the rendered page ... */
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
 	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
 	ck_assert_int_eq(a.size, 6);
 	/* ... a new version drops it. */
 	l.v[1].version = 2;
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
 	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
 	ck_assert_int_eq(a.size, -1);
 	ck_assert_ptr_null(cfs_tree_md(t, a.node));
@@ -135,14 +143,14 @@ START_TEST(test_vanished_and_moved)
 	/* Deploy moves under FAQ; Runbooks loses its only child and its directory. */
 	free(l.v[3].parent_id);
 	l.v[3].parent_id = strdup("30");
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
 	ck_assert_int_eq(cfs_tree_getattr(t, (20u << 2) | 1, &a), -ENOENT);
 	ck_assert_uint_eq(lookup_ino(t, (30u << 2) | 1, "Deploy.md"), deploy);
 
 	/* FAQ disappears from the space. */
 	cfs_model_page_clear(&l.v[1]);
 	l.v[1] = l.v[--l.n];
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
 	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), -ENOENT);
 	/* Its orphaned child is not lost: it shows at the root. */
 	ck_assert_uint_eq(lookup_ino(t, CFS_ROOT_INO, "Deploy.md"), deploy);
@@ -160,8 +168,8 @@ START_TEST(test_cycle_does_not_hang)
 
 	add(&l, "1", "A", "2", 0, 1);
 	add(&l, "2", "B", "1", 0, 1);
-	ck_assert_int_eq(cfs_tree_new("X", "http://h/wiki", &t), 0);
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(new_tree("X", "http://h/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
 	ck_assert_int_eq(cfs_tree_readdir(t, CFS_ROOT_INO, &d, &n), 0);
 	ck_assert_uint_ge(n, 1); /* broken parent links end at the root */
 	cfs_tree_dirents_free(d, n);
@@ -253,8 +261,8 @@ START_TEST(test_big_flat_dir)
 		snprintf(id, sizeof(id), "%d", 100 + i);
 		add(&l, id, i % 2 ? "Same title" : id, "1", i, 1);
 	}
-	ck_assert_int_eq(cfs_tree_new("X", "http://h/wiki", &t), 0);
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, NULL), 0);
+	ck_assert_int_eq(new_tree("X", "http://h/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
 	ck_assert_int_eq(cfs_tree_readdir(t, (1u << 2) | 1, &d, &n), 0);
 	ck_assert_uint_eq(n, 1000);
 	for (size_t i = 0; i < n; i++) {
@@ -303,7 +311,7 @@ START_TEST(test_attachments)
 	add_att(&atts, "att7", "diagram.png", "30", 1234, 1);
 	add_att(&atts, "att8", "a/b.png", "30", 10, 2);
 	add_att(&atts, "att9", "orphan.png", "999", 10, 1); /* page not in the space */
-	ck_assert_int_eq(cfs_tree_load(t, &l, &atts, &ch), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, &atts, &ch), 0);
 	ck_assert_int_eq(cfs_tree_lookup(t, (10u << 2) | 1, "FAQ", &a), 0);
 	ck_assert_int_eq(a.kind, CFS_PAGE_DIR);
 	ck_assert_int_eq(cfs_tree_readdir(t, (30u << 2) | 1, &d, &n), 0);
@@ -336,7 +344,7 @@ START_TEST(test_attachments)
 
 	/* A new version of an attachment is an inode to invalidate. */
 	atts.v[0].version = 2;
-	ck_assert_int_eq(cfs_tree_load(t, &l, &atts, &ch), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, &atts, &ch), 0);
 	{
 		int found = 0;
 		for (size_t i = 0; i < ch.n; i++)
@@ -346,7 +354,7 @@ START_TEST(test_attachments)
 	cfs_tree_changes_clear(&ch);
 
 	/* Attachments gone: the directory goes too, and its entry is invalidated. */
-	ck_assert_int_eq(cfs_tree_load(t, &l, NULL, &ch), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, &ch), 0);
 	ck_assert_int_eq(cfs_tree_getattr(t, (30u << 2) | 1, &a), -ENOENT);
 	{
 		int found = 0;
@@ -358,6 +366,172 @@ START_TEST(test_attachments)
 	cfs_model_attachment_list_clear(&atts);
 	cfs_tree_free(t);
 	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+/* A blog post created at sec (UTC). */
+static void add_blog(struct cfs_page_list *l, const char *id, const char *title, int64_t sec)
+{
+	add(l, id, title, NULL, 0, 1);
+	l->v[l->n - 1].type = strdup("blogpost");
+	l->v[l->n - 1].created.sec = sec;
+}
+
+static char *xattr(struct cfs_tree *t, uint64_t ino, const char *name)
+{
+	char *v = NULL;
+	size_t n;
+
+	return cfs_tree_xattr_get(t, ino, name, &v, &n) == 0 ? v : NULL;
+}
+
+START_TEST(test_blog_posts)
+{
+	struct cfs_page_list l;
+	struct cfs_tree *t = sample(&l);
+	struct cfs_tree_attr blog, year, month, post;
+	struct cfs_tree_dirent *d;
+	char *v;
+	size_t n;
+
+	add_blog(&l, "60", "Weekly 1", 1709629200); /* 2024-03-05 09:00 UTC */
+	add_blog(&l, "61", "Weekly 2", 1710838800); /* 2024-03-19 */
+	add_blog(&l, "62", "Yearly", 1701388800);   /* 2023-12-01 */
+	add(&l, "70", "_blog", NULL, 9, 1);         /* a page cannot take the name */
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
+
+	ck_assert_int_eq(cfs_tree_readdir(t, CFS_ROOT_INO, &d, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(d[2].name, "_blog [70].md");
+	ck_assert_str_eq(d[3].name, "_blog");
+	ck_assert_int_eq(d[3].is_dir, 1);
+	cfs_tree_dirents_free(d, n);
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "_blog", &blog), 0);
+	ck_assert_int_eq(blog.is_dir, 1);
+	ck_assert_uint_eq(blog.nlink, 4);
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "_blog.md", &post), -ENOENT);
+	/* Made-up directories have no file, and keys that no id can have. */
+	ck_assert_int_eq(cfs_tree_getattr(t, blog.ino & ~3ull, &post), -ENOENT);
+	ck_assert_uint_ge(blog.ino, 1ull << 63);
+
+	ck_assert_int_eq(cfs_tree_readdir(t, blog.ino, &d, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[0].name, "2023");
+	ck_assert_str_eq(d[1].name, "2024");
+	cfs_tree_dirents_free(d, n);
+	ck_assert_int_eq(cfs_tree_lookup(t, blog.ino, "2024", &year), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, year.ino, "03", &month), 0);
+	ck_assert_int_eq(cfs_tree_readdir(t, month.ino, &d, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[0].name, "Weekly 1.md"); /* in the order they were written */
+	ck_assert_str_eq(d[1].name, "Weekly 2.md");
+	cfs_tree_dirents_free(d, n);
+	ck_assert_int_eq(cfs_tree_lookup(t, month.ino, "Weekly 2.md", &post), 0);
+	ck_assert_uint_eq(post.ino, 61u << 2);
+	ck_assert_int_eq(month.mtime.sec, post.mtime.sec);
+	v = xattr(t, post.ino, "user.confluence.type");
+	ck_assert_str_eq(v, "blogpost");
+	free(v);
+	v = xattr(t, (20u << 2), "user.confluence.type");
+	ck_assert_str_eq(v, "page");
+	free(v);
+	v = cfs_tree_path(t, post.node);
+	ck_assert_str_eq(v, "_blog/2024/03/Weekly 2.md");
+	free(v);
+	v = xattr(t, month.ino, "user.confluence.space");
+	ck_assert_str_eq(v, "ENG");
+	free(v);
+	ck_assert_ptr_null(xattr(t, month.ino, "user.confluence.id"));
+
+	/* Posts gone: the directories go too; the same inodes come back with them. */
+	l.n -= 4;
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "_blog", &post), -ENOENT);
+	ck_assert_int_eq(cfs_tree_getattr(t, year.ino, &post), -ENOENT);
+	cfs_tree_free(t);
+	l.n += 4;
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
+START_TEST(test_several_spaces)
+{
+	struct cfs_space sp[2] = {{.id = (char *)"11", .key = (char *)"ENG", .name = (char *)"Eng"},
+	                          {.id = (char *)"12", .key = (char *)"OPS"}};
+	struct cfs_page_list a = {0}, b = {0};
+	struct cfs_tree_attr eng, ops, x;
+	struct cfs_tree_dirent *d;
+	struct cfs_tree *t;
+	char *md, *v;
+	size_t n, len;
+	int loaded;
+
+	add(&a, "10", "Home", NULL, 0, 1);
+	add(&a, "20", "Runbooks", "10", 0, 1);
+	add(&b, "30", "Home", NULL, 0, 1); /* the same title in another space */
+	add(&b, "40", "Pager", "30", 0, 1);
+	add(&b, "50", "Stray", "20", 0, 1); /* a parent in another space: at the top */
+	ck_assert_int_eq(cfs_tree_new("https://acme.atlassian.net/wiki", sp, 2, 1, &t), 0);
+	ck_assert_int_eq(cfs_tree_readdir(t, CFS_ROOT_INO, &d, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(d[0].name, "ENG");
+	ck_assert_str_eq(d[1].name, "OPS");
+	cfs_tree_dirents_free(d, n);
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "ENG", &eng), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, "OPS", &ops), 0);
+	ck_assert_uint_eq(eng.nlink, 1); /* not listed yet: unknown */
+	v = xattr(t, eng.ino, "user.confluence.title");
+	ck_assert_str_eq(v, "Eng");
+	free(v);
+	v = xattr(t, eng.ino, "user.confluence.id");
+	ck_assert_str_eq(v, "11");
+	free(v);
+	ck_assert_int_eq(cfs_tree_space_of_dir(t, ops.ino), 1);
+	ck_assert_int_eq(cfs_tree_space_of_dir(t, CFS_ROOT_INO), -1);
+	ck_assert_int_eq(cfs_tree_space_find(t, "OPS", &loaded), 1);
+	ck_assert_int_eq(loaded, 0);
+	ck_assert_int_eq(cfs_tree_space_find(t, "NOPE", &loaded), -1);
+
+	/* Looking into a space that was never listed: come back after loading it. */
+	ck_assert_int_eq(cfs_tree_lookup(t, eng.ino, "Home.md", &x), -EAGAIN);
+	ck_assert_int_eq(cfs_tree_readdir(t, eng.ino, &d, &n), -EAGAIN);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &a, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, eng.ino, "Home.md", &x), 0);
+	ck_assert_uint_eq(x.ino, 10u << 2);
+	ck_assert_int_eq(cfs_tree_lookup(t, ops.ino, "Home.md", &x), -EAGAIN);
+	ck_assert_int_eq(cfs_tree_load(t, 1, &b, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, ops.ino, "Stray.md", &x), 0);
+	v = cfs_tree_path(t, x.node);
+	ck_assert_str_eq(v, "OPS/Stray.md");
+	free(v);
+	/* Loading one space again leaves the other alone. */
+	ck_assert_int_eq(cfs_tree_load(t, 0, &a, NULL, NULL), 0);
+	ck_assert_int_eq(cfs_tree_lookup(t, ops.ino, "Home.md", &x), 0);
+	ck_assert_uint_eq(x.ino, 30u << 2);
+	ck_assert_int_eq(cfs_tree_getattr(t, ops.ino, &x), 0);
+	ck_assert_uint_eq(x.nlink, 3);
+
+	/* Links: the page's own space by default, another mounted space by key. */
+	{
+		static const char body[] =
+		    "<p><ac:link><ri:page ri:content-title=\"Home\"/></ac:link> "
+		    "<ac:link><ri:page ri:space-key=\"ENG\" ri:content-title=\"Runbooks\"/>"
+		    "</ac:link> <ac:link><ri:page ri:space-key=\"HR\" "
+		    "ri:content-title=\"Leave\"/></ac:link></p>";
+		struct cfs_tree_attr pager;
+
+		ck_assert_int_eq(cfs_tree_lookup(t, ops.ino, "Home", &x), 0);
+		ck_assert_int_eq(cfs_tree_lookup(t, x.ino, "Pager.md", &pager), 0);
+		ck_assert_int_eq(cfs_tree_convert(t, pager.node, body, strlen(body), &md, &len), 0);
+		ck_assert_msg(strstr(md, "](../Home.md)"), "%s", md);
+		ck_assert_msg(strstr(md, "](../../ENG/Home/Runbooks.md)"), "%s", md);
+		ck_assert_msg(strstr(md, "](https://acme.atlassian.net/wiki/display/HR/Leave)"),
+		              "%s", md);
+		free(md);
+	}
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&a);
+	cfs_model_page_list_clear(&b);
 }
 END_TEST
 
@@ -376,6 +550,8 @@ int main(void)
 	tcase_add_test(tc, test_links);
 	tcase_add_test(tc, test_big_flat_dir);
 	tcase_add_test(tc, test_attachments);
+	tcase_add_test(tc, test_blog_posts);
+	tcase_add_test(tc, test_several_spaces);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
