@@ -37,6 +37,10 @@ struct cfs_convert_ctx {
 	const char *jira_url; /* Jira base for the jira macro; NULL derives it from a Cloud
 	                         base_url (".../wiki" -> "..."), else issue keys stay text */
 	unsigned flags;       /* CFS_CONVERT_* */
+	/* A blog post by title and posting day ("2024/09/02", may be NULL) ->
+	 * relative path, like page_path. */
+	char *(*blog_path)(void *arg, const char *space_key, const char *title,
+	                   const char *posting_day);
 };
 
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */

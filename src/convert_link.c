@@ -285,6 +285,16 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 		a2 = cv_attr(cv, ri, "ri", "content-title", &f2);
 		a3 = cv_attr(cv, ri, "ri", "posting-day", &f3);
 		dflt = a2;
+		if (a2 && *a2 && cv->ctx && cv->ctx->blog_path) {
+			char *p = cv->ctx->blog_path(cv->ctx->arg, same_space(cv, a1) ? NULL : a1,
+			                             a2, a3);
+
+			if (p) {
+				cv_url(cv, &d, p, 1);
+				free(p);
+				break;
+			}
+		}
 		if (a2 && *a2 && a3 && strlen(a3) == 10 && base(cv) && (a1 || cur_space(cv))) {
 			page_url(cv, &d, a1, NULL);
 			cv_buf_adds(cv, &d, "/");

@@ -137,6 +137,42 @@ static char *link_page(void *arg, const char *space_key, const char *title)
 	return target ? rel_path(c->from, target, 0, NULL) : NULL;
 }
 
+/* The blog post of space with this title (and, when given, posting day
+ * "YYYY/MM/DD" or "YYYY-MM-DD" of its creation, UTC); the lowest id wins. */
+static struct cfs_node *find_blog(struct cfs_tree *t, size_t space, const char *title,
+                                  const char *day)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct cfs_node *b = t->by_key[i];
+		time_t sec;
+		struct tm tm;
+		char d[48];
+
+		if (!b->is_blog || b->space != space || strcmp(b->title, title) != 0)
+			continue;
+		sec = (time_t)(b->created.sec ? b->created.sec : b->mtime.sec);
+		if (day && strlen(day) == 10 && gmtime_r(&sec, &tm)) {
+			snprintf(d, sizeof(d), "%04d%c%02d%c%02d", tm.tm_year + 1900, day[4],
+			         tm.tm_mon + 1, day[7], tm.tm_mday);
+			if (strcmp(d, day) != 0)
+				continue;
+		}
+		return b;
+	}
+	return NULL;
+}
+
+static char *link_blog(void *arg, const char *space_key, const char *title, const char *day)
+{
+	struct link_ctx *c = arg;
+	long space = link_space(c, space_key);
+	struct cfs_node *target;
+
+	if (space < 0 || !title || !(target = find_blog(c->t, (size_t)space, title, day)))
+		return NULL;
+	return rel_path(c->from, target, 0, NULL);
+}
+
 /* A file attached to a page (page_title NULL: the page being converted):
  * "<page dir>/_attachments/<name>", relative to the converted page. */
 static char *link_attachment(void *arg, const char *space_key, const char *page_title,
@@ -150,7 +186,8 @@ static char *link_attachment(void *arg, const char *space_key, const char *page_
 	if (space < 0)
 		return NULL;
 	if (page_title && *page_title &&
-	    !(page = cfs_tree_find_title(c->t, (size_t)space, page_title)))
+	    !(page = cfs_tree_find_title(c->t, (size_t)space, page_title)) &&
+	    !(page = find_blog(c->t, (size_t)space, page_title, NULL)))
 		return NULL;
 	if (!filename)
 		return NULL;
@@ -314,6 +351,7 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .page_path = link_page,
 	    .attachment_path = link_attachment,
 	    .user_name = link_user,
+	    .blog_path = link_blog,
 	    .arg = &lc,
 	    .title = n->title,
 	    .page_id = n->id,

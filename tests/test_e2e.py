@@ -137,6 +137,13 @@ class DemoSpace(MountedSpace):
                          b"DEMO")
         self.assertEqual(os.getxattr(os.path.join(self.mnt, "Home.md"), "user.confluence.type"),
                          b"page")
+        # Links to blog posts (and their attachments) are relative paths too.
+        with open(os.path.join(self.mnt, seen["131160"]), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("](../../2024/09/Release%202.0%20is%20out.md)", text)
+        self.assertIn("](../../2024/09/Q3%20\u2215%20Q4%20plans/_attachments/roadmap.csv)",
+                      text)
+        self.assertRegex(text, r"\[plans\]\(http")
 
     def test_labels(self):
         found = self.fake.api(API_ROOT + "/rest/api/content/search?cql=type%20in%20(page%2C"
@@ -260,7 +267,7 @@ class DemoSpace(MountedSpace):
     def test_links_resolve_on_the_mount(self):
         bad = []
         link = re.compile(r"\]\(([^)\s]+)\)")
-        for rel in self.md_files():
+        for rel in self.md_files() + self.blog_files():
             path = os.path.join(self.mnt, rel)
             with open(path, encoding="utf-8") as f:
                 text = f.read()
