@@ -101,10 +101,21 @@ class System(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("as Demo User", r.stdout)
         self.assertIn("space DEMO", r.stdout)
+        self.assertIn("3 blog posts", r.stdout)
         self.assertFalse(is_mounted(self.mnt))
         r = self.run_bin([MOUNT_BIN, "--check", "NOPE", "-o", self.opts])
         self.assertEqual(r.returncode, 1)
         self.assertIn("space 'NOPE' not found", r.stderr)
+        # Several spaces: every key must exist; "all" names what it found.
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO,NOPE", "-o", self.opts])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("space 'NOPE' not found", r.stderr)
+        r = self.run_bin([MOUNT_BIN, "--check", "all", "-o", self.opts])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 space (DEMO)", r.stdout)
+        r = self.run_bin([MOUNT_BIN, "--check", ",", "-o", self.opts])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("bad SPACE", r.stderr)
 
     def test_configuration_file(self):
         cfg = os.path.join(self.tmp, "config")
