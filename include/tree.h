@@ -123,8 +123,18 @@ int cfs_tree_xattr_get(struct cfs_tree *t, uint64_t ino, const char *name, char 
 /* The rendered Markdown of a page if it was rendered from the page's current
  * version or a newer one (a new reference; unref it), else NULL. */
 struct cfs_blob *cfs_tree_md(struct cfs_tree *t, struct cfs_node *n);
-/* Store the Markdown rendered from version of the page (takes a reference). */
-void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version);
+/* The page titles a rendered page links to (as keys: see cfs_tree_convert). */
+struct cfs_tree_links {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+/* Store the Markdown rendered from version of the page (takes a reference),
+ * and the titles it links to (links may be NULL; its array moves into the
+ * tree): when a later load moves, renames, adds or removes a page with one of
+ * those titles, the Markdown is dropped so the links are rendered again. */
+void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version,
+                     struct cfs_tree_links *links);
 /* An attachment's page id, id, download link as listed (copies, malloc'd;
  * the link may be NULL), version and size. */
 int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, char **att_id,
@@ -183,10 +193,11 @@ void cfs_tree_set_front_matter(struct cfs_tree *t, int on);
 void **cfs_tree_loop_slot(struct cfs_node *n);
 
 /* Convert a page body to Markdown with links resolved against the tree
- * (relative paths to pages of the space; everything else absolute URLs).
- * Takes the read lock for the duration.  Any thread (the uv thread pool).
- * Returns 0 or -ENOMEM; *out is malloc'd. */
+ * (relative paths to pages of the mounted spaces; everything else absolute
+ * URLs).  The titles it links to are added to links (may be NULL), for
+ * cfs_tree_set_md().  Takes the read lock for the duration.  Any thread (the
+ * uv thread pool).  Returns 0 or -ENOMEM; *out is malloc'd. */
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
-                     char **out, size_t *out_len);
+                     char **out, size_t *out_len, struct cfs_tree_links *links);
 
 #endif

@@ -52,6 +52,7 @@ struct pagefetch {
 	struct cfs_page page; /* the fetched page; its body is consumed by the work */
 	char *md;
 	size_t md_len;
+	struct cfs_tree_links links; /* titles the Markdown links to */
 	int err;
 };
 
@@ -116,6 +117,7 @@ static void pf_finish(struct pagefetch *pf, int err, struct cfs_blob *md)
 	cfs_model_page_clear(&pf->page);
 	free(pf->id);
 	free(pf->md);
+	free(pf->links.v);
 	free(pf);
 }
 
@@ -124,7 +126,8 @@ static void convert_work(uv_work_t *req)
 	struct pagefetch *pf = req->data;
 	const char *body = pf->page.body ? pf->page.body : "";
 
-	pf->err = cfs_tree_convert(pf->c->tree, pf->node, body, strlen(body), &pf->md, &pf->md_len);
+	pf->err = cfs_tree_convert(pf->c->tree, pf->node, body, strlen(body), &pf->md, &pf->md_len,
+	                           &pf->links);
 }
 
 static void convert_done(uv_work_t *req, int status)
@@ -141,7 +144,8 @@ static void convert_done(uv_work_t *req, int status)
 		if (md)
 			cfs_tree_set_md(c->tree, pf->node, md,
 			                pf->page.version > pf->version ? pf->page.version
-			                                               : pf->version);
+			                                               : pf->version,
+			                &pf->links);
 		else
 			err = -ENOMEM;
 	}

@@ -304,6 +304,7 @@ static void node_free(struct cfs_node *n)
 	free(n->atts);
 	free(n->att_names);
 	free(n->media_type);
+	free(n->link_keys);
 	cfs_blob_unref(n->md);
 	free(n);
 }
@@ -674,6 +675,107 @@ static int place_blog(struct load *l, struct cfs_node *b)
 	return 0;
 }
 
+/* ---- links that a load makes stale ---- */
+
+/* Where a title is: the keys of a page's title and of its path on the mount. */
+struct located {
+	uint64_t title, path;
+};
+
+static int cmp_located(const void *a, const void *b)
+{
+	const struct located *x = a, *y = b;
+
+	if (x->title != y->title)
+		return x->title < y->title ? -1 : 1;
+	return x->path < y->path ? -1 : x->path > y->path;
+}
+
+static uint64_t path_key(const struct cfs_node *n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; n; n = n->parent) {
+		for (const char *s = n->stem ? n->stem : ""; *s; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ull;
+		h = (h ^ '/') * 1099511628211ull;
+	}
+	return h;
+}
+
+/* Where every page and blog post of space s is now, sorted.  Lock held. */
+static int locate(struct cfs_tree *t, size_t s, struct located **out, size_t *nout)
+{
+	struct located *v = malloc((t->n + 1) * sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct cfs_node *x = t->by_key[i];
+
+		if (x->present && x->space == s && !x->synthetic)
+			v[n++] = (struct located){cfs_tree_title_key(s, x->title), path_key(x)};
+	}
+	qsort(v, n, sizeof(*v), cmp_located);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+static int cmp_key64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int links_hit(const struct cfs_node *x, const uint64_t *keys, size_t n)
+{
+	for (size_t i = 0; i < x->nlink_keys; i++)
+		if (bsearch(&x->link_keys[i], keys, n, sizeof(*keys), cmp_key64))
+			return 1;
+	return 0;
+}
+
+/* Titles whose page appeared, went away, or moved between before and after
+ * lose the Markdown of every page linking to them: the links are rendered
+ * again on the next read.  Lock held. */
+static int drop_stale_links(struct cfs_tree *t, const struct located *a, size_t na,
+                            const struct located *b, size_t nb, struct cfs_tree_changes *ch)
+{
+	uint64_t *keys = malloc((na + nb + 1) * sizeof(*keys));
+	size_t i = 0, j = 0, n = 0;
+	int ret = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : cmp_located(&a[i], &b[j]);
+
+		if (c == 0) {
+			i++;
+			j++;
+		} else {
+			keys[n++] = c < 0 ? a[i++].title : b[j++].title;
+		}
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), cmp_key64);
+	for (size_t k = 0; n && k < t->nall && !ret; k++) {
+		struct cfs_node *x = t->all[k];
+
+		if (!x->md || !x->nlink_keys || !links_hit(x, keys, n))
+			continue;
+		t->md_bytes -= x->md->len;
+		cfs_blob_unref(x->md);
+		x->md = NULL;
+		if (ch && x->present)
+			ret = changes_add(ch, x->key | CFS_PAGE_FILE, NULL);
+	}
+	free(keys);
+	return ret;
+}
+
 /* Does node x belong to the part of the tree a load of space s rebuilds? */
 static int in_load(const struct cfs_tree *t, size_t s, const struct cfs_node *x)
 {
@@ -687,7 +789,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	struct load l = {.t = t, .s = space};
 	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
 	struct triple *before = NULL, *after = NULL;
-	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0;
+	struct located *was = NULL, *now = NULL;
+	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
 	int ret = -ENOMEM;
 
 	if (!atts)
@@ -697,6 +800,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	pthread_rwlock_wrlock(&t->lock);
 	sdir = t->spaces[space].dir;
 	if (changes && snapshot(t, &before, &nbefore))
+		goto fail;
+	if (t->md_bytes && locate(t, space, &was, &nwas))
 		goto fail;
 	l.by_key = calloc(t->n + 3 * pages->n + 2, sizeof(*l.by_key));
 	l.syn = calloc(2 * pages->n + 2, sizeof(*l.syn));
@@ -912,7 +1017,12 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	t->spaces[space].loaded = 1;
 	free(l.syn);
 	ret = 0;
-	if (changes &&
+	if (was &&
+	    (locate(t, space, &now, &nnow) || drop_stale_links(t, was, nwas, now, nnow, changes)))
+		ret = -ENOMEM;
+	free(was);
+	free(now);
+	if (ret == 0 && changes &&
 	    (snapshot(t, &after, &nafter) || diff(before, nbefore, after, nafter, changes)))
 		ret = -ENOMEM;
 	pthread_rwlock_unlock(&t->lock);
@@ -921,6 +1031,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	return ret;
 fail:
 	triples_free(before, nbefore);
+	free(was);
 	/* Out of memory half-way: keep every node owned so it is freed with the
 	 * tree; the tree may be partly updated.  Report the failure. */
 	if (l.all && l.nall > t->nall) {

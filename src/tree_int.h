@@ -66,6 +66,8 @@ struct cfs_node {
 	int64_t size;            /* an attachment's size */
 	char *media_type;        /* an attachment's media type */
 	struct cfs_blob *md;     /* rendered Markdown or NULL */
+	uint64_t *link_keys;     /* title keys the Markdown links to, sorted */
+	size_t nlink_keys;
 	int64_t md_version;
 	atomic_uint_fast64_t last_used; /* tick of the last cfs_tree_md() hit */
 	void *loop_slot;                /* the loop thread's, see cfs_tree_loop_slot() */
@@ -92,6 +94,17 @@ struct cfs_tree {
 	struct user *users;        /* display names by account id, sorted by id */
 	size_t nusers;
 };
+
+/* The key of a title in a space, for remembering which titles a rendered
+ * page links to. */
+static inline uint64_t cfs_tree_title_key(size_t space, const char *title)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)space;
+
+	for (; *title; title++)
+		h = (h ^ (unsigned char)*title) * 1099511628211ull;
+	return h;
+}
 
 /* Binary searches over sorted node arrays.  Lock held by the caller. */
 struct cfs_node *cfs_tree_find_key(struct cfs_node **v, size_t n, uint64_t key);

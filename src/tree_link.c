@@ -13,7 +13,28 @@
 struct link_ctx {
 	struct cfs_tree *t;
 	struct cfs_node *from;
+	struct cfs_tree_links *links; /* titles linked to; may be NULL */
 };
+
+/* Remember that the page links to title in space (out of memory: forgotten,
+ * so that link may stay stale after a rename). */
+static void note_link(struct link_ctx *c, long space, const char *title)
+{
+	struct cfs_tree_links *l = c->links;
+
+	if (!l || space < 0 || !title)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = cfs_tree_title_key((size_t)space, title);
+}
 
 /* Ancestors of n, root-most first, into a malloc'd array; *depth set. */
 static struct cfs_node **ancestors(struct cfs_node *n, size_t *depth)
@@ -113,13 +134,15 @@ out:
  * target is not on the mount (the link becomes an absolute URL).  A space
  * that is mounted but not loaded yet was loaded before the conversion when
  * it could be (cache.c). */
-static long link_space(struct link_ctx *c, const char *space_key)
+static long link_space(struct link_ctx *c, const char *space_key, const char *title)
 {
 	long i;
 
 	if (!space_key || !*space_key)
-		return (long)c->from->space;
-	i = cfs_tree_space_by_key(c->t, space_key);
+		i = (long)c->from->space;
+	else
+		i = cfs_tree_space_by_key(c->t, space_key);
+	note_link(c, i, title);
 	return i >= 0 && c->t->spaces[i].loaded ? i : -1;
 }
 
@@ -127,7 +150,7 @@ static char *link_page(void *arg, const char *space_key, const char *title)
 {
 	struct link_ctx *c = arg;
 	struct cfs_node *target;
-	long space = link_space(c, space_key);
+	long space = link_space(c, space_key, title);
 
 	if (space < 0)
 		return NULL;
@@ -165,7 +188,7 @@ static struct cfs_node *find_blog(struct cfs_tree *t, size_t space, const char *
 static char *link_blog(void *arg, const char *space_key, const char *title, const char *day)
 {
 	struct link_ctx *c = arg;
-	long space = link_space(c, space_key);
+	long space = link_space(c, space_key, title);
 	struct cfs_node *target;
 
 	if (space < 0 || !title || !(target = find_blog(c->t, (size_t)space, title, day)))
@@ -180,7 +203,7 @@ static char *link_attachment(void *arg, const char *space_key, const char *page_
 {
 	struct link_ctx *c = arg;
 	struct cfs_node *page = c->from;
-	long space = link_space(c, space_key);
+	long space = link_space(c, space_key, page_title);
 	char *leaf, *path;
 
 	if (space < 0)
@@ -342,9 +365,9 @@ static char *link_user(void *arg, const char *account_id)
 }
 
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
-                     char **out, size_t *out_len)
+                     char **out, size_t *out_len, struct cfs_tree_links *links)
 {
-	struct link_ctx lc = {.t = t, .from = n};
+	struct link_ctx lc = {.t = t, .from = n, .links = links};
 	struct cfs_convert_ctx ctx = {
 	    .base_url = t->base_url,
 	    .space_key = t->spaces[n->space].key,

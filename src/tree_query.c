@@ -519,21 +519,37 @@ out:
 	return ret;
 }
 
-void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version,
+                     struct cfs_tree_links *links)
 {
 	struct cfs_blob *old;
+	uint64_t *old_keys;
 
+	if (links && links->n)
+		qsort(links->v, links->n, sizeof(*links->v), cmp_u64);
 	pthread_rwlock_wrlock(&t->lock);
 	old = n->md;
+	old_keys = n->link_keys;
 	if (old)
 		t->md_bytes -= old->len;
 	n->md = cfs_blob_ref(md);
 	n->md_version = version;
+	n->link_keys = links ? links->v : NULL;
+	n->nlink_keys = links ? links->n : 0;
 	t->md_bytes += md->len;
 	atomic_store(&n->last_used, atomic_fetch_add(&t->tick, 1));
 	if (t->md_cap && t->md_bytes > t->md_cap)
 		evict(t, n);
 	pthread_rwlock_unlock(&t->lock);
+	if (links)
+		memset(links, 0, sizeof(*links));
+	free(old_keys);
 	cfs_blob_unref(old);
 }
 

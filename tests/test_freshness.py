@@ -64,11 +64,20 @@ class Freshness(unittest.TestCase):
     def test_renamed_page_moves(self):
         d = self.m.path("Home", "Documentation")
         read(os.path.join(d, "Plain Page.md"))
+        # Documentation links to Plain Page by title ("the link follows" below).
+        self.assertIn(b"(Documentation/Plain%20Page.md)", read(self.m.path("Home",
+                                                                        "Documentation.md")))
         self.fake.call("POST", "/_fake/page/131092", {"title": "Fancy Page"})
         self.assertTrue(wait_for(lambda: "Fancy Page.md" in os.listdir(d)))
         self.assertNotIn("Plain Page.md", os.listdir(d))
         self.assertFalse(os.path.exists(os.path.join(d, "Plain Page.md")))
         self.assertIn(b"cfsword-131092", read(os.path.join(d, "Fancy Page.md")))
+        # The linking page is rendered again: the old title is no longer a
+        # relative path that would dangle (the body still names Plain Page,
+        # which no longer exists, so it is a web link now).
+        doc = read(self.m.path("Home", "Documentation.md"))
+        self.assertNotIn(b"(Documentation/Plain%20Page.md)", doc)
+        self.assertEqual(os.stat(self.m.path("Home", "Documentation.md")).st_size, len(doc))
 
 
 class WarmCache(unittest.TestCase):

@@ -28,6 +28,14 @@ static void add(struct cfs_page_list *l, const char *id, const char *title, cons
 	p->mtime.sec = 1700000000 + version;
 }
 
+/* Store Markdown for a page (the tree takes its own reference). */
+static void set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *b, int64_t version,
+                   struct cfs_tree_links *links)
+{
+	cfs_tree_set_md(t, n, b, version, links);
+	cfs_blob_unref(b);
+}
+
 /* A tree of one space with this key. */
 static int new_tree(const char *key, const char *url, struct cfs_tree **t)
 {
@@ -113,7 +121,7 @@ START_TEST(test_md_and_versions)
 	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
 	ck_assert_ptr_null(cfs_tree_md(t, a.node));
 	b = cfs_blob_take(strdup("# FAQ\n"), 6);
-	cfs_tree_set_md(t, a.node, b, 1);
+	cfs_tree_set_md(t, a.node, b, 1, NULL);
 	cfs_blob_unref(b);
 	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &a), 0);
 	ck_assert_int_eq(a.size, 6);
@@ -213,7 +221,10 @@ START_TEST(test_links)
 {
 	struct cfs_page_list l;
 	struct cfs_tree *t = sample(&l);
-	struct cfs_tree_attr a;
+	struct cfs_tree_attr a, faq;
+	struct cfs_tree_links links = {0};
+	struct cfs_tree_changes ch = {0};
+	struct cfs_blob *md;
 	char *out;
 	size_t len;
 	const char *in =
@@ -225,7 +236,7 @@ START_TEST(test_links)
 
 	/* From Deploy (in Home/Runbooks/) */
 	ck_assert_int_eq(cfs_tree_getattr(t, 40u << 2, &a), 0);
-	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len), 0);
+	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len, NULL), 0);
 	ck_assert_msg(strstr(out, "(../Runbooks.md)"), "%s", out);
 	/* A link to the page itself: its own file, or plain text. */
 	ck_assert_msg(strstr(out, "(Deploy.md)") || strstr(out, " Deploy "), "%s", out);
@@ -239,10 +250,44 @@ START_TEST(test_links)
 
 	/* From Home (at the root) into its directory. */
 	ck_assert_int_eq(cfs_tree_getattr(t, 10u << 2, &a), 0);
-	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len), 0);
+	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len, &links), 0);
 	ck_assert_msg(strstr(out, "(Home/Runbooks.md)"), "%s", out);
 	ck_assert_msg(strstr(out, "(Home/Runbooks/Deploy.md)"), "%s", out);
+	ck_assert_uint_ge(links.n, 4);
+	set_md(t, a.node, cfs_blob_take(out, len), a.version, &links);
+	ck_assert_ptr_null(links.v);
+	/* FAQ links nowhere; its Markdown survives what follows. */
+	ck_assert_int_eq(cfs_tree_getattr(t, 30u << 2, &faq), 0);
+	set_md(t, faq.node, cfs_blob_take(strdup("x"), 1), faq.version, NULL);
+
+	/* Deploy moves under FAQ: Home's links to it are stale, so Home's
+	 * Markdown goes (and the kernel hears of it); FAQ's stays. */
+	free(l.v[3].parent_id);
+	l.v[3].parent_id = strdup("30");
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, &ch), 0);
+	ck_assert_ptr_null(cfs_tree_md(t, a.node));
+	md = cfs_tree_md(t, faq.node);
+	ck_assert_ptr_nonnull(md);
+	cfs_blob_unref(md);
+	{
+		int found = 0;
+		for (size_t i = 0; i < ch.n; i++)
+			found |= ch.v[i].parent == (10u << 2) && !ch.v[i].name;
+		ck_assert_int_eq(found, 1);
+	}
+	cfs_tree_changes_clear(&ch);
+	/* Rendered again, the link follows the page. */
+	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len, NULL), 0);
+	ck_assert_msg(strstr(out, "(Home/FAQ/Deploy.md)"), "%s", out);
 	free(out);
+	/* A page appearing with a title that was a dead link counts too. */
+	set_md(t, a.node, cfs_blob_take(strdup("y"), 1), a.version, NULL);
+	ck_assert_int_eq(cfs_tree_convert(t, a.node, in, strlen(in), &out, &len, &links), 0);
+	free(out);
+	set_md(t, a.node, cfs_blob_take(strdup("z"), 1), a.version, &links);
+	add(&l, "90", "Nowhere", NULL, 5, 1);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
+	ck_assert_ptr_null(cfs_tree_md(t, a.node));
 	cfs_tree_free(t);
 	cfs_model_page_list_clear(&l);
 }
@@ -522,7 +567,8 @@ START_TEST(test_several_spaces)
 
 		ck_assert_int_eq(cfs_tree_lookup(t, ops.ino, "Home", &x), 0);
 		ck_assert_int_eq(cfs_tree_lookup(t, x.ino, "Pager.md", &pager), 0);
-		ck_assert_int_eq(cfs_tree_convert(t, pager.node, body, strlen(body), &md, &len), 0);
+		ck_assert_int_eq(
+		    cfs_tree_convert(t, pager.node, body, strlen(body), &md, &len, NULL), 0);
 		ck_assert_msg(strstr(md, "](../Home.md)"), "%s", md);
 		ck_assert_msg(strstr(md, "](../../ENG/Home/Runbooks.md)"), "%s", md);
 		ck_assert_msg(strstr(md, "](https://acme.atlassian.net/wiki/display/HR/Leave)"),
