@@ -12,6 +12,7 @@ one suite runs against both.
 """
 
 import base64
+import contextlib
 import datetime
 import json
 import os
@@ -307,6 +308,29 @@ BLOG_DIR = "_blog"
 def blog_dir(post):
     """Where a blog post's file lives: _blog/YYYY/MM of its creation (UTC)."""
     return "%s/%s/%s" % (BLOG_DIR, post["createdAt"][:4], post["createdAt"][5:7])
+
+
+@contextlib.contextmanager
+def serving(*args):
+    """A Fake(*args) for the length of a with block."""
+    fake = Fake(*args)
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@contextlib.contextmanager
+def mounted(fake, **kw):
+    """A Mount(fake, **kw) for the length of a with block.  Afterwards m.err
+    holds the mount's stderr, which must carry no sanitizer report."""
+    m = Mount(fake, **kw)
+    try:
+        yield m
+    finally:
+        m.err = m.stop()
+    if sanitizer_report(m.err):
+        raise AssertionError("sanitizer report:\n" + m.err)
 
 
 def sanitizer_report(text):

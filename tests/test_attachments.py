@@ -14,8 +14,8 @@ import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (ATT_BYTES_KIND, ATT_BYTES_RE, DC, Fake, Mount,  # noqa: E402
-                     sanitizer_report, walk_files)
+from cfstest import (ATT_BYTES_KIND, ATT_BYTES_RE, DC, Fake, Mount, mounted,  # noqa: E402
+                     sanitizer_report, serving, walk_files)
 
 SEED = 11
 SIZE = 3 << 20  # 3 MiB each
@@ -230,22 +230,15 @@ class SmallAttachmentsPrefetched(unittest.TestCase):
 
 class DemoAttachments(unittest.TestCase):
     def test_demo_attachments_and_links(self):
-        fake = Fake()
-        try:
-            m = Mount(fake)
-            try:
-                d = m.path("Home", "Documentation", "Images and files", "_attachments")
-                self.assertEqual(sorted(os.listdir(d)), ["diagram.png", "notes.txt"])
-                root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
-                                    "demo", "attachments")
-                for n in os.listdir(d):
-                    self.assertEqual(read(os.path.join(d, n)), read(os.path.join(root, n)))
-                # A page without children but with attachments is a directory too.
-                self.assertTrue(os.path.isdir(m.path("Home", "Documentation", "Images")))
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving() as fake, mounted(fake) as m:
+            d = m.path("Home", "Documentation", "Images and files", "_attachments")
+            self.assertEqual(sorted(os.listdir(d)), ["diagram.png", "notes.txt"])
+            root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures",
+                                "demo", "attachments")
+            for n in os.listdir(d):
+                self.assertEqual(read(os.path.join(d, n)), read(os.path.join(root, n)))
+            # A page without children but with attachments is a directory too.
+            self.assertTrue(os.path.isdir(m.path("Home", "Documentation", "Images")))
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (Fake, Mount, MountedSpace, MountError, TOKEN, sanitizer_report,  # noqa: E402
-                     walk_files)
+from cfstest import (Fake, Mount, MountedSpace, MountError, TOKEN, mounted,  # noqa: E402
+                     sanitizer_report, serving, walk_files)
 
 CTX = "/confluence"
 
@@ -222,28 +222,21 @@ class DcGenerated(unittest.TestCase):
 
     def test_changed_page_is_seen(self):
         """The background refresh lists the space the DC way too."""
-        fake = Fake("--flavor", "dc")
-        try:
-            m = Mount(fake, url=dc_url(fake), user=None, opts=["api=dc", "ttl=1"])
-            try:
-                path = m.path("Home", "Documentation", "Plain Page.md")
+        with serving("--flavor", "dc") as fake, \
+                mounted(fake, url=dc_url(fake), user=None, opts=["api=dc", "ttl=1"]) as m:
+            path = m.path("Home", "Documentation", "Plain Page.md")
+            with open(path, "rb") as f:
+                self.assertIn(b"cfsword-131092", f.read())
+            fake.call("POST", "/_fake/page/131092", {"body": "<p>Rewritten: xyzzy</p>"})
+            deadline = time.time() + 15
+            while time.time() < deadline:
                 with open(path, "rb") as f:
-                    self.assertIn(b"cfsword-131092", f.read())
-                fake.call("POST", "/_fake/page/131092", {"body": "<p>Rewritten: xyzzy</p>"})
-                deadline = time.time() + 15
-                while time.time() < deadline:
-                    with open(path, "rb") as f:
-                        if b"xyzzy" in f.read():
-                            break
-                    time.sleep(0.2)
-                with open(path, "rb") as f:
-                    self.assertIn(b"xyzzy", f.read())
-                self.assertEqual(os.getxattr(path, "user.confluence.version"), b"2")
-            finally:
-                err = m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        finally:
-            fake.stop()
+                    if b"xyzzy" in f.read():
+                        break
+                time.sleep(0.2)
+            with open(path, "rb") as f:
+                self.assertIn(b"xyzzy", f.read())
+            self.assertEqual(os.getxattr(path, "user.confluence.version"), b"2")
 
 
 class DcStartupErrors(unittest.TestCase):

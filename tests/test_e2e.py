@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfstest import (API_ROOT, DC, PAGE_RE, Fake, Mount, MountedSpace, MountError,  # noqa: E402
-                     TOKEN, USER, blog_dir, sanitizer_report, walk_files)
+                     TOKEN, USER, blog_dir, mounted, serving, walk_files)
 
 
 def run(*cmd, **kw):
@@ -291,44 +291,31 @@ class DemoSpace(MountedSpace):
 
 class BoundedRequests(unittest.TestCase):
     def test_max_requests_holds_under_parallel_load(self):
-        fake = Fake("--pages", "120", "--fanout", "6", "--seed", "3", "--latency-ms", "20")
-        try:
-            m = Mount(fake, space="GEN", opts=["max_requests=4"])
-            try:
-                fake.reset()
-                # 16 readers at once, plus grep and find.
-                p1 = subprocess.Popen("find %s -name '*.md' -print0 | xargs -0 -P 16 -n 4 cat"
-                                      " > /dev/null" % m.mnt, shell=True)
-                p2 = subprocess.Popen(["grep", "-rq", "nomatch-anywhere", m.mnt])
-                p3 = subprocess.Popen(["find", m.mnt], stdout=subprocess.DEVNULL)
-                for p in (p1, p2, p3):
-                    p.wait(120)
-                st = fake.stats()
-                self.assertLessEqual(st["peak_in_flight"], 4)
-                self.assertGreaterEqual(st["peak_in_flight"], 2)  # it did run concurrently
-                # Each page body was fetched once, however many readers wanted it.
-                self.assertTrue(all(n == 1 for n in st["body_fetches"].values()),
-                                st["body_fetches"])
-                self.assertEqual(len(st["body_fetches"]), 120)
-            finally:
-                err = m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        finally:
-            fake.stop()
+        with serving("--pages", "120", "--fanout", "6", "--seed", "3", "--latency-ms", "20") \
+                as fake, mounted(fake, space="GEN", opts=["max_requests=4"]) as m:
+            fake.reset()
+            # 16 readers at once, plus grep and find.
+            p1 = subprocess.Popen("find %s -name '*.md' -print0 | xargs -0 -P 16 -n 4 cat"
+                                  " > /dev/null" % m.mnt, shell=True)
+            p2 = subprocess.Popen(["grep", "-rq", "nomatch-anywhere", m.mnt])
+            p3 = subprocess.Popen(["find", m.mnt], stdout=subprocess.DEVNULL)
+            for p in (p1, p2, p3):
+                p.wait(120)
+            st = fake.stats()
+            self.assertLessEqual(st["peak_in_flight"], 4)
+            self.assertGreaterEqual(st["peak_in_flight"], 2)  # it did run concurrently
+            # Each page body was fetched once, however many readers wanted it.
+            self.assertTrue(all(n == 1 for n in st["body_fetches"].values()),
+                            st["body_fetches"])
+            self.assertEqual(len(st["body_fetches"]), 120)
 
     def test_thousand_children_under_one_page(self):
-        fake = Fake("--pages", "1001", "--fanout", "1000", "--roots", "1", "--seed", "5")
-        try:
-            m = Mount(fake, space="GEN")
-            try:
-                roots = [n for n in os.listdir(m.mnt) if not n.endswith(".md")]
-                self.assertEqual(len(roots), 1)
-                kids = os.listdir(os.path.join(m.mnt, roots[0]))
-                self.assertEqual(len([k for k in kids if k.endswith(".md")]), 1000)
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving("--pages", "1001", "--fanout", "1000", "--roots", "1", "--seed", "5") \
+                as fake, mounted(fake, space="GEN") as m:
+            roots = [n for n in os.listdir(m.mnt) if not n.endswith(".md")]
+            self.assertEqual(len(roots), 1)
+            kids = os.listdir(os.path.join(m.mnt, roots[0]))
+            self.assertEqual(len([k for k in kids if k.endswith(".md")]), 1000)
 
 
 class StartupErrors(unittest.TestCase):
@@ -420,73 +407,50 @@ class StartupErrors(unittest.TestCase):
 
 class ServerErrorsAfterMount(unittest.TestCase):
     def test_500_gives_eio_then_recovers(self):
-        fake = Fake()
-        try:
-            m = Mount(fake, opts=["retries=1"])
-            try:
-                fake.fault(match=PAGE_RE("131092"), kind="status", status=500, count=2)
-                with self.assertRaises(OSError) as cm:
-                    open(m.path("Home", "Documentation", "Plain Page.md")).read()
-                self.assertEqual(cm.exception.errno, errno.EIO)
-                # The failure is not cached: the next read succeeds.
-                with open(m.path("Home", "Documentation", "Plain Page.md")) as f:
-                    self.assertIn("cfsword-131092", f.read())
-            finally:
-                err = m.stop()
-            self.assertIn("HTTP 500", err)
-        finally:
-            fake.stop()
+        with serving() as fake, mounted(fake, opts=["retries=1"]) as m:
+            fake.fault(match=PAGE_RE("131092"), kind="status", status=500, count=2)
+            with self.assertRaises(OSError) as cm:
+                open(m.path("Home", "Documentation", "Plain Page.md")).read()
+            self.assertEqual(cm.exception.errno, errno.EIO)
+            # The failure is not cached: the next read succeeds.
+            with open(m.path("Home", "Documentation", "Plain Page.md")) as f:
+                self.assertIn("cfsword-131092", f.read())
+        self.assertIn("HTTP 500", m.err)
 
     def test_interrupted_read_returns_promptly(self):
-        fake = Fake()
-        try:
-            m = Mount(fake, opts=["timeout=20"])
-            try:
-                fake.fault(match=PAGE_RE("131091"), kind="stall", stall_s=8, count=1)
-                t0 = time.monotonic()
-                r = subprocess.run(["timeout", "-s", "INT", "1", "cat",
-                                    m.path("Home", "Documentation", "Other Page.md")],
-                                   capture_output=True)
-                self.assertNotEqual(r.returncode, 0)
-                self.assertLess(time.monotonic() - t0, 4)
-                # Other files stay readable meanwhile, and the stalled page
-                # arrives whole once the server answers.
-                with open(m.path("Home.md")) as f:
-                    self.assertIn("cfsword-131074", f.read())
-                with open(m.path("Home", "Documentation", "Other Page.md")) as f:
-                    self.assertIn("cfsword-131091", f.read())
-            finally:
-                err = m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        finally:
-            fake.stop()
+        with serving() as fake, mounted(fake, opts=["timeout=20"]) as m:
+            fake.fault(match=PAGE_RE("131091"), kind="stall", stall_s=8, count=1)
+            t0 = time.monotonic()
+            r = subprocess.run(["timeout", "-s", "INT", "1", "cat",
+                                m.path("Home", "Documentation", "Other Page.md")],
+                               capture_output=True)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertLess(time.monotonic() - t0, 4)
+            # Other files stay readable meanwhile, and the stalled page
+            # arrives whole once the server answers.
+            with open(m.path("Home.md")) as f:
+                self.assertIn("cfsword-131074", f.read())
+            with open(m.path("Home", "Documentation", "Other Page.md")) as f:
+                self.assertIn("cfsword-131091", f.read())
 
     def test_stats_view(self):
-        fake = Fake()
-        try:
-            m = Mount(fake)
-            try:
-                with open(m.path("Home.md")) as f:
-                    f.read()
-                with open(m.path("Home.md")) as f:
-                    f.read()
-                out = run("getfattr", "--only-values", "-n", "user.confluencefs.stats",
-                          m.mnt).stdout
-                stats = dict(line.split("=", 1) for line in out.splitlines())
-                self.assertGreaterEqual(int(stats["requests"]), 1)
-                self.assertGreaterEqual(int(stats["page_hits"]), 1)
-                self.assertGreater(int(stats["rendered_bytes"]), 0)
-                self.assertEqual(int(stats["in_flight"]), 0)
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving() as fake, mounted(fake) as m:
+            with open(m.path("Home.md")) as f:
+                f.read()
+            with open(m.path("Home.md")) as f:
+                f.read()
+            out = run("getfattr", "--only-values", "-n", "user.confluencefs.stats",
+                      m.mnt).stdout
+            stats = dict(line.split("=", 1) for line in out.splitlines())
+            self.assertGreaterEqual(int(stats["requests"]), 1)
+            self.assertGreaterEqual(int(stats["page_hits"]), 1)
+            self.assertGreater(int(stats["rendered_bytes"]), 0)
+            self.assertEqual(int(stats["in_flight"]), 0)
 
 
 class Mentions(unittest.TestCase):
     def test_mentions_show_display_names_looked_up_once(self):
-        fake = Fake()
-        try:
+        with serving() as fake:
             body = ('<p>Ask <ac:link><ri:user ri:account-id="%s" /></ac:link> or '
                     '<ac:link><ri:user ri:account-id="nobody-123" /></ac:link>.</p>')
             acct = "712020:3fd582db-3261-4930-b192-171d1cb74d1f"
@@ -497,8 +461,7 @@ class Mentions(unittest.TestCase):
                                                 "body": body % acct})
             fake.call("POST", "/_fake/pages", {"parentId": "131074", "title": "Who else",
                                                 "body": body % acct})
-            m = Mount(fake, opts=["prefetch=0"])
-            try:
+            with mounted(fake, opts=["prefetch=0"]) as m:
                 fake.reset()
                 for name in ("Who.md", "Who else.md"):
                     with open(m.path("Home", name), encoding="utf-8") as f:
@@ -508,21 +471,15 @@ class Mentions(unittest.TestCase):
                 log = fake.call("GET", "/_fake/log")
                 lookups = [e["path"] for e in log if "/rest/api/user?" in e["path"]]
                 self.assertEqual(len(lookups), 2, lookups)  # one per user, cached
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
 
 
 class FrontMatter(unittest.TestCase):
     def test_front_matter(self):
-        fake = Fake()
-        try:
+        with serving() as fake:
             space, pages = fake.space_pages("DEMO")
             posts = fake.space_blogposts("DEMO")
             by_id = {p["id"]: p for p in pages + posts}
-            m = Mount(fake, opts=["frontmatter"])
-            try:
+            with mounted(fake, opts=["frontmatter"]) as m:
                 for rel in [f for f in walk_files(m.mnt) if f.endswith(".md")]:
                     path = m.path(rel)
                     with open(path, encoding="utf-8") as f:
@@ -542,10 +499,6 @@ class FrontMatter(unittest.TestCase):
                     self.assertIn("created", fields)
                     self.assertTrue(fields["labels"].startswith("["), rel)
                     self.assertTrue(json.loads(fields["url"]).startswith(fake.url))
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import BULK_RE, PAGE_RE, Fake, Mount, sanitizer_report, walk_files  # noqa: E402
+from cfstest import (BULK_RE, PAGE_RE, Fake, Mount, mounted, sanitizer_report,  # noqa: E402
+                     serving, walk_files)
 
 
 def wait_for(pred, timeout=15.0):
@@ -82,40 +83,28 @@ class Freshness(unittest.TestCase):
 
 class WarmCache(unittest.TestCase):
     def test_warm_reads_within_ttl_make_no_requests(self):
-        fake = Fake("--pages", "150", "--fanout", "5", "--seed", "2")
-        try:
-            m = Mount(fake, space="GEN", opts=["ttl=600"])
-            try:
-                first = subprocess.run(["grep", "-rc", "cfscommon", m.mnt], capture_output=True,
-                                       text=True).stdout
-                fake.reset()
-                second = subprocess.run(["grep", "-rc", "cfscommon", m.mnt],
-                                        capture_output=True, text=True).stdout
-                with_stat = subprocess.run(["rsync", "-an", "--stats", m.mnt + "/", "/tmp/x/"],
-                                           capture_output=True, text=True)
-                self.assertEqual(with_stat.returncode, 0, with_stat.stderr)
-                self.assertEqual(first, second)
-                self.assertEqual(fake.stats()["requests"], 0)
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving("--pages", "150", "--fanout", "5", "--seed", "2") as fake, \
+                mounted(fake, space="GEN", opts=["ttl=600"]) as m:
+            first = subprocess.run(["grep", "-rc", "cfscommon", m.mnt], capture_output=True,
+                                   text=True).stdout
+            fake.reset()
+            second = subprocess.run(["grep", "-rc", "cfscommon", m.mnt],
+                                    capture_output=True, text=True).stdout
+            with_stat = subprocess.run(["rsync", "-an", "--stats", m.mnt + "/", "/tmp/x/"],
+                                       capture_output=True, text=True)
+            self.assertEqual(with_stat.returncode, 0, with_stat.stderr)
+            self.assertEqual(first, second)
+            self.assertEqual(fake.stats()["requests"], 0)
 
     def test_small_memory_cap_still_serves_everything(self):
-        fake = Fake("--pages", "60", "--fanout", "6", "--seed", "4")
-        try:
-            m = Mount(fake, space="GEN", opts=["mem_cache=16k", "ttl=0"])
-            try:
-                files = [f for f in walk_files(m.mnt) if f.endswith(".md")]
-                first = {f: read(m.path(f)) for f in files}
-                again = {f: read(m.path(f)) for f in files}
-                self.assertEqual(first, again)
-                for f in files:
-                    self.assertEqual(os.stat(m.path(f)).st_size, len(first[f]))
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving("--pages", "60", "--fanout", "6", "--seed", "4") as fake, \
+                mounted(fake, space="GEN", opts=["mem_cache=16k", "ttl=0"]) as m:
+            files = [f for f in walk_files(m.mnt) if f.endswith(".md")]
+            first = {f: read(m.path(f)) for f in files}
+            again = {f: read(m.path(f)) for f in files}
+            self.assertEqual(first, again)
+            for f in files:
+                self.assertEqual(os.stat(m.path(f)).st_size, len(first[f]))
 
 
 class Prefetch(unittest.TestCase):
@@ -155,43 +144,32 @@ class Prefetch(unittest.TestCase):
             fake.stop()
 
     def test_two_readers_one_request(self):
-        fake = Fake("--pages", "20", "--fanout", "5", "--seed", "6", "--latency-ms", "200")
-        try:
-            m = Mount(fake, space="GEN", opts=["prefetch=0"])
-            try:
-                files = [f for f in walk_files(m.mnt) if f.endswith(".md")]
-                target = m.path(files[-1])
-                fake.reset()
-                out = []
-                ts = [threading.Thread(target=lambda: out.append(read(target)))
-                      for _ in range(4)]
-                for t in ts:
-                    t.start()
-                for t in ts:
-                    t.join()
-                self.assertEqual(len(out), 4)
-                self.assertTrue(all(o == out[0] for o in out))
-                st = fake.stats()
-                self.assertEqual(st["requests"], 1, st)
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving("--pages", "20", "--fanout", "5", "--seed", "6",
+                     "--latency-ms", "200") as fake, \
+                mounted(fake, space="GEN", opts=["prefetch=0"]) as m:
+            files = [f for f in walk_files(m.mnt) if f.endswith(".md")]
+            target = m.path(files[-1])
+            fake.reset()
+            out = []
+            ts = [threading.Thread(target=lambda: out.append(read(target)))
+                  for _ in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            self.assertEqual(len(out), 4)
+            self.assertTrue(all(o == out[0] for o in out))
+            st = fake.stats()
+            self.assertEqual(st["requests"], 1, st)
 
     def test_prefetch_off_fetches_only_what_is_read(self):
-        fake = Fake("--pages", "40", "--fanout", "40", "--seed", "6")
-        try:
-            m = Mount(fake, space="GEN", opts=["prefetch=0"])
-            try:
-                fake.reset()
-                for d in os.listdir(m.mnt):
-                    if not d.endswith(".md"):
-                        os.listdir(m.path(d))
-                self.assertEqual(fake.stats()["requests"], 0)
-            finally:
-                m.stop()
-        finally:
-            fake.stop()
+        with serving("--pages", "40", "--fanout", "40", "--seed", "6") as fake, \
+                mounted(fake, space="GEN", opts=["prefetch=0"]) as m:
+            fake.reset()
+            for d in os.listdir(m.mnt):
+                if not d.endswith(".md"):
+                    os.listdir(m.path(d))
+            self.assertEqual(fake.stats()["requests"], 0)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfstest import (API_ROOT, DC, Fake, Mount, MountedSpace, MountError,  # noqa: E402
-                     sanitizer_report, walk_files)
+                     mounted, serving, walk_files)
 
 # The demo space plus two generated ones; each generated root page links to
 # DEMO's Home and to a space that does not exist (NOSUCH).
@@ -95,87 +95,61 @@ class TwoSpaces(MountedSpace):
 
 class AllSpaces(unittest.TestCase):
     def test_all_spaces_grep_and_rsync(self):
-        fake = Fake(*SITE)
-        try:
-            m = Mount(fake, space="all")
-            try:
-                info = fake.call("GET", "/_fake/info")["spaces"]
-                self.assertEqual(sorted(os.listdir(m.mnt)), sorted(s["key"] for s in info))
-                # Every page and blog post of every space, once.
-                r = run("grep", "-rl", "cfscommon", m.mnt)
-                self.assertEqual(r.returncode, 0, r.stderr)
-                want = sum(s["pages"] + s["blogposts"] for s in info)
-                self.assertEqual(len(r.stdout.splitlines()), want)
-                atts = sum(s["attachments"] for s in info)
-                self.assertEqual(len(walk_files(m.mnt)), want + atts)
-            finally:
-                err = m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        finally:
-            fake.stop()
+        with serving(*SITE) as fake, mounted(fake, space="all") as m:
+            info = fake.call("GET", "/_fake/info")["spaces"]
+            self.assertEqual(sorted(os.listdir(m.mnt)), sorted(s["key"] for s in info))
+            # Every page and blog post of every space, once.
+            r = run("grep", "-rl", "cfscommon", m.mnt)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            want = sum(s["pages"] + s["blogposts"] for s in info)
+            self.assertEqual(len(r.stdout.splitlines()), want)
+            atts = sum(s["attachments"] for s in info)
+            self.assertEqual(len(walk_files(m.mnt)), want + atts)
 
 
 class Freshness(unittest.TestCase):
     def test_every_listed_space_is_refreshed(self):
         """A change in either space shows after ttl; a new blog post too."""
-        fake = Fake(*SITE)
-        try:
-            m = Mount(fake, space="DEMO,ENG", opts=["ttl=1"])
-            try:
-                eng_home = os.getxattr(m.path("ENG", "Home.md"), "user.confluence.id").decode()
-                os.listdir(m.path("DEMO"))
-                fake.call("POST", "/_fake/page/" + eng_home,
-                          {"body": "<p>Rewritten: xyzzy</p>", "bump_version": True})
-                fake.call("POST", "/_fake/page/131092", {"title": "Fancy Page"})
-                fake.call("POST", "/_fake/pages", {"space": "ENG", "type": "blogpost",
-                                                   "title": "Fresh news"})
+        with serving(*SITE) as fake, mounted(fake, space="DEMO,ENG", opts=["ttl=1"]) as m:
+            eng_home = os.getxattr(m.path("ENG", "Home.md"), "user.confluence.id").decode()
+            os.listdir(m.path("DEMO"))
+            fake.call("POST", "/_fake/page/" + eng_home,
+                      {"body": "<p>Rewritten: xyzzy</p>", "bump_version": True})
+            fake.call("POST", "/_fake/page/131092", {"title": "Fancy Page"})
+            fake.call("POST", "/_fake/pages", {"space": "ENG", "type": "blogpost",
+                                               "title": "Fresh news"})
 
-                def fresh():
-                    with open(m.path("ENG", "Home.md"), "rb") as f:
-                        body = f.read()
-                    docs = os.listdir(m.path("DEMO", "Home", "Documentation"))
-                    posts = [f for f in walk_files(m.path("ENG", "_blog"))
-                             if f.endswith("Fresh news.md")]
-                    return b"xyzzy" in body and "Fancy Page.md" in docs and posts
-                deadline = time.time() + 15
-                while not fresh() and time.time() < deadline:
-                    time.sleep(0.2)
-                self.assertTrue(fresh(), "a change never showed")
-            finally:
-                err = m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        finally:
-            fake.stop()
+            def fresh():
+                with open(m.path("ENG", "Home.md"), "rb") as f:
+                    body = f.read()
+                docs = os.listdir(m.path("DEMO", "Home", "Documentation"))
+                posts = [f for f in walk_files(m.path("ENG", "_blog"))
+                         if f.endswith("Fresh news.md")]
+                return b"xyzzy" in body and "Fancy Page.md" in docs and posts
+            deadline = time.time() + 15
+            while not fresh() and time.time() < deadline:
+                time.sleep(0.2)
+            self.assertTrue(fresh(), "a change never showed")
 
 
 class Errors(unittest.TestCase):
     def test_unknown_key_fails_the_mount(self):
-        fake = Fake(*SITE)
-        try:
+        with serving(*SITE) as fake:
             with self.assertRaises(MountError) as cm:
                 Mount(fake, space="DEMO,NOPE")
             self.assertIn("space 'NOPE' not found", cm.exception.stderr)
-        finally:
-            fake.stop()
 
     def test_failed_listing_is_eio_then_recovers(self):
-        fake = Fake(*SITE)
-        try:
-            m = Mount(fake, space="DEMO,OPS", opts=["retries=0", "prefetch=0"])
-            try:
-                fake.fault(match="spaceKey=OPS|/spaces/[0-9]+/pages|space%3D%22OPS",
-                           kind="status", status=500, count=-1)
-                with self.assertRaises(OSError) as cm:
-                    os.listdir(os.path.join(m.mnt, "OPS"))
-                self.assertEqual(cm.exception.errno, errno.EIO)
-                self.assertIn("listing", m.stderr())
-                fake.call("DELETE", "/_fake/fault")
-                self.assertIn("Home.md", os.listdir(os.path.join(m.mnt, "OPS")))
-            finally:
-                err = m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        finally:
-            fake.stop()
+        with serving(*SITE) as fake, \
+                mounted(fake, space="DEMO,OPS", opts=["retries=0", "prefetch=0"]) as m:
+            fake.fault(match="spaceKey=OPS|/spaces/[0-9]+/pages|space%3D%22OPS",
+                       kind="status", status=500, count=-1)
+            with self.assertRaises(OSError) as cm:
+                os.listdir(os.path.join(m.mnt, "OPS"))
+            self.assertEqual(cm.exception.errno, errno.EIO)
+            self.assertIn("listing", m.stderr())
+            fake.call("DELETE", "/_fake/fault")
+            self.assertIn("Home.md", os.listdir(os.path.join(m.mnt, "OPS")))
 
 
 if __name__ == "__main__":
