@@ -1,5 +1,5 @@
 /* main: mount.confluencefs — parse options, check the site and space, mount, serve. */
-#include "check.h"
+#include "site_check.h"
 #include "confluence.h"
 #include "fs.h"
 #include "log.h"

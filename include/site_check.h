@@ -1,7 +1,7 @@
-/* check: before mounting — the site, the credentials and the space(s), one clear line on failure.
- */
-#ifndef CFS_CHECK_H
-#define CFS_CHECK_H
+/* site_check: before mounting, the site, the credentials and the space(s); one clear line on
+ * failure. */
+#ifndef CFS_SITE_CHECK_H
+#define CFS_SITE_CHECK_H
 
 #include <stddef.h>
 

@@ -1,4 +1,5 @@
-/* check: before mounting — the site, the credentials and the space(s), one clear line on failure.
+/* site_check: before mounting, the site, the credentials and the space(s); one clear line on
+ * failure.
  *
  * DESIGN.  The main thread submits check_start() to the loop and waits on a
  * condition variable; on the loop, one call leads to the next: the signed-in
@@ -8,7 +9,7 @@
  * listed on first use).  The first failure becomes the one line the user
  * sees.
  */
-#include "check.h"
+#include "site_check.h"
 #include "log.h"
 #include "sync.h"
 
