@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *json = (const char *)data;
 	struct cfs_page_list pages = {0};
 	struct cfs_attachment_list atts = {0};
+	struct cfs_space_list spaces = {0};
 	struct cfs_page page;
 	struct cfs_space space;
 	struct cfs_user user;
@@ -25,6 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfs_model_attachments(json, size, &atts);
 	cfs_model_attachments(json, size, &atts);
 	cfs_model_attachment_list_clear(&atts);
+	cfs_model_spaces(json, size, &spaces);
+	cfs_model_spaces(json, size, &spaces);
+	cfs_model_space_list_clear(&spaces);
 	if (cfs_model_page(json, size, &page) == 0)
 		cfs_model_page_clear(&page);
 	if (cfs_model_space(json, size, &space) == 0)

@@ -411,6 +411,28 @@ START_TEST(test_v1_space_lists)
 	ck_assert_str_eq(s.key, "~user1");
 	ck_assert_str_eq(s.homepage_id, "11111112");
 	cfs_model_space_clear(&s);
+
+	/* The whole list (several spaces per mount), appended, with its next link. */
+	{
+		struct cfs_space_list l = {0};
+
+		ck_assert_int_eq(cfs_model_spaces(b, len, &l), 0);
+		ck_assert_uint_eq(l.n, 2);
+		ck_assert_str_eq(l.v[0].key, "~user1");
+		ck_assert_str_eq(l.v[1].key, "PROJ");
+		ck_assert_str_eq(l.next, "/rest/api/space?next=true&limit=5&start=5");
+		free(b);
+		b = slurp("cloud-v1/space_list__connectors-ruby.json", &len);
+		ck_assert_int_eq(cfs_model_spaces(b, len, &l), 0);
+		ck_assert_uint_eq(l.n, 3);
+		ck_assert_str_eq(l.v[2].key, "SWPRJ");
+		ck_assert_ptr_null(l.next);
+		ck_assert_int_eq(cfs_model_spaces("{\"results\":[{\"key\":\"X\"}]}", 25, &l),
+		                 -EBADMSG); /* no id */
+		ck_assert_uint_eq(l.n, 3);
+		cfs_model_space_list_clear(&l);
+		ck_assert_uint_eq(l.n, 0);
+	}
 	free(b);
 }
 END_TEST
@@ -498,6 +520,7 @@ START_TEST(test_every_fixture_every_parser)
 			struct cfs_page_list pl = {0};
 			struct cfs_page p;
 			struct cfs_attachment_list al = {0};
+			struct cfs_space_list sl = {0};
 			struct cfs_space s;
 			struct cfs_user u;
 			int r;
@@ -516,6 +539,9 @@ START_TEST(test_every_fixture_every_parser)
 			r = cfs_model_attachments(b, len, &al);
 			ck_assert_msg(r == 0 || r == -EBADMSG, "%s: attachments %d", rel, r);
 			cfs_model_attachment_list_clear(&al);
+			r = cfs_model_spaces(b, len, &sl);
+			ck_assert_msg(r == 0 || r == -EBADMSG, "%s: spaces %d", rel, r);
+			cfs_model_space_list_clear(&sl);
 			r = cfs_model_space(b, len, &s);
 			ck_assert_msg(r == 0 || r == -EBADMSG || r == -ENOENT, "%s: space %d", rel,
 			              r);
