@@ -207,7 +207,8 @@ static int parse_spaces(struct check *c, const char *arg)
 	copy = strdup(arg);
 	if (!copy)
 		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* strtok_r skips empty keys; blanks around a key ("ENG, OPS") go too. */
+	for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		char **v = realloc(c->keys, (c->nkeys + 1) * sizeof(*v));
 
 		if (!v || !(v[c->nkeys] = strdup(tok))) {

@@ -110,6 +110,9 @@ class System(unittest.TestCase):
         r = self.run_bin([MOUNT_BIN, "--check", "DEMO,NOPE", "-o", self.opts])
         self.assertEqual(r.returncode, 1)
         self.assertIn("space 'NOPE' not found", r.stderr)
+        r = self.run_bin([MOUNT_BIN, "--check", " DEMO , ", "-o", self.opts])
+        self.assertEqual(r.returncode, 0, r.stderr)  # blanks and empty keys are skipped
+        self.assertIn("1 space (DEMO)", r.stdout)
         r = self.run_bin([MOUNT_BIN, "--check", "all", "-o", self.opts])
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("1 space (DEMO)", r.stdout)
