@@ -535,6 +535,32 @@ void cfs_attach_destroy(struct cfs_attach *a)
 	maybe_free_attach(a);
 }
 
+/* A new open attachment of node n (size bytes), hung on its loop slot and
+ * on the list of open ones; NULL when out of memory or no download URL can
+ * be made. */
+static struct att *att_new(struct cfs_attach *a, struct cfs_node *n, const char *page_id,
+                           const char *att_id, const char *download, uint64_t size)
+{
+	struct att *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->url = cfs_cf_download_url(a->cf, page_id, att_id, download))) {
+		free(t);
+		return NULL;
+	}
+	t->a = a;
+	t->node = n;
+	t->size = size;
+	uv_timer_init(a->loop, &t->retry);
+	t->retry.data = t;
+	a->live++;
+	*cfs_tree_loop_slot(n) = t;
+	t->next = a->open;
+	if (a->open)
+		a->open->prev = t;
+	a->open = t;
+	return t;
+}
+
 void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskcache_entry *pin,
                      const char *page_id, const char *att_id, const char *download)
 {
@@ -548,25 +574,13 @@ void cfs_attach_open(struct cfs_attach *a, struct cfs_node *n, struct cfs_diskca
 			answer(a, NULL, NULL, 0, pin); /* we hold one pin already */
 		return;
 	}
-	t = calloc(1, sizeof(*t));
-	if (!t || !(t->url = cfs_cf_download_url(a->cf, page_id, att_id, download))) {
-		free(t);
+	t = att_new(a, n, page_id, att_id, download, cfs_diskcache_size(pin));
+	if (!t) {
 		answer(a, NULL, NULL, 0, pin);
 		return; /* reads will find no state and fail with ENOMEM */
 	}
-	t->a = a;
-	t->node = n;
 	t->e = pin;
-	t->size = cfs_diskcache_size(pin);
 	t->opens = 1;
-	uv_timer_init(a->loop, &t->retry);
-	t->retry.data = t;
-	a->live++;
-	*cfs_tree_loop_slot(n) = t;
-	t->next = a->open;
-	if (a->open)
-		a->open->prev = t;
-	a->open = t;
 }
 
 void cfs_attach_release(struct cfs_attach *a, struct cfs_node *n)
@@ -672,25 +686,13 @@ void cfs_attach_prefetch(struct cfs_attach *a, struct cfs_node *n, const char *p
 
 	if (a->closing || *cfs_tree_loop_slot(n))
 		return; /* open or on its way already */
-	t = calloc(1, sizeof(*t));
 	j = calloc(1, sizeof(*j));
-	if (!t || !j || !(t->url = cfs_cf_download_url(a->cf, page_id, att_id, download))) {
-		free(t);
+	t = j ? att_new(a, n, page_id, att_id, download, (uint64_t)size) : NULL;
+	if (!t) {
 		free(j);
 		return;
 	}
-	t->a = a;
-	t->node = n;
-	t->size = (uint64_t)size;
 	t->prefetching = 1;
-	uv_timer_init(a->loop, &t->retry);
-	t->retry.data = t;
-	a->live++;
-	*cfs_tree_loop_slot(n) = t;
-	t->next = a->open;
-	if (a->open)
-		a->open->prev = t;
-	a->open = t;
 	j->t = t;
 	cfs_attach_key(j->key, sizeof(j->key), att_id, version);
 	j->work.data = j;

@@ -134,16 +134,6 @@ static void item(struct cv *cv, const char *marker, size_t indent, xmlNode *firs
 	cv_pop(cv);
 }
 
-static int blank_text(xmlNode *n)
-{
-	if (n->type != XML_TEXT_NODE && n->type != XML_CDATA_SECTION_NODE)
-		return 0;
-	for (const xmlChar *s = n->content; s && *s; s++)
-		if (!strchr(" \t\r\n", *s))
-			return 0;
-	return 1;
-}
-
 static void list(struct cv *cv, xmlNode *n, int ordered)
 {
 	long num = 1;
@@ -164,7 +154,7 @@ static void list(struct cv *cv, xmlNode *n, int ordered)
 	alt = list_alt(cv, ordered ? 2 : 1);
 	cv_blk_begin(cv, B_LIST, !ordered || num == 1);
 	for (xmlNode *c = n->children; c; c = c->next) {
-		if (blank_text(c) || cv_kind(cv, c) == K_SKIP)
+		if (cv_blank_text(c) || cv_kind(cv, c) == K_SKIP)
 			continue;
 		if (ordered)
 			snprintf(marker, sizeof(marker), "%ld%c ", num++, alt ? ')' : '.');
@@ -202,7 +192,7 @@ static void tasklist(struct cv *cv, xmlNode *n)
 	for (xmlNode *c = cv_tag(n) == T_TASK ? n : n->children; c; c = c->next) {
 		int task = c->type == XML_ELEMENT_NODE && cv_tag(c) == T_TASK;
 
-		if (blank_text(c) || cv_kind(cv, c) == K_SKIP)
+		if (cv_blank_text(c) || cv_kind(cv, c) == K_SKIP)
 			continue;
 		snprintf(marker, sizeof(marker), "%c %s", alt ? '*' : '-',
 		         !task              ? ""

@@ -191,6 +191,8 @@ enum cv_kind { K_INLINE, K_BLOCK, K_SKIP };
 enum cv_tag cv_tag(xmlNode *n);
 int cv_heading_level(xmlNode *n);
 enum cv_kind cv_kind(struct cv *cv, xmlNode *n);
+/* A text or CDATA node of nothing but blanks (space, tab, CR, LF)? */
+int cv_blank_text(xmlNode *n);
 int cv_placed_as_block(xmlNode *n);
 const char *cv_attr(struct cv *cv, xmlNode *n, const char *ns_prefix, const char *name,
                     char **tofree);

@@ -247,6 +247,16 @@ static enum cv_kind kind_compute(struct cv *cv, xmlNode *n)
 	}
 }
 
+int cv_blank_text(xmlNode *n)
+{
+	if (n->type != XML_TEXT_NODE && n->type != XML_CDATA_SECTION_NODE)
+		return 0;
+	for (const xmlChar *s = n->content; s && *s; s++)
+		if (!strchr(" \t\r\n", *s))
+			return 0;
+	return 1;
+}
+
 enum cv_kind cv_kind(struct cv *cv, xmlNode *n)
 {
 	uintptr_t m;

@@ -40,14 +40,7 @@ static int is_cell(xmlNode *c)
 
 static int blank(xmlNode *n)
 {
-	if (n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE)
-		return 1;
-	if (n->type != XML_TEXT_NODE && n->type != XML_CDATA_SECTION_NODE)
-		return 0;
-	for (const xmlChar *s = n->content; s && *s; s++)
-		if (!strchr(" \t\r\n", *s))
-			return 0;
-	return 1;
+	return n->type == XML_COMMENT_NODE || n->type == XML_PI_NODE || cv_blank_text(n);
 }
 
 /* Rows in document order (directly or in thead/tbody/tfoot); other content goes to *stray. */

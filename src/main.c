@@ -496,14 +496,11 @@ int main(int argc, char *argv[])
 	fs.gid = (gid_t)c.o.gid;
 	/* A comma would end the option: "A,B" shows as "A+B". */
 	if (asprintf(&mount_opts,
-	             "-oro,default_permissions,fsname=confluencefs:%s,subtype=confluencefs",
+	             "-oro,default_permissions,subtype=confluencefs,fsname=confluencefs:%s",
 	             c.o.space) < 0)
 		goto out3;
-	for (char *p = strchr(mount_opts, ':'); p && *p; p++)
-		if (*p == ',' && strncmp(p, ",subtype=", 9) == 0)
-			break;
-		else if (*p == ',')
-			*p = '+';
+	for (char *p = strstr(mount_opts, "fsname="); *p; p++) /* fsname comes last */
+		*p = *p == ',' ? '+' : *p;
 	if (fuse_opt_add_arg(&args, mount_opts))
 		goto out3;
 	se = fuse_session_new(&args, &cfs_fs_ops, sizeof(cfs_fs_ops), &fs);

@@ -619,6 +619,18 @@ struct load {
 	size_t nall, n, nsyn;
 };
 
+/* A new node with this key, owned by l->all; NULL on ENOMEM. */
+static struct cfs_node *node_new(struct load *l, uint64_t key)
+{
+	struct cfs_node *n = calloc(1, sizeof(*n));
+
+	if (n) {
+		n->key = key;
+		l->all[l->nall++] = n;
+	}
+	return n;
+}
+
 static struct cfs_node *blog_dir(struct load *l, const char *keystr, const char *title,
                                  struct cfs_node *parent, int64_t position)
 {
@@ -844,11 +856,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		if (node && (node->present || node->synthetic))
 			continue; /* a duplicate in the listing, or in another space */
 		if (!node) {
-			node = calloc(1, sizeof(*node));
-			if (!node)
+			if (!(node = node_new(&l, key)))
 				goto fail;
-			node->key = key;
-			l.all[l.nall++] = node;
 		} else if (changes && node->version != p->version &&
 		           changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
 			goto fail;
@@ -914,11 +923,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		if (node && node->present)
 			continue;
 		if (!node) {
-			node = calloc(1, sizeof(*node));
-			if (!node)
+			if (!(node = node_new(&l, key)))
 				goto fail;
-			node->key = key;
-			l.all[l.nall++] = node;
 		} else if (changes && (node->version != a->version || node->parent != page) &&
 		           changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
 			goto fail;
