@@ -1,4 +1,4 @@
-/* test_diskcache: unit tests for the on-disk attachment store (src/diskcache.c). */
+/* test_diskcache: unit tests for the on-disk attachment store (src/cache/diskcache.c). */
 #include "diskcache.h"
 
 #include <check.h>

@@ -1,4 +1,4 @@
-/* test_model: unit tests for Confluence JSON -> structs (src/model.c) on real and edge-case bodies.
+/* test_model: unit tests for Confluence JSON -> structs (src/base/model.c) on real and edge-case bodies.
  */
 #include "model.h"
 

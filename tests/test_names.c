@@ -1,4 +1,4 @@
-/* test_names: unit tests for title -> file name mapping (src/names.c). */
+/* test_names: unit tests for title -> file name mapping (src/tree/names.c). */
 #include "names.h"
 
 #include <check.h>
