@@ -358,6 +358,14 @@ static const char *macro_name(xmlNode *n)
 	return "";
 }
 
+static int has_adf_node(xmlNode *ext)
+{
+	for (xmlNode *c = ext ? ext->children : NULL; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, "adf-node"))
+			return 1;
+	return 0;
+}
+
 static void collect_storage(xmlNode *n, struct shape *s)
 {
 	for (; n; n = n->next) {
@@ -372,8 +380,11 @@ static void collect_storage(xmlNode *n, struct shape *s)
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
 		if (ac && (!strcmp(name, "parameter") || !strcmp(name, "default-parameter") ||
-		           !strcmp(name, "task-id") || !strcmp(name, "placeholder")))
+		           !strcmp(name, "task-id") || !strcmp(name, "placeholder") ||
+		           !strcmp(name, "adf-attribute")))
 			continue;
+		if (ac && !strcmp(name, "adf-fallback") && has_adf_node(n->parent))
+			continue; /* a copy of the node's content, shown once */
 		if (ac && !strcmp(name, "task-status")) {
 			xmlChar *t = xmlNodeGetContent(n);
 

@@ -69,6 +69,24 @@ void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop)
 	cv->iroot = iroot;
 }
 
+/*
+ * cv_flow, but text already in the inline buffer (a label, an emoji) opens the
+ * first paragraph instead of standing alone: a leading <p> is entered.
+ */
+void cv_flow_lead(struct cv *cv, xmlNode *first, xmlNode *stop)
+{
+	xmlNode *n = first;
+
+	while (n && n != stop && (cv_blank_text(n) || cv_kind(cv, n) == K_SKIP))
+		n = n->next;
+	if (cv->il.len && n && n != stop && n->type == XML_ELEMENT_NODE && cv_tag(n) == T_P &&
+	    !CV_IS_FLAT(n)) {
+		cv_flow(cv, n->children, NULL);
+		first = n->next;
+	}
+	cv_flow(cv, first, stop);
+}
+
 static void heading(struct cv *cv, xmlNode *n)
 {
 	unsigned imode = cv->imode;
@@ -102,14 +120,14 @@ static void heading(struct cv *cv, xmlNode *n)
 }
 
 /* Alternate the list marker so that two adjacent lists stay two lists. */
-static int list_alt(struct cv *cv, int kind)
+int cv_list_alt(struct cv *cv, int kind)
 {
 	struct cv_frame *f = &cv->fr[cv->nfr];
 
 	return cv_prev_blk(cv) == B_LIST && f->list_kind == kind && !f->list_alt;
 }
 
-static void list_done(struct cv *cv, int alt, int kind)
+void cv_list_done(struct cv *cv, int alt, int kind)
 {
 	cv->fr[cv->nfr].list_alt = (unsigned char)alt;
 	cv->fr[cv->nfr].list_kind = (unsigned char)kind;
@@ -151,7 +169,7 @@ static void list(struct cv *cv, xmlNode *n, int ordered)
 		}
 		free(f);
 	}
-	alt = list_alt(cv, ordered ? 2 : 1);
+	alt = cv_list_alt(cv, ordered ? 2 : 1);
 	cv_blk_begin(cv, B_LIST, !ordered || num == 1);
 	for (xmlNode *c = n->children; c; c = c->next) {
 		if (cv_blank_text(c) || cv_kind(cv, c) == K_SKIP)
@@ -165,7 +183,7 @@ static void list(struct cv *cv, xmlNode *n, int ordered)
 		else
 			item(cv, marker, 0, c, c->next);
 	}
-	list_done(cv, alt, ordered ? 2 : 1);
+	cv_list_done(cv, alt, ordered ? 2 : 1);
 }
 
 static int task_done(struct cv *cv, xmlNode *t)
@@ -185,7 +203,7 @@ static int task_done(struct cv *cv, xmlNode *t)
 
 static void tasklist(struct cv *cv, xmlNode *n)
 {
-	int alt = list_alt(cv, 1);
+	int alt = cv_list_alt(cv, 1);
 	char marker[24];
 
 	cv_blk_begin(cv, B_LIST, 1);
@@ -206,7 +224,7 @@ static void tasklist(struct cv *cv, xmlNode *n)
 		if (n == c)
 			break;
 	}
-	list_done(cv, alt, 1);
+	cv_list_done(cv, alt, 1);
 }
 
 static void quote(struct cv *cv, xmlNode *n)
@@ -328,13 +346,6 @@ static void details(struct cv *cv, xmlNode *n)
 	free(title);
 }
 
-static void adf_extension(struct cv *cv, xmlNode *n)
-{
-	xmlNode *fb = cv_child(n, T_ADF_FALLBACK);
-
-	cv_flow(cv, fb ? fb->children : n->children, NULL);
-}
-
 void cv_block(struct cv *cv, xmlNode *n)
 {
 	if (CV_IS_FLAT(n)) {
@@ -352,11 +363,11 @@ void cv_block(struct cv *cv, xmlNode *n)
 		list(cv, n, 1);
 		break;
 	case T_LI: {
-		int alt = list_alt(cv, 1);
+		int alt = cv_list_alt(cv, 1);
 
 		cv_blk_begin(cv, B_LIST, 1);
 		item(cv, alt ? "* " : "- ", 0, n->children, NULL);
-		list_done(cv, alt, 1);
+		cv_list_done(cv, alt, 1);
 		break;
 	}
 	case T_IMAGE:
@@ -391,7 +402,8 @@ void cv_block(struct cv *cv, xmlNode *n)
 		tasklist(cv, n);
 		break;
 	case T_ADF_EXT:
-		adf_extension(cv, n);
+	case T_ADF_NODE:
+		cv_adf(cv, n);
 		break;
 	default:
 		/* p, div, layouts, rich-text bodies, stray table parts: their content */

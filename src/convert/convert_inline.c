@@ -224,10 +224,9 @@ static const struct {
     {"broken-heart", "\xF0\x9F\x92\x94"},
 };
 
-/* "1f642" or "1f1fa-1f1f8" -> UTF-8; 0 if id is not that. */
-static int emoji_hex(struct cv *cv, const char *id)
+/* "1f642" or "1f1fa-1f1f8" -> NUL-terminated UTF-8 in out; its length, 0 if id is not that. */
+int cv_emoji_hex(const char *id, char *out, size_t cap)
 {
-	char out[64];
 	size_t o = 0;
 	const char *s = id;
 
@@ -236,7 +235,7 @@ static int emoji_hex(struct cv *cv, const char *id)
 		unsigned long cp = strtoul(s, &e, 16);
 
 		if (e == s || cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) ||
-		    e - s > 6 || o + 4 >= sizeof(out))
+		    e - s > 6 || o + 5 >= cap)
 			return 0;
 		o += cv_utf8_enc((uint32_t)cp, out + o);
 		s = e;
@@ -245,10 +244,8 @@ static int emoji_hex(struct cv *cv, const char *id)
 		else if (*s)
 			return 0;
 	}
-	if (o == 0)
-		return 0;
-	cv_il_raw(cv, out, o);
-	return 1;
+	out[o] = '\0';
+	return (int)o;
 }
 
 static void emoticon(struct cv *cv, xmlNode *n)
@@ -257,13 +254,17 @@ static void emoticon(struct cv *cv, xmlNode *n)
 	const char *fb = cv_attr(cv, n, "ac", "emoji-fallback", &f1);
 	const char *id = cv_attr(cv, n, "ac", "emoji-id", &f2);
 	const char *name = cv_attr(cv, n, "ac", "name", &f3);
+	char hex[64];
+	int l;
 
 	if (fb && (unsigned char)fb[0] >= 0x80) {
 		cv_il_text(cv, fb, strlen(fb));
 		goto out;
 	}
-	if (id && emoji_hex(cv, id))
+	if (id && (l = cv_emoji_hex(id, hex, sizeof(hex))) > 0) {
+		cv_il_raw(cv, hex, (size_t)l);
 		goto out;
+	}
 	for (size_t i = 0; name && i < sizeof(emoticons) / sizeof(emoticons[0]); i++) {
 		if (!strcmp(name, emoticons[i].name)) {
 			cv_il_raws(cv, emoticons[i].emoji);

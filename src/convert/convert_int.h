@@ -168,6 +168,8 @@ enum cv_tag {
 	T_PLACEHOLDER,
 	T_ADF_EXT,
 	T_ADF_FALLBACK,
+	T_ADF_NODE,
+	T_ADF_CONTENT,
 	T_RI_PAGE,
 	T_RI_ATTACHMENT,
 	T_RI_URL,
@@ -240,8 +242,12 @@ int cv_is_punct(uint32_t c);
 size_t cv_utf8_enc(uint32_t c, char *out);
 char *cv_strndup(struct cv *cv, const char *s, size_t n);
 
-/* --- rendering (convert_block.c, convert_inline.c, convert_table.c, convert_macro.c) --- */
+/* --- rendering (convert_block.c, convert_inline.c, convert_table.c, convert_macro.c,
+ *     convert_adf.c) --- */
 void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop);
+void cv_flow_lead(struct cv *cv, xmlNode *first, xmlNode *stop);
+int cv_list_alt(struct cv *cv, int kind);
+void cv_list_done(struct cv *cv, int alt, int kind);
 void cv_para_flush(struct cv *cv);
 void cv_il_trim(struct cv *cv);
 void cv_block(struct cv *cv, xmlNode *n);
@@ -256,6 +262,10 @@ void cv_table(struct cv *cv, xmlNode *table);
 enum cv_kind cv_macro_kind(struct cv *cv, xmlNode *macro);
 void cv_macro_block(struct cv *cv, xmlNode *macro);
 void cv_macro_inline(struct cv *cv, xmlNode *macro);
+void cv_alert(struct cv *cv, const char *type, const char *title, const char *lead, xmlNode *body);
+void cv_adf(struct cv *cv, xmlNode *n);
+int cv_emoji_hex(const char *id, char *out, size_t cap);
+void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *name);
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id);
 void cv_link(struct cv *cv, xmlNode *link);
 void cv_image(struct cv *cv, xmlNode *img);

@@ -113,6 +113,14 @@ static int scheme_len(const char *s)
 	return s[i] == ':' ? i : 0;
 }
 
+/* Schemes never linked: they run code or carry the content. */
+static int unsafe_scheme(const char *href, int sl)
+{
+	return (sl == 10 && !strncasecmp(href, "javascript", 10)) ||
+	       (sl == 8 && !strncasecmp(href, "vbscript", 8)) ||
+	       (sl == 4 && !strncasecmp(href, "data", 4));
+}
+
 /* An href or ri:url value: absolute URLs stay, relative ones go under base_url. */
 static void href_dest(struct cv *cv, struct cv_buf *b, const char *href)
 {
@@ -124,9 +132,7 @@ static void href_dest(struct cv *cv, struct cv_buf *b, const char *href)
 		return;
 	sl = scheme_len(href);
 	if (sl) {
-		if ((sl == 10 && !strncasecmp(href, "javascript", 10)) ||
-		    (sl == 8 && !strncasecmp(href, "vbscript", 8)) ||
-		    (sl == 4 && !strncasecmp(href, "data", 4)))
+		if (unsafe_scheme(href, sl))
 			return;
 		cv_url(cv, b, href, 0);
 	} else if (href[0] == '#') {
@@ -200,6 +206,44 @@ static void write_link(struct cv *cv, xmlNode *body, const char *dflt, const cha
 	else
 		cv_add_hole(cv, b->len, H_ANCHOR, 0, 0, anchor);
 	cv_buf_add(cv, b, ")", 1);
+}
+
+/*
+ * A link whose text is its own URL (a smart link, a pasted URL): "<url>", when
+ * the URL is one that a CommonMark autolink keeps byte for byte.  1 if written.
+ */
+static int autolink(struct cv *cv, xmlNode *body, const char *url)
+{
+	int sl;
+	char *t;
+	int same;
+
+	if (!url || (cv->imode & IM_LINK))
+		return 0;
+	sl = scheme_len(url);
+	if (sl < 2 || sl > 32 || unsafe_scheme(url, sl))
+		return 0;
+	for (const unsigned char *s = (const unsigned char *)url; *s; s++)
+		if (*s <= ' ' || *s == 0x7f || *s == '<' || *s == '>' || *s == '|')
+			return 0;
+	if (!body) {
+		same = 1;
+	} else {
+		/* an empty text is the URL too, unless it wraps an image */
+		int elem = 0;
+
+		for (xmlNode *c = body->children; c; c = c->next)
+			elem |= c->type == XML_ELEMENT_NODE;
+		t = cv_text_of(cv, body, 1);
+		same = t && (*t ? !strcmp(t, url) : !elem);
+		free(t);
+	}
+	if (!same)
+		return 0;
+	cv_il_raw(cv, "<", 1);
+	cv_il_raws(cv, url);
+	cv_il_raw(cv, ">", 1);
+	return 1;
 }
 
 static void mention(struct cv *cv, xmlNode *ri, xmlNode *body)
@@ -321,6 +365,8 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 	case T_RI_URL:
 		a1 = cv_attr(cv, ri, "ri", "value", &f1);
 		dflt = a1;
+		if (a1 && autolink(cv, body, a1))
+			goto out;
 		if (a1)
 			href_dest(cv, &d, a1);
 		break;
@@ -348,6 +394,7 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 		break;
 	}
 	write_link(cv, body, dflt, d.p, d.p ? NULL : hole);
+out:
 	free(d.p);
 	free(f1);
 	free(f2);
@@ -383,8 +430,10 @@ void cv_link(struct cv *cv, xmlNode *n)
 			cv_inline_children(cv, n);
 			goto out;
 		}
-		href_dest(cv, &d, href);
-		write_link(cv, n, href, d.p, NULL);
+		if (!autolink(cv, n, href)) {
+			href_dest(cv, &d, href);
+			write_link(cv, n, href, d.p, NULL);
+		}
 		goto out;
 	}
 	/* ac:link */

@@ -194,19 +194,18 @@ static const char *panel_type(struct cv *cv, xmlNode *m, const char *dflt)
 	return t;
 }
 
-/* info/note/tip/warning/panel: a GFM alert at top level, a labelled quote when nested. */
-static void alert(struct cv *cv, xmlNode *m, const char *name, const char *type)
+/*
+ * A GFM alert of type ("NOTE", "TIP", ...) at top level, a labelled quote when
+ * nested: title as a bold first line, lead (an emoji) opening the first paragraph.
+ */
+void cv_alert(struct cv *cv, const char *type, const char *title, const char *lead, xmlNode *body)
 {
-	xmlNode *body = cv_child(m, T_RTB);
-	char *title = cv_param(cv, m, "title");
 	int nested = cv->nindent > 0 || cv->html_nest > 0;
 	char marker[24];
 	int pushed;
 
-	if (!strcmp(name, "panel"))
-		type = panel_type(cv, m, type);
 	if (body_empty(cv, body) && (!title || !*title))
-		goto out;
+		return;
 	cv_blk_begin(cv, B_QUOTE, 1);
 	pushed = cv_push(cv, "> ", "> ", 0, 0) == 0;
 	if (!pushed) {
@@ -230,12 +229,25 @@ static void alert(struct cv *cv, xmlNode *m, const char *name, const char *type)
 		}
 		cv_para_flush(cv);
 	}
+	if (lead && *lead) {
+		cv_il_raws(cv, lead);
+		cv->il_space = 1;
+	}
 	if (body)
-		cv_flow(cv, body->children, NULL);
+		cv_flow_lead(cv, body->children, NULL);
 	if (pushed)
 		cv_pop(cv);
 	cv_blk_end(cv, B_QUOTE);
-out:
+}
+
+/* info/note/tip/warning/panel macros. */
+static void alert(struct cv *cv, xmlNode *m, const char *name, const char *type)
+{
+	char *title = cv_param(cv, m, "title");
+
+	if (!strcmp(name, "panel"))
+		type = panel_type(cv, m, type);
+	cv_alert(cv, type, title, NULL, cv_child(m, T_RTB));
 	free(title);
 }
 
@@ -255,10 +267,12 @@ static void toc(struct cv *cv, xmlNode *m)
 	cv_blk_end(cv, B_LIST);
 }
 
-/* "<!-- confluence macro: NAME -->", with NAME safe inside a comment. */
-static void comment_text(struct cv *cv, struct cv_buf *b, const char *name)
+/* "<!-- WHAT: NAME -->", with NAME safe inside a comment. */
+void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *name)
 {
-	cv_buf_adds(cv, b, "<!-- confluence macro: ");
+	cv_buf_adds(cv, b, "<!-- ");
+	cv_buf_adds(cv, b, what);
+	cv_buf_adds(cv, b, ": ");
 	for (const char *s = name; *s; s++) {
 		char c = *s;
 
@@ -297,7 +311,7 @@ static void unknown_block(struct cv *cv, xmlNode *m, const char *name)
 	struct cv_buf c = {0};
 	xmlNode *ptb = cv_child(m, T_PTB), *rtb = cv_child(m, T_RTB);
 
-	comment_text(cv, &c, name);
+	cv_comment(cv, &c, "confluence macro", name);
 	cv_blk_begin(cv, B_HTML, 1);
 	cv_puts(cv, c.p ? c.p : "");
 	cv_blk_end(cv, B_HTML);
@@ -494,7 +508,7 @@ static void unknown_inline(struct cv *cv, xmlNode *m, const char *name)
 	struct cv_buf c = {0};
 	xmlNode *body = cv_child(m, T_RTB);
 
-	comment_text(cv, &c, name);
+	cv_comment(cv, &c, "confluence macro", name);
 	if (cv->imode == 0 && cv->il.len == 0) {
 		/* at the start of a paragraph a comment would swallow the line as HTML */
 		cv_blk_begin(cv, B_HTML, 1);
