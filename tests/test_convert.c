@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 
 #include "convert.h"
+#include "convert/entity_probe.h"
 
 /*
  * Cases: tests/convert/cases/NAME.xhtml (one construct each) and every
@@ -655,6 +656,57 @@ START_TEST(test_golden)
 }
 END_TEST
 
+/*
+ * Entities after malformed spots (libxml2 2.9 stops expanding them once its
+ * well-formed flag is cleared): (1) the fixture with its markup taken away is
+ * text full of faults ("a < b"), and every reference in it must come out
+ * decoded; (2) a fault before the page changes nothing of the page after it.
+ */
+START_TEST(test_entity_faults)
+{
+	static const struct {
+		const char *in, *md;
+	} faults[] = {
+	    {"<p>AT&T</p>", "AT&T\n\n"},
+	    {"<p>a < b</p>", "a < b\n\n"},
+	    {"<!-- a -- b -->", ""},
+	    {"<p>&bogus</p>", "\\&bogus\n\n"},
+	    {"<p>x &amp y</p>", "x &amp y\n\n"},
+	};
+	struct gcase *c = &cases[_i];
+	size_t len, ulen;
+	char *in = read_file(c->in, &len), *un, *out, *clean, why[200];
+
+	ck_assert_msg(in != NULL, "cannot read %s", c->in);
+	un = probe_unmark(in, len, &ulen);
+	out = convert(un, ulen, &test_ctx, NULL);
+	ck_assert_msg(probe_entities(un, ulen, out, why, sizeof(why)) == 0, "%s unmarked: %s",
+	              c->name, why);
+	free(out);
+	free(un);
+
+	clean = convert(in, len, &test_ctx, NULL);
+	for (size_t f = 0; f < sizeof(faults) / sizeof(faults[0]); f++) {
+		size_t fl = strlen(faults[f].in);
+		char *both = malloc(fl + len + 1), *want;
+
+		memcpy(both, faults[f].in, fl);
+		memcpy(both + fl, in, len);
+		out = convert(both, fl + len, &test_ctx, NULL);
+		want = malloc(strlen(faults[f].md) + strlen(clean) + 1);
+		strcpy(want, faults[f].md);
+		strcat(want, clean);
+		ck_assert_msg(!strcmp(out, want), "%s after \"%s\": the page changed:\n%.600s",
+		              c->name, faults[f].in, out);
+		free(want);
+		free(out);
+		free(both);
+	}
+	free(clean);
+	free(in);
+}
+END_TEST
+
 /* --- behaviour --------------------------------------------------------------- */
 
 static void assert_has(const char *hay, const char *needle)
@@ -1003,6 +1055,7 @@ static Suite *suite(void)
 	tcase_set_timeout(g, 60); /* generous: sanitizer builds are slow */
 	tcase_set_timeout(b, 120);
 	tcase_add_loop_test(g, test_golden, 0, ncases);
+	tcase_add_loop_test(g, test_entity_faults, 0, ncases);
 	suite_add_tcase(s, g);
 	tcase_add_test(b, test_empty);
 	tcase_add_test(b, test_not_nul_terminated);
