@@ -164,6 +164,23 @@ static const struct ucase cases[] = {
      "<table><tbody><tr><th>h</th></tr><tr><td><a href=\"https://t.com/?a|b\">https://t.com/?a|b"
      "</a> <a href=\"https://t.com/\">https://t.com/</a></td></tr></tbody></table>",
      "| h |\n| --- |\n| [https://t.com/?a\\|b](https://t.com/?a%7Cb) <https://t.com/> |\n"},
+    /* styles */
+    {"struck span",
+     "<ul><li><span style=\"text-decoration: line-through;\">Old item</span></li></ul>",
+     "- ~~Old item~~\n"},
+    {"struck span, any case", "<p><span style=\"TEXT-DECORATION:LINE-THROUGH\">caps</span> x</p>",
+     "~~caps~~ x\n"},
+    {"underlined span, colour dropped",
+     "<p>New <span style=\"color: rgb(255,0,0);text-decoration: underline;\">red</span> one</p>",
+     "New <ins>red</ins> one\n"},
+    {"struck and underlined inside a word",
+     "<p>x<span style=\"text-decoration: underline line-through;\">both</span>y</p>",
+     "x<del><ins>both</ins></del>y\n"},
+    {"colour only", "<p><span style=\"color: #f00\">red</span> text</p>", "red text\n"},
+    {"emphasis around blocks keeps the text",
+     "<p><strong><p>Block in bold</p></strong> <a href=\"https://x.com/\"><p>block "
+     "link</p></a></p>",
+     "Block in bold\n\nblock link\n"},
 };
 
 START_TEST(test_case)

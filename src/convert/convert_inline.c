@@ -1,6 +1,7 @@
 /* convert_inline: inline content — text, emphasis, code spans, breaks, emoticons. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "convert_int.h"
 
@@ -351,8 +352,69 @@ static void flatten(struct cv *cv, xmlNode *n)
 	cv->il_space = 1;
 }
 
+#define DECO_STRIKE    1
+#define DECO_UNDERLINE 2
+
+static int has_word(const char *v, size_t l, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (size_t i = 0; i + wl <= l; i++)
+		if (!strncasecmp(v + i, w, wl))
+			return 1;
+	return 0;
+}
+
+/* style="text-decoration: line-through" (how DC and older pages strike), "underline". */
+static int decoration(struct cv *cv, xmlNode *n)
+{
+	char *f;
+	const char *st = cv_attr(cv, n, NULL, "style", &f), *v;
+	int d = 0;
+
+	for (v = st; v && (v = strcasestr(v, "text-decoration"));) {
+		const char *e = strchr(v, ';');
+		size_t l = e ? (size_t)(e - v) : strlen(v);
+
+		if (has_word(v, l, "line-through"))
+			d |= DECO_STRIKE;
+		if (has_word(v, l, "underline"))
+			d |= DECO_UNDERLINE;
+		v += l;
+	}
+	free(f);
+	return d;
+}
+
+/* A span struck through and/or underlined: "~~text~~", "<ins>text</ins>". */
+static void decorated(struct cv *cv, xmlNode *n, int deco)
+{
+	size_t mark;
+
+	if (!(deco & DECO_STRIKE)) {
+		wrap(cv, n, "<ins>", "</ins>");
+		return;
+	}
+	if (!(deco & DECO_UNDERLINE)) {
+		emph(cv, n, "~~", "<del>", "</del>");
+		return;
+	}
+	if (cv->emph_depth >= CV_MAX_EMPH) {
+		wrap(cv, n, "<ins>", "</ins>");
+		return;
+	}
+	cv_il_flush_space(cv);
+	mark = cv->il.len;
+	cv->emph_depth++;
+	wrap(cv, n, "<ins>", "</ins>");
+	cv->emph_depth--;
+	cv_emph_close(cv, n, mark, "~~", "<del>", "</del>");
+}
+
 void cv_inline(struct cv *cv, xmlNode *n)
 {
+	int deco;
+
 	switch (n->type) {
 	case XML_TEXT_NODE:
 	case XML_CDATA_SECTION_NODE:
@@ -440,7 +502,10 @@ void cv_inline(struct cv *cv, xmlNode *n)
 		flatten(cv, n);
 		return;
 	default:
-		cv_inline_children(cv, n);
+		if (n->properties && (deco = decoration(cv, n)) != 0)
+			decorated(cv, n, deco);
+		else
+			cv_inline_children(cv, n);
 		return;
 	}
 }
