@@ -1,5 +1,6 @@
 /* test_convert_units: one construct per case, the input and the exact Markdown expected. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libxml/parser.h>
@@ -29,6 +30,33 @@
 
 struct ucase {
 	const char *name, *in, *want;
+};
+
+/* A mount where every page of the space is a file next to this one. */
+static char *page_path(void *arg, const char *space, const char *title)
+{
+	size_t n = strlen(title) + 4;
+	char *p = malloc(n);
+
+	(void)arg;
+	if (space)
+		return NULL;
+	snprintf(p, n, "%s.md", title);
+	return p;
+}
+
+static char *user_name(void *arg, const char *id)
+{
+	(void)arg;
+	return !strcmp(id, "557058:abc") ? strdup("Ada Lovelace") : NULL;
+}
+
+static const struct cfs_convert_ctx mount = {
+    .base_url = "https://acme.atlassian.net/wiki",
+    .space_key = "ENG",
+    .title = "Home",
+    .page_path = page_path,
+    .user_name = user_name,
 };
 
 static const struct ucase cases[] = {
@@ -181,18 +209,94 @@ static const struct ucase cases[] = {
      "<p><strong><p>Block in bold</p></strong> <a href=\"https://x.com/\"><p>block "
      "link</p></a></p>",
      "Block in bold\n\nblock link\n"},
+    /* anchors: GitHub's slugs of the heading as rendered */
+    {"slug keeps letters of any script, drops other numbers and variation-less symbols",
+     "<ac:structured-macro ac:name=\"toc\"/><h1>Caf\xC3\xA9 \xC3\x9C"
+     "ber \xD0\x9C\xD0\xB8\xD1\x80 "
+     "x\xC2\xB2 "
+     "\xC2\xBD snake_case</h1>",
+     "- [Caf\xC3\xA9 \xC3\x9C"
+     "ber \xD0\x9C\xD0\xB8\xD1\x80 x\xC2\xB2 \xC2\xBD snake\\_case]"
+     "(#caf\xC3\xA9"
+     "-\xC3\xBC"
+     "ber-\xD0\xBC\xD0\xB8\xD1\x80-x--snake_case)\n\n"
+     "# Caf\xC3\xA9 \xC3\x9C"
+     "ber \xD0\x9C\xD0\xB8\xD1\x80 x\xC2\xB2 \xC2\xBD snake_case\n"},
+    {"anchors: Cloud form, with spaces, DC form, plain href",
+     "<h2>Getting started</h2><p><ac:link ac:anchor=\"Getting-started\"/> "
+     "<ac:link ac:anchor=\"Getting started\"><ac:plain-text-link-body><![CDATA[spaces]]>"
+     "</ac:plain-text-link-body></ac:link> "
+     "<ac:link ac:anchor=\"Gettingstarted\"><ac:plain-text-link-body><![CDATA[dc]]>"
+     "</ac:plain-text-link-body></ac:link> <a href=\"#Getting-started\">plain</a></p>",
+     "## Getting started\n\n[Getting-started](#getting-started) [spaces](#getting-started) "
+     "[dc](#getting-started) [plain](#getting-started)\n"},
+    {"anchor macro wins, dangling anchors keep their text",
+     "<h2>Spot</h2><p><ac:structured-macro ac:name=\"anchor\"><ac:parameter ac:name=\"\">Spot"
+     "</ac:parameter></ac:structured-macro>here</p><p><a href=\"#Spot\">to macro</a> "
+     "<a href=\"#nowhere\">dead <b>link</b></a> end</p>",
+     "## Spot\n\n<a id=\"Spot\"></a>here\n\n[to macro](#Spot) dead **link** end\n"},
+    {"element ids are targets (footnotes)",
+     "<p>Note<sup id=\"fnref:1\"><a href=\"#fn:1\">1</a></sup></p><ol><li id=\"fn:1\">"
+     "<p>The note <a href=\"#fnref:1\">back</a></p></li></ol>",
+     "Note<a id=\"fnref:1\"></a><sup>[1](#fn:1)</sup>\n\n"
+     "1. <a id=\"fn:1\"></a>The note [back](#fnref:1)\n"},
 };
 
-START_TEST(test_case)
+/* The same, converted for a page on a mount (links resolve, names are known). */
+static const struct ucase mount_cases[] = {
+    {"slugs of symbols, emoji, links, status, mention, jira, date",
+     "<ac:structured-macro ac:name=\"toc\"/><h2>\xF0\x9F\x9A\x80 Launch</h2>"
+     "<h2>Price \xE2\x82\xAC \xC2\xA9 \xE2\x9C\x85</h2>"
+     "<h2>See <ac:link><ri:page ri:content-title=\"Linked page\"/></ac:link> first</h2>"
+     "<h2>Status <ac:structured-macro ac:name=\"status\"><ac:parameter ac:name=\"title\">Done"
+     "</ac:parameter></ac:structured-macro> <time datetime=\"2024-01-02\"/></h2>"
+     "<h2>Ask <ac:link><ri:user ri:account-id=\"557058:abc\"/></ac:link></h2>"
+     "<h2>Fix <ac:structured-macro ac:name=\"jira\"><ac:parameter ac:name=\"key\">ENG-12"
+     "</ac:parameter></ac:structured-macro></h2>"
+     "<h2>A \xE2\x86\x92 B</h2><h2>A \xE2\x86\x92 B</h2>",
+     "- [\xF0\x9F\x9A\x80 Launch](#-launch)\n"
+     "- [Price \xE2\x82\xAC \xC2\xA9 \xE2\x9C\x85](#price---)\n"
+     "- [See Linked page first](#see-linked-page-first)\n"
+     "- [Status Done 2024-01-02](#status-done-2024-01-02)\n"
+     "- [Ask @Ada Lovelace](#ask-ada-lovelace)\n"
+     "- [Fix ENG-12](#fix-eng-12)\n"
+     "- [A \xE2\x86\x92 B](#a--b)\n"
+     "- [A \xE2\x86\x92 B](#a--b-1)\n\n"
+     "## \xF0\x9F\x9A\x80 Launch\n\n"
+     "## Price \xE2\x82\xAC \xC2\xA9 \xE2\x9C\x85\n\n"
+     "## See [Linked page](Linked%20page.md) first\n\n"
+     "## Status **`Done`** 2024-01-02\n\n"
+     "## Ask [@Ada Lovelace](https://acme.atlassian.net/wiki/people/557058:abc)\n\n"
+     "## Fix [ENG-12](https://acme.atlassian.net/browse/ENG-12)\n\n"
+     "## A \xE2\x86\x92 B\n\n"
+     "## A \xE2\x86\x92 B\n"},
+    {"anchor into another page on the mount: its GitHub slug",
+     "<p><ac:link ac:anchor=\"Runbooks-GettingStarted\"><ri:page ri:content-title=\"Runbooks\"/>"
+     "</ac:link> <ac:link ac:anchor=\"Getting-started\"><ri:page ri:content-title=\"Runbooks\"/>"
+     "<ac:plain-text-link-body><![CDATA[cloud]]></ac:plain-text-link-body></ac:link></p>",
+     "[Runbooks](Runbooks.md#gettingstarted) [cloud](Runbooks.md#getting-started)\n"},
+};
+
+static void check_case(const struct ucase *c, const struct cfs_convert_ctx *ctx)
 {
-	const struct ucase *c = &cases[_i];
 	char *out = NULL;
 	size_t n = 0;
 
-	ck_assert_int_eq(cfs_convert(c->in, strlen(c->in), NULL, &out, &n), 0);
+	ck_assert_int_eq(cfs_convert(c->in, strlen(c->in), ctx, &out, &n), 0);
 	ck_assert_msg(!strcmp(out, c->want), "%s\n--- input\n%s\n--- got\n%s--- want\n%s", c->name,
 	              c->in, out, c->want);
 	free(out);
+}
+
+START_TEST(test_case)
+{
+	check_case(&cases[_i], NULL);
+}
+END_TEST
+
+START_TEST(test_mount_case)
+{
+	check_case(&mount_cases[_i], &mount);
 }
 END_TEST
 
@@ -205,6 +309,8 @@ int main(void)
 
 	xmlInitParser();
 	tcase_add_loop_test(t, test_case, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(t, test_mount_case, 0,
+	                    (int)(sizeof(mount_cases) / sizeof(mount_cases[0])));
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -104,7 +104,8 @@ static void heading(struct cv *cv, xmlNode *n)
 	cv->iroot = iroot;
 	cv_il_trim(cv);
 
-	text = cv_text_of(cv, n, 1);
+	/* the heading as GitHub shows it: link text, status, mentions, dates included */
+	text = cv_md_plain(cv, cv->il.p ? cv->il.p : "", cv->il.len);
 	id = cv_attr(cv, n, NULL, "id", &idf);
 	cv_heading_add(cv, level, text ? text : "", id);
 	free(text);
@@ -148,7 +149,11 @@ static void item(struct cv *cv, const char *marker, size_t indent, xmlNode *firs
 		cv_flow(cv, first, stop);
 		return;
 	}
-	cv_flow(cv, first, stop);
+	/* a list item's id (footnotes): a target opening its text */
+	if (first && first == first->parent->children && first->parent->type == XML_ELEMENT_NODE &&
+	    cv_tag(first->parent) == T_LI)
+		cv_elem_anchor(cv, first->parent);
+	cv_flow_lead(cv, first, stop);
 	cv_pop(cv);
 }
 
@@ -407,7 +412,10 @@ void cv_block(struct cv *cv, xmlNode *n)
 		break;
 	default:
 		/* p, div, layouts, rich-text bodies, stray table parts: their content */
-		cv_flow(cv, n->children, NULL);
+		if ((cv_tag(n) == T_P || cv_tag(n) == T_DIV) && cv_elem_anchor(cv, n))
+			cv_flow_lead(cv, n->children, NULL);
+		else
+			cv_flow(cv, n->children, NULL);
 		break;
 	}
 }

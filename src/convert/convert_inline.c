@@ -436,6 +436,16 @@ void cv_inline(struct cv *cv, xmlNode *n)
 		return;
 	}
 	switch (cv_tag(n)) {
+	case T_A:
+	case T_LINK:
+	case T_MACRO:
+	case T_H:
+		break;
+	default:
+		cv_elem_anchor(cv, n); /* <sup id="fnref:1">: a link target */
+		break;
+	}
+	switch (cv_tag(n)) {
 	case T_BR:
 		cv_il_break(cv);
 		return;

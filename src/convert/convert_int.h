@@ -83,7 +83,7 @@ struct cv_hole {
 	size_t off; /* in cv->il while pending there, then in cv->out */
 	enum cv_hole_kind kind;
 	int minl, maxl;  /* H_TOC */
-	size_t maxbytes; /* H_TOC: stop listing past this */
+	size_t maxbytes; /* H_TOC: stop listing past this; H_ANCHOR: bytes back to its "[" */
 	char *arg;       /* H_TOC: line prefix; H_ANCHOR: Confluence anchor name */
 };
 
@@ -267,6 +267,10 @@ void cv_adf(struct cv *cv, xmlNode *n);
 int cv_emoji_hex(const char *id, char *out, size_t cap);
 void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *name);
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id);
+char *cv_md_plain(struct cv *cv, const char *md, size_t n);
+void cv_il_anchor(struct cv *cv, const char *name);
+int cv_elem_anchor(struct cv *cv, xmlNode *n);
+char *cv_anchor_slug(struct cv *cv, const char *title, const char *anchor);
 void cv_link(struct cv *cv, xmlNode *link);
 void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);

@@ -68,7 +68,15 @@ static void page_dest(struct cv *cv, struct cv_buf *b, const char *space, const 
 	}
 	if (b->len && anchor && *anchor) {
 		cv_buf_adds(cv, b, "#");
-		cv_url(cv, b, anchor, 2);
+		if (p) {
+			/* on the mount: the GitHub slug of the heading Confluence named */
+			char *sl = cv_anchor_slug(cv, title, anchor);
+
+			cv_url(cv, b, sl ? sl : "", 1);
+			free(sl);
+		} else {
+			cv_url(cv, b, anchor, 2);
+		}
 	}
 }
 
@@ -204,7 +212,11 @@ static void write_link(struct cv *cv, xmlNode *body, const char *dflt, const cha
 	if (dest && *dest)
 		cv_buf_adds(cv, b, dest);
 	else
+	{
 		cv_add_hole(cv, b->len, H_ANCHOR, 0, 0, anchor);
+		if (cv->nholes && !cv->err)
+			cv->holes[cv->nholes - 1].maxbytes = b->len - (mark - 1);
+	}
 	cv_buf_add(cv, b, ")", 1);
 }
 
@@ -417,20 +429,15 @@ void cv_link(struct cv *cv, xmlNode *n)
 				free(f2);
 				id = cv_attr(cv, n, NULL, "name", &f2);
 			}
-			if (id && *id) {
-				struct cv_buf t = {0};
-
-				cv_html_esc(cv, &t, id, strlen(id));
-				cv_il_raws(cv, "<a id=\"");
-				if (t.p)
-					cv_il_raws(cv, t.p);
-				cv_il_raws(cv, "\"></a>");
-				free(t.p);
-			}
+			if (id && *id)
+				cv_il_anchor(cv, id);
 			cv_inline_children(cv, n);
 			goto out;
 		}
-		if (!autolink(cv, n, href)) {
+		if (href[0] == '#' && href[1]) {
+			/* in-page: resolved at the end, like ac:anchor */
+			write_link(cv, n, href, NULL, href + 1);
+		} else if (!autolink(cv, n, href)) {
 			href_dest(cv, &d, href);
 			write_link(cv, n, href, d.p, NULL);
 		}

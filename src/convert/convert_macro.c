@@ -453,39 +453,12 @@ static void jira(struct cv *cv, xmlNode *m)
 	free(jql);
 }
 
-static void add_anchor(struct cv *cv, const char *a)
-{
-	char *s;
-
-	if (cv->nanchors == cv->capanchors) {
-		size_t cap = cv->capanchors ? cv->capanchors * 2 : 8;
-		char **p = realloc(cv->anchors, cap * sizeof(*p));
-
-		if (!p) {
-			cv_oom(cv);
-			return;
-		}
-		cv->anchors = p;
-		cv->capanchors = cap;
-	}
-	s = cv_strndup(cv, a, strlen(a));
-	if (s)
-		cv->anchors[cv->nanchors++] = s;
-}
-
 static void anchor(struct cv *cv, xmlNode *m)
 {
 	char *a = cv_param(cv, m, "");
-	struct cv_buf e = {0};
 
-	if (a && *a) {
-		add_anchor(cv, a);
-		cv_html_esc(cv, &e, a, strlen(a));
-		cv_il_raws(cv, "<a id=\"");
-		cv_il_raws(cv, e.p ? e.p : "");
-		cv_il_raws(cv, "\"></a>");
-	}
-	free(e.p);
+	if (a && *a)
+		cv_il_anchor(cv, a);
 	free(a);
 }
 
