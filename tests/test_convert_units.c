@@ -244,6 +244,10 @@ static const struct ucase cases[] = {
 
 /* The same, converted for a page on a mount (links resolve, names are known). */
 static const struct ucase mount_cases[] = {
+    {"image of another page's attachment, only the page known: a link to the page",
+     "<p><ac:image ac:alt=\"x\"><ri:attachment ri:filename=\"o.png\"><ri:page "
+     "ri:content-title=\"Other\"/></ri:attachment></ac:image></p>",
+     "[x](https://acme.atlassian.net/wiki/display/ENG/Other)\n"},
     {"slugs of symbols, emoji, links, status, mention, jira, date",
      "<ac:structured-macro ac:name=\"toc\"/><h2>\xF0\x9F\x9A\x80 Launch</h2>"
      "<h2>Price \xE2\x82\xAC \xC2\xA9 \xE2\x9C\x85</h2>"

@@ -80,9 +80,13 @@ static void page_dest(struct cv *cv, struct cv_buf *b, const char *space, const 
 	}
 }
 
-/* An attachment of the current page (page_title NULL) or of another page. */
-static void attachment_dest(struct cv *cv, struct cv_buf *b, const char *space,
-                            const char *page_title, const char *file)
+/*
+ * An attachment of the current page (page_title NULL) or of another page.
+ * Returns 1 when b is the file itself, 0 when it is the page that holds it
+ * (no URL of the file is known) or nothing.
+ */
+static int attachment_dest(struct cv *cv, struct cv_buf *b, const char *space,
+                           const char *page_title, const char *file)
 {
 	char *p = NULL;
 
@@ -94,19 +98,21 @@ static void attachment_dest(struct cv *cv, struct cv_buf *b, const char *space,
 	if (p) {
 		cv_url(cv, b, p, 1);
 		free(p);
-		return;
+		return 1;
 	}
 	if (!base(cv))
-		return;
+		return 0;
 	if (!page_title && cv->ctx->page_id && *cv->ctx->page_id) {
 		add_base(cv, b);
 		cv_buf_adds(cv, b, "/download/attachments/");
 		cv_url(cv, b, cv->ctx->page_id, 2);
 		cv_buf_adds(cv, b, "/");
 		cv_url(cv, b, file, 2);
-	} else if (page_title) {
-		page_url(cv, b, space, page_title); /* the page that holds it */
+		return 1;
 	}
+	if (page_title)
+		page_url(cv, b, space, page_title); /* the page that holds it */
+	return 0;
 }
 
 static int scheme_len(const char *s)
@@ -211,8 +217,7 @@ static void write_link(struct cv *cv, xmlNode *body, const char *dflt, const cha
 	cv_buf_add(cv, b, "](", 2);
 	if (dest && *dest)
 		cv_buf_adds(cv, b, dest);
-	else
-	{
+	else {
 		cv_add_hole(cv, b->len, H_ANCHOR, 0, 0, anchor);
 		if (cv->nholes && !cv->err)
 			cv->holes[cv->nholes - 1].maxbytes = b->len - (mark - 1);
@@ -464,6 +469,7 @@ void cv_image(struct cv *cv, xmlNode *n)
 	const char *alt, *file = NULL;
 	xmlNode *ri, *capn = cv_child(n, T_ICAPTION);
 	struct cv_buf d = {0}, a = {0};
+	int is_file = 1;
 
 	if (cv_tag(n) == T_IMG) {
 		const char *src = cv_attr(cv, n, NULL, "src", &f1);
@@ -484,7 +490,7 @@ void cv_image(struct cv *cv, xmlNode *n)
 				pt = cv_attr(cv, owner, "ri", "content-title", &f4);
 			}
 			if (file && *file)
-				attachment_dest(cv, &d, sp, pt, file);
+				is_file = attachment_dest(cv, &d, sp, pt, file);
 		} else if (ri && cv_tag(ri) == T_RI_URL) {
 			const char *v = cv_attr(cv, ri, "ri", "value", &f1);
 
@@ -496,9 +502,10 @@ void cv_image(struct cv *cv, xmlNode *n)
 		cap = cv_text_of(cv, capn, 1);
 	if (!alt || !*alt)
 		alt = cap && *cap ? cap : file && *file ? file : NULL;
-	if (d.p && *d.p) {
+	if (d.p && *d.p && (is_file || !(cv->imode & IM_LINK))) {
+		/* only the page holding the image known: a link to it, not a broken image */
 		cv_md_esc(cv, &a, alt ? alt : "image");
-		cv_il_raw(cv, "![", 2);
+		cv_il_raws(cv, is_file ? "![" : "[");
 		if (a.p)
 			cv_il_raws(cv, a.p);
 		cv_il_raw(cv, "](", 2);
