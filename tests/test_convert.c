@@ -2,6 +2,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -959,6 +960,13 @@ START_TEST(test_pathological_linear)
 	    "<ac:link ac:anchor=\"h\"/>",
 	};
 
+	/*
+	 * meson sets MALLOC_PERTURB_, with which glibc turns the 4 MB "a < b "
+	 * case from 0.2 s into 6 s of CPU in this process (not in a standalone
+	 * one; cause not found, the same before the converter changes of issue
+	 * 12): this test is about the converter's complexity, not the allocator's.
+	 */
+	mallopt(M_PERTURB, 0);
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		double t[2];
 

@@ -240,10 +240,61 @@ static const struct ucase cases[] = {
      "<p>The note <a href=\"#fnref:1\">back</a></p></li></ol>",
      "Note<a id=\"fnref:1\"></a><sup>[1](#fn:1)</sup>\n\n"
      "1. <a id=\"fn:1\"></a>The note [back](#fnref:1)\n"},
+    /* readability */
+    {"hidden excerpt is not shown",
+     "<ac:structured-macro ac:name=\"excerpt\"><ac:parameter ac:name=\"hidden\">true"
+     "</ac:parameter><ac:rich-text-body><p>Secret summary</p></ac:rich-text-body>"
+     "</ac:structured-macro><p>Body <ac:structured-macro ac:name=\"excerpt\"><ac:parameter "
+     "ac:name=\"hidden\">true</ac:parameter><ac:rich-text-body>inline</ac:rich-text-body>"
+     "</ac:structured-macro>end</p><ac:structured-macro ac:name=\"excerpt\"><ac:rich-text-body>"
+     "<p>Shown summary</p></ac:rich-text-body></ac:structured-macro>",
+     "Body end\n\nShown summary\n"},
+    {"custom emoji: its short name, not a star",
+     "<p><ac:emoticon ac:name=\"blue-star\" ac:emoji-shortname=\":partyparrot:\" "
+     "ac:emoji-id=\"a1b2c3-custom\" ac:emoji-fallback=\":partyparrot:\"/> <ac:emoticon "
+     "ac:name=\"smile\" ac:emoji-id=\"1f642\" ac:emoji-fallback=\"\xF0\x9F\x99\x82\"/> "
+     "<ac:emoticon ac:name=\"blue-star\"/></p>",
+     ":partyparrot: \xF0\x9F\x99\x82 \xE2\xAD\x90\n"},
+    {"header cells without forced bold, alignment",
+     "<table><tbody><tr><th><p><strong>Name</strong></p></th><th style=\"text-align: "
+     "center;\"><strong>Qty</strong></th><th>Price</th></tr><tr><td>a</td><td>1</td><td "
+     "style=\"text-align: right;\">2</td></tr><tr><th><strong>Sum</strong></th><td>1</td>"
+     "<td align=\"left\">2</td></tr></tbody></table>",
+     "| Name | Qty | Price |\n| --- | :---: | ---: |\n| a | 1 | 2 |\n| **Sum** | 1 | 2 |\n"},
+    {"header column: GFM with an empty header row and bold first cells",
+     "<table><tbody><tr><th>Owner</th><td>Ada</td></tr><tr><th><strong>Status</strong></th>"
+     "<td>Done</td></tr></tbody></table>",
+     "|  |  |\n| --- | --- |\n| **Owner** | Ada |\n| **Status** | Done |\n"},
+    {"table without any header stays HTML",
+     "<table><tbody><tr><td>a</td><td>b</td></tr></tbody></table>",
+     "<table>\n<tr>\n<td>a</td>\n<td>b</td>\n</tr>\n</table>\n"},
+    {"code title as a bold caption",
+     "<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"title\">setup.sh"
+     "</ac:parameter><ac:parameter ac:name=\"language\">bash</ac:parameter>"
+     "<ac:plain-text-body><![CDATA[make]]></ac:plain-text-body></ac:structured-macro>",
+     "**setup.sh**\n\n```bash\nmake\n```\n"},
+    {"collapsed code in details",
+     "<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"title\">Log</ac:parameter>"
+     "<ac:parameter ac:name=\"collapse\">true</ac:parameter><ac:plain-text-body><![CDATA[x]]>"
+     "</ac:plain-text-body></ac:structured-macro><ac:structured-macro ac:name=\"code\">"
+     "<ac:parameter ac:name=\"collapse\">true</ac:parameter><ac:plain-text-body><![CDATA[y]]>"
+     "</ac:plain-text-body></ac:structured-macro>",
+     "<details>\n<summary>Log</summary>\n\n```\nx\n```\n\n</details>\n\n<details>\n"
+     "<summary>Code</summary>\n\n```\ny\n```\n\n</details>\n"},
 };
 
 /* The same, converted for a page on a mount (links resolve, names are known). */
 static const struct ucase mount_cases[] = {
+    {"jira by jql",
+     "<p><ac:structured-macro ac:name=\"jira\"><ac:parameter ac:name=\"jql\">project = ENG"
+     "</ac:parameter></ac:structured-macro></p>",
+     "[Jira: project = ENG](https://acme.atlassian.net/issues/?jql=project%20=%20ENG)\n"},
+    {"@self and @parent are no pages",
+     "<ac:structured-macro ac:name=\"pagetree\"><ac:parameter ac:name=\"root\"><ac:link>"
+     "<ri:page ri:content-title=\"@self\"/></ac:link></ac:parameter></ac:structured-macro>"
+     "<p><ac:link><ri:page ri:content-title=\"@self\"/></ac:link> and <ac:link><ri:page "
+     "ri:content-title=\"@parent\"/></ac:link></p>",
+     "<!-- confluence macro: pagetree -->\n\nHome and @parent\n"},
     {"image of another page's attachment, only the page known: a link to the page",
      "<p><ac:image ac:alt=\"x\"><ri:attachment ri:filename=\"o.png\"><ri:page "
      "ri:content-title=\"Other\"/></ri:attachment></ac:image></p>",

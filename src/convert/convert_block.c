@@ -302,20 +302,19 @@ static void hr(struct cv *cv)
 	cv_blk_end(cv, B_HR);
 }
 
-/* <details><summary>title</summary> with Markdown inside (expand, HTML details). */
-void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip)
+/*
+ * "<details><summary>title</summary>" and a plain container for the Markdown
+ * inside; 0 when too deeply nested for more HTML (then the title is a
+ * paragraph and the body follows at this level, without cv_details_close).
+ */
+int cv_details_open(struct cv *cv, const char *title, size_t *before)
 {
 	struct cv_buf t = {0};
-	size_t before;
 
 	if (cv->html_nest >= CV_MAX_HTML_NEST) {
-		/* too deep for more HTML: the title as a paragraph, then the body */
 		cv_il_text(cv, title, strlen(title));
 		cv_para_flush(cv);
-		cv_flow(cv, first, skip ? skip : stop);
-		if (skip)
-			cv_flow(cv, skip->next, stop);
-		return;
+		return 0;
 	}
 	cv_blk_begin(cv, B_HTML, 1);
 	cv_puts(cv, "<details>");
@@ -328,18 +327,33 @@ void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop,
 	cv_nl(cv);
 	free(t.p);
 	cv_blank(cv);
-	before = cv->out.len;
+	*before = cv->out.len;
 	cv_push_plain(cv);
 	cv->html_nest++;
-	cv_flow(cv, first, skip ? skip : stop);
-	if (skip)
-		cv_flow(cv, skip->next, stop);
+	return 1;
+}
+
+void cv_details_close(struct cv *cv, size_t before)
+{
 	cv->html_nest--;
 	cv_pop(cv);
 	if (cv->out.len != before)
 		cv_blank(cv);
 	cv_puts(cv, "</details>");
 	cv_blk_end(cv, B_HTML);
+}
+
+/* <details><summary>title</summary> with Markdown inside (expand, HTML details). */
+void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip)
+{
+	size_t before;
+	int open = cv_details_open(cv, title, &before);
+
+	cv_flow(cv, first, skip ? skip : stop);
+	if (skip)
+		cv_flow(cv, skip->next, stop);
+	if (open)
+		cv_details_close(cv, before);
 }
 
 static void details(struct cv *cv, xmlNode *n)

@@ -266,15 +266,18 @@ static void emoticon(struct cv *cv, xmlNode *n)
 		cv_il_raw(cv, hex, (size_t)l);
 		goto out;
 	}
+	if (fb && *fb) {
+		/* a custom emoji: its short name (":party-parrot:"), not the generic star */
+		cv_il_text(cv, fb, strlen(fb));
+		goto out;
+	}
 	for (size_t i = 0; name && i < sizeof(emoticons) / sizeof(emoticons[0]); i++) {
 		if (!strcmp(name, emoticons[i].name)) {
 			cv_il_raws(cv, emoticons[i].emoji);
 			goto out;
 		}
 	}
-	if (fb && *fb)
-		cv_il_text(cv, fb, strlen(fb));
-	else if (name && *name) {
+	if (name && *name) {
 		cv_il_text(cv, ":", 1);
 		cv_il_text(cv, name, strlen(name));
 		cv_il_text(cv, ":", 1);

@@ -258,6 +258,8 @@ void cv_emph_close(struct cv *cv, xmlNode *n, size_t mark, const char *md, const
                    const char *hc);
 void cv_code_block(struct cv *cv, const char *lang, const char *text, size_t len);
 void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip);
+int cv_details_open(struct cv *cv, const char *title, size_t *before);
+void cv_details_close(struct cv *cv, size_t before);
 void cv_table(struct cv *cv, xmlNode *table);
 enum cv_kind cv_macro_kind(struct cv *cv, xmlNode *macro);
 void cv_macro_block(struct cv *cv, xmlNode *macro);
@@ -272,6 +274,7 @@ void cv_il_anchor(struct cv *cv, const char *name);
 int cv_elem_anchor(struct cv *cv, xmlNode *n);
 char *cv_anchor_slug(struct cv *cv, const char *title, const char *anchor);
 void cv_link(struct cv *cv, xmlNode *link);
+int cv_page_keyword(const char *title);
 void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);
 void cv_finish(struct cv *cv, char **out, size_t *out_len);

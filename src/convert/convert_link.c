@@ -39,6 +39,13 @@ static int is_current_page(struct cv *cv, const char *space, const char *title)
 	       same_space(cv, space);
 }
 
+/* A page "title" that macros use as a relative reference. */
+int cv_page_keyword(const char *title)
+{
+	return title && (!strcmp(title, "@self") || !strcmp(title, "@parent") ||
+	                 !strcmp(title, "@home") || !strcmp(title, "@all"));
+}
+
 /* Absolute URL of a page: base/display/SPACE/Title, or NULL. */
 static void page_url(struct cv *cv, struct cv_buf *b, const char *space, const char *title)
 {
@@ -334,7 +341,11 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 		a1 = cv_attr(cv, ri, "ri", "space-key", &f1);
 		a2 = cv_attr(cv, ri, "ri", "content-title", &f2);
 		dflt = a2;
-		if (!a2 || !*a2 || is_current_page(cv, a1, a2)) {
+		if (cv_page_keyword(a2)) {
+			/* @self, @parent, @home in a macro parameter: not pages of those names */
+			if (!strcmp(a2, "@self") && cv->ctx && cv->ctx->title)
+				dflt = cv->ctx->title;
+		} else if (!a2 || !*a2 || is_current_page(cv, a1, a2)) {
 			hole = anchor;
 			dflt = a2 && *a2 ? a2 : anchor;
 		} else {
@@ -503,7 +514,7 @@ void cv_image(struct cv *cv, xmlNode *n)
 	if (!alt || !*alt)
 		alt = cap && *cap ? cap : file && *file ? file : NULL;
 	if (d.p && *d.p && (is_file || !(cv->imode & IM_LINK))) {
-		/* only the page holding the image known: a link to it, not a broken image */
+		/* the file, or only the page holding it: then a link, not a broken image */
 		cv_md_esc(cv, &a, alt ? alt : "image");
 		cv_il_raws(cv, is_file ? "![" : "[");
 		if (a.p)

@@ -87,6 +87,20 @@ static enum mk mkind(struct cv *cv, xmlNode *m, char name[64], const char **aler
 	return i >= 0 ? macros[i].kind : M_UNKNOWN;
 }
 
+/* An excerpt with hidden=true: Confluence does not show it on its page. */
+static int hidden(struct cv *cv, xmlNode *m, const char *name)
+{
+	char *h;
+	int r;
+
+	if (strcmp(name, "excerpt") != 0)
+		return 0;
+	h = cv_param(cv, m, "hidden");
+	r = h && !strcasecmp(h, "true");
+	free(h);
+	return r;
+}
+
 static int body_has_block(struct cv *cv, xmlNode *body)
 {
 	for (xmlNode *c = body ? body->children : NULL; c; c = c->next)
@@ -137,18 +151,30 @@ static void code(struct cv *cv, xmlNode *m, const char *lang)
 	xmlNode *b = cv_child(m, T_PTB);
 	char *l = lang ? NULL : cv_param(cv, m, "language");
 	char *title = cv_param(cv, m, "title");
-	char *t;
+	char *t, *collapse;
+	size_t before = 0;
+	int opened = 0;
 
 	if (!l && !lang)
 		l = cv_param(cv, m, "");
 	if (!b)
 		b = cv_child(m, T_RTB);
 	t = b ? cv_text_of(cv, b, 0) : NULL;
-	if (title && *title) {
+	collapse = cv_param(cv, m, "collapse");
+	if (collapse && !strcasecmp(collapse, "true")) {
+		/* collapsed on the page: <details>, the title its summary */
+		opened = cv_details_open(cv, title && *title ? title : "Code", &before);
+	} else if (title && *title) {
+		/* the title as a bold caption line */
+		cv_il_raws(cv, "**");
 		cv_il_text(cv, title, strlen(title));
+		cv_il_raws(cv, "**");
 		cv_para_flush(cv);
 	}
 	cv_code_block(cv, lang ? lang : l, t ? t : "", t ? strlen(t) : 0);
+	if (opened)
+		cv_details_close(cv, before);
+	free(collapse);
 	free(t);
 	free(l);
 	free(title);
@@ -286,6 +312,21 @@ void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *n
 	cv_buf_adds(cv, b, " -->");
 }
 
+/* <ri:page ri:content-title="@self"/> (or in an ac:link): a relative reference, no page. */
+static int keyword_page(struct cv *cv, xmlNode *c)
+{
+	char *f;
+	int k;
+
+	if (cv_tag(c) == T_LINK)
+		c = cv_child(c, T_RI_PAGE);
+	if (!c || cv_tag(c) != T_RI_PAGE)
+		return 0;
+	k = cv_page_keyword(cv_attr(cv, c, "ri", "content-title", &f));
+	free(f);
+	return k;
+}
+
 /* Parameters that hold links (include, excerpt-include, ...): keep them as links. */
 static void link_params(struct cv *cv, xmlNode *m)
 {
@@ -296,6 +337,8 @@ static void link_params(struct cv *cv, xmlNode *m)
 			enum cv_tag t = cv_tag(c);
 
 			if (c->type != XML_ELEMENT_NODE)
+				continue;
+			if (keyword_page(cv, c))
 				continue;
 			if (t == T_LINK || (t >= T_RI_PAGE && t <= T_RI_CONTENT)) {
 				cv->il_space = 1;
@@ -367,6 +410,8 @@ void cv_macro_block(struct cv *cv, xmlNode *m)
 		unknown_block(cv, m, name);
 		break;
 	default:
+		if (hidden(cv, m, name))
+			break;
 		if (body)
 			cv_flow(cv, body->children, NULL);
 		else
@@ -402,6 +447,10 @@ static void jira(struct cv *cv, xmlNode *m)
 
 	if (!key || !*key)
 		jql = cv_param(cv, m, "jqlQuery");
+	if ((!key || !*key) && (!jql || !*jql)) {
+		free(jql);
+		jql = cv_param(cv, m, "jql");
+	}
 	if (ju && *ju) {
 		size_t n = strlen(ju);
 
@@ -529,7 +578,7 @@ void cv_macro_inline(struct cv *cv, xmlNode *m)
 		break;
 	}
 	default: /* a block macro where only inline content fits: its text */
-		if (body)
+		if (body && !hidden(cv, m, name))
 			cv_inline_children(cv, body);
 		break;
 	}

@@ -162,7 +162,8 @@ char *cv_md_plain(struct cv *cv, const char *md, size_t n)
 			}
 			colon = memchr(md + i, ':', (size_t)(gt - (md + i)));
 			if (colon && !memchr(md + i, ' ', (size_t)(gt - (md + i))))
-				cv_buf_add(cv, &b, md + i + 1, (size_t)(gt - md) - i - 1); /* <url> */
+				cv_buf_add(cv, &b, md + i + 1,
+				           (size_t)(gt - md) - i - 1); /* <url> */
 			i = (size_t)(gt - md) + 1;
 		} else {
 			cv_buf_add(cv, &b, md + i, 1);
