@@ -51,7 +51,41 @@ static char *user_name(void *arg, const char *id)
 	return !strcmp(id, "557058:abc") ? strdup("Ada Lovelace") : NULL;
 }
 
+/* The pages under a page: its arguments as the first entry, then a fixed tree. */
+static int list_pages(void *arg, const char *space, const char *title, int depth, const char *sort,
+                      int reverse, void (*emit)(void *, int, const char *, const char *), void *ea)
+{
+	char args[256];
+
+	(void)arg;
+	if (title && !strcmp(title, "Nowhere"))
+		return -1;
+	snprintf(args, sizeof(args), "space=%s title=%s depth=%d sort=%s reverse=%d",
+	         space ? space : "-", title ? title : "-", depth, sort ? sort : "-", reverse);
+	emit(ea, 1, args, "args.md");
+	emit(ea, 1, "Child [A]", "Home/Child [A].md");
+	if (depth == 0 || depth > 1)
+		emit(ea, 2, "Grandchild", "Home/Child [A]/Grandchild.md");
+	emit(ea, 1, "Child B", "Home/Child B.md");
+	return 0;
+}
+
+static int list_attachments(void *arg, const char *space, const char *title,
+                            void (*emit)(void *, int, const char *, const char *), void *ea)
+{
+	(void)arg;
+	(void)space;
+	if (title && strcmp(title, "@self") != 0)
+		return -1;
+	emit(ea, 1, "notes.txt", "Home/_attachments/notes.txt");
+	emit(ea, 1, "topo (1).png", "Home/_attachments/topo (1).png");
+	emit(ea, 1, "shot.JPG", "Home/_attachments/shot.JPG");
+	return 0;
+}
+
 static const struct cfs_convert_ctx mount = {
+    .list_pages = list_pages,
+    .list_attachments = list_attachments,
     .base_url = "https://acme.atlassian.net/wiki",
     .space_key = "ENG",
     .title = "Home",
@@ -285,16 +319,57 @@ static const struct ucase cases[] = {
 
 /* The same, converted for a page on a mount (links resolve, names are known). */
 static const struct ucase mount_cases[] = {
+    {"children: this page's children, one level", "<ac:structured-macro ac:name=\"children\"/>",
+     "- [space=- title=- depth=1 sort=- reverse=0](args.md)\n"
+     "- [Child \\[A\\]](Home/Child%20%5BA%5D.md)\n- [Child B](Home/Child%20B.md)\n"},
+    {"children: all levels, sorted, of another page",
+     "<ac:structured-macro ac:name=\"children\"><ac:parameter ac:name=\"all\">true"
+     "</ac:parameter><ac:parameter ac:name=\"sort\">title</ac:parameter><ac:parameter "
+     "ac:name=\"reverse\">true</ac:parameter><ac:parameter ac:name=\"page\"><ac:link><ri:page "
+     "ri:space-key=\"OPS\" ri:content-title=\"Runbooks\"/></ac:link></ac:parameter>"
+     "</ac:structured-macro>",
+     "- [space=OPS title=Runbooks depth=0 sort=title reverse=1](args.md)\n"
+     "- [Child \\[A\\]](Home/Child%20%5BA%5D.md)\n"
+     "  - [Grandchild](Home/Child%20%5BA%5D/Grandchild.md)\n- [Child B](Home/Child%20B.md)\n"},
+    {"children: depth 2 inside a panel",
+     "<ac:structured-macro ac:name=\"info\"><ac:rich-text-body><ac:structured-macro "
+     "ac:name=\"children\"><ac:parameter ac:name=\"depth\">2</ac:parameter>"
+     "</ac:structured-macro></ac:rich-text-body></ac:structured-macro>",
+     "> [!NOTE]\n> - [space=- title=- depth=2 sort=- reverse=0](args.md)\n"
+     "> - [Child \\[A\\]](Home/Child%20%5BA%5D.md)\n"
+     ">   - [Grandchild](Home/Child%20%5BA%5D/Grandchild.md)\n> - [Child B](Home/Child%20B.md)\n"},
+    {"pagetree: from @self, all levels",
+     "<ac:structured-macro ac:name=\"pagetree\"><ac:parameter ac:name=\"root\"><ac:link>"
+     "<ri:page ri:content-title=\"@self\"/></ac:link></ac:parameter></ac:structured-macro>",
+     "- [space=- title=@self depth=0 sort=- reverse=0](args.md)\n"
+     "- [Child \\[A\\]](Home/Child%20%5BA%5D.md)\n"
+     "  - [Grandchild](Home/Child%20%5BA%5D/Grandchild.md)\n- [Child B](Home/Child%20B.md)\n"},
+    {"pagetree without root: the space from its home",
+     "<ac:structured-macro ac:name=\"pagetree\"/>",
+     "- [space=- title=@home depth=0 sort=- reverse=0](args.md)\n"
+     "- [Child \\[A\\]](Home/Child%20%5BA%5D.md)\n"
+     "  - [Grandchild](Home/Child%20%5BA%5D/Grandchild.md)\n- [Child B](Home/Child%20B.md)\n"},
+    {"children of a page not on the mount: the comment",
+     "<ac:structured-macro ac:name=\"children\"><ac:parameter ac:name=\"page\"><ac:link>"
+     "<ri:page ri:content-title=\"Nowhere\"/></ac:link></ac:parameter></ac:structured-macro>",
+     "<!-- confluence macro: children -->\n\n[Nowhere](Nowhere.md)\n"},
+    {"attachments: links to the files", "<ac:structured-macro ac:name=\"attachments\"/>",
+     "- [notes.txt](Home/_attachments/notes.txt)\n"
+     "- [topo (1).png](Home/_attachments/topo%20%281%29.png)\n"
+     "- [shot.JPG](Home/_attachments/shot.JPG)\n"},
+    {"gallery: the images", "<ac:structured-macro ac:name=\"gallery\"/>",
+     "![topo (1).png](Home/_attachments/topo%20%281%29.png) "
+     "![shot.JPG](Home/_attachments/shot.JPG)\n"},
     {"jira by jql",
      "<p><ac:structured-macro ac:name=\"jira\"><ac:parameter ac:name=\"jql\">project = ENG"
      "</ac:parameter></ac:structured-macro></p>",
      "[Jira: project = ENG](https://acme.atlassian.net/issues/?jql=project%20=%20ENG)\n"},
     {"@self and @parent are no pages",
-     "<ac:structured-macro ac:name=\"pagetree\"><ac:parameter ac:name=\"root\"><ac:link>"
+     "<ac:structured-macro ac:name=\"recently-updated\"><ac:parameter ac:name=\"root\"><ac:link>"
      "<ri:page ri:content-title=\"@self\"/></ac:link></ac:parameter></ac:structured-macro>"
      "<p><ac:link><ri:page ri:content-title=\"@self\"/></ac:link> and <ac:link><ri:page "
      "ri:content-title=\"@parent\"/></ac:link></p>",
-     "<!-- confluence macro: pagetree -->\n\nHome and @parent\n"},
+     "<!-- confluence macro: recently-updated -->\n\nHome and @parent\n"},
     {"image of another page's attachment, only the page known: a link to the page",
      "<p><ac:image ac:alt=\"x\"><ri:attachment ri:filename=\"o.png\"><ri:page "
      "ri:content-title=\"Other\"/></ri:attachment></ac:image></p>",

@@ -243,7 +243,7 @@ size_t cv_utf8_enc(uint32_t c, char *out);
 char *cv_strndup(struct cv *cv, const char *s, size_t n);
 
 /* --- rendering (convert_block.c, convert_inline.c, convert_table.c, convert_macro.c,
- *     convert_adf.c) --- */
+ *     convert_adf.c, convert_mount.c) --- */
 void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop);
 void cv_flow_lead(struct cv *cv, xmlNode *first, xmlNode *stop);
 int cv_list_alt(struct cv *cv, int kind);
@@ -266,6 +266,7 @@ void cv_macro_block(struct cv *cv, xmlNode *macro);
 void cv_macro_inline(struct cv *cv, xmlNode *macro);
 void cv_alert(struct cv *cv, const char *type, const char *title, const char *lead, xmlNode *body);
 void cv_adf(struct cv *cv, xmlNode *n);
+int cv_mount_macro(struct cv *cv, xmlNode *m, const char *name);
 int cv_emoji_hex(const char *id, char *out, size_t cap);
 void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *name);
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id);
