@@ -11,8 +11,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (BUILD_ROOT, MOUNT_BIN, TOKEN, USER, Fake, is_mounted,  # noqa: E402
-                     sanitizer_report)
+from cfstest import (BUILD_ROOT, MOUNT_BIN, SOURCE_ROOT, TOKEN, USER, Fake,  # noqa: E402
+                     is_mounted, sanitizer_report)
 
 
 def clean_env(home, **extra):
@@ -190,6 +190,71 @@ class System(unittest.TestCase):
         finally:
             if not had:
                 os.unlink(helper)
+
+
+class Packages(unittest.TestCase):
+    """scripts/need-packages, run by scripts/demo and scripts/test, against a
+    fake dpkg-query, id and apt-get on the PATH (nothing is installed)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="cfs-pkg-")
+        self.log = os.path.join(self.tmp, "apt-get.log")
+        self.uid = "1000"
+        self.installed_except = ["tree", "scdoc"]
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_script(self, *argv):
+        bin_dir = os.path.join(self.tmp, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        fakes = {
+            "dpkg-query": 'for a; do p=$a; done\ncase " %s " in *" $p "*) exit 1;; esac\n'
+                          'printf "ii "\n' % " ".join(self.installed_except),
+            "id": "echo %s\n" % self.uid,
+            "apt-get": 'echo "$@" >> %s\n' % self.log,
+        }
+        for name, body in fakes.items():
+            with open(os.path.join(bin_dir, name), "w") as f:
+                f.write("#!/bin/sh\n" + body)
+            os.chmod(os.path.join(bin_dir, name), 0o755)
+        env = dict(os.environ, PATH=bin_dir + ":" + os.environ["PATH"])
+        return subprocess.run([os.path.join(SOURCE_ROOT, "scripts", argv[0])] + list(argv[1:]),
+                              capture_output=True, text=True, timeout=60, env=env)
+
+    def test_not_root_prints_the_command_and_exits_2(self):
+        for script in ("need-packages", "test", "demo"):
+            r = self.run_script(script)
+            self.assertEqual(r.returncode, 2, script + ": " + r.stderr)
+            self.assertIn("sudo apt-get install --no-install-recommends tree scdoc\n",
+                          r.stderr)
+            self.assertFalse(os.path.exists(self.log), "apt-get ran without root")
+
+    def test_root_installs_what_is_missing(self):
+        self.uid = "0"
+        r = self.run_script("need-packages")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.log) as f:
+            calls = f.read().splitlines()
+        self.assertEqual(calls[-1], "install -y -q --no-install-recommends tree scdoc")
+
+    def test_nothing_missing_does_nothing(self):
+        self.installed_except = []
+        r = self.run_script("need-packages")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertFalse(os.path.exists(self.log))
+
+    def test_one_list_for_ci_and_scripts(self):
+        r = self.run_script("need-packages", "--list")
+        listed = r.stdout.split()
+        self.assertIn("libfuse3-dev", listed)
+        self.assertNotIn("#", r.stdout)
+        with open(os.path.join(SOURCE_ROOT, ".ci", "run")) as f:
+            ci = f.read()
+        self.assertIn("apt-get install -y --no-install-recommends $(scripts/need-packages "
+                      "--list)", ci)
+        self.assertLess(ci.index("apt-get update"), ci.index("apt-get install"))
+        self.assertLess(ci.index("apt-get install"), ci.index("scripts/test\n"))
 
 
 if __name__ == "__main__":
