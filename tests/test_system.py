@@ -120,6 +120,102 @@ class System(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("bad SPACE", r.stderr)
 
+    def test_usage_errors_exit_2_with_one_line(self):
+        cases = [
+            (["-o", "ttl=1x"], "ttl=1x"),
+            (["-o", "ttl=-1"], "ttl=-1"),
+            (["-o", "max_requests=4abc"], "max_requests=4abc"),
+            (["-o", "batch=0"], "batch=0"),
+            (["-o", "batch=251"], "batch=251"),
+            (["-o", "nosuchopt"], "unknown option 'nosuchopt'"),
+            (["-o", "api=server"], "api"),
+            (["-o", "token=abc"], "token_file"),
+            (["-x"], "unknown option '-x'"),
+            (["extra"], "unexpected argument 'extra'"),
+        ]
+        for extra, needle in cases:
+            r = self.run_bin([MOUNT_BIN, "DEMO", self.mnt, "-o", self.opts] + extra)
+            self.assertEqual(r.returncode, 2, (extra, r.stderr))
+            self.assertEqual(len(r.stderr.splitlines()), 1, (extra, r.stderr))
+            self.assertIn(needle, r.stderr)
+            self.assertFalse(is_mounted(self.mnt))
+        for argv in ([MOUNT_BIN], [MOUNT_BIN, "DEMO"]):
+            r = self.run_bin(argv)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        r = self.run_bin([MOUNT_BIN, "--help"])
+        self.assertEqual(r.returncode, 0)
+        for opt in ("url=", "user=", "token_file=", "site=", "api=", "ca_file=",
+                    "max_requests=", "timeout=", "retries=", "ttl=", "prefetch=", "batch=",
+                    "frontmatter", "mem_cache=", "cache_dir=", "cache_size=", "uid=", "gid=",
+                    "log_level=", "nonempty"):
+            self.assertIn("-o " + opt, r.stdout)
+        # A suffixed duration is taken as meant.
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", self.opts + ",ttl=1h,timeout=1m"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_token_file_wins_over_environment(self):
+        env = clean_env(self.tmp, CONFLUENCE_TOKEN="wrong-token")
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", self.opts], env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("token of -o token_file is used, not the one of CONFLUENCE_TOKEN",
+                      r.stderr)
+        self.assertNotIn("wrong-token", r.stderr + r.stdout)
+        # A bad token file is an error even with a good token in the environment.
+        os.chmod(self.token_file, 0o644)
+        env = clean_env(self.tmp, CONFLUENCE_TOKEN=TOKEN)
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", self.opts], env=env)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("chmod 600", r.stderr)
+        os.chmod(self.token_file, 0o600)
+        # The configuration file's token_file comes after CONFLUENCE_TOKEN.
+        bad = os.path.join(self.tmp, "bad-token")
+        with open(bad, "w") as f:
+            f.write("wrong-token\n")
+        os.chmod(bad, 0o600)
+        cfg = os.path.join(self.tmp, "config")
+        with open(cfg, "w") as f:
+            f.write("[default]\nurl = %s\nuser = %s\ntoken_file = %s\n"
+                    % (self.fake.url, USER, bad))
+        env = clean_env(self.tmp, CONFLUENCEFS_CONFIG=cfg, CONFLUENCE_TOKEN=TOKEN)
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO"], env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", "token_file=" + self.token_file],
+                         env=clean_env(self.tmp, CONFLUENCEFS_CONFIG=cfg))
+        self.assertEqual(r.returncode, 0, r.stderr)  # the command line's file wins
+        r = self.run_bin([MOUNT_BIN, "--check", "DEMO"],
+                         env=clean_env(self.tmp, CONFLUENCEFS_CONFIG=cfg))
+        self.assertEqual(r.returncode, 1)  # only the file's (wrong) token
+
+    def test_mount_point_checks(self):
+        def refused(target, needle, extra=()):
+            r = self.run_bin([MOUNT_BIN, "DEMO", target, "-o", self.opts] + list(extra))
+            self.assertNotEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+            self.assertIn(needle, r.stderr)
+            self.assertTrue(target == "/" or not is_mounted(target))
+
+        refused(os.path.join(self.tmp, "nowhere"), "does not exist")
+        refused(self.token_file, "is not a directory")
+        refused("/", "refusing to mount on /")
+        with open(os.path.join(self.mnt, "keep.txt"), "w") as f:
+            f.write("mine\n")
+        refused(self.mnt, "is not empty (-o nonempty")
+        # -o nonempty allows it; the file is back after the unmount.
+        r = self.run_bin([MOUNT_BIN, "DEMO", self.mnt, "-o", self.opts + ",nonempty"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_serves_demo()
+        # A second mount on the same place: "already mounted", not stacked.
+        r = self.run_bin([MOUNT_BIN, "DEMO", self.mnt, "-o", self.opts + ",nonempty"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("already mounted", r.stderr)
+        self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+        with open("/proc/self/mounts") as f:
+            self.assertEqual(sum(1 for l in f if " %s " % self.mnt in l), 1)
+        self.unmount_and_wait_exit()
+        with open(os.path.join(self.mnt, "keep.txt")) as f:
+            self.assertEqual(f.read(), "mine\n")
+
     def test_configuration_file(self):
         cfg = os.path.join(self.tmp, "config")
         with open(cfg, "w") as f:
