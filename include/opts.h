@@ -33,6 +33,10 @@ struct cfs_opts {
 	int nonempty;       /* -o nonempty: mounting over a non-empty directory is fine */
 };
 
+/* $HOME, or the user's home directory from the password database when it is
+ * unset (mount(8) clears the environment of its helpers); NULL if neither. */
+const char *cfs_opts_home(void);
+
 /* The defaults (README's option list). */
 void cfs_opts_defaults(struct cfs_opts *o);
 void cfs_opts_clear(struct cfs_opts *o);

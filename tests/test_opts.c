@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,18 @@ START_TEST(test_check)
 	o.url = strdup("https://x/wiki");
 	ck_assert_int_eq(cfs_opts_check(&o, err, sizeof(err)), 0);
 	cfs_opts_clear(&o);
+}
+END_TEST
+
+START_TEST(test_home_without_env)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	setenv("HOME", "/home/given", 1);
+	ck_assert_str_eq(cfs_opts_home(), "/home/given");
+	unsetenv("HOME"); /* as mount(8) runs its helpers */
+	ck_assert_ptr_nonnull(pw);
+	ck_assert_str_eq(cfs_opts_home(), pw->pw_dir);
 }
 END_TEST
 
@@ -361,6 +374,7 @@ int main(void)
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_home_without_env);
 	tcase_add_test(tc, test_set_strict);
 	tcase_add_test(tc, test_help_lists_every_option);
 	suite_add_tcase(s, tc);

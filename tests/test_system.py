@@ -260,6 +260,34 @@ class System(unittest.TestCase):
                                  env=dict(os.environ, MANPAGER="cat", MANWIDTH="80"))
             self.assertIn("mount.confluencefs", out.stdout)
 
+    @unittest.skipUnless(shutil.which("mount.fuse3"), "no mount.fuse3 (package fuse3)")
+    def test_mount_t_after_default_prefix_install(self):
+        """A default-prefix (/usr/local) install.  For "mount -t fuse.confluencefs"
+        without /sbin/mount.fuse.confluencefs, mount(8) runs mount.fuse3 with a
+        cleared environment, and mount.fuse3 runs "confluencefs" through /bin/sh,
+        whose default PATH has /usr/local/bin.  Here the install goes to a scratch
+        directory, mount.fuse3 is run as mount(8) runs it, with the PATH set."""
+        dest = os.path.join(self.tmp, "dest")
+        r = subprocess.run(["meson", "install", "-C", BUILD_ROOT, "--destdir", dest,
+                            "--no-rebuild", "--quiet"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        prefix = dest + "/usr/local"
+        cmd = os.path.join(prefix, "bin", "confluencefs")
+        self.assertTrue(os.path.isfile(cmd), "no confluencefs command in bindir")
+        self.assertEqual(os.path.realpath(cmd),
+                         os.path.realpath(os.path.join(prefix, "sbin", "mount.confluencefs")))
+        sh_path = subprocess.run(["env", "-i", "/bin/sh", "-c", "echo $PATH"],
+                                 capture_output=True, text=True).stdout.strip().split(":")
+        self.assertIn("/usr/local/bin", sh_path)
+        env = clean_env(self.tmp)
+        env["PATH"] = "%s/bin:%s" % (prefix, os.environ["PATH"])
+        r = subprocess.run(["mount.fuse3", "DEMO", self.mnt, "-t", "fuse.confluencefs",
+                            "-o", "_netdev,nofail," + self.opts],
+                           capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_serves_demo()
+        self.unmount_and_wait_exit()
+
     @unittest.skipUnless(os.environ.get("CFS_TEST_SYSTEM_MOUNT") == "1" and os.getuid() == 0,
                          "installs into /usr/sbin: set CFS_TEST_SYSTEM_MOUNT=1 (CI does)")
     def test_mount_t_and_fstab(self):

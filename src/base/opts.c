@@ -28,6 +28,17 @@ void cfs_opts_defaults(struct cfs_opts *o)
 	o->gid = -1;
 }
 
+const char *cfs_opts_home(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home && *home)
+		return home;
+	pw = getpwuid(getuid());
+	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : NULL;
+}
+
 static void free_secret(char **s)
 {
 	if (*s) {
@@ -515,7 +526,7 @@ static int read_token_file(const char *path, char **out, char *err, size_t errle
 static void netrc_token_of(const char *url, char **token, char **login)
 {
 	char *path = NULL, *text = NULL, *host = url_host(url);
-	const char *home = getenv("HOME"), *env = getenv("NETRC");
+	const char *home = cfs_opts_home(), *env = getenv("NETRC");
 	char nerr[256];
 
 	if (env && *env)
@@ -632,7 +643,7 @@ static char *trim(char *s)
 /* "-okey=value" with fuse_opt's commas escaped and "~/" expanded. */
 static char *config_arg(const char *key, const char *value)
 {
-	const char *home = getenv("HOME");
+	const char *home = cfs_opts_home();
 	size_t len = strlen(key) + 2 * strlen(value) + (home ? strlen(home) : 0) + 8;
 	char *out = malloc(len), *p;
 

@@ -151,7 +151,7 @@ static void usage(const char *prog)
  * cache_dir defaults to $XDG_CACHE_HOME/confluencefs (~/.cache/confluencefs). */
 static char *cache_path(const struct cfs_opts *o)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = cfs_opts_home();
 	const char *host = strstr(o->url, "://");
 	char *base = NULL, *path = NULL, site[256];
 	size_t i = 0;
@@ -267,7 +267,7 @@ static void backend_stop(struct backend *b)
 static char *config_path(void)
 {
 	const char *env = getenv("CONFLUENCEFS_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
+	const char *home = cfs_opts_home();
 	char *p = NULL;
 
 	if (env && *env)
