@@ -132,5 +132,20 @@ class Demo(unittest.TestCase):
         self.stop(signal.SIGINT)
 
 
+class Scripts(unittest.TestCase):
+    def test_faults_list_into_head(self):
+        """"scripts/faults --list | head": the reader may go before all is written;
+        here it is gone from the start (the pipe's read end closed), so every run
+        meets the broken pipe."""
+        rd, wr = os.pipe()
+        os.close(rd)
+        try:
+            r = subprocess.run([os.path.join(SOURCE_ROOT, "scripts", "faults"), "--list"],
+                               stdout=wr, stderr=subprocess.PIPE, text=True, timeout=60)
+        finally:
+            os.close(wr)
+        self.assertEqual(r.stderr, "")
+        self.assertNotEqual(r.returncode, 0)  # it did not get to say everything
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
