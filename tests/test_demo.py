@@ -54,6 +54,8 @@ class Demo(unittest.TestCase):
                 break
         self.assertTrue(is_mounted(self.mnt), "".join(banner) + self.proc.stderr.read()
                         if self.proc.poll() is not None else "".join(banner))
+        # Nothing but the demo's own lines: no bare URL from the (quiet) fake.
+        self.assertFalse([l for l in banner if re.match(r"http://\S+$", l)], banner)
         return [l.strip() for l in banner if l.startswith("    ")]
 
     def run_sh(self, cmd):

@@ -52,7 +52,15 @@ class FakeServer:
         if port_file:
             cmd += ["--port-file", port_file]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr)
-        line = self.proc.stdout.readline().decode().strip()
+        if port_file:  # --quiet with --port-file prints nothing: the port is in the file
+            deadline = time.time() + 30
+            while not os.path.exists(port_file) and self.proc.poll() is None and \
+                    time.time() < deadline:
+                time.sleep(0.02)
+            line = "http://127.0.0.1:" + open(port_file).read().strip() \
+                if os.path.exists(port_file) else ""
+        else:
+            line = self.proc.stdout.readline().decode().strip()
         if not line.startswith("http://127.0.0.1:"):
             self.stop()
             self.stderr.seek(0)
@@ -1317,10 +1325,34 @@ class CommandLineTest(unittest.TestCase):
                 with open(pf) as f:
                     self.assertEqual(int(f.read()), srv.port)
                 self.assertEqual(os.listdir(d), ["port"])  # no temp file left behind
+                self.assertEqual(srv.get_json("/wiki/api/v2/spaces")["results"][0]["key"], "GEN")
             finally:
                 self.assertEqual(srv.stop(signal.SIGTERM), 0)
+        # --quiet and --port-file: nothing at all on stdout.
+        with tempfile.TemporaryDirectory() as d:
+            pf = os.path.join(d, "port")
+            p = subprocess.Popen([sys.executable, SCRIPT, "--port", "0", "--quiet", "--port-file",
+                                  pf], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            deadline = time.time() + 30
+            while not os.path.exists(pf) and time.time() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.2)
+            p.send_signal(signal.SIGTERM)
+            out, _ = p.communicate(timeout=10)
+            self.assertTrue(os.path.exists(pf))
+            self.assertEqual(out, b"")
         srv = FakeServer()
         self.assertEqual(srv.stop(signal.SIGINT), 0)
+
+    def test_fixture_users_have_their_names(self):
+        srv = FakeServer("--fixture", os.path.join(HERE, "..", "scripts", "demo-wiki"))
+        try:
+            u = srv.get_json("/wiki/rest/api/user?accountId="
+                             "712020:5b3f1c2e-8d4a-4f6b-9e7c-1a2b3c4d5e01")
+            self.assertEqual(u["displayName"], "Priya Raman")
+            self.assertEqual(u["accountId"], "712020:5b3f1c2e-8d4a-4f6b-9e7c-1a2b3c4d5e01")
+        finally:
+            srv.stop()
 
     def test_added_spaces_are_deterministic(self):
         def snapshot(seed):

@@ -4,6 +4,7 @@ fstab, daemon mode, --check, the configuration file, the man page."""
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,33 @@ class System(SystemBase):
         self.assertIn("ro,", line)
         self.assertNotIn(TOKEN, line)
         self.unmount_and_wait_exit()
+
+    def test_signals_end_the_mount_every_time(self):
+        """SIGHUP, SIGINT and SIGTERM end a foreground mount, whichever of its
+        threads the kernel hands the signal to (the network threads block them)."""
+        for n in range(12):
+            sig = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM)[n % 3]
+            p = subprocess.Popen([MOUNT_BIN, "DEMO", self.mnt, "-f", "-o", self.opts],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 env=clean_env(self.tmp))
+            deadline = time.time() + 30
+            while not is_mounted(self.mnt) and time.time() < deadline:
+                time.sleep(0.02)
+            with open(os.path.join(self.mnt, "Home.md")) as f:  # the uv threads start
+                f.read()
+            # A terminal's hangup and the demo's cleanup: two signals at once.
+            p.send_signal(sig)
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                subprocess.run(["fusermount3", "-uz", self.mnt])
+                self.fail("the mount ignored %s (round %d)" % (sig.name, n))
+            finally:
+                p.stderr.close()
+            self.assertFalse(is_mounted(self.mnt))
 
     def test_check_mode(self):
         r = self.run_bin([MOUNT_BIN, "--check", "DEMO", "-o", self.opts])

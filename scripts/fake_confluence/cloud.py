@@ -231,6 +231,8 @@ class Api:
             raise ApiError(400, title="accountId is required")
         known = {a: "User %d" % n for n, a in enumerate(AUTHORS)}
         known[DEFAULT_ACCOUNT] = "Demo User"
+        for sp in self.site.spaces:  # the people a fixture names
+            known.update(sp.users)
         if account not in known:
             return json_response(404, v1_not_found("No user found with accountId " + account))
         email = self.user if account == DEFAULT_ACCOUNT else ""

@@ -275,6 +275,7 @@ def load_fixture(directory, key_override=None):
     s = spec["space"]
     space = Space(s["id"], key_override or s["key"], s["name"], parse_time(s["createdAt"]),
                   s.get("authorId", DEFAULT_ACCOUNT), s.get("description"), s.get("homepageId"))
+    space.users = {str(k): str(v) for k, v in spec.get("users", {}).items()}
     markers = spec.get("markers", False)
     entries = [("page", p) for p in spec["pages"]] + \
         [("blogpost", b) for b in spec.get("blogposts", [])]

@@ -162,6 +162,7 @@ class Space:
         self.author_id = author_id
         self.description = description
         self.homepage_id = homepage_id
+        self.users = {}  # account id -> display name, from a fixture's "users"
         self.pages = {}
         self.blogposts = {}  # id -> Page of kind "blogpost"
         self.attachments = {}

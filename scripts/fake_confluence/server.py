@@ -357,8 +357,9 @@ def main(argv):
     thread.start()
     if args.port_file:  # before the URL line: whoever reads that line finds the file
         write_port_file(args.port_file, port)
-    sys.stdout.write("http://%s:%d\n" % (host, port))
-    sys.stdout.flush()
+    if not (args.quiet and args.port_file):  # quiet, with the port in a file: nothing at all
+        sys.stdout.write("http://%s:%d\n" % (host, port))
+        sys.stdout.flush()
     if not args.quiet:
         sys.stderr.write("fake-confluence: %s, space %s (id %s): %d pages, %d attachments\n" % (
             "Data Center at %s" % (args.context or "/") if args.flavor == "dc" else "Cloud",

@@ -12,6 +12,7 @@
 #include <libxml/parser.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -245,7 +246,20 @@ static void backend_on_stop(uv_loop_t *loop, void *arg)
 
 static int backend_start(struct backend *b)
 {
-	int ret = cfs_loop_start(&b->loop, backend_on_start, b);
+	sigset_t stop, old;
+	int ret;
+
+	/* The signals that end the mount must reach a FUSE thread (main or a
+	 * worker): one taken by the loop thread, or a uv or curl thread it starts
+	 * (they inherit its mask), sets the session's exit flag and wakes no one,
+	 * and the mount stays up. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	ret = cfs_loop_start(&b->loop, backend_on_start, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	if (ret == 0 && b->err) {
 		ret = b->err;
