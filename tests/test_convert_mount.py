@@ -83,6 +83,12 @@ class MountMacros(unittest.TestCase):
         self.assertIn("- [Leaf](Leaf.md)", self.read("Macros/Alpha/Leaf.md"))  # root=@parent
         self.assertNotIn("Alpha in one line", self.read("Macros/Alpha.md"))  # hidden excerpt
 
+    def test_recently_updated_and_contentbylabel(self):
+        md = self.read("Macros/Beta.md")
+        self.assertIn("## Recent\n\n- [Alpha](Alpha.md)\n- [Leaf](Alpha/Leaf.md)\n\n", md)
+        self.assertIn("## Labelled\n\n- [Alpha](Alpha.md)\n- [Leaf](Alpha/Leaf.md)\n", md)
+        self.assertIn("- [checklist.txt](../Macros/_attachments/checklist.txt)", md)
+
     def test_every_link_resolves(self):
         checked = 0
         for rel in self.pages():
