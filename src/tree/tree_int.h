@@ -26,7 +26,8 @@ struct entry {
  * parent pointer; NULL with one space, as the root is nobody's node). */
 struct tspace {
 	char *id, *key, *name;
-	struct cfs_node *dir; /* &t->root, or the space's directory */
+	struct cfs_time created; /* the space's creation, {0, 0} when unknown */
+	struct cfs_node *dir;    /* &t->root, or the space's directory */
 	struct cfs_node *top; /* NULL, or the space's directory */
 	int loaded;           /* its listing is in the tree */
 };
