@@ -42,6 +42,45 @@ static char *user_name(void *arg, const char *id)
 	return id[0] == 'x' ? NULL : strdup("Ada (Lovelace) [admin]");
 }
 
+/* Listings with awkward names and levels that jump, for the mount's macros. */
+static int list_pages(void *arg, const char *space, const char *title, int depth, const char *sort,
+                      int reverse, void (*emit)(void *, int, const char *, const char *), void *ea)
+{
+	(void)arg;
+	(void)space;
+	(void)sort;
+	(void)reverse;
+	if (title && title[0] == 'x')
+		return -1;
+	emit(ea, 1, "A [b] *c*", "A [b].md");
+	emit(ea, depth == 1 ? 1 : 3, "<x> & `y`", "dir/<x>.md");
+	emit(ea, 1, "", "");
+	return 0;
+}
+
+static int list_files(void *arg, const char *space, const char *title,
+                      void (*emit)(void *, int, const char *, const char *), void *ea)
+{
+	(void)arg;
+	(void)space;
+	(void)title;
+	emit(ea, 1, "a (1).png", "p/_attachments/a (1).png");
+	emit(ea, 1, "notes|x.txt", "p/_attachments/notes|x.txt");
+	return 0;
+}
+
+static int list_recent(void *arg, const char *space, const char *labels, int max,
+                       void (*emit)(void *, int, const char *, const char *), void *ea)
+{
+	(void)arg;
+	(void)space;
+	(void)max;
+	if (labels && labels[0] == 'x')
+		return -1;
+	emit(ea, 1, "Recent ]]> page", "Recent.md");
+	return 0;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -94,6 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctx.page_path = page_path;
 		ctx.attachment_path = attachment_path;
 		ctx.user_name = user_name;
+		ctx.list_pages = list_pages;
+		ctx.list_attachments = list_files;
+		ctx.list_recent = list_recent;
 	}
 	if (cfs_convert((const char *)data, size, &ctx, &out, &len) == 0) {
 		check_output(out, len);

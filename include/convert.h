@@ -65,6 +65,16 @@ struct cfs_convert_ctx {
 	                        void (*emit)(void *emit_arg, int level, const char *name,
 	                                     const char *path),
 	                        void *emit_arg);
+	/*
+	 * recently-updated, contentbylabel: the pages of a space (space_key NULL:
+	 * the current one) carrying every label of the comma-separated labels
+	 * (NULL: any page), newest update first, at most max (level 1).  -1 when
+	 * the mount cannot tell (labels not known, space not mounted).
+	 */
+	int (*list_recent)(void *arg, const char *space_key, const char *labels, int max,
+	                   void (*emit)(void *emit_arg, int level, const char *name,
+	                                const char *path),
+	                   void *emit_arg);
 };
 
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */

@@ -716,10 +716,60 @@ END_TEST
 
 /* --- behaviour --------------------------------------------------------------- */
 
+
 static void assert_has(const char *hay, const char *needle)
 {
 	ck_assert_msg(strstr(hay, needle) != NULL, "\"%s\" not in:\n%.400s", needle, hay);
 }
+
+/* A table of n rows after "<p>Before</p>", cell text from the row number; wrap in
+ * a <div> (not a flow container) to convert it whole instead of row by row. */
+static char *big_table(size_t n, int div, size_t odd_row, size_t *len)
+{
+	struct sbuf b = {0};
+	char row[160];
+
+	sb_adds(&b, div ? "<div>" : "");
+	sb_adds(&b, "<p>Before</p><table><tbody><tr><th>A</th><th style=\"text-align: right\">B"
+	            "</th></tr>");
+	for (size_t i = 0; i < n; i++) {
+		if (i == odd_row)
+			snprintf(row, sizeof(row), "<tr><td colspan=\"2\">odd %zu</td></tr>", i);
+		else
+			snprintf(row, sizeof(row), "<tr><td>r%zu <b>x</b></td><td>%zu &amp; y</td></tr>",
+			         i, i);
+		sb_adds(&b, row);
+	}
+	sb_adds(&b, "</tbody></table><p>After</p>");
+	sb_adds(&b, div ? "</div>" : "");
+	*len = b.len;
+	return b.p;
+}
+
+/* A huge table is written row by row: the same Markdown as converting it whole. */
+START_TEST(test_table_streaming)
+{
+	size_t l1, l2;
+	char *a = big_table(5000, 0, (size_t)-1, &l1), *b = big_table(5000, 1, (size_t)-1, &l2);
+	char *ma = convert(a, l1, NULL, NULL), *mb = convert(b, l2, NULL, NULL);
+
+	ck_assert_str_eq(ma, mb);
+	assert_has(ma, "Before\n\n| A | B |\n| --- | ---: |\n| r0 **x** | 0 & y |\n");
+	assert_has(ma, "| r4999 **x** | 4999 & y |\n\nAfter\n");
+	free(ma);
+	free(mb);
+	free(a);
+	free(b);
+
+	/* a row that does not fit after streaming began: the pipe table ends there */
+	a = big_table(3000, 0, 2000, &l1);
+	ma = convert(a, l1, NULL, NULL);
+	assert_has(ma, "| r1999 **x** | 1999 & y |\n\n<table>\n<tr>\n<td colspan=\"2\">odd 2000</td>");
+	assert_has(ma, "<td>2999 &amp; y</td>\n</tr>\n</table>\n\nAfter\n");
+	free(ma);
+	free(a);
+}
+END_TEST
 
 START_TEST(test_empty)
 {
@@ -1080,6 +1130,7 @@ static Suite *suite(void)
 	tcase_add_test(b, test_malformed);
 	tcase_add_test(b, test_fuzz_regressions);
 	tcase_add_test(b, test_threads);
+	tcase_add_test(b, test_table_streaming);
 	suite_add_tcase(s, b);
 	tcase_set_timeout(p, 240);
 	tcase_add_test(p, test_deep_nesting);

@@ -83,7 +83,24 @@ static int list_attachments(void *arg, const char *space, const char *title,
 	return 0;
 }
 
+/* Pages by recency: the arguments, then two pages; labels "none": unknown. */
+static int list_recent(void *arg, const char *space, const char *labels, int max,
+                       void (*emit)(void *, int, const char *, const char *), void *ea)
+{
+	char args[256];
+
+	(void)arg;
+	if (labels && !strcmp(labels, "none"))
+		return -1;
+	snprintf(args, sizeof(args), "space=%s labels=%s max=%d", space ? space : "-",
+	         labels ? labels : "-", max);
+	emit(ea, 1, args, "args.md");
+	emit(ea, 1, "Newest", "Newest.md");
+	return 0;
+}
+
 static const struct cfs_convert_ctx mount = {
+    .list_recent = list_recent,
     .list_pages = list_pages,
     .list_attachments = list_attachments,
     .base_url = "https://acme.atlassian.net/wiki",
@@ -319,6 +336,23 @@ static const struct ucase cases[] = {
 
 /* The same, converted for a page on a mount (links resolve, names are known). */
 static const struct ucase mount_cases[] = {
+    {"recently-updated: newest first, 15 by default",
+     "<ac:structured-macro ac:name=\"recently-updated\"/>",
+     "- [space=- labels=- max=15](args.md)\n- [Newest](Newest.md)\n"},
+    {"recently-updated of a space, with labels and max",
+     "<ac:structured-macro ac:name=\"recently-updated\"><ac:parameter ac:name=\"spaces\">OPS"
+     "</ac:parameter><ac:parameter ac:name=\"labels\">howto</ac:parameter><ac:parameter "
+     "ac:name=\"max\">3</ac:parameter></ac:structured-macro>",
+     "- [space=OPS labels=howto max=3](args.md)\n- [Newest](Newest.md)\n"},
+    {"contentbylabel: by label, 5 by default",
+     "<ac:structured-macro ac:name=\"contentbylabel\"><ac:parameter ac:name=\"labels\">a, b"
+     "</ac:parameter></ac:structured-macro>",
+     "- [space=- labels=a, b max=5](args.md)\n- [Newest](Newest.md)\n"},
+    {"contentbylabel by CQL only, or labels the mount does not know: the comment",
+     "<ac:structured-macro ac:name=\"contentbylabel\"><ac:parameter ac:name=\"cql\">label = "
+     "\"a\"</ac:parameter></ac:structured-macro><ac:structured-macro ac:name=\"contentbylabel\">"
+     "<ac:parameter ac:name=\"labels\">none</ac:parameter></ac:structured-macro>",
+     "<!-- confluence macro: contentbylabel -->\n\n<!-- confluence macro: contentbylabel -->\n"},
     {"children: this page's children, one level", "<ac:structured-macro ac:name=\"children\"/>",
      "- [space=- title=- depth=1 sort=- reverse=0](args.md)\n"
      "- [Child \\[A\\]](Home/Child%20%5BA%5D.md)\n- [Child B](Home/Child%20B.md)\n"},
@@ -365,11 +399,11 @@ static const struct ucase mount_cases[] = {
      "</ac:parameter></ac:structured-macro></p>",
      "[Jira: project = ENG](https://acme.atlassian.net/issues/?jql=project%20=%20ENG)\n"},
     {"@self and @parent are no pages",
-     "<ac:structured-macro ac:name=\"recently-updated\"><ac:parameter ac:name=\"root\"><ac:link>"
+     "<ac:structured-macro ac:name=\"include\"><ac:parameter ac:name=\"\"><ac:link>"
      "<ri:page ri:content-title=\"@self\"/></ac:link></ac:parameter></ac:structured-macro>"
      "<p><ac:link><ri:page ri:content-title=\"@self\"/></ac:link> and <ac:link><ri:page "
      "ri:content-title=\"@parent\"/></ac:link></p>",
-     "<!-- confluence macro: recently-updated -->\n\nHome and @parent\n"},
+     "<!-- confluence macro: include -->\n\nHome and @parent\n"},
     {"image of another page's attachment, only the page known: a link to the page",
      "<p><ac:image ac:alt=\"x\"><ri:attachment ri:filename=\"o.png\"><ri:page "
      "ri:content-title=\"Other\"/></ri:attachment></ac:image></p>",

@@ -203,8 +203,21 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		render_free(p->cv, n, NULL);
 		return;
 	}
-	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK)
+	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
 		render_free(p->cv, parent, n);
+		return;
+	}
+	if (cv_tag(n) == T_TR) {
+		/* a row of a table in a flow container: a huge one is written as it comes */
+		xmlNode *t = cv_tag(parent) == T_TSECT ? parent->parent : parent;
+
+		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
+		    is_flow(p->cv, t->parent)) {
+			if (t->prev)
+				render_free(p->cv, t->parent, t->prev); /* what comes before it first */
+			cv_table_rows(p->cv, t);
+		}
+	}
 }
 
 /* Put back text that libxml2 drops when recovering: a lone "<" or "&", "&name" without ";". */

@@ -113,6 +113,10 @@ struct cv {
 	size_t nholes, capholes, il_holes; /* holes [il_holes, nholes) live in il */
 	char **anchors;
 	size_t nanchors, capanchors;
+
+	xmlNode *tbl; /* the table whose rows are being counted (convert_table.c) */
+	size_t tbl_rows, tbl_cols;
+	int tbl_kind;
 };
 
 /* --- tags (convert_node.c) --- */
@@ -261,6 +265,8 @@ void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop,
 int cv_details_open(struct cv *cv, const char *title, size_t *before);
 void cv_details_close(struct cv *cv, size_t before);
 void cv_table(struct cv *cv, xmlNode *table);
+int cv_table_rows(struct cv *cv, xmlNode *table);
+int cv_table_stream_start(struct cv *cv, xmlNode *t, void *rows, int kind);
 enum cv_kind cv_macro_kind(struct cv *cv, xmlNode *macro);
 void cv_macro_block(struct cv *cv, xmlNode *macro);
 void cv_macro_inline(struct cv *cv, xmlNode *macro);

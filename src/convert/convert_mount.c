@@ -1,4 +1,7 @@
-/* convert_mount: macros the mount answers — children, pagetree, attachments, gallery. */
+/*
+ * convert_mount: macros the mount answers — children, pagetree, attachments, gallery,
+ * recently-updated, contentbylabel.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -6,8 +9,8 @@
 #include "convert_int.h"
 
 /*
- * The converter does not know the tree: it asks the callbacks list_pages and
- * list_attachments (include/convert.h), which emit one entry at a time, and
+ * The converter does not know the tree: it asks the callbacks list_pages,
+ * list_attachments and list_recent (include/convert.h), which emit one entry at a time, and
  * writes them as a nested list of relative links (or images).  Without the
  * callbacks, or when the page is not on the mount, the caller writes the
  * macro's comment as before.
@@ -141,6 +144,29 @@ int cv_mount_macro(struct cv *cv, xmlNode *m, const char *name)
 		l.images = name[0] == 'g';
 		title = target(cv, m, "page", &space);
 		ret = c->list_attachments(c->arg, space, title, emit, &l);
+	} else if (!strcmp(name, "recently-updated") || !strcmp(name, "contentbylabel")) {
+		char *labels = cv_param(cv, m, "labels"), *max = cv_param(cv, m, "max");
+		int rec = name[0] == 'r';
+
+		if (!max || !*max) {
+			free(max);
+			max = cv_param(cv, m, "maxResults");
+		}
+		space = cv_param(cv, m, "spaces");
+		if (!space || !*space || strchr(space, ',') || strchr(space, '@') ||
+		    strchr(space, ' ')) {
+			free(space); /* several spaces, @all: not what the mount lists */
+			space = NULL;
+		}
+		/* contentbylabel without labels (a Cloud CQL query): not answerable here */
+		if (c->list_recent && (rec || (labels && *labels)))
+			ret = c->list_recent(c->arg, space, labels && *labels ? labels : NULL,
+			                     max && atoi(max) > 0 ? atoi(max)
+			                     : rec                ? 15
+			                                          : 5,
+			                     emit, &l);
+		free(labels);
+		free(max);
 	} else {
 		return 0;
 	}

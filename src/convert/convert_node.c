@@ -162,7 +162,8 @@ static enum cv_tag tag_compute(xmlNode *n)
 	return T_OTHER;
 }
 
-/* node->_private caches: bits 0-7 tag + 1, bit 8 kind known, bits 9-10 kind. */
+/* node->_private caches: bits 0-7 tag + 1, bit 8 kind known, bits 9-10 kind; bit 11
+ * is CV_FLAT, bits 12-13 a table's streaming state (convert_table.c). */
 #define MEMO(n)        ((uintptr_t)(n)->_private)
 #define MEMO_SET(n, v) ((n)->_private = (void *)(uintptr_t)(v))
 

@@ -12,6 +12,7 @@ struct rows {
 
 static int is_cell(xmlNode *c);
 static int blank(xmlNode *n);
+static void stray_content(struct cv *cv, xmlNode *t);
 
 static void rows_add(struct cv *cv, struct rows *rs, xmlNode *r, int *stray)
 {
@@ -213,12 +214,40 @@ static xmlNode *sole_strong(xmlNode *cell)
 	return NULL;
 }
 
-static void pipe_table(struct cv *cv, struct rows *rs, enum pipe kind)
+/* One row of a pipe table; body: th cells are bold.  Returns its number of cells. */
+static size_t pipe_row(struct cv *cv, xmlNode *row, int body)
 {
 	unsigned imode = cv->imode;
 	xmlNode *iroot = cv->iroot;
-	size_t first_body = kind == P_HEAD_ROW ? 1 : 0;
+	size_t ncols = 0;
 
+	cv_put(cv, "|", 1);
+	for (xmlNode *c = row->children; c; c = c->next) {
+		xmlNode *strong;
+
+		if (!is_cell(c))
+			continue;
+		ncols++;
+		cv->imode = IM_CELL;
+		cv->iroot = c;
+		strong = cv_tag(c) == T_TH ? sole_strong(c) : NULL;
+		cv_inline_children(cv, strong ? strong : c);
+		cv_il_trim(cv);
+		if (body && cv_tag(c) == T_TH) /* a header cell in the body */
+			cv_emph_close(cv, c, 0, "**", "<strong>", "</strong>");
+		cv->imode = imode;
+		cv->iroot = iroot;
+		cv_put(cv, " ", 1);
+		cv_il_move(cv, 0, cv->il.len);
+		cv_put(cv, " |", 2);
+	}
+	cv_nl(cv);
+	return ncols;
+}
+
+/* The block, the header and delimiter rows, and the rows (the block left open). */
+static void pipe_open(struct cv *cv, struct rows *rs, enum pipe kind)
+{
 	cv_blk_begin(cv, B_TABLE, 1);
 	if (kind == P_HEAD_COL) {
 		/* GFM needs a header row: an empty one */
@@ -233,32 +262,16 @@ static void pipe_table(struct cv *cv, struct rows *rs, enum pipe kind)
 		delimiter_row(cv, rs, ncols);
 	}
 	for (size_t i = 0; i < rs->n; i++) {
-		size_t ncols = 0;
+		size_t ncols = pipe_row(cv, rs->r[i], kind == P_HEAD_COL || i > 0);
 
-		cv_put(cv, "|", 1);
-		for (xmlNode *c = rs->r[i]->children; c; c = c->next) {
-			xmlNode *strong;
-
-			if (!is_cell(c))
-				continue;
-			ncols++;
-			cv->imode = IM_CELL;
-			cv->iroot = c;
-			strong = cv_tag(c) == T_TH ? sole_strong(c) : NULL;
-			cv_inline_children(cv, strong ? strong : c);
-			cv_il_trim(cv);
-			if (i >= first_body && cv_tag(c) == T_TH) /* a header cell in the body */
-				cv_emph_close(cv, c, 0, "**", "<strong>", "</strong>");
-			cv->imode = imode;
-			cv->iroot = iroot;
-			cv_put(cv, " ", 1);
-			cv_il_move(cv, 0, cv->il.len);
-			cv_put(cv, " |", 2);
-		}
-		cv_nl(cv);
 		if (i == 0 && kind == P_HEAD_ROW)
 			delimiter_row(cv, rs, ncols);
 	}
+}
+
+static void pipe_table(struct cv *cv, struct rows *rs, enum pipe kind)
+{
+	pipe_open(cv, rs, kind);
 	cv_blk_end(cv, B_TABLE);
 }
 
@@ -385,11 +398,121 @@ static void stray_content(struct cv *cv, xmlNode *t)
 	}
 }
 
+/*
+ * A huge table is written as its rows arrive (convert.c calls cv_table_rows()
+ * whenever a row of a table in a flow container closes) so that memory does
+ * not hold it whole: once CV_STREAM_ROWS rows are in and they make a pipe
+ * table, they are written and freed, and so is every later row that fits the
+ * same pipe table.  A later row that does not fit (a span, a block, another
+ * number of cells) ends the pipe table there; the rest becomes a table of its
+ * own when the table closes.  Alignment comes from the rows seen by then.
+ */
+#define CV_STREAM_ROWS 1024
+#define CV_STREAMED    ((uintptr_t)0x1000) /* rows written, the pipe table's block open */
+#define CV_NOSTREAM    ((uintptr_t)0x2000) /* not a pipe table: held whole */
+
+static void free_rows(struct rows *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		xmlUnlinkNode(rs->r[i]);
+		xmlFreeNode(rs->r[i]);
+	}
+}
+
+/* A row that continues the pipe table being streamed. */
+static int row_fits(struct cv *cv, xmlNode *row)
+{
+	size_t n = 0;
+
+	for (xmlNode *c = row->children; c; c = c->next) {
+		if (!is_cell(c)) {
+			if (!blank(c) && cv_kind(cv, c) != K_SKIP)
+				return 0;
+			continue;
+		}
+		if (span(cv, c, "colspan") != 1 || span(cv, c, "rowspan") != 1 || !cell_inline(cv, c))
+			return 0;
+		if (cv->tbl_kind == P_HEAD_COL && (n == 0) != (cv_tag(c) == T_TH))
+			return 0;
+		n++;
+	}
+	return n == cv->tbl_cols;
+}
+
+int cv_table_rows(struct cv *cv, xmlNode *t)
+{
+	uintptr_t m = (uintptr_t)t->_private;
+	struct rows rs = {0};
+	int stray = 0;
+	enum pipe kind;
+
+	if ((m & CV_NOSTREAM) || cv->html_nest > 0 || cv->err)
+		return 0;
+	if (!(m & CV_STREAMED)) {
+		if (cv->tbl != t) {
+			cv->tbl = t;
+			cv->tbl_rows = 0;
+		}
+		if (++cv->tbl_rows < CV_STREAM_ROWS)
+			return 0;
+		collect(cv, t, &rs, &stray);
+		kind = pipeable(cv, &rs, stray);
+		if (kind == P_NO) {
+			t->_private = (void *)(m | CV_NOSTREAM);
+			free(rs.r);
+			return 0;
+		}
+		return cv_table_stream_start(cv, t, &rs, kind);
+	}
+	collect(cv, t, &rs, &stray);
+	for (size_t i = 0; i < rs.n; i++) {
+		if (!row_fits(cv, rs.r[i])) {
+			/* the pipe table ends here; the rest is a table of its own */
+			cv_blk_end(cv, B_TABLE);
+			t->_private = (void *)((m & ~CV_STREAMED) | CV_NOSTREAM);
+			rs.n = i;
+			break;
+		}
+		pipe_row(cv, rs.r[i], 1);
+	}
+	free_rows(&rs);
+	free(rs.r);
+	return 1;
+}
+
+int cv_table_stream_start(struct cv *cv, xmlNode *t, void *rows, int kind)
+{
+	struct rows *rs = rows;
+	xmlNode *cap = cv_child(t, T_CAPTION);
+
+	if (cap) {
+		cv_flow(cv, cap->children, NULL);
+		xmlUnlinkNode(cap);
+		xmlFreeNode(cap);
+	}
+	pipe_open(cv, rs, (enum pipe)kind);
+	cv->tbl_kind = kind;
+	cv->tbl_cols = 0;
+	for (xmlNode *c = rs->r[rs->n - 1]->children; c; c = c->next)
+		cv->tbl_cols += is_cell(c);
+	t->_private = (void *)((uintptr_t)t->_private | CV_STREAMED);
+	free_rows(rs);
+	free(rs->r);
+	return 1;
+}
+
 void cv_table(struct cv *cv, xmlNode *t)
 {
 	struct rows rs = {0};
 	int stray = 0;
 	enum pipe kind;
+
+	if ((uintptr_t)t->_private & CV_STREAMED) {
+		/* streamed: every row is out, only the block is open */
+		cv_blk_end(cv, B_TABLE);
+		stray_content(cv, t);
+		return;
+	}
 
 	collect(cv, t, &rs, &stray);
 	if (cv->html_nest >= CV_MAX_HTML_NEST) {

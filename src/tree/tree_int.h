@@ -123,10 +123,13 @@ long cfs_tree_link_space(struct link_ctx *c, const char *space_key, const char *
  * into_dir to leaf inside target's directory (for attachments); malloc'd. */
 char *cfs_tree_rel_path(struct cfs_node *from, struct cfs_node *target, int into_dir,
                         const char *leaf);
-/* The converter's list_pages and list_attachments (tree_macro.c; arg a link_ctx). */
+/* The converter's list_pages, list_recent and list_attachments (tree_macro.c; arg a
+ * link_ctx). */
 int cfs_tree_list_pages(void *arg, const char *space_key, const char *title, int depth,
                         const char *sort, int reverse,
                         void (*emit)(void *, int, const char *, const char *), void *emit_arg);
+int cfs_tree_list_recent(void *arg, const char *space_key, const char *labels, int max,
+                         void (*emit)(void *, int, const char *, const char *), void *emit_arg);
 int cfs_tree_list_attachments(void *arg, const char *space_key, const char *title,
                               void (*emit)(void *, int, const char *, const char *),
                               void *emit_arg);

@@ -371,6 +371,7 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .blog_path = link_blog,
 	    .list_pages = cfs_tree_list_pages,
 	    .list_attachments = cfs_tree_list_attachments,
+	    .list_recent = cfs_tree_list_recent,
 	    .arg = &lc,
 	    .title = n->title,
 	    .page_id = n->id,

@@ -1,4 +1,7 @@
-/* tree_macro: what the children/pagetree/attachments/gallery macros list, from the tree. */
+/*
+ * tree_macro: what the children, pagetree, attachments, gallery, recently-updated and
+ * contentbylabel macros list, from the tree.
+ */
 #include "tree_int.h"
 
 #include <stdio.h>
@@ -6,7 +9,7 @@
 #include <string.h>
 
 /*
- * The converter's list_pages and list_attachments callbacks (include/convert.h),
+ * The converter's list_pages, list_attachments and list_recent callbacks (include/convert.h),
  * called during cfs_tree_convert() with the tree's read lock held.  Every page
  * listed is noted as a link target, so a rename re-renders the listing page.
  */
@@ -146,5 +149,83 @@ int cfs_tree_list_attachments(void *arg, const char *space_key, const char *titl
 			emit(emit_arg, 1, a->title, path);
 		free(path);
 	}
+	return 0;
+}
+
+/* Does the comma-joined list have the label (blanks around it in want ignored)? */
+static int has_label(const char *list, const char *want, size_t wl)
+{
+	for (const char *p = list; p && *p;) {
+		size_t l = strcspn(p, ",");
+
+		if (l == wl && !strncmp(p, want, wl))
+			return 1;
+		p += l + (p[l] == ',');
+	}
+	return 0;
+}
+
+static int all_labels(const struct cfs_node *n, const char *labels)
+{
+	for (const char *p = labels; *p;) {
+		size_t l;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		l = strcspn(p, ",");
+		while (l && p[l - 1] == ' ')
+			l--;
+		if (l && !has_label(n->labels, p, l))
+			return 0;
+		p += l;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 1;
+}
+
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct cfs_node *x = *(struct cfs_node *const *)a, *y = *(struct cfs_node *const *)b;
+
+	return x->mtime.sec > y->mtime.sec ? -1 : x->mtime.sec < y->mtime.sec;
+}
+
+int cfs_tree_list_recent(void *arg, const char *space_key, const char *labels, int max,
+                         void (*emit)(void *, int, const char *, const char *), void *emit_arg)
+{
+	struct link_ctx *c = arg;
+	struct cfs_tree *t = c->t;
+	long space = space_key ? cfs_tree_space_by_key(t, space_key) : (long)c->from->space;
+	struct cfs_node **v;
+	size_t n = 0;
+
+	if (space < 0 || !t->spaces[space].loaded)
+		return -1;
+	v = malloc((t->n ? t->n : 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		struct cfs_node *p = t->by_key[i];
+
+		if (p->present && !p->synthetic && !p->is_att && p->md_name &&
+		    p->space == (size_t)space && (!labels || (p->labels && all_labels(p, labels))))
+			v[n++] = p;
+	}
+	if (labels && n == 0) {
+		free(v); /* labels unknown, or no page has them: the macro's comment says so */
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), cmp_newest);
+	for (size_t i = 0; i < n && (int)i < max; i++) {
+		char *path = cfs_tree_rel_path(c->from, v[i], 0, NULL);
+
+		if (path) {
+			cfs_tree_note_link(c, space, v[i]->title);
+			emit(emit_arg, 1, v[i]->title, path);
+		}
+		free(path);
+	}
+	free(v);
 	return 0;
 }
