@@ -271,6 +271,8 @@ static const char *const POSITION_PATHS[] = {"position", "childPosition", "exten
 static const char *const BODY_PATHS[] = {"body.storage.value", NULL};
 static const char *const WEBUI_PATHS[] = {"_links.webui", NULL};
 static const char *const TYPE_PATHS[] = {"type", NULL};
+static const char *const PARENT_TYPE_PATHS[] = {"parentType", NULL};
+static const char *const EMBED_URL_PATHS[] = {"embedUrl", NULL};
 static const char *const MEDIA_PATHS[] = {"mediaType", "extensions.mediaType", "metadata.mediaType",
                                           NULL};
 static const char *const SIZE_PATHS[] = {"fileSize", "extensions.fileSize", NULL};
@@ -340,6 +342,8 @@ static int page_from(struct json_object *o, struct cfs_page *p)
 		parent = get(last_of(o, "ancestors"), "id");
 	if ((ret = dup_id(parent, &p->parent_id)) < 0 ||
 	    (ret = dup_first_text(o, TYPE_PATHS, &p->type)) < 0 ||
+	    (ret = dup_first_text(o, PARENT_TYPE_PATHS, &p->parent_type)) < 0 ||
+	    (ret = dup_first_text(o, EMBED_URL_PATHS, &p->embed_url)) < 0 ||
 	    (ret = dup_first_text(o, AUTHOR_PATHS, &p->author_id)) < 0 ||
 	    (ret = dup_first_text(o, BODY_PATHS, &p->body)) < 0 ||
 	    (ret = dup_first_text(o, WEBUI_PATHS, &p->webui)) < 0)
@@ -350,6 +354,15 @@ static int page_from(struct json_object *o, struct cfs_page *p)
 		p->version = v;
 	p->mtime = first_time(o, MTIME_PATHS);
 	p->created = first_time(o, CREATED_PATHS);
+	/* Folders send createdAt as epoch milliseconds. */
+	if (!p->created.sec && get_type(o, "createdAt", json_type_int) &&
+	    json_object_get_int64(get(o, "createdAt")) > 0) {
+		int64_t ms = json_object_get_int64(get(o, "createdAt"));
+
+		p->created = (struct cfs_time){ms / 1000, (long)(ms % 1000) * 1000000};
+	}
+	if (!p->mtime.sec)
+		p->mtime = p->created;
 	if ((ret = labels_of(o, &p->labels)) < 0)
 		goto out;
 out:
@@ -735,6 +748,8 @@ void cfs_model_page_clear(struct cfs_page *p)
 	free(p->title);
 	free(p->parent_id);
 	free(p->type);
+	free(p->parent_type);
+	free(p->embed_url);
 	free(p->author_id);
 	free(p->labels);
 	free(p->body);
