@@ -98,6 +98,13 @@ typedef void (*cfs_cf_page_cb)(void *arg, const struct cfs_cf_error *e, struct c
 int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_prio prio,
                 cfs_cf_page_cb cb, void *arg);
 
+/* A container of the page tree that the page listing does not list: type
+ * "folder", "whiteboard", "database" or "embed"; GET /api/v2/{type}s/{id}
+ * (Cloud only; -EINVAL for another type or on Data Center).  The result
+ * has no body; its type is set (to type when the answer has none). */
+int cfs_cf_container(struct cfs_cf *cf, const char *type, const char *id, enum cfs_http_prio prio,
+                     cfs_cf_page_cb cb, void *arg);
+
 /* Up to 250 pages (blog: blog posts) with their bodies in one request
  * (GET /api/v2/pages?id=1,2,3&body-format=storage, or /api/v2/blogposts?...;
  * DC: the CQL search /rest/api/content/search?cql=id in (1,2,3)

@@ -51,6 +51,7 @@ struct cfs_cf_call {
 	char *path;               /* of the GET in flight, for messages */
 	int probing;              /* CALL_USER: the API probe is in flight, the user GET next */
 	int blog;                 /* CALL_PAGES: blog posts (listings do not say so) */
+	const char *ctype;        /* CALL_PAGE of a container: its type; no body expected */
 	void *cb;
 	void *arg;
 	union {
@@ -312,9 +313,11 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 		break;
 	case CALL_PAGE:
 		ret = cfs_model_page(body, resp->len, &c->u.page);
-		if (ret == 0 && !c->u.page.body) {
+		if (ret == 0 && !c->ctype && !c->u.page.body)
 			ret = -EBADMSG;
-		}
+		if (ret == 0 && c->ctype && !c->u.page.type &&
+		    !(c->u.page.type = strdup(c->ctype)))
+			ret = -ENOMEM;
 		break;
 	case CALL_SPACES:
 	case CALL_PAGES:
@@ -559,6 +562,30 @@ int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_
 		                   blog ? "blogposts" : "pages", id);
 	free(id);
 	return call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, NULL);
+}
+
+int cfs_cf_container(struct cfs_cf *cf, const char *type, const char *id, enum cfs_http_prio prio,
+                     cfs_cf_page_cb cb, void *arg)
+{
+	static const char *const types[] = {"folder", "whiteboard", "database", "embed"};
+	struct cfs_cf_call *c = NULL;
+	const char *known = NULL;
+	char *e, *path;
+	int ret;
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(type, types[i]) == 0)
+			known = types[i];
+	if (!known || cf->api == CFS_API_DC)
+		return -EINVAL;
+	if (!(e = escape(id)))
+		return -ENOMEM;
+	path = path_printf("%s/api/v2/%ss/%s", base_path(cf), known, e);
+	free(e);
+	ret = call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, &c);
+	if (ret == 0)
+		c->ctype = known; /* set before the loop can answer: we are on it */
+	return ret;
 }
 
 /* "1,2,3" for Cloud's id=, or "id in (1,2,3)" URL-escaped for DC's CQL;

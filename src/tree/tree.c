@@ -443,122 +443,6 @@ static int chain_ok(struct cfs_node *n, size_t limit)
 	return 1;
 }
 
-void cfs_tree_changes_clear(struct cfs_tree_changes *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].name);
-	free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-static int changes_add(struct cfs_tree_changes *c, uint64_t parent, const char *name)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct cfs_tree_inval *v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n].parent = parent;
-	c->v[c->n].name = name ? strdup(name) : NULL;
-	if (name && !c->v[c->n].name)
-		return -ENOMEM;
-	c->n++;
-	return 0;
-}
-
-/* Every (directory, name) -> inode the tree has, sorted; for diffing loads. */
-struct triple {
-	uint64_t dir, ino;
-	char *name;
-};
-
-static int cmp_triple(const void *a, const void *b)
-{
-	const struct triple *x = a, *y = b;
-	int c;
-
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-static void triples_free(struct triple *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-static int snapshot(struct cfs_tree *t, struct triple **out, size_t *nout)
-{
-	size_t total = t->root.nnames, k = 0;
-	struct triple *v;
-
-	for (size_t i = 0; i < t->n; i++)
-		total += t->by_key[i]->nnames + t->by_key[i]->natts;
-	v = calloc(total + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i <= t->n; i++) {
-		struct cfs_node *d = i == t->n ? &t->root : t->by_key[i];
-		uint64_t dino = d == &t->root ? CFS_ROOT_INO : d->key | CFS_PAGE_DIR;
-
-		for (size_t j = 0; j < d->nnames + d->natts; j++) {
-			const struct entry *e =
-			    j < d->nnames ? &d->names[j] : &d->att_names[j - d->nnames];
-
-			v[k].dir = j < d->nnames ? dino : d->key | CFS_ATT_DIR;
-			v[k].ino = e->node->key | (uint64_t)e->kind;
-			v[k].name = strdup(e->name);
-			if (!v[k++].name) {
-				triples_free(v, k);
-				return -ENOMEM;
-			}
-		}
-	}
-	qsort(v, k, sizeof(*v), cmp_triple);
-	*out = v;
-	*nout = k;
-	return 0;
-}
-
-/* Entries that went away or changed, and the directories whose listing changed. */
-static int diff(struct triple *a, size_t na, struct triple *b, size_t nb,
-                struct cfs_tree_changes *ch)
-{
-	size_t i = 0, j = 0;
-	uint64_t last_dir = 0;
-	int ret = 0;
-
-	while (!ret && (i < na || j < nb)) {
-		int c = i == na ? 1 : j == nb ? -1 : cmp_triple(&a[i], &b[j]);
-		uint64_t dir;
-
-		if (c == 0) {
-			i++;
-			j++;
-			continue;
-		}
-		dir = c < 0 ? a[i].dir : b[j].dir;
-		if (c < 0) {
-			ret = changes_add(ch, a[i].dir, a[i].name);
-			i++;
-		} else {
-			j++;
-		}
-		if (!ret && dir != last_dir)
-			ret = changes_add(ch, dir, NULL);
-		last_dir = dir;
-	}
-	return ret;
-}
 
 /* Copy a listed attachment into its node. */
 static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct cfs_node *page)
@@ -687,106 +571,6 @@ static int place_blog(struct load *l, struct cfs_node *b)
 	return 0;
 }
 
-/* ---- links that a load makes stale ---- */
-
-/* Where a title is: the keys of a page's title and of its path on the mount. */
-struct located {
-	uint64_t title, path;
-};
-
-static int cmp_located(const void *a, const void *b)
-{
-	const struct located *x = a, *y = b;
-
-	if (x->title != y->title)
-		return x->title < y->title ? -1 : 1;
-	return x->path < y->path ? -1 : x->path > y->path;
-}
-
-static uint64_t path_key(const struct cfs_node *n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; n; n = n->parent) {
-		for (const char *s = n->stem ? n->stem : ""; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ull;
-		h = (h ^ '/') * 1099511628211ull;
-	}
-	return h;
-}
-
-/* Where every page and blog post of space s is now, sorted.  Lock held. */
-static int locate(struct cfs_tree *t, size_t s, struct located **out, size_t *nout)
-{
-	struct located *v = malloc((t->n + 1) * sizeof(*v));
-	size_t n = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct cfs_node *x = t->by_key[i];
-
-		if (x->present && x->space == s && !x->synthetic)
-			v[n++] = (struct located){cfs_tree_title_key(s, x->title), path_key(x)};
-	}
-	qsort(v, n, sizeof(*v), cmp_located);
-	*out = v;
-	*nout = n;
-	return 0;
-}
-
-static int cmp_key64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int links_hit(const struct cfs_node *x, const uint64_t *keys, size_t n)
-{
-	for (size_t i = 0; i < x->nlink_keys; i++)
-		if (bsearch(&x->link_keys[i], keys, n, sizeof(*keys), cmp_key64))
-			return 1;
-	return 0;
-}
-
-/* Titles whose page appeared, went away, or moved between before and after
- * lose the Markdown of every page linking to them: the links are rendered
- * again on the next read.  Lock held. */
-static int drop_stale_links(struct cfs_tree *t, const struct located *a, size_t na,
-                            const struct located *b, size_t nb, struct cfs_tree_changes *ch)
-{
-	uint64_t *keys = malloc((na + nb + 1) * sizeof(*keys));
-	size_t i = 0, j = 0, n = 0;
-	int ret = 0;
-
-	if (!keys)
-		return -ENOMEM;
-	while (i < na || j < nb) {
-		int c = i == na ? 1 : j == nb ? -1 : cmp_located(&a[i], &b[j]);
-
-		if (c == 0) {
-			i++;
-			j++;
-		} else {
-			keys[n++] = c < 0 ? a[i++].title : b[j++].title;
-		}
-	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_key64);
-	for (size_t k = 0; n && k < t->nall && !ret; k++) {
-		struct cfs_node *x = t->all[k];
-
-		if (!x->md || !x->nlink_keys || !links_hit(x, keys, n))
-			continue;
-		t->md_bytes -= x->md->len;
-		cfs_blob_unref(x->md);
-		x->md = NULL;
-		if (ch && x->present)
-			ret = changes_add(ch, x->key | CFS_PAGE_FILE, NULL);
-	}
-	free(keys);
-	return ret;
-}
 
 /* Does node x belong to the part of the tree a load of space s rebuilds? */
 static int in_load(const struct cfs_tree *t, size_t s, const struct cfs_node *x)
@@ -800,8 +584,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	static const struct cfs_attachment_list none;
 	struct load l = {.t = t, .s = space};
 	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
-	struct triple *before = NULL, *after = NULL;
-	struct located *was = NULL, *now = NULL;
+	struct cfs_tree_triple *before = NULL, *after = NULL;
+	struct cfs_tree_located *was = NULL, *now = NULL;
 	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
 	int ret = -ENOMEM;
 
@@ -811,9 +595,9 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		return -EINVAL;
 	pthread_rwlock_wrlock(&t->lock);
 	sdir = t->spaces[space].dir;
-	if (changes && snapshot(t, &before, &nbefore))
+	if (changes && cfs_tree_snapshot(t, &before, &nbefore))
 		goto fail;
-	if (t->md_bytes && locate(t, space, &was, &nwas))
+	if (t->md_bytes && cfs_tree_locate(t, space, &was, &nwas))
 		goto fail;
 	l.by_key = calloc(t->n + 3 * pages->n + 2, sizeof(*l.by_key));
 	l.syn = calloc(2 * pages->n + 2, sizeof(*l.syn));
@@ -859,7 +643,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 			if (!(node = node_new(&l, key)))
 				goto fail;
 		} else if (changes && node->version != p->version &&
-		           changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
+		           cfs_tree_changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
 			goto fail;
 		}
 		if (node_update(node, p))
@@ -926,7 +710,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 			if (!(node = node_new(&l, key)))
 				goto fail;
 		} else if (changes && (node->version != a->version || node->parent != page) &&
-		           changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
+		           cfs_tree_changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
 			goto fail;
 		}
 		if (att_update(node, a, page))
@@ -1024,19 +808,19 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	free(l.syn);
 	ret = 0;
 	if (was &&
-	    (locate(t, space, &now, &nnow) || drop_stale_links(t, was, nwas, now, nnow, changes)))
+	    (cfs_tree_locate(t, space, &now, &nnow) || cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
 		ret = -ENOMEM;
 	free(was);
 	free(now);
 	if (ret == 0 && changes &&
-	    (snapshot(t, &after, &nafter) || diff(before, nbefore, after, nafter, changes)))
+	    (cfs_tree_snapshot(t, &after, &nafter) || cfs_tree_diff(before, nbefore, after, nafter, changes)))
 		ret = -ENOMEM;
 	pthread_rwlock_unlock(&t->lock);
-	triples_free(before, nbefore);
-	triples_free(after, nafter);
+	cfs_tree_triples_free(before, nbefore);
+	cfs_tree_triples_free(after, nafter);
 	return ret;
 fail:
-	triples_free(before, nbefore);
+	cfs_tree_triples_free(before, nbefore);
 	free(was);
 	/* Out of memory half-way: keep every node owned so it is freed with the
 	 * tree; the tree may be partly updated.  Report the failure. */
@@ -1075,7 +859,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 			cfs_blob_unref(n->md);
 			n->md = NULL;
 			if (changes)
-				ret = changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
+				ret = cfs_tree_changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
 		}
 		if (!ret)
 			ret = set_str(&n->labels, pages->v[i].labels);

@@ -122,4 +122,31 @@ static inline int cfs_tree_has_dir(const struct cfs_node *n)
 	return n->synthetic || n->nkids || n->natts;
 }
 
+/* ---- tree_diff.c: what a load changed.  Write lock held. ---- */
+
+/* Every (directory, name) -> inode the tree has, sorted; for diffing loads. */
+struct cfs_tree_triple {
+	uint64_t dir, ino;
+	char *name;
+};
+
+/* Where a title is: the keys of a page's title and of its path on the mount. */
+struct cfs_tree_located {
+	uint64_t title, path;
+};
+
+int cfs_tree_changes_add(struct cfs_tree_changes *c, uint64_t parent, const char *name);
+int cfs_tree_snapshot(struct cfs_tree *t, struct cfs_tree_triple **out, size_t *nout);
+void cfs_tree_triples_free(struct cfs_tree_triple *v, size_t n);
+/* Entries that went away or changed, and the directories whose listing changed. */
+int cfs_tree_diff(struct cfs_tree_triple *a, size_t na, struct cfs_tree_triple *b, size_t nb,
+                  struct cfs_tree_changes *ch);
+/* Where every page and blog post of space s is now, sorted. */
+int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out, size_t *nout);
+/* Titles whose page appeared, went away, or moved between a and b lose the
+ * Markdown of every page linking to them. */
+int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located *a, size_t na,
+                              const struct cfs_tree_located *b, size_t nb,
+                              struct cfs_tree_changes *ch);
+
 #endif
