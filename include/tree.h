@@ -95,6 +95,12 @@ void cfs_tree_free(struct cfs_tree *t);
 int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes);
 
+/* A folder, whiteboard, database or embed of space that the last load
+ * placed (the containers.c "known" hook: a refresh does not fetch it
+ * again): copied into *out (zeroed by the caller; clear it with
+ * cfs_model_page_clear).  Any thread (read lock).  0, -ENOENT or -ENOMEM. */
+int cfs_tree_container(struct cfs_tree *t, size_t space, const char *id, struct cfs_page *out);
+
 /* The spaces: how many, and for one of them whether it is loaded and its
  * id and key (copies, malloc'd, unless id or key is NULL).  Any thread.
  * Returns 0, -EINVAL or -ENOMEM. */

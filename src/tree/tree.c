@@ -59,7 +59,7 @@ void cfs_blob_unref(struct cfs_blob *b)
 
 /* The inode key of an id: (number << 2), where an attachment's "att123" counts
  * as 123; ids that are not such numbers are hashed into the upper half. */
-static uint64_t key_of(const char *id)
+uint64_t cfs_tree_key_of(const char *id)
 {
 	uint64_t h = 1469598103934665603ull;
 	const char *s = strncmp(id, "att", 3) == 0 ? id + 3 : id;
@@ -171,7 +171,7 @@ static struct cfs_node *synthetic_new(const char *keystr, const char *title, siz
 
 	if (!n)
 		return NULL;
-	n->key = key_of(keystr);
+	n->key = cfs_tree_key_of(keystr);
 	n->id = strdup(keystr);
 	n->title = strdup(title);
 	n->stem = strdup(title);
@@ -294,6 +294,8 @@ static void node_free(struct cfs_node *n)
 	free(n->id);
 	free(n->title);
 	free(n->parent_id);
+	free(n->parent_type);
+	free(n->embed_url);
 	free(n->webui);
 	free(n->author_id);
 	free(n->labels);
@@ -352,6 +354,7 @@ static int set_str(char **dst, const char *src)
 static int node_update(struct cfs_node *n, const struct cfs_page *p)
 {
 	if (set_str(&n->title, p->title) || set_str(&n->parent_id, p->parent_id) ||
+	    set_str(&n->parent_type, p->parent_type) || set_str(&n->embed_url, p->embed_url) ||
 	    set_str(&n->webui, p->webui) || set_str(&n->author_id, p->author_id))
 		return -ENOMEM;
 	n->created = p->created;
@@ -408,10 +411,13 @@ static int index_dir(struct cfs_node *dir)
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct cfs_node *kid = dir->kids[i];
 
-		if (kid->synthetic) { /* a made-up directory keeps its name */
-			free(kid->stem);
-			if (!(kid->stem = strdup(kid->title)))
-				return -ENOMEM;
+		if (kid->synthetic || kid->ctype == CFS_CT_FOLDER) {
+			/* A made-up directory keeps its name; a folder has no file. */
+			if (kid->synthetic) {
+				free(kid->stem);
+				if (!(kid->stem = strdup(kid->title)))
+					return -ENOMEM;
+			}
 			dir->names[k++] = (struct entry){kid->stem, kid, CFS_PAGE_DIR};
 			dir->ndirs++;
 			continue;
@@ -518,7 +524,7 @@ static struct cfs_node *node_new(struct load *l, uint64_t key)
 static struct cfs_node *blog_dir(struct load *l, const char *keystr, const char *title,
                                  struct cfs_node *parent, int64_t position)
 {
-	uint64_t key = key_of(keystr);
+	uint64_t key = cfs_tree_key_of(keystr);
 	struct cfs_node *d = NULL;
 
 	for (size_t i = 0; i < l->nsyn; i++)
@@ -631,11 +637,12 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	/* Pages and blog posts: an existing node is found among the previous listing's. */
 	for (size_t i = 0; i < pages->n; i++) {
 		const struct cfs_page *p = &pages->v[i];
-		uint64_t key = key_of(p->id);
+		uint64_t key = cfs_tree_key_of(p->id);
 		struct cfs_node *node = cfs_tree_find_key(t->by_key, t->n, key);
 		int blog = p->type && strcmp(p->type, "blogpost") == 0;
+		int ctype = cfs_tree_ctype_of(p->type);
 
-		if (p->type && strcmp(p->type, "page") != 0 && !blog)
+		if (ctype < 0)
 			continue;
 		if (node && (node->present || node->synthetic))
 			continue; /* a duplicate in the listing, or in another space */
@@ -650,12 +657,15 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 			goto fail;
 		node->space = space;
 		node->is_blog = blog;
+		node->ctype = (enum cfs_tree_ctype)ctype;
 		nblog += (size_t)blog;
 		if (node->md && node->md_version < node->version) {
 			t->md_bytes -= node->md->len;
 			cfs_blob_unref(node->md);
 			node->md = NULL;
 		}
+		if (cfs_tree_stub_render(t, node))
+			goto fail;
 		l.by_key[l.n++] = node;
 	}
 	for (size_t i = nkeep, end = l.n; nblog && i < end; i++)
@@ -668,7 +678,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	if (!by_title)
 		goto fail;
 	for (size_t i = 0; i < l.n; i++)
-		if (!l.by_key[i]->synthetic && !l.by_key[i]->is_blog)
+		if (!l.by_key[i]->synthetic && !l.by_key[i]->is_blog && !l.by_key[i]->ctype)
 			by_title[ntitle++] = l.by_key[i];
 	if (ntitle)
 		qsort(by_title, ntitle, sizeof(*by_title), cmp_space_title);
@@ -679,7 +689,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 
 		if (!in_load(t, space, x) || x->synthetic || x->is_blog)
 			continue;
-		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, key_of(x->parent_id)) : NULL;
+		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(x->parent_id)) : NULL;
 		x->parent = p && p->space == space && !p->synthetic && !p->is_blog
 		                ? p
 		                : t->spaces[space].top;
@@ -699,10 +709,11 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		struct cfs_node *page, *node;
 		uint64_t key;
 
-		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, key_of(a->page_id))) ||
-		    page->space != space || page->synthetic || page == t->spaces[space].top)
+		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(a->page_id))) ||
+		    page->space != space || page->synthetic || page->ctype ||
+		    page == t->spaces[space].top)
 			continue;
-		key = key_of(a->id);
+		key = cfs_tree_key_of(a->id);
 		node = cfs_tree_find_key(t->att_by_key, t->natt, key);
 		if (node && node->present)
 			continue;
@@ -850,7 +861,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 
 		if (!pages->v[i].labels)
 			continue;
-		n = cfs_tree_find_key(t->by_key, t->n, key_of(pages->v[i].id));
+		n = cfs_tree_find_key(t->by_key, t->n, cfs_tree_key_of(pages->v[i].id));
 		if (!n || n->synthetic || (n->labels && strcmp(n->labels, pages->v[i].labels) == 0))
 			continue;
 		/* With front matter the labels are part of the page's bytes. */

@@ -31,7 +31,16 @@ struct tspace {
 	int loaded;           /* its listing is in the tree */
 };
 
-/* A page, a blog post (is_blog), an attachment (is_att; then stem is its
+/* What a node of the page tree is (pages and blog posts are CFS_CT_PAGE). */
+enum cfs_tree_ctype {
+	CFS_CT_PAGE = 0,
+	CFS_CT_FOLDER,     /* a directory only, even when empty */
+	CFS_CT_WHITEBOARD, /* the next three: a stub "<name>.md" made by the tree */
+	CFS_CT_DATABASE,
+	CFS_CT_EMBED,
+};
+
+/* A page, a blog post (is_blog), a container (ctype), an attachment (is_att; then stem is its
  * file name, parent its page), or a directory the tree makes up (synthetic:
  * a space, "_blog", a year or a month; only ever a CFS_PAGE_DIR). */
 struct cfs_node {
@@ -39,11 +48,14 @@ struct cfs_node {
 	int is_att;
 	int is_blog;
 	int synthetic;
+	enum cfs_tree_ctype ctype;
 	size_t space;   /* index into the tree's spaces */
 	uint64_t idnum; /* the numeric id, for name collisions */
 	char *id;
 	char *title;
 	char *parent_id;
+	char *parent_type; /* as listed; NULL: a page */
+	char *embed_url;   /* an embed's target */
 	char *webui;
 	char *stem;    /* directory name; the file is md_name */
 	char *md_name; /* stem + ".md" */
@@ -119,8 +131,23 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 /* Does page n show as a directory? */
 static inline int cfs_tree_has_dir(const struct cfs_node *n)
 {
-	return n->synthetic || n->nkids || n->natts;
+	return n->synthetic || n->ctype == CFS_CT_FOLDER || n->nkids || n->natts;
 }
+
+/* The inode key of an id (see tree.c). */
+uint64_t cfs_tree_key_of(const char *id);
+
+/* ---- tree_kinds.c: folders, whiteboards, databases, embeds ---- */
+
+/* The ctype of a listed type, or -1 when the tree does not show it
+ * ("page", "blogpost" and NULL are CFS_CT_PAGE). */
+int cfs_tree_ctype_of(const char *type);
+/* "page", "folder", "whiteboard", "database", "embed". */
+const char *cfs_tree_ctype_name(enum cfs_tree_ctype c);
+/* Give a whiteboard, database or embed its stub Markdown (what it is, and
+ * links to it on the web) unless it has a current one.  Write lock held.
+ * 0 or -ENOMEM. */
+int cfs_tree_stub_render(struct cfs_tree *t, struct cfs_node *n);
 
 /* ---- tree_diff.c: what a load changed.  Write lock held. ---- */
 
