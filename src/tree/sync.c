@@ -2,7 +2,11 @@
  *
  * DESIGN.  Listing a space is four paginated listings side by side (pages,
  * blog posts, attachments, labels; one request per 250 items), merged into
- * one struct cfs_sync_listing: cfs_sync_list_space().  The mount check uses
+ * one struct cfs_sync_listing: cfs_sync_list_space().  On Cloud the page
+ * listing is completed with the folders, whiteboards, databases and embeds
+ * its pages hang under (containers.c; the tree remembers them, so a refresh
+ * asks only for new ones).  Blog posts and labels are nice to have: their
+ * failure is a warning, not a failed listing.  The mount check uses
  * it for a single space before mounting; everything else goes through the
  * struct cfs_sync below.
  *
@@ -22,6 +26,7 @@
  * of the server: a warm grep or rsync costs no request.
  */
 #include "sync.h"
+#include "containers.h"
 #include "log.h"
 
 #include <errno.h>
@@ -32,6 +37,12 @@
 
 struct listing_call {
 	struct cfs_sync_listing l;
+	struct cfs_page_list content, blogs; /* merged into l.pages at the end */
+	struct cfs_cf *cf;
+	struct cfs_tree *known; /* remembers containers; may be NULL */
+	size_t space;
+	enum cfs_http_prio prio;
+	char *tag;
 	cfs_sync_listing_cb cb;
 	void *arg;
 	int left; /* listings still running */
@@ -39,30 +50,6 @@ struct listing_call {
 	char detail[256], path[512];
 	const char *what;
 };
-
-static void listing_step(struct listing_call *c)
-{
-	if (--c->left)
-		return;
-	if (c->err.err) {
-		c->err.detail = c->detail;
-		c->err.path = c->path;
-	}
-	c->cb(c->arg, c->err.err ? &c->err : NULL, c->what, &c->l);
-	cfs_sync_listing_clear(&c->l);
-	free(c);
-}
-
-/* Keep the first failure, with copies of its strings. */
-static void listing_failed(struct listing_call *c, const struct cfs_cf_error *e, const char *what)
-{
-	if (c->err.err)
-		return;
-	c->err = *e;
-	c->what = what;
-	snprintf(c->detail, sizeof(c->detail), "%s", e->detail ? e->detail : strerror(-e->err));
-	snprintf(c->path, sizeof(c->path), "%s", e->path ? e->path : "");
-}
 
 /* Move the items of from to the end of to (both page lists). */
 static int append_pages(struct cfs_page_list *to, struct cfs_page_list *from)
@@ -84,15 +71,120 @@ static int append_pages(struct cfs_page_list *to, struct cfs_page_list *from)
 	return 0;
 }
 
-/* The pages, or the blog posts (the path of a failure says which). */
-static void on_list_content(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+/* Keep the first failure, with copies of its strings. */
+static void listing_failed(struct listing_call *c, const struct cfs_cf_error *e, const char *what)
+{
+	if (c->err.err)
+		return;
+	c->err = *e;
+	c->what = what;
+	snprintf(c->detail, sizeof(c->detail), "%s", e->detail ? e->detail : strerror(-e->err));
+	snprintf(c->path, sizeof(c->path), "%s", e->path ? e->path : "");
+}
+
+static void listing_step(struct listing_call *c)
+{
+	if (--c->left)
+		return;
+	if (!c->err.err &&
+	    (append_pages(&c->l.pages, &c->content) || append_pages(&c->l.pages, &c->blogs)))
+		listing_failed(c, &(struct cfs_cf_error){.err = -ENOMEM}, "listing the space");
+	if (c->err.err) {
+		c->err.detail = c->detail;
+		c->err.path = c->path;
+	}
+	c->cb(c->arg, c->err.err ? &c->err : NULL, c->what, &c->l);
+	cfs_sync_listing_clear(&c->l);
+	cfs_model_page_list_clear(&c->content);
+	cfs_model_page_list_clear(&c->blogs);
+	free(c->tag);
+	free(c);
+}
+
+/* ---- the containers of the page listing (containers.c, over the Confluence client) ---- */
+
+struct container_fetch {
+	cfs_containers_got_fn got;
+	void *ctx;
+};
+
+static void on_container(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct container_fetch *f = arg;
+
+	f->got(f->ctx, e->err, e->status, e->detail, p);
+	free(f);
+}
+
+static int container_fetch(void *arg, const char *type, const char *id, cfs_containers_got_fn got,
+                           void *ctx)
+{
+	struct listing_call *c = arg;
+	struct container_fetch *f = malloc(sizeof(*f));
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	f->got = got;
+	f->ctx = ctx;
+	cfs_cf_tag(c->cf, c->tag);
+	ret = cfs_cf_container(c->cf, type, id, c->prio, on_container, f);
+	if (ret)
+		free(f);
+	return ret;
+}
+
+static int container_known(void *arg, const char *id, struct cfs_page *out)
 {
 	struct listing_call *c = arg;
 
-	if (e->err)
+	return c->known ? cfs_tree_container(c->known, c->space, id, out) : -ENOENT;
+}
+
+static void on_learnt(void *arg, int err, size_t fetched, size_t failed)
+{
+	struct listing_call *c = arg;
+
+	if (err)
+		listing_failed(c, &(struct cfs_cf_error){.err = err}, "learning the folders");
+	if (fetched || failed)
+		cfs_info("learnt %zu folders, whiteboards, databases or embeds (%zu could not be "
+		         "fetched)",
+		         fetched, failed);
+	listing_step(c);
+}
+
+static void on_list_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct listing_call *c = arg;
+	struct cfs_containers_ops ops = {container_known, container_fetch, c};
+
+	if (e->err) {
 		listing_failed(c, e, "listing the space");
-	else if (append_pages(&c->l.pages, pages))
-		listing_failed(c, &(struct cfs_cf_error){.err = -ENOMEM}, "listing the space");
+	} else {
+		c->content = *pages;
+		memset(pages, 0, sizeof(*pages));
+		c->left++;
+		if (cfs_containers_learn(&c->content, &ops, on_learnt, c))
+			on_learnt(c, -ENOMEM, 0, 0);
+	}
+	listing_step(c);
+}
+
+/* Blog posts are nice to have: a failure is logged, the space is shown without _blog/. */
+static void on_list_blogs(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct listing_call *c = arg;
+
+	if (e->err) {
+		if (e->err != -ECANCELED)
+			cfs_warn("listing the blog posts of the space failed (GET %s: %s); going on "
+			         "without _blog",
+			         e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
+	} else {
+		c->blogs = *pages;
+		memset(pages, 0, sizeof(*pages));
+	}
 	listing_step(c);
 }
 
@@ -126,37 +218,43 @@ static void on_list_labels(void *arg, const struct cfs_cf_error *e, struct cfs_p
 }
 
 int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
-                        enum cfs_http_prio prio, const char *tag, cfs_sync_listing_cb cb, void *arg)
+                        struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
+                        const char *tag, cfs_sync_listing_cb cb, void *arg)
 {
+	static const struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory"};
 	struct listing_call *c = calloc(1, sizeof(*c));
 	int ret;
 
-	if (!c)
+	if (!c || (tag && !(c->tag = strdup(tag)))) {
+		free(c);
 		return -ENOMEM;
+	}
+	c->cf = cf;
+	c->known = known;
+	c->space = space;
+	c->prio = prio;
 	c->cb = cb;
 	c->arg = arg;
 	c->left = 2; /* the page listing, and a hold until all four are sent */
 	cfs_cf_tag(cf, tag);
-	ret = cfs_cf_space_pages(cf, space_id, prio, on_list_content, c);
+	ret = cfs_cf_space_pages(cf, space_id, prio, on_list_pages, c);
 	if (ret) {
+		free(c->tag);
 		free(c);
 		return ret;
 	}
 	c->left++;
 	cfs_cf_tag(cf, tag);
-	if (cfs_cf_space_blogposts(cf, space_id, prio, on_list_content, c))
-		on_list_content(
-		    c, &(struct cfs_cf_error){.err = -ENOMEM, .detail = "out of memory"}, NULL);
+	if (cfs_cf_space_blogposts(cf, space_id, prio, on_list_blogs, c))
+		on_list_blogs(c, &nomem, NULL);
 	c->left++;
 	cfs_cf_tag(cf, tag);
 	if (cfs_cf_space_attachments(cf, space_key, prio, on_list_atts, c))
-		on_list_atts(c, &(struct cfs_cf_error){.err = -ENOMEM, .detail = "out of memory"},
-		             NULL);
+		on_list_atts(c, &nomem, NULL);
 	c->left++;
 	cfs_cf_tag(cf, tag);
 	if (cfs_cf_space_labels(cf, space_key, prio, on_list_labels, c))
-		on_list_labels(c, &(struct cfs_cf_error){.err = -ENOMEM, .detail = "out of memory"},
-		               NULL);
+		on_list_labels(c, &nomem, NULL);
 	listing_step(c); /* the hold: the last listing's callback finishes it */
 	return 0;
 }
@@ -317,7 +415,8 @@ static void next_job(struct cfs_sync *s)
 	s->current = pick;
 	s->busy = 1;
 	ret = cfs_sync_list_space(
-	    s->cfg.cf, id, key, s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+	    s->cfg.cf, id, key, s->cfg.tree, pick,
+	    s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
 	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh", on_listing, s);
 	s->spaces[pick].wish = NONE;
 	if (ret) {
