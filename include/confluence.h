@@ -127,6 +127,13 @@ typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
 
+/* The attachments of one page (blog: blog post), paginated to the end, for
+ * a site that refuses the CQL search: Cloud GET /api/v2/pages/{id}/attachments
+ * (/blogposts/{id}/attachments), 250 at a time; DC GET
+ * /rest/api/content/{id}/child/attachment?expand=version,container. */
+int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
+                            enum cfs_http_prio prio, cfs_cf_attachments_cb cb, void *arg);
+
 /* The labels of every page and blog post of a space, in one paginated CQL
  * search (type in (page,blogpost), expand=metadata.labels, 250 per request):
  * pages with labels set. */

@@ -174,6 +174,13 @@ static int call_start(struct cfs_cf *cf, enum call_kind kind, enum cfs_http_prio
 
 static const char *base_path(const struct cfs_cf *cf);
 
+/* Is the base path the API gateway's "/ex/confluence/CLOUDID/wiki"? */
+static int gateway_wiki(const char *bp, size_t bl)
+{
+	return bl > 5 && strncmp(bp, "/ex/confluence/", 15) == 0 &&
+	       strcmp(bp + bl - 5, "/wiki") == 0;
+}
+
 /* Follow a "next" link.  It must be a path on our own origin, so credentials
  * never go elsewhere: v2 links are rooted ("/wiki/api/v2/..."), v1 links are
  * relative to the base ("/rest/api/...").  On Data Center every link is v1,
@@ -189,7 +196,13 @@ static int call_next(struct cfs_cf_call *c, const char *next)
 		return -EIO;
 	if (c->cf->api != CFS_API_DC && bl && strncmp(next, bp, bl) == 0 && next[bl] == '/')
 		path = strdup(next);
-	else if (asprintf(&path, "%s%s", bp, next) < 0)
+	/* Through the API gateway (/ex/confluence/ID/wiki) v2 links still come
+	 * back rooted at the site's /wiki. */
+	else if (c->cf->api != CFS_API_DC && gateway_wiki(bp, bl) &&
+	         strncmp(next, "/wiki/", 6) == 0) {
+		if (asprintf(&path, "%.*s%s", (int)(bl - 5), bp, next) < 0)
+			path = NULL;
+	} else if (asprintf(&path, "%s%s", bp, next) < 0)
 		path = NULL;
 	if (!path)
 		return -ENOMEM;
@@ -290,6 +303,10 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 	if (resp->status != 200) {
 		e.err = status_to_errno(resp->status);
 		e.detail = "unexpected HTTP status";
+		if (resp->status == 401 && strstr(body, "scope does not match"))
+			e.detail = "the API token's scopes do not allow this request (a scoped token "
+			           "needs the read scopes of Confluence, and the api.atlassian.com "
+			           "gateway URL)";
 		goto fail;
 	}
 	switch (c->kind) {
@@ -383,6 +400,8 @@ static int is_atlassian_cloud(const char *host)
 		n = (size_t)(colon - host);
 	while (n && host[n - 1] == '.') /* a fully qualified "acme.atlassian.net." */
 		n--;
+	if (n == 17 && strncasecmp(host, "api.atlassian.com", 17) == 0)
+		return 1; /* the API gateway, for scoped tokens */
 	return n > sizeof(suffix) - 1 &&
 	       strncasecmp(host + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0;
 }
@@ -414,8 +433,16 @@ int cfs_cf_new(struct cfs_http *http, const char *base_url, enum cfs_cf_api api,
 		return -ENOMEM;
 	cf->http = http;
 	cf->api = api;
-	cf->base = strndup(base_url, blen);
 	path = strchr(host, '/');
+	/* The gateway without "/wiki" (…/ex/confluence/CLOUDID): the REST paths
+	 * are under /wiki there too. */
+	if (path && base_url + blen > path + 15 && strncmp(path, "/ex/confluence/", 15) == 0 &&
+	    !memchr(path + 15, '/', blen - (size_t)(path + 15 - base_url))) {
+		if (asprintf(&cf->base, "%.*s/wiki", (int)blen, base_url) < 0)
+			cf->base = NULL;
+	} else {
+		cf->base = strndup(base_url, blen);
+	}
 	cf->origin = strndup(base_url, path ? (size_t)(path - base_url) : blen);
 	if (!cf->base || !cf->origin) {
 		cfs_cf_free(cf);
@@ -698,6 +725,25 @@ int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_
 	path = path_printf("%s/rest/api/content/search?cql=%s&expand=version,container&limit=%d",
 	                   base_path(cf), q, cf->api == CFS_API_DC ? DC_LIMIT : 250);
 	free(q);
+	return call_start(cf, CALL_ATTACHMENTS, prio, path, (void *)cb, arg, NULL);
+}
+
+int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
+                            enum cfs_http_prio prio, cfs_cf_attachments_cb cb, void *arg)
+{
+	char *id = escape(page_id);
+	char *path;
+
+	if (!id)
+		return -ENOMEM;
+	if (cf->api == CFS_API_DC)
+		path = path_printf("%s/rest/api/content/%s/child/attachment?expand=version,container"
+		                   "&start=0&limit=%d",
+		                   base_path(cf), id, DC_LIMIT);
+	else
+		path = path_printf("%s/api/v2/%s/%s/attachments?limit=250", base_path(cf),
+		                   blog ? "blogposts" : "pages", id);
+	free(id);
 	return call_start(cf, CALL_ATTACHMENTS, prio, path, (void *)cb, arg, NULL);
 }
 

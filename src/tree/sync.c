@@ -46,6 +46,7 @@ struct listing_call {
 	cfs_sync_listing_cb cb;
 	void *arg;
 	int left; /* listings still running */
+	int atts_per_page; /* the CQL search was refused: list each page's attachments */
 	struct cfs_cf_error err;
 	char detail[256], path[512];
 	const char *what;
@@ -82,10 +83,14 @@ static void listing_failed(struct listing_call *c, const struct cfs_cf_error *e,
 	snprintf(c->path, sizeof(c->path), "%s", e->path ? e->path : "");
 }
 
+static int atts_per_page(struct listing_call *c);
+
 static void listing_step(struct listing_call *c)
 {
 	if (--c->left)
 		return;
+	if (c->atts_per_page && !c->err.err && atts_per_page(c))
+		return; /* the last page's attachments finish it */
 	if (!c->err.err &&
 	    (append_pages(&c->l.pages, &c->content) || append_pages(&c->l.pages, &c->blogs)))
 		listing_failed(c, &(struct cfs_cf_error){.err = -ENOMEM}, "listing the space");
@@ -188,11 +193,98 @@ static void on_list_blogs(void *arg, const struct cfs_cf_error *e, struct cfs_pa
 	listing_step(c);
 }
 
+/* Move the items of from to the end of to (attachment lists). */
+static int append_atts(struct cfs_attachment_list *to, struct cfs_attachment_list *from)
+{
+	if (to->n + from->n > to->cap) {
+		size_t cap = (to->n + from->n) * 2;
+		struct cfs_attachment *v = realloc(to->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		to->v = v;
+		to->cap = cap;
+	}
+	if (from->n)
+		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
+	to->n += from->n;
+	from->n = 0;
+	cfs_model_attachment_list_clear(from);
+	return 0;
+}
+
+struct page_atts {
+	struct listing_call *c;
+	char *page_id;
+};
+
+static void on_page_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
+{
+	struct page_atts *pa = arg;
+	struct listing_call *c = pa->c;
+	int ret = e->err == -ENOENT ? 0 : e->err; /* a page deleted meanwhile has none */
+
+	/* A v2 blog post's attachments name their post as blogPostId. */
+	for (size_t i = 0; !e->err && i < atts->n; i++)
+		if (!atts->v[i].page_id && !(atts->v[i].page_id = strdup(pa->page_id)))
+			ret = -ENOMEM;
+	if (!e->err && !ret)
+		ret = append_atts(&c->l.atts, atts);
+	if (e->err && ret)
+		listing_failed(c, e, "listing the attachments of a page");
+	else if (ret)
+		listing_failed(c, &(struct cfs_cf_error){.err = ret}, "listing attachments");
+	free(pa->page_id);
+	free(pa);
+	listing_step(c);
+}
+
+/* The search for the space's attachments was refused: ask every page and
+ * blog post for its own (slower: one request per page, behind the same
+ * semaphore).  Returns 1 when requests are out (left counts them). */
+static int atts_per_page(struct listing_call *c)
+{
+	static const struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory"};
+	struct cfs_page_list *lists[] = {&c->content, &c->blogs};
+
+	c->atts_per_page = 0;
+	c->left = 1;
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			const struct cfs_page *p = &lists[k]->v[i];
+			struct page_atts *pa;
+
+			if (p->type && strcmp(p->type, "page") != 0 && strcmp(p->type, "blogpost") != 0)
+				continue;
+			pa = calloc(1, sizeof(*pa));
+			if (!pa || !(pa->page_id = strdup(p->id))) {
+				free(pa);
+				listing_failed(c, &nomem, "listing attachments");
+				break;
+			}
+			pa->c = c;
+			c->left++;
+			cfs_cf_tag(c->cf, c->tag);
+			if (cfs_cf_page_attachments(c->cf, p->id, k == 1, c->prio, on_page_atts, pa)) {
+				struct cfs_attachment_list none = {0};
+
+				on_page_atts(pa, &nomem, &none);
+			}
+		}
+	}
+	return --c->left > 0;
+}
+
 static void on_list_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
 {
 	struct listing_call *c = arg;
 
-	if (e->err) {
+	if (e->err && (e->status == 400 || e->status == 403)) {
+		cfs_warn("the search for the space's attachments was refused (HTTP %ld, GET %s); "
+		         "listing them page by page",
+		         e->status, e->path ? e->path : "");
+		c->atts_per_page = 1;
+	} else if (e->err) {
 		listing_failed(c, e, "listing the attachments of the space");
 	} else {
 		c->l.atts = *atts;
