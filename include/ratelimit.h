@@ -26,24 +26,27 @@ int cfs_ratelimit_near(const struct cfs_ratelimit_signal *s);
 
 /*
  * The state: requests in flight are halved (down to 1) when a response is
- * near the limit, at most once per second (the responses of one burst say
- * the same thing), and raised one step per calm_ms without such a signal,
- * back to max.  An episode runs from the first halving to the return to
- * max; it is logged once, at its start.
+ * near the limit — once per round trip: only a response to a request started
+ * after the last halving halves again (the requests of one burst say the
+ * same thing) — and raised one step per calm_ms without such a signal, back
+ * to max.  An episode runs from the first halving to the return to max; it
+ * is logged once, at its start.
  */
 struct cfs_ratelimit {
 	int max, limit;
 	uint64_t calm_ms;
-	uint64_t last_halved_ms; /* when it was last halved */
-	uint64_t last_step_ms;   /* the last near signal or step up */
-	int episode;             /* limit < max since the last halving */
+	uint64_t last_step_ms; /* the last near signal or step up */
+	unsigned epoch;        /* halvings so far */
+	int episode;           /* limit < max since the last halving */
 };
 
 void cfs_ratelimit_init(struct cfs_ratelimit *r, int max, uint64_t calm_ms);
-/* A response arrived at now_ms.  Returns 1 when it starts an episode (log
- * it, with s->reason), else 0. */
+/* The epoch a request starting now belongs to (keep it for the response). */
+unsigned cfs_ratelimit_epoch(const struct cfs_ratelimit *r);
+/* A response to a request started in epoch arrived at now_ms.  Returns 1
+ * when it starts an episode (log it, with s->reason), else 0. */
 int cfs_ratelimit_response(struct cfs_ratelimit *r, const struct cfs_ratelimit_signal *s,
-                           uint64_t now_ms);
+                           uint64_t now_ms, unsigned epoch);
 /* The requests that may be in flight at now_ms (raises the limit after calm). */
 int cfs_ratelimit_limit(struct cfs_ratelimit *r, uint64_t now_ms);
 

@@ -51,36 +51,43 @@ START_TEST(test_headers)
 }
 END_TEST
 
-/* Halve per burst down to 1, one step up per calm period, one log per episode. */
+/* Halve once per round trip down to 1, one step up per calm period, one log per episode. */
 START_TEST(test_halve_and_recover)
 {
 	struct cfs_ratelimit r;
 	struct cfs_ratelimit_signal near = response("X-RateLimit-NearLimit: true");
 	struct cfs_ratelimit_signal calm = response("X-RateLimit-Limit: 100\nX-RateLimit-Remaining: 90");
 	uint64_t t = 1000000;
+	unsigned burst;
 
 	cfs_ratelimit_init(&r, 8, 60000);
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, t), 8);
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &calm, t), 0);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &calm, t, cfs_ratelimit_epoch(&r)), 0);
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, t), 8);
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t), 1); /* logged */
+	/* Eight requests go out together; all eight answers say "near". */
+	burst = cfs_ratelimit_epoch(&r);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t, burst), 1); /* logged */
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, t), 4);
-	/* The rest of the same burst: no further halving, no second log. */
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 10), 0);
+	for (int i = 0; i < 7; i++) /* the rest of the burst: no more halving, no log */
+		ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 10, burst), 0);
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 10), 4);
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 2000), 0);
-	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 2000), 2);
-	cfs_ratelimit_response(&r, &near, t + 4000);
-	cfs_ratelimit_response(&r, &near, t + 6000);
-	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 6000), 1); /* never 0 */
+	/* Requests sent after the halving halve again, once. */
+	burst = cfs_ratelimit_epoch(&r);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 20, burst), 0);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 20, burst), 0);
+	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 20), 2);
+	cfs_ratelimit_response(&r, &near, t + 30, cfs_ratelimit_epoch(&r));
+	cfs_ratelimit_response(&r, &near, t + 40, cfs_ratelimit_epoch(&r));
+	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 40), 1); /* never 0 */
 	/* Calm: one step per 60 s after the last signal. */
-	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 6000 + 59999), 1);
-	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 6000 + 60000), 2);
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &calm, t + 6000 + 70000), 0);
-	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 6000 + 120000), 3);
-	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 6000 + 600000), 8); /* capped at max */
+	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 40 + 59999), 1);
+	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 40 + 60000), 2);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &calm, t + 40 + 70000, cfs_ratelimit_epoch(&r)),
+	                 0);
+	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 40 + 120000), 3);
+	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 40 + 600000), 8); /* capped at max */
 	/* A new episode is logged again. */
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 700000), 1);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, t + 700000, cfs_ratelimit_epoch(&r)), 1);
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, t + 700000), 4);
 }
 END_TEST
@@ -91,10 +98,11 @@ START_TEST(test_one_request)
 	struct cfs_ratelimit_signal near = response("X-RateLimit-NearLimit: true");
 
 	cfs_ratelimit_init(&r, 1, 1000);
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, 5000), 1);
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, 5000, cfs_ratelimit_epoch(&r)), 1);
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, 5000), 1);
 	ck_assert_int_eq(cfs_ratelimit_limit(&r, 6000), 1);
-	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, 7000), 1); /* the episode had ended */
+	/* the episode had ended */
+	ck_assert_int_eq(cfs_ratelimit_response(&r, &near, 7000, cfs_ratelimit_epoch(&r)), 1);
 }
 END_TEST
 

@@ -41,6 +41,7 @@ struct cfs_http_req {
 	char *body;
 	size_t len, cap;
 	struct cfs_ratelimit_signal sig; /* this attempt's rate-limit headers */
+	unsigned rl_epoch;               /* cfs_ratelimit_epoch() when it started */
 	char errbuf[CURL_ERROR_SIZE];
 	cfs_http_done_fn done;
 	cfs_http_data_fn on_data; /* streaming, or NULL */
@@ -285,6 +286,7 @@ static void start_one(struct cfs_http_req *r)
 	if (r->body)
 		r->body[0] = '\0';
 	cfs_ratelimit_signal_init(&r->sig);
+	r->rl_epoch = cfs_ratelimit_epoch(&h->rl);
 	r->errbuf[0] = '\0';
 	r->attempts++;
 	ret = setup_easy(r);
@@ -411,7 +413,7 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 	h->stats.bytes += r->len;
 	if (code != CURLE_OK)
 		err = r->data_err ? r->data_err : curl_to_errno(code);
-	if (cfs_ratelimit_response(&h->rl, &r->sig, now))
+	if (cfs_ratelimit_response(&h->rl, &r->sig, now, r->rl_epoch))
 		cfs_warn("near the site's rate limit (%s%s): at most %d requests in flight until "
 		         "it calms down",
 		         r->sig.reason[0] ? "RateLimit-Reason: " : "on GET ",

@@ -82,19 +82,24 @@ void cfs_ratelimit_init(struct cfs_ratelimit *r, int max, uint64_t calm_ms)
 	r->calm_ms = calm_ms ? calm_ms : 1000;
 }
 
+unsigned cfs_ratelimit_epoch(const struct cfs_ratelimit *r)
+{
+	return r->epoch;
+}
+
 int cfs_ratelimit_response(struct cfs_ratelimit *r, const struct cfs_ratelimit_signal *s,
-                           uint64_t now_ms)
+                           uint64_t now_ms, unsigned epoch)
 {
 	int start;
 
 	if (!cfs_ratelimit_near(s))
 		return 0;
 	r->last_step_ms = now_ms;
-	if (r->episode && now_ms - r->last_halved_ms < 1000)
-		return 0; /* the same burst */
+	if (epoch != r->epoch)
+		return 0; /* sent before the last halving: the same burst */
 	start = !r->episode;
 	r->episode = 1;
-	r->last_halved_ms = now_ms;
+	r->epoch++;
 	r->limit = r->limit / 2 ? r->limit / 2 : 1;
 	return start;
 }
