@@ -155,7 +155,7 @@ def list_response(req, results, nxt):
 
 KINDS = ("user", "space", "pages_of_space", "pages_bulk", "page", "children", "attachments",
          "search", "download", "download_link", "media", "not_found", "method_not_allowed",
-         "spaces", "blogposts", "blogpost")
+         "spaces", "blogposts", "blogpost", "container")
 
 
 class Stats:
