@@ -127,6 +127,13 @@ typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
 
+/* The folders, whiteboards, databases and embeds of a space (Cloud only,
+ * -EINVAL on DC), in one paginated CQL search (type in (folder,whiteboard,
+ * database,embed), 250 per request): id, type and title each, no parent
+ * (fetch the container for that). */
+int cfs_cf_space_containers(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                            cfs_cf_pages_cb cb, void *arg);
+
 /* The attachments of one page (blog: blog post), paginated to the end, for
  * a site that refuses the CQL search: Cloud GET /api/v2/pages/{id}/attachments
  * (/blogposts/{id}/attachments), 250 at a time; DC GET

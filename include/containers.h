@@ -39,14 +39,16 @@ typedef void (*cfs_containers_cb)(void *arg, int err, size_t fetched, size_t fai
  * fetched, all fetches issued at once (the HTTP client's max_requests bounds
  * them), each id once; a learnt container's own parent is handled the same
  * way, until every chain reaches a listed page, the space's root, or an id
- * that cannot be learnt.  Learnt containers are appended to pages.  A
+ * that cannot be learnt.  found (may be NULL) lists containers (id and
+ * type) a search found: those are learnt too, even when nothing hangs under
+ * them.  Learnt containers are appended to pages.  A
  * parent that is a page missing from the listing (archived, trashed, not
  * visible) is not fetched: a debug line names it.  pages must stay valid,
  * and is not otherwise touched, until cb.  cb is called once (possibly
  * before this returns).  Loop thread (or any single thread that answers the
  * fetches).  Returns 0, or -ENOMEM (cb not called).
  */
-int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_containers_ops *ops,
-                         cfs_containers_cb cb, void *arg);
+int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_page_list *found,
+                         const struct cfs_containers_ops *ops, cfs_containers_cb cb, void *arg);
 
 #endif

@@ -69,8 +69,9 @@ class CloudTree(MountedSpace):
                              check=True).stdout
         dirs = sorted(os.path.relpath(d, self.mnt) for d in out.splitlines())
         for d in ("Home/Guides", "Home/Guides/Deep", "Team", "Home/Sketches", "Home/Tracker",
-                  "Home/Status board"):
+                  "Home/Status board", "Home/Guides/Empty folder"):
             self.assertIn(d, dirs)
+        self.assertEqual(os.listdir(self.mount.path("Home", "Guides", "Empty folder")), [])
         # Folders have no file of their own; a folder that cannot be fetched is not shown,
         # and what is in it is at the top (never lost).
         for f in ("Home/Guides.md", "Home/Guides/Deep.md", "Team.md", "Vanished",
@@ -125,7 +126,7 @@ class CloudTree(MountedSpace):
         self.assertEqual(len(got), len(set(got)), got)
         self.assertEqual(sorted(t for t, _ in got),
                          ["database", "embed", "folder", "folder", "folder", "folder",
-                          "whiteboard"])
+                          "folder", "whiteboard"])
         # The trashed parent is a page: not asked for.
         _, pages = self.fake.space_pages("DEMO")
         old = [p["parentId"] for p in pages if p["title"] == "Orphaned page"][0]
@@ -145,7 +146,7 @@ class CloudTree(MountedSpace):
         r = subprocess.run([MOUNT_BIN, "--check", "DEMO", "-o", "url=" + self.fake.url],
                            capture_output=True, text=True, env=env, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertRegex(r.stdout, r"\d+ pages, 3 folders, 3 whiteboards, databases or "
+        self.assertRegex(r.stdout, r"\d+ pages, 4 folders, 3 whiteboards, databases or "
                                    r"embeds, \d+ blog posts")
 
 
@@ -167,7 +168,7 @@ class Refresh(unittest.TestCase):
             # that could not be fetched is asked for again.
             again = [(t, i) for e in log if listings[0] < e["seq"] < listings[1]
                      for t, i in re.findall(CONTAINER_RE, e["path"])]
-            self.assertEqual(len(first), 7)
+            self.assertEqual(len(first), 8)
             self.assertEqual(again, [(t, i) for t, i, s in first if s == 404])
             self.assertTrue(os.path.isdir(m.path("Home", "Guides", "Deep")))
 

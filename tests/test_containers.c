@@ -141,7 +141,7 @@ START_TEST(test_chains_once_each)
 	add(&s.known, "W", "WF", "folder", "whiteboard");
 	add(&s.known, "WF", NULL, NULL, "folder");
 
-	ck_assert_int_eq(cfs_containers_learn(&pages, &ops, done, &s), 0);
+	ck_assert_int_eq(cfs_containers_learn(&pages, NULL, &ops, done, &s), 0);
 	/* The first level is in flight at once; the known ones are already in. */
 	ck_assert_str_eq(s.log, "folder:F1 folder:F404 database:D ");
 	ck_assert_int_eq(s.done, 0);
@@ -173,7 +173,7 @@ START_TEST(test_nothing_to_learn_and_cycles)
 
 	add(&pages, "1", NULL, NULL, NULL);
 	add(&pages, "2", "1", "page", NULL);
-	ck_assert_int_eq(cfs_containers_learn(&pages, &ops, done, &s), 0);
+	ck_assert_int_eq(cfs_containers_learn(&pages, NULL, &ops, done, &s), 0);
 	ck_assert_int_eq(s.done, 1);
 	ck_assert_uint_eq(s.asked, 0);
 
@@ -181,7 +181,7 @@ START_TEST(test_nothing_to_learn_and_cycles)
 	add(&pages, "3", "A", "folder", NULL);
 	add(&s.containers, "A", "B", "folder", "folder");
 	add(&s.containers, "B", "A", "folder", "folder");
-	ck_assert_int_eq(cfs_containers_learn(&pages, &ops, done, &s), 0);
+	ck_assert_int_eq(cfs_containers_learn(&pages, NULL, &ops, done, &s), 0);
 	for (int i = 0; i < 5 && !s.done; i++)
 		answer(&s);
 	ck_assert_int_eq(s.done, 1);
@@ -189,6 +189,35 @@ START_TEST(test_nothing_to_learn_and_cycles)
 	ck_assert_uint_eq(s.fetched, 2);
 	cfs_model_page_list_clear(&pages);
 	cfs_model_page_list_clear(&s.containers);
+}
+END_TEST
+
+/* A search names containers nothing hangs under: they are learnt too, with their parents. */
+START_TEST(test_found_by_search)
+{
+	struct site s = {0};
+	struct cfs_page_list pages = {0}, found = {0};
+	struct cfs_containers_ops ops = {known, fetch, &s};
+
+	add(&pages, "1", NULL, NULL, NULL);
+	add(&found, "E", NULL, NULL, "folder");    /* an empty folder in F */
+	add(&found, "K", NULL, NULL, "folder");    /* known: not fetched */
+	add(&found, "1", NULL, NULL, "page");      /* not a container: ignored */
+	add(&s.containers, "E", "F", "folder", "folder");
+	add(&s.containers, "F", "1", "page", "folder");
+	add(&s.known, "K", "1", "page", "folder");
+	ck_assert_int_eq(cfs_containers_learn(&pages, &found, &ops, done, &s), 0);
+	ck_assert_str_eq(s.log, "folder:E ");
+	answer(&s);
+	ck_assert_str_eq(s.log, "folder:E folder:F ");
+	answer(&s);
+	ck_assert_int_eq(s.done, 1);
+	ck_assert(listed(&pages, "E") && listed(&pages, "F") && listed(&pages, "K"));
+	ck_assert_uint_eq(pages.n, 4);
+	cfs_model_page_list_clear(&pages);
+	cfs_model_page_list_clear(&found);
+	cfs_model_page_list_clear(&s.containers);
+	cfs_model_page_list_clear(&s.known);
 }
 END_TEST
 
@@ -206,7 +235,7 @@ START_TEST(test_fetch_refused)
 	struct cfs_containers_ops ops = {NULL, fetch_fails, &s};
 
 	add(&pages, "2", "F", "folder", NULL);
-	ck_assert_int_eq(cfs_containers_learn(&pages, &ops, done, &s), 0);
+	ck_assert_int_eq(cfs_containers_learn(&pages, NULL, &ops, done, &s), 0);
 	ck_assert_int_eq(s.done, 1);
 	ck_assert_uint_eq(s.failed, 1);
 	ck_assert_uint_eq(pages.n, 1);
@@ -224,6 +253,7 @@ int main(void)
 	tcase_add_test(tc, test_chains_once_each);
 	tcase_add_test(tc, test_nothing_to_learn_and_cycles);
 	tcase_add_test(tc, test_fetch_refused);
+	tcase_add_test(tc, test_found_by_search);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote, urlencode
 
 from .model import (AUTHORS, Attachment, BLOG_SORTS, CHILD_SORTS, DEFAULT_ACCOUNT, PAGE_SORTS,
-                    SPACE_SORTS, Site)
+                    SPACE_SORTS, Page, Site)
 from .shapes import (anonymous_json, attachment_json, attachment_v1_json, blogpost_json,
                      child_json, container_json, content_labels, labels_json, page_json,
                      space_json, user_json, v1_not_found)
@@ -399,6 +399,9 @@ class Api:
             if types is None or "blogpost" in types:
                 content += [s.blogposts[i] for i in s.sorted_blog_ids("id")
                             if ids is None or i in ids]
+            content += [c for c in s.containers.values()  # folders, ...; not trashed pages
+                        if (types is None or c.kind in types) and c.kind != "page" and
+                        not c.missing and (ids is None or c.id in ids)]
             if types is None or "attachment" in types:
                 atts += [a for a in s.attachments.values()
                          if ids is None or a.id in ids or a.id[3:] in ids]
@@ -418,7 +421,7 @@ class Api:
 
     def content_search(self, req):
         """v1 CQL content search; understands `type=T` or `type in (T,...)` (T: page,
-        blogpost, attachment) AND `space=KEY` or `space in ("A","B")`.  Pages and blog
+        blogpost, attachment, folder, whiteboard, database, embed) AND `space=KEY` or `space in ("A","B")`.  Pages and blog
         posts come first (by id), then attachments (by id).
 
         v1 links are relative to _links.base (which holds the /wiki context)."""
@@ -439,7 +442,7 @@ class Api:
                 results.append(attachment_v1_json(x.space, x, expand))
                 continue
             r = {"id": x.id, "type": x.kind, "status": x.status, "title": x.title}
-            if "metadata.labels" in expand:
+            if "metadata.labels" in expand and isinstance(x, Page):
                 r["metadata"] = {"labels": labels_json(content_labels(x))}
             results.append(r)
         links = {"base": req.base, "context": "/wiki"}

@@ -14,8 +14,9 @@ from .model import Container, Page
 # What --cloud-tree adds, ids from the space's next free id on:
 #   Home (the homepage)
 #   ├── Guides/            folder under a page
-#   │   └── Deep/          folder in a folder
-#   │       └── Deploy checklist   page in a folder in a folder (has an attachment-free body)
+#   │   ├── Deep/          folder in a folder
+#   │   │   └── Deploy checklist   page in a folder in a folder
+#   │   └── Empty folder/  a folder with nothing in it (only a CQL search finds it)
 #   ├── Sketches           whiteboard ── Sketch notes (page)
 #   ├── Tracker            database ── Tracker how-to (page)
 #   └── Status board       embed (https://status.example.com/) ── Status runbook (page)
@@ -28,6 +29,7 @@ CLOUD_TREE = [
     ("guides", "folder", "Guides", None, {}),
     ("deep", "folder", "Deep", "guides", {}),
     ("deploy", "page", "Deploy checklist", "deep", {}),
+    ("empty", "folder", "Empty folder", "guides", {}),
     ("board", "whiteboard", "Sketches", None, {}),
     ("board_kid", "page", "Sketch notes", "board", {}),
     ("db", "database", "Tracker", None, {}),

@@ -710,22 +710,44 @@ void cfs_cf_promote(struct cfs_cf_call *call)
 		cfs_http_promote(call->req);
 }
 
-int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
-                             cfs_cf_attachments_cb cb, void *arg)
+/* A CQL search of one space ("TYPES and space=\"KEY\""), paginated to the end. */
+static char *space_search_path(struct cfs_cf *cf, const char *types, const char *space_key,
+                               const char *expand, int limit)
 {
 	char *cql, *q, *path;
 
-	if (asprintf(&cql, "type=attachment and space=\"%s\"", space_key) < 0)
-		return -ENOMEM;
+	if (asprintf(&cql, "%s and space=\"%s\"", types, space_key) < 0)
+		return NULL;
 	q = escape(cql);
 	free(cql);
 	if (!q)
-		return -ENOMEM;
-	/* The same v1 search on both; DC clamps the limit to its own maximum. */
-	path = path_printf("%s/rest/api/content/search?cql=%s&expand=version,container&limit=%d",
-	                   base_path(cf), q, cf->api == CFS_API_DC ? DC_LIMIT : 250);
+		return NULL;
+	path = path_printf("%s/rest/api/content/search?cql=%s&expand=%s&limit=%d", base_path(cf), q,
+	                   expand, limit);
 	free(q);
+	return path;
+}
+
+int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                             cfs_cf_attachments_cb cb, void *arg)
+{
+	/* The same v1 search on both; DC clamps the limit to its own maximum. */
+	char *path = space_search_path(cf, "type=attachment", space_key, "version,container",
+	                               cf->api == CFS_API_DC ? DC_LIMIT : 250);
+
 	return call_start(cf, CALL_ATTACHMENTS, prio, path, (void *)cb, arg, NULL);
+}
+
+int cfs_cf_space_containers(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                            cfs_cf_pages_cb cb, void *arg)
+{
+	char *path;
+
+	if (cf->api == CFS_API_DC)
+		return -EINVAL;
+	path = space_search_path(cf, "type in (folder,whiteboard,database,embed)", space_key,
+	                         "version", 250);
+	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
 }
 
 int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
@@ -795,16 +817,8 @@ void cfs_cf_tag(struct cfs_cf *cf, const char *tag)
 int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                         cfs_cf_pages_cb cb, void *arg)
 {
-	char *cql, *q, *path;
+	char *path =
+	    space_search_path(cf, "type in (page,blogpost)", space_key, "metadata.labels", 250);
 
-	if (asprintf(&cql, "type in (page,blogpost) and space=\"%s\"", space_key) < 0)
-		return -ENOMEM;
-	q = escape(cql);
-	free(cql);
-	if (!q)
-		return -ENOMEM;
-	path = path_printf("%s/rest/api/content/search?cql=%s&expand=metadata.labels&limit=250",
-	                   base_path(cf), q);
-	free(q);
 	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
 }

@@ -7,9 +7,11 @@
  * for by id (GET /folders/{id}, /whiteboards/{id}, ...), all at once, and
  * each answer may name one more unknown parent.  An id is asked once per
  * listing (the asked set), and not at all when an earlier listing learnt it
- * (ops->known: the tree remembers).  Extra requests per listing: at most
- * the number of containers not known yet; none on a refresh of an
- * unchanged space.  A container that cannot be fetched is not fatal: its
+ * (ops->known: the tree remembers).  A container nothing hangs under (an
+ * empty folder) is in no parent chain: a CQL search of the space's
+ * containers, when the site allows it, names those too ("found").  Extra
+ * requests per listing: at most the number of containers not known yet;
+ * none on a refresh of an unchanged space.  A container that cannot be fetched is not fatal: its
  * pages keep a parent id that is in no listing, and the tree shows them at
  * the top of the space — never lost.
  */
@@ -114,36 +116,27 @@ static int append(struct cfs_page_list *pages, struct cfs_page *p)
 
 static void got(void *ctx, int err, long status, const char *detail, struct cfs_page *p);
 
-/* The parent of the listing's item i: learn it if it is an unknown container. */
-static void consider(struct learn *l, size_t i)
+/* Learn container id of this type unless it is listed or asked for already. */
+static void learn_id(struct learn *l, const char *id, const char *type)
 {
-	const struct cfs_page *c = &l->pages->v[i];
-	const char *pid = c->parent_id, *ptype = c->parent_type;
 	struct cfs_page k = {0};
 	struct fetch *f;
 	int ret;
 
-	if (!pid || in(l->listed, l->nlisted, pid) ||
-	    in((const char **)l->asked, l->nasked, pid))
+	if (in(l->listed, l->nlisted, id) || in((const char **)l->asked, l->nasked, id))
 		return;
-	if (!cfs_containers_is_type(ptype)) {
-		cfs_debug("'%s' (%s): its parent %s (%s) is not in the listing (archived, trashed "
-		          "or not visible); shown at the top of the space",
-		          c->title, c->id, pid, ptype ? ptype : "page");
-		return;
-	}
-	if ((ret = ask(l, pid)) < 0) {
+	if ((ret = ask(l, id)) < 0) {
 		l->err = ret;
 		return;
 	}
-	if (l->ops.known && l->ops.known(l->ops.arg, pid, &k) == 0) {
+	if (l->ops.known && l->ops.known(l->ops.arg, id, &k) == 0) {
 		if ((ret = append(l->pages, &k)) < 0)
 			l->err = ret;
 		return; /* the loop over the listing reaches it next */
 	}
 	cfs_model_page_clear(&k);
 	f = calloc(1, sizeof(*f));
-	if (!f || !(f->type = strdup(ptype)) || !(f->id = strdup(pid))) {
+	if (!f || !(f->type = strdup(type)) || !(f->id = strdup(id))) {
 		if (f) {
 			free(f->type);
 			free(f);
@@ -155,6 +148,24 @@ static void consider(struct learn *l, size_t i)
 	l->left++;
 	if ((ret = l->ops.fetch(l->ops.arg, f->type, f->id, got, f)) < 0)
 		got(f, ret, 0, strerror(-ret), NULL);
+}
+
+/* The parent of the listing's item i: learn it if it is an unknown container. */
+static void consider(struct learn *l, size_t i)
+{
+	const struct cfs_page *c = &l->pages->v[i];
+	const char *pid = c->parent_id, *ptype = c->parent_type;
+
+	if (!pid || in(l->listed, l->nlisted, pid) ||
+	    in((const char **)l->asked, l->nasked, pid))
+		return;
+	if (!cfs_containers_is_type(ptype)) {
+		cfs_debug("'%s' (%s): its parent %s (%s) is not in the listing (archived, trashed "
+		          "or not visible); shown at the top of the space",
+		          c->title, c->id, pid, ptype ? ptype : "page");
+		return;
+	}
+	learn_id(l, pid, ptype);
 }
 
 static void scan(struct learn *l, size_t from)
@@ -209,8 +220,8 @@ static void got(void *ctx, int err, long status, const char *detail, struct cfs_
 	finish(l);
 }
 
-int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_containers_ops *ops,
-                         cfs_containers_cb cb, void *arg)
+int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_page_list *found,
+                         const struct cfs_containers_ops *ops, cfs_containers_cb cb, void *arg)
 {
 	struct learn *l = calloc(1, sizeof(*l));
 
@@ -228,6 +239,15 @@ int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_container
 		qsort(l->listed, l->nlisted, sizeof(*l->listed), cmp_str);
 	l->left = 1; /* held while the fetches are issued */
 	scan(l, 0);
+	/* Containers a search found, even those nothing hangs under (an empty folder). */
+	for (size_t i = 0; found && i < found->n && !l->err; i++) {
+		size_t at = pages->n;
+
+		if (cfs_containers_is_type(found->v[i].type)) {
+			learn_id(l, found->v[i].id, found->v[i].type);
+			scan(l, at);
+		}
+	}
 	finish(l);
 	return 0;
 }

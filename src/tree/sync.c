@@ -4,8 +4,8 @@
  * blog posts, attachments, labels; one request per 250 items), merged into
  * one struct cfs_sync_listing: cfs_sync_list_space().  On Cloud the page
  * listing is completed with the folders, whiteboards, databases and embeds
- * its pages hang under (containers.c; the tree remembers them, so a refresh
- * asks only for new ones).  Blog posts and labels are nice to have: their
+ * its pages hang under or a fifth search found (containers.c; the tree
+ * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have: their
  * failure is a warning, not a failed listing.  The mount check uses
  * it for a single space before mounting; everything else goes through the
  * struct cfs_sync below.
@@ -38,6 +38,8 @@
 struct listing_call {
 	struct cfs_sync_listing l;
 	struct cfs_page_list content, blogs; /* merged into l.pages at the end */
+	struct cfs_page_list found;          /* the containers a search found (Cloud) */
+	int learn_wait;                      /* listings the learning waits for */
 	struct cfs_cf *cf;
 	struct cfs_tree *known; /* remembers containers; may be NULL */
 	size_t space;
@@ -102,6 +104,7 @@ static void listing_step(struct listing_call *c)
 	cfs_sync_listing_clear(&c->l);
 	cfs_model_page_list_clear(&c->content);
 	cfs_model_page_list_clear(&c->blogs);
+	cfs_model_page_list_clear(&c->found);
 	free(c->tag);
 	free(c);
 }
@@ -159,20 +162,48 @@ static void on_learnt(void *arg, int err, size_t fetched, size_t failed)
 	listing_step(c);
 }
 
+/* The page listing and the container search are in: learn the containers. */
+static void learn_ready(struct listing_call *c)
+{
+	struct cfs_containers_ops ops = {container_known, container_fetch, c};
+
+	if (--c->learn_wait || c->err.err)
+		return;
+	c->left++;
+	if (cfs_containers_learn(&c->content, &c->found, &ops, on_learnt, c))
+		on_learnt(c, -ENOMEM, 0, 0);
+}
+
 static void on_list_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
 {
 	struct listing_call *c = arg;
-	struct cfs_containers_ops ops = {container_known, container_fetch, c};
 
 	if (e->err) {
 		listing_failed(c, e, "listing the space");
 	} else {
 		c->content = *pages;
 		memset(pages, 0, sizeof(*pages));
-		c->left++;
-		if (cfs_containers_learn(&c->content, &ops, on_learnt, c))
-			on_learnt(c, -ENOMEM, 0, 0);
 	}
+	learn_ready(c);
+	listing_step(c);
+}
+
+/* The space's containers (Cloud): nice to have, as they only add empty folders
+ * (and the like) to what the pages' parents tell. */
+static void on_list_containers(void *arg, const struct cfs_cf_error *e,
+                               struct cfs_page_list *found)
+{
+	struct listing_call *c = arg;
+
+	if (e->err) {
+		cfs_debug("searching the space's folders failed (GET %s: %s); only those with "
+		          "pages in them are shown",
+		          e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
+	} else {
+		c->found = *found;
+		memset(found, 0, sizeof(*found));
+	}
+	learn_ready(c);
 	listing_step(c);
 }
 
@@ -327,13 +358,21 @@ int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *spa
 	c->prio = prio;
 	c->cb = cb;
 	c->arg = arg;
-	c->left = 2; /* the page listing, and a hold until all four are sent */
+	c->left = 2; /* the page listing, and a hold until all are sent */
+	c->learn_wait = 1;
 	cfs_cf_tag(cf, tag);
 	ret = cfs_cf_space_pages(cf, space_id, prio, on_list_pages, c);
 	if (ret) {
 		free(c->tag);
 		free(c);
 		return ret;
+	}
+	if (cfs_cf_api(cf) != CFS_API_DC) {
+		c->left++;
+		c->learn_wait++;
+		cfs_cf_tag(cf, tag);
+		if (cfs_cf_space_containers(cf, space_key, prio, on_list_containers, c))
+			on_list_containers(c, &nomem, NULL);
 	}
 	c->left++;
 	cfs_cf_tag(cf, tag);
