@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end, Cloud only: the tree of a modern Cloud site (folders, whiteboards, databases,
-embeds, several roots, trashed parents), degraded auxiliary listings, rate-limit signals and
-the API gateway.  Data Center has none of these; its suites run unchanged."""
+embeds, several roots, trashed parents), rate-limit signals and the API gateway.  Data
+Center has none of these; its suites run unchanged (degraded listings: test_degrade.py)."""
 
 import hashlib
 import os
@@ -171,35 +171,6 @@ class Refresh(unittest.TestCase):
             self.assertEqual(len(first), 8)
             self.assertEqual(again, [(t, i) for t, i, s in first if s == 404])
             self.assertTrue(os.path.isdir(m.path("Home", "Guides", "Deep")))
-
-
-class Degrade(unittest.TestCase):
-    def test_blog_listing_fails(self):
-        with serving("--flavor", "cloud", "--blog-404") as fake, mounted(fake) as m:
-            self.assertFalse(os.path.exists(m.path("_blog")))
-            with open(m.path("Home.md")) as f:
-                self.assertTrue(f.read())
-            err = m.stderr()
-        warned = [line for line in err.splitlines() if "blog posts" in line]
-        self.assertEqual(len(warned), 1, err)
-
-    def test_search_refused_lists_every_attachment(self):
-        with serving("--flavor", "cloud", "--pages", "12", "--fanout", "4", "--seed", "11",
-                     "--attachments", "6", "--attachment-size", "150000",
-                     "--cql-403") as fake, mounted(fake, space="GEN") as m:
-            want = {a["id"]: a for a in fake.call("GET", "/_fake/attachments")}
-            got = {}
-            for f in walk_files(m.mnt):
-                if "/_attachments/" in "/" + f:
-                    with open(m.path(f), "rb") as fh:
-                        got[xattr(m.path(f), "id")] = sha(fh.read())
-            self.assertEqual(sorted(got), sorted(want))
-            for att_id, a in want.items():
-                self.assertEqual(got[att_id], sha(media_bytes(att_id, 0, a["fileSize"])))
-            per_page = [e for e in fake.call("GET", "/_fake/log")
-                        if re.match(r"^/wiki/api/v2/pages/\d+/attachments", e["path"])]
-            self.assertGreaterEqual(len(per_page), 12)
-            self.assertIn("listing them page by page", m.stderr())
 
 
 class RateLimit(unittest.TestCase):

@@ -49,8 +49,8 @@ class App:
                              args.context)
         else:
             self.api = Api(space, args.user, token, secret, self.faults, self.stats)
-            self.api.cql_403 = args.cql_403
-            self.api.blog_404 = args.blog_404
+        self.api.cql_403 = args.cql_403
+        self.api.blog_404 = args.blog_404
         self.ratelimit = None
         if args.ratelimit_near or args.ratelimit_remaining:
             self.ratelimit = RateLimitSignals(args.ratelimit_near or args.ratelimit_remaining,
@@ -300,9 +300,10 @@ def parse_args(argv):
                         "page and a trashed parent to the main space")
     p.add_argument("--folders", type=int, default=0,
                    help="cloud, generated: N folders under the homepage holding its children")
-    p.add_argument("--cql-403", action="store_true", help="cloud: the CQL search answers 403")
+    p.add_argument("--cql-403", action="store_true",
+                   help="the CQL search answers 403 (dc: searches without an id clause)")
     p.add_argument("--blog-404", action="store_true",
-                   help="cloud: the blog post listing answers 404")
+                   help="the blog post listing answers 404")
     p.add_argument("--ratelimit-near", type=float, default=0, metavar="SHARE",
                    help="this share of responses carries X-RateLimit-NearLimit: true")
     p.add_argument("--ratelimit-remaining", type=float, default=0, metavar="SHARE",
@@ -332,9 +333,8 @@ def parse_args(argv):
     args.add_space = added
     if added and args.fanout < 1:
         p.error("--fanout must be at least 1")
-    if args.flavor == "dc" and (args.cloud_tree or args.folders or args.cql_403 or
-                                args.blog_404 or args.gateway):
-        p.error("--cloud-tree, --folders, --cql-403, --blog-404 and --gateway are Cloud only")
+    if args.flavor == "dc" and (args.cloud_tree or args.folders or args.gateway):
+        p.error("--cloud-tree, --folders and --gateway are Cloud only")
     if args.folders and args.pages is None:
         p.error("--folders needs --pages")
     if args.gateway and not re.match(r"^[A-Za-z0-9-]+$", args.gateway):
