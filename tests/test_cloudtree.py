@@ -57,7 +57,7 @@ class CloudTree(MountedSpace):
     def setUpClass(cls):
         cls.fake = Fake("--flavor", "cloud", "--cloud-tree")
         cls.listed = container_requests(cls.fake)  # nothing yet
-        cls.mount = Mount(cls.fake, opts=["ttl=600"])
+        cls.mount = Mount(cls.fake, opts=["ttl=600", "log_level=debug"])
         cls.mnt = cls.mount.mnt
         cls.after_mount = container_requests(cls.fake)
 
@@ -127,11 +127,13 @@ class CloudTree(MountedSpace):
         self.assertEqual(sorted(t for t, _ in got),
                          ["database", "embed", "folder", "folder", "folder", "folder",
                           "folder", "whiteboard"])
-        # The trashed parent is a page: not asked for.
+        # The trashed parent is a page: not asked for; a debug line names it.
         _, pages = self.fake.space_pages("DEMO")
         old = [p["parentId"] for p in pages if p["title"] == "Orphaned page"][0]
         self.assertFalse([e for e in self.fake.call("GET", "/_fake/log")
                           if re.search(r"/%s(\?|$)" % old, e["path"])])
+        self.assertRegex(self.mount.stderr(), r"'Orphaned page' \(\d+\): its parent %s \(page\) "
+                                              r"is not in the listing" % old)
 
     def test_inodes_stable_across_remounts(self):
         names = [("Home", "Guides"), ("Team",), ("Home", "Sketches.md"),
