@@ -25,6 +25,11 @@ struct cfs_containers_ops {
 	 * later.  Return 0, or -errno (then got is not called). */
 	int (*fetch)(void *arg, const char *type, const char *id, cfs_containers_got_fn got,
 	             void *ctx);
+	/* Did an earlier listing find this id gone (404, 403)?  Then it is not
+	 * asked for again, nor warned about.  NULL: never. */
+	int (*gone)(void *arg, const char *id);
+	/* This id answered 404 or 403 now (after the one warning).  May be NULL. */
+	void (*lost)(void *arg, const char *id);
 	void *arg;
 };
 
@@ -39,9 +44,9 @@ typedef void (*cfs_containers_cb)(void *arg, int err, size_t fetched, size_t fai
  * fetched, all fetches issued at once (the HTTP client's max_requests bounds
  * them), each id once; a learnt container's own parent is handled the same
  * way, until every chain reaches a listed page, the space's root, or an id
- * that cannot be learnt.  found (may be NULL) lists containers (id and
- * type) a search found: those are learnt too, even when nothing hangs under
- * them.  Learnt containers are appended to pages.  A
+ * that cannot be learnt.  found (may be NULL) lists containers (id, type,
+ * version) a search found: those are learnt too, even when nothing hangs
+ * under them, and fetched again when known with an older version.  Learnt containers are appended to pages.  A
  * parent that is a page missing from the listing (archived, trashed, not
  * visible) is not fetched: a debug line names it.  pages must stay valid,
  * and is not otherwise touched, until cb.  cb is called once (possibly

@@ -17,6 +17,8 @@ struct cfs_sync_listing {
 	struct cfs_attachment_list atts;
 	struct cfs_page_list labels;
 	int have_labels;
+	char **gone; /* containers that answered 404/403 (see cfs_tree_add_gone) */
+	size_t ngone;
 };
 
 /* e is NULL on success (then l is the callee's to take; what is left is
@@ -37,7 +39,8 @@ int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *spa
                         struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
                         const char *tag, cfs_sync_listing_cb cb, void *arg);
 void cfs_sync_listing_clear(struct cfs_sync_listing *l);
-/* Load a listing into space of the tree (cfs_tree_load, then the labels).
+/* Load a listing into space of the tree (cfs_tree_load, then the labels and
+ * the containers found gone).
  * Any thread.  0 or -errno. */
 int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listing *l,
                    struct cfs_tree_changes *changes);

@@ -101,6 +101,12 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
  * cfs_model_page_clear).  Any thread (read lock).  0, -ENOENT or -ENOMEM. */
 int cfs_tree_container(struct cfs_tree *t, size_t space, const char *id, struct cfs_page *out);
 
+/* Containers that answered 404 or 403: remember ids (copied), and ask
+ * whether one is among them (then it is not fetched, nor warned about,
+ * again).  Any thread.  cfs_tree_add_gone returns 0 or -ENOMEM. */
+int cfs_tree_add_gone(struct cfs_tree *t, char *const *ids, size_t n);
+int cfs_tree_gone(struct cfs_tree *t, const char *id);
+
 /* The spaces: how many, and for one of them whether it is loaded and its
  * id and key (copies, malloc'd, unless id or key is NULL).  Any thread.
  * Returns 0, -EINVAL or -ENOMEM. */

@@ -166,13 +166,25 @@ class Refresh(unittest.TestCase):
                 listings = [e["seq"] for e in log if e["kind"] == "pages_of_space"]
                 time.sleep(0.2)
             self.assertEqual(len(listings), 2, "no two refreshes within a minute")
-            # Between the first refresh's listing and the second's: only the container
-            # that could not be fetched is asked for again.
+            # Between the first refresh's listing and the second's: no container is asked
+            # for again (the one that answered 404 neither: it is remembered as gone).
             again = [(t, i) for e in log if listings[0] < e["seq"] < listings[1]
                      for t, i in re.findall(CONTAINER_RE, e["path"])]
             self.assertEqual(len(first), 8)
-            self.assertEqual(again, [(t, i) for t, i, s in first if s == 404])
+            self.assertEqual(again, [])
+            self.assertEqual(m.stderr().count("cannot be fetched"), 1)
             self.assertTrue(os.path.isdir(m.path("Home", "Guides", "Deep")))
+            # A renamed folder (its version goes up in the search) is fetched again.
+            deep = os.getxattr(m.path("Home", "Guides", "Deep"), "user.confluence.id").decode()
+            fake.call("POST", "/_fake/page/%s" % deep, {"title": "Deeper"})
+            deadline = time.time() + 60
+            while time.time() < deadline and not os.path.isdir(m.path("Home", "Guides",
+                                                                       "Deeper")):
+                os.listdir(m.path("Home", "Guides"))
+                time.sleep(0.2)
+            self.assertTrue(os.path.isfile(m.path("Home", "Guides", "Deeper",
+                                                  "Deploy checklist.md")))
+            self.assertFalse(os.path.exists(m.path("Home", "Guides", "Deep")))
 
 
 class RateLimit(unittest.TestCase):

@@ -56,6 +56,7 @@ static void copy(const struct cfs_page *p, struct cfs_page *out)
 	out->type = p->type ? strdup(p->type) : NULL;
 	out->parent_id = p->parent_id ? strdup(p->parent_id) : NULL;
 	out->parent_type = p->parent_type ? strdup(p->parent_type) : NULL;
+	out->version = p->version;
 }
 
 static int known(void *arg, const char *id, struct cfs_page *out)
@@ -125,7 +126,7 @@ START_TEST(test_chains_once_each)
 {
 	struct site s = {0};
 	struct cfs_page_list pages = {0};
-	struct cfs_containers_ops ops = {known, fetch, &s};
+	struct cfs_containers_ops ops = {.known = known, .fetch = fetch, .arg = &s};
 
 	add(&pages, "1", NULL, NULL, NULL);          /* Home */
 	add(&pages, "2", "F1", "folder", NULL);       /* in F1, in F2, under Home */
@@ -169,7 +170,7 @@ START_TEST(test_nothing_to_learn_and_cycles)
 {
 	struct site s = {0};
 	struct cfs_page_list pages = {0};
-	struct cfs_containers_ops ops = {NULL, fetch, &s};
+	struct cfs_containers_ops ops = {.fetch = fetch, .arg = &s};
 
 	add(&pages, "1", NULL, NULL, NULL);
 	add(&pages, "2", "1", "page", NULL);
@@ -197,27 +198,66 @@ START_TEST(test_found_by_search)
 {
 	struct site s = {0};
 	struct cfs_page_list pages = {0}, found = {0};
-	struct cfs_containers_ops ops = {known, fetch, &s};
+	struct cfs_containers_ops ops = {.known = known, .fetch = fetch, .arg = &s};
 
 	add(&pages, "1", NULL, NULL, NULL);
 	add(&found, "E", NULL, NULL, "folder");    /* an empty folder in F */
 	add(&found, "K", NULL, NULL, "folder");    /* known: not fetched */
+	add(&found, "R", NULL, NULL, "folder");    /* known, but renamed since: fetched */
+	found.v[found.n - 1].version = 2;
 	add(&found, "1", NULL, NULL, "page");      /* not a container: ignored */
 	add(&s.containers, "E", "F", "folder", "folder");
 	add(&s.containers, "F", "1", "page", "folder");
+	add(&s.containers, "R", "1", "page", "folder");
 	add(&s.known, "K", "1", "page", "folder");
+	add(&s.known, "R", "1", "page", "folder");
+	s.known.v[s.known.n - 1].version = 1;
 	ck_assert_int_eq(cfs_containers_learn(&pages, &found, &ops, done, &s), 0);
-	ck_assert_str_eq(s.log, "folder:E ");
+	ck_assert_str_eq(s.log, "folder:E folder:R ");
 	answer(&s);
-	ck_assert_str_eq(s.log, "folder:E folder:F ");
+	ck_assert_str_eq(s.log, "folder:E folder:R folder:F ");
 	answer(&s);
 	ck_assert_int_eq(s.done, 1);
-	ck_assert(listed(&pages, "E") && listed(&pages, "F") && listed(&pages, "K"));
-	ck_assert_uint_eq(pages.n, 4);
+	ck_assert(listed(&pages, "E") && listed(&pages, "F") && listed(&pages, "K") &&
+	          listed(&pages, "R"));
+	ck_assert_uint_eq(pages.n, 5);
 	cfs_model_page_list_clear(&pages);
 	cfs_model_page_list_clear(&found);
 	cfs_model_page_list_clear(&s.containers);
 	cfs_model_page_list_clear(&s.known);
+}
+END_TEST
+
+/* An id found gone before is not asked for; one gone now is reported. */
+static char lost_ids[64];
+
+static int gone(void *arg, const char *id)
+{
+	return strcmp(id, "G") == 0;
+}
+
+static void lost(void *arg, const char *id)
+{
+	snprintf(lost_ids + strlen(lost_ids), sizeof(lost_ids) - strlen(lost_ids), "%s ", id);
+}
+
+START_TEST(test_gone_and_lost)
+{
+	struct site s = {0};
+	struct cfs_page_list pages = {0};
+	struct cfs_containers_ops ops = {
+	    .known = known, .fetch = fetch, .gone = gone, .lost = lost, .arg = &s};
+
+	add(&pages, "2", "G", "folder", NULL);
+	add(&pages, "3", "N", "folder", NULL);
+	ck_assert_int_eq(cfs_containers_learn(&pages, NULL, &ops, done, &s), 0);
+	ck_assert_str_eq(s.log, "folder:N ");
+	answer(&s); /* N: 404 */
+	ck_assert_int_eq(s.done, 1);
+	ck_assert_uint_eq(s.failed, 1);
+	ck_assert_str_eq(lost_ids, "N ");
+	ck_assert_uint_eq(pages.n, 2);
+	cfs_model_page_list_clear(&pages);
 }
 END_TEST
 
@@ -232,7 +272,7 @@ START_TEST(test_fetch_refused)
 {
 	struct site s = {0};
 	struct cfs_page_list pages = {0};
-	struct cfs_containers_ops ops = {NULL, fetch_fails, &s};
+	struct cfs_containers_ops ops = {.fetch = fetch_fails, .arg = &s};
 
 	add(&pages, "2", "F", "folder", NULL);
 	ck_assert_int_eq(cfs_containers_learn(&pages, NULL, &ops, done, &s), 0);
@@ -254,6 +294,7 @@ int main(void)
 	tcase_add_test(tc, test_nothing_to_learn_and_cycles);
 	tcase_add_test(tc, test_fetch_refused);
 	tcase_add_test(tc, test_found_by_search);
+	tcase_add_test(tc, test_gone_and_lost);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote, urlencode
 
 from .model import (AUTHORS, Attachment, BLOG_SORTS, CHILD_SORTS, DEFAULT_ACCOUNT, PAGE_SORTS,
-                    SPACE_SORTS, Page, Site)
+                    SPACE_SORTS, Page, Site, iso_time)
 from .shapes import (anonymous_json, attachment_json, attachment_v1_json, blogpost_json,
                      child_json, container_json, content_labels, labels_json, page_json,
                      space_json, user_json, v1_not_found)
@@ -442,6 +442,8 @@ class Api:
                 results.append(attachment_v1_json(x.space, x, expand))
                 continue
             r = {"id": x.id, "type": x.kind, "status": x.status, "title": x.title}
+            if "version" in expand and not isinstance(x, Page):  # a container's
+                r["version"] = {"number": x.version, "when": iso_time(x.version_ms)}
             if "metadata.labels" in expand and isinstance(x, Page):
                 r["metadata"] = {"labels": labels_json(content_labels(x))}
             results.append(r)

@@ -9,7 +9,9 @@
  * listing (the asked set), and not at all when an earlier listing learnt it
  * (ops->known: the tree remembers).  A container nothing hangs under (an
  * empty folder) is in no parent chain: a CQL search of the space's
- * containers, when the site allows it, names those too ("found").  Extra
+ * containers, when the site allows it, names those too ("found"), with
+ * their versions: a remembered container with a newer version (renamed)
+ * is fetched again.  Extra
  * requests per listing: at most the number of containers not known yet;
  * none on a refresh of an unchanged space.  A container that cannot be fetched is not fatal: its
  * pages keep a parent id that is in no listing, and the tree shows them at
@@ -116,8 +118,10 @@ static int append(struct cfs_page_list *pages, struct cfs_page *p)
 
 static void got(void *ctx, int err, long status, const char *detail, struct cfs_page *p);
 
-/* Learn container id of this type unless it is listed or asked for already. */
-static void learn_id(struct learn *l, const char *id, const char *type)
+/* Learn container id of this type unless it is listed or asked for already:
+ * from what the tree remembers, unless a search says it has a newer version
+ * (version > 0), else with a GET. */
+static void learn_id(struct learn *l, const char *id, const char *type, int64_t version)
 {
 	struct cfs_page k = {0};
 	struct fetch *f;
@@ -129,12 +133,17 @@ static void learn_id(struct learn *l, const char *id, const char *type)
 		l->err = ret;
 		return;
 	}
-	if (l->ops.known && l->ops.known(l->ops.arg, id, &k) == 0) {
+	if (l->ops.known && l->ops.known(l->ops.arg, id, &k) == 0 && k.version >= version) {
 		if ((ret = append(l->pages, &k)) < 0)
 			l->err = ret;
 		return; /* the loop over the listing reaches it next */
 	}
 	cfs_model_page_clear(&k);
+	if (l->ops.gone && l->ops.gone(l->ops.arg, id)) {
+		cfs_debug("%s %s could not be fetched before; what is in it stays at the top", type,
+		          id);
+		return;
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f || !(f->type = strdup(type)) || !(f->id = strdup(id))) {
 		if (f) {
@@ -165,7 +174,7 @@ static void consider(struct learn *l, size_t i)
 		          c->title, c->id, pid, ptype ? ptype : "page");
 		return;
 	}
-	learn_id(l, pid, ptype);
+	learn_id(l, pid, ptype, 0);
 }
 
 static void scan(struct learn *l, size_t from)
@@ -202,6 +211,8 @@ static void got(void *ctx, int err, long status, const char *detail, struct cfs_
 			         "of the space",
 			         f->type, f->id, st, detail ? detail : strerror(-err));
 		}
+		if ((err == -ENOENT || err == -EACCES) && l->ops.lost)
+			l->ops.lost(l->ops.arg, f->id);
 	} else if (!l->err) {
 		size_t at = l->pages->n;
 
@@ -238,16 +249,12 @@ int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_page_list
 	if (l->nlisted)
 		qsort(l->listed, l->nlisted, sizeof(*l->listed), cmp_str);
 	l->left = 1; /* held while the fetches are issued */
+	/* First the containers a search found, even those nothing hangs under (an
+	 * empty folder), with their versions; then the parents of everything. */
+	for (size_t i = 0; found && i < found->n && !l->err; i++)
+		if (cfs_containers_is_type(found->v[i].type))
+			learn_id(l, found->v[i].id, found->v[i].type, found->v[i].version);
 	scan(l, 0);
-	/* Containers a search found, even those nothing hangs under (an empty folder). */
-	for (size_t i = 0; found && i < found->n && !l->err; i++) {
-		size_t at = pages->n;
-
-		if (cfs_containers_is_type(found->v[i].type)) {
-			learn_id(l, found->v[i].id, found->v[i].type);
-			scan(l, at);
-		}
-	}
 	finish(l);
 	return 0;
 }

@@ -149,6 +149,25 @@ static int container_known(void *arg, const char *id, struct cfs_page *out)
 	return c->known ? cfs_tree_container(c->known, c->space, id, out) : -ENOENT;
 }
 
+static int container_gone(void *arg, const char *id)
+{
+	struct listing_call *c = arg;
+
+	return c->known ? cfs_tree_gone(c->known, id) : 0;
+}
+
+static void container_lost(void *arg, const char *id)
+{
+	struct listing_call *c = arg;
+	char **v = realloc(c->l.gone, (c->l.ngone + 1) * sizeof(*v));
+
+	if (!v)
+		return; /* only the memory of it is lost: it is asked for again next time */
+	c->l.gone = v;
+	if ((v[c->l.ngone] = strdup(id)))
+		c->l.ngone++;
+}
+
 static void on_learnt(void *arg, int err, size_t fetched, size_t failed)
 {
 	struct listing_call *c = arg;
@@ -165,7 +184,11 @@ static void on_learnt(void *arg, int err, size_t fetched, size_t failed)
 /* The page listing and the container search are in: learn the containers. */
 static void learn_ready(struct listing_call *c)
 {
-	struct cfs_containers_ops ops = {container_known, container_fetch, c};
+	struct cfs_containers_ops ops = {.known = container_known,
+	                                 .fetch = container_fetch,
+	                                 .gone = container_gone,
+	                                 .lost = container_lost,
+	                                 .arg = c};
 
 	if (--c->learn_wait || c->err.err)
 		return;
@@ -396,6 +419,11 @@ void cfs_sync_listing_clear(struct cfs_sync_listing *l)
 	cfs_model_attachment_list_clear(&l->atts);
 	cfs_model_page_list_clear(&l->labels);
 	l->have_labels = 0;
+	for (size_t i = 0; i < l->ngone; i++)
+		free(l->gone[i]);
+	free(l->gone);
+	l->gone = NULL;
+	l->ngone = 0;
 }
 
 int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listing *l,
@@ -405,6 +433,8 @@ int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listi
 
 	if (ret == 0 && l->have_labels)
 		ret = cfs_tree_set_labels(t, &l->labels, changes);
+	if (ret == 0)
+		ret = cfs_tree_add_gone(t, l->gone, l->ngone);
 	return ret;
 }
 

@@ -326,6 +326,9 @@ void cfs_tree_free(struct cfs_tree *t)
 		free(t->users[i].name);
 	}
 	free(t->users);
+	for (size_t i = 0; i < t->ngone; i++)
+		free(t->gone[i]);
+	free(t->gone);
 	free(t->root.kids);
 	free(t->root.names);
 	for (size_t i = 0; t->spaces && i < t->nspaces; i++) {

@@ -105,6 +105,8 @@ struct cfs_tree {
 	int front_matter;          /* rendered pages start with YAML front matter */
 	struct user *users;        /* display names by account id, sorted by id */
 	size_t nusers;
+	char **gone; /* containers that answered 404/403, sorted (cfs_tree_add_gone) */
+	size_t ngone;
 };
 
 /* The key of a title in a space, for remembering which titles a rendered

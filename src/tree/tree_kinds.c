@@ -107,3 +107,49 @@ int cfs_tree_container(struct cfs_tree *t, size_t space, const char *id, struct 
 		cfs_model_page_clear(out);
 	return ret;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cfs_tree_gone(struct cfs_tree *t, const char *id)
+{
+	int found;
+
+	pthread_rwlock_rdlock(&t->lock);
+	found = t->ngone && bsearch(&id, t->gone, t->ngone, sizeof(*t->gone), cmp_str) != NULL;
+	pthread_rwlock_unlock(&t->lock);
+	return found;
+}
+
+int cfs_tree_add_gone(struct cfs_tree *t, char *const *ids, size_t n)
+{
+	char **v;
+	int ret = 0;
+
+	if (!n)
+		return 0;
+	pthread_rwlock_wrlock(&t->lock);
+	v = realloc(t->gone, (t->ngone + n) * sizeof(*v));
+	if (!v) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	t->gone = v;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = ids[i];
+
+		if (t->ngone && bsearch(&id, t->gone, t->ngone, sizeof(*t->gone), cmp_str))
+			continue;
+		if (!(t->gone[t->ngone] = strdup(id))) {
+			ret = -ENOMEM;
+			break;
+		}
+		t->ngone++;
+		qsort(t->gone, t->ngone, sizeof(*t->gone), cmp_str);
+	}
+out:
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}
