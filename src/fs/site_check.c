@@ -260,9 +260,10 @@ static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, si
 		others += type && strcmp(type, "folder") != 0 && cfs_containers_is_type(type);
 	}
 	pages = c->list.pages.n - blogs - folders - others;
-	n = (size_t)snprintf(summary, len, "%s as %s: space %s (%s), %zu pages, %zu folders, ",
-	                     c->o->url, c->who, c->space.key, c->space.name ? c->space.name : "",
-	                     pages, folders);
+	n = (size_t)snprintf(summary, len, "%s as %s: space %s (%s), %zu pages, ", c->o->url,
+	                     c->who, c->space.key, c->space.name ? c->space.name : "", pages);
+	if (c->api != CFS_API_DC && n < len) /* Data Center has no folders */
+		n += (size_t)snprintf(summary + n, len - n, "%zu folders, ", folders);
 	if (others && n < len)
 		n += (size_t)snprintf(summary + n, len - n,
 		                      "%zu whiteboards, databases or embeds, ", others);
