@@ -41,6 +41,30 @@ struct cfs_convert_ctx {
 	 * relative path, like page_path. */
 	char *(*blog_path)(void *arg, const char *space_key, const char *title,
 	                   const char *posting_day);
+
+	/*
+	 * Macros the mount answers (children, pagetree, attachments, gallery);
+	 * NULL: they stay a comment.  title names a page of space_key (NULL =
+	 * the current space) or is NULL / "@self" (the converted page),
+	 * "@parent", "@home" (the space's home page: its top level).  Each calls
+	 * emit(emit_arg, level, name, path) per entry in order, path relative as
+	 * page_path's (raw, not encoded), and returns 0, or -1 when the page is
+	 * not on the mount.
+	 *
+	 * list_pages: the pages under that page, level 1 its children, down to
+	 *   depth levels (0: all); sort "title", "creation", "modified" or NULL
+	 *   (the tree's order), reversed when reverse.
+	 * list_attachments: its files (level 1), by name.
+	 */
+	int (*list_pages)(void *arg, const char *space_key, const char *title, int depth,
+	                  const char *sort, int reverse,
+	                  void (*emit)(void *emit_arg, int level, const char *name,
+	                               const char *path),
+	                  void *emit_arg);
+	int (*list_attachments)(void *arg, const char *space_key, const char *title,
+	                        void (*emit)(void *emit_arg, int level, const char *name,
+	                                     const char *path),
+	                        void *emit_arg);
 };
 
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */

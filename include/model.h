@@ -65,6 +65,7 @@ struct cfs_space {
 	char *name;        /* may be NULL */
 	char *homepage_id; /* homepageId, v1: homepage.id or the id at the end of
 	                      _expandable.homepage; may be NULL */
+	struct cfs_time created; /* createdAt, v1: history.createdDate; {0, 0} when absent */
 };
 
 struct cfs_user {

@@ -25,7 +25,7 @@ enum cfs_names_kind {
 };
 
 /*
- * Name a set of siblings, by the rules of DESIGN.md section 3:
+ * Name a set of siblings (docs/architecture.md states these rules for users):
  *  - '/' becomes U+2215; control characters (C0, DEL, C1) and each byte of
  *    invalid UTF-8 become '_'; an empty (or NULL) title becomes "_".  Nothing
  *    else changes: leading/trailing spaces, leading dots (hidden files) and

@@ -3,6 +3,7 @@
 #define CFS_OPTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct cfs_opts {
@@ -11,7 +12,10 @@ struct cfs_opts {
 	char *url;        /* -o url= or CONFLUENCE_URL */
 	char *user;       /* -o user=, CONFLUENCE_USER, or the .netrc login */
 	char *token_file; /* -o token_file= */
-	char *token;      /* CONFLUENCE_TOKEN, the token file, or .netrc; never an option */
+	char *config_token_file; /* token_file of the configuration file */
+	char *token; /* token_file, CONFLUENCE_TOKEN, the config's token_file, or .netrc */
+	const char *token_from;    /* where the token came from, after resolving */
+	const char *token_ignored; /* another source that was given too, or NULL */
 	char *cache_dir;
 	char *api; /* auto|cloud|dc */
 	char *log_level;
@@ -26,16 +30,24 @@ struct cfs_opts {
 	int batch;          /* pages per prefetch request */
 	int front_matter;   /* -o frontmatter: pages start with YAML front matter */
 	int uid, gid;       /* owner of the files; -1: the mounting user */
+	int nonempty;       /* -o nonempty: mounting over a non-empty directory is fine */
 };
 
-/* Defaults of DESIGN.md section 4. */
+/* $HOME, or the user's home directory from the password database when it is
+ * unset (mount(8) clears the environment of its helpers); NULL if neither. */
+const char *cfs_opts_home(void);
+
+/* The defaults (README's option list). */
 void cfs_opts_defaults(struct cfs_opts *o);
 void cfs_opts_clear(struct cfs_opts *o);
 
-/* Fill url/user/token from the environment, the token file and ~/.netrc
- * ($NETRC overrides the path), in that order of precedence for the token:
- * CONFLUENCE_TOKEN, token_file, .netrc.  Clears CONFLUENCE_TOKEN from the
- * environment.  On failure returns -errno and writes one line into err. */
+/* Fill url/user/token from the environment, the token files and ~/.netrc
+ * ($NETRC overrides the path).  The token comes from, first to last:
+ * -o token_file=, CONFLUENCE_TOKEN, the configuration file's token_file,
+ * .netrc; token_from names the source used and token_ignored another one
+ * that was given too.  A token file that is given must be good (readable,
+ * private, not empty) whatever else is set.  Clears CONFLUENCE_TOKEN from
+ * the environment.  On failure returns -errno and writes one line into err. */
 int cfs_opts_resolve_credentials(struct cfs_opts *o, char *err, size_t errlen);
 
 /* Validate values (url scheme, ranges).  On failure -EINVAL and a message. */
@@ -43,6 +55,18 @@ int cfs_opts_check(const struct cfs_opts *o, char *err, size_t errlen);
 
 /* "1G", "512M", "64k", "1000" -> bytes.  -EINVAL on junk or overflow. */
 int cfs_opts_parse_size(const char *s, uint64_t *out);
+
+/* "90", "30s", "5m", "1h" -> seconds.  -EINVAL on junk or overflow. */
+int cfs_opts_parse_duration(const char *s, int *out);
+
+/* One "-o" option, "key=value" or "key", strictly: the value must have the
+ * option's form and lie in its range.  Returns 0; -ENOENT when no option has
+ * that name (the caller may know it); -EINVAL with one line in err naming the
+ * option and the accepted form; -ENOMEM. */
+int cfs_opts_set(struct cfs_opts *o, const char *arg, char *err, size_t errlen);
+
+/* The "-o" options, one per line with their form, range and default. */
+void cfs_opts_help(FILE *out);
 
 /* The options of one site from a configuration file's contents (INI:
  * "[site]" sections of "key = value" lines, '#' or ';' comments).  site

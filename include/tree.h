@@ -127,6 +127,9 @@ int cfs_tree_getattr(struct cfs_tree *t, uint64_t ino, struct cfs_tree_attr *out
 /* A snapshot of a directory, "." and ".." excluded; free with cfs_tree_dirents_free. */
 int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **out, size_t *n);
 void cfs_tree_dirents_free(struct cfs_tree_dirent *d, size_t n);
+/* The inode of the directory that holds directory ino (its ".."): the root
+ * for the root and for what is not (or no longer) in the tree. */
+uint64_t cfs_tree_parent(struct cfs_tree *t, uint64_t ino);
 /* Extended attribute names as a NUL-separated list (listxattr), malloc'd. */
 int cfs_tree_xattr_list(struct cfs_tree *t, uint64_t ino, char **out, size_t *len);
 /* One attribute's value, malloc'd (not NUL-counted in len).  -ENODATA when absent. */

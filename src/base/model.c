@@ -444,6 +444,7 @@ static int space_from(struct json_object *o, struct cfs_space *s)
 		ret = dup_id(get(o, "homepage.id"), &s->homepage_id);
 	if (ret == 0 && !s->homepage_id)
 		ret = id_from_link(get(o, "_expandable.homepage"), &s->homepage_id);
+	s->created = first_time(o, CREATED_PATHS);
 out:
 	if (ret < 0)
 		cfs_model_space_clear(s);

@@ -48,7 +48,7 @@ static const char TAIL[] = "</cfs-root>";
 
 #define PARSE_OPTIONS                                                                              \
 	(XML_PARSE_RECOVER | XML_PARSE_NONET | XML_PARSE_HUGE | XML_PARSE_NOCDATA |                \
-	 XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT)
+	 XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_COMPACT | XML_PARSE_OLDSAX)
 
 struct parse {
 	struct cv *cv;
@@ -117,6 +117,13 @@ static xmlEntityPtr get_entity(void *ctx, const xmlChar *name)
 	const htmlEntityDesc *d;
 	char content[64];
 
+	/*
+	 * libxml2 2.9 drops every entity reference once its well-formed flag is
+	 * cleared (xmlParseReference), i.e. after any malformed spot: we recover,
+	 * so the flag is set again here, just before the reference is expanded
+	 * (XML_PARSE_OLDSAX routes the predefined &lt; &amp; ... here too).
+	 */
+	ctxt->wellFormed = 1;
 	if (e || !ctxt->myDoc || !ctxt->myDoc->intSubset || ctxt->inSubset)
 		return e;
 	d = htmlEntityLookup(name);

@@ -69,6 +69,24 @@ void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop)
 	cv->iroot = iroot;
 }
 
+/*
+ * cv_flow, but text already in the inline buffer (a label, an emoji) opens the
+ * first paragraph instead of standing alone: a leading <p> is entered.
+ */
+void cv_flow_lead(struct cv *cv, xmlNode *first, xmlNode *stop)
+{
+	xmlNode *n = first;
+
+	while (n && n != stop && (cv_blank_text(n) || cv_kind(cv, n) == K_SKIP))
+		n = n->next;
+	if (cv->il.len && n && n != stop && n->type == XML_ELEMENT_NODE && cv_tag(n) == T_P &&
+	    !CV_IS_FLAT(n)) {
+		cv_flow(cv, n->children, NULL);
+		first = n->next;
+	}
+	cv_flow(cv, first, stop);
+}
+
 static void heading(struct cv *cv, xmlNode *n)
 {
 	unsigned imode = cv->imode;
@@ -86,7 +104,8 @@ static void heading(struct cv *cv, xmlNode *n)
 	cv->iroot = iroot;
 	cv_il_trim(cv);
 
-	text = cv_text_of(cv, n, 1);
+	/* the heading as GitHub shows it: link text, status, mentions, dates included */
+	text = cv_md_plain(cv, cv->il.p ? cv->il.p : "", cv->il.len);
 	id = cv_attr(cv, n, NULL, "id", &idf);
 	cv_heading_add(cv, level, text ? text : "", id);
 	free(text);
@@ -102,14 +121,14 @@ static void heading(struct cv *cv, xmlNode *n)
 }
 
 /* Alternate the list marker so that two adjacent lists stay two lists. */
-static int list_alt(struct cv *cv, int kind)
+int cv_list_alt(struct cv *cv, int kind)
 {
 	struct cv_frame *f = &cv->fr[cv->nfr];
 
 	return cv_prev_blk(cv) == B_LIST && f->list_kind == kind && !f->list_alt;
 }
 
-static void list_done(struct cv *cv, int alt, int kind)
+void cv_list_done(struct cv *cv, int alt, int kind)
 {
 	cv->fr[cv->nfr].list_alt = (unsigned char)alt;
 	cv->fr[cv->nfr].list_kind = (unsigned char)kind;
@@ -130,7 +149,11 @@ static void item(struct cv *cv, const char *marker, size_t indent, xmlNode *firs
 		cv_flow(cv, first, stop);
 		return;
 	}
-	cv_flow(cv, first, stop);
+	/* a list item's id (footnotes): a target opening its text */
+	if (first && first == first->parent->children && first->parent->type == XML_ELEMENT_NODE &&
+	    cv_tag(first->parent) == T_LI)
+		cv_elem_anchor(cv, first->parent);
+	cv_flow_lead(cv, first, stop);
 	cv_pop(cv);
 }
 
@@ -151,7 +174,7 @@ static void list(struct cv *cv, xmlNode *n, int ordered)
 		}
 		free(f);
 	}
-	alt = list_alt(cv, ordered ? 2 : 1);
+	alt = cv_list_alt(cv, ordered ? 2 : 1);
 	cv_blk_begin(cv, B_LIST, !ordered || num == 1);
 	for (xmlNode *c = n->children; c; c = c->next) {
 		if (cv_blank_text(c) || cv_kind(cv, c) == K_SKIP)
@@ -165,7 +188,7 @@ static void list(struct cv *cv, xmlNode *n, int ordered)
 		else
 			item(cv, marker, 0, c, c->next);
 	}
-	list_done(cv, alt, ordered ? 2 : 1);
+	cv_list_done(cv, alt, ordered ? 2 : 1);
 }
 
 static int task_done(struct cv *cv, xmlNode *t)
@@ -185,7 +208,7 @@ static int task_done(struct cv *cv, xmlNode *t)
 
 static void tasklist(struct cv *cv, xmlNode *n)
 {
-	int alt = list_alt(cv, 1);
+	int alt = cv_list_alt(cv, 1);
 	char marker[24];
 
 	cv_blk_begin(cv, B_LIST, 1);
@@ -206,7 +229,7 @@ static void tasklist(struct cv *cv, xmlNode *n)
 		if (n == c)
 			break;
 	}
-	list_done(cv, alt, 1);
+	cv_list_done(cv, alt, 1);
 }
 
 static void quote(struct cv *cv, xmlNode *n)
@@ -279,20 +302,19 @@ static void hr(struct cv *cv)
 	cv_blk_end(cv, B_HR);
 }
 
-/* <details><summary>title</summary> with Markdown inside (expand, HTML details). */
-void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip)
+/*
+ * "<details><summary>title</summary>" and a plain container for the Markdown
+ * inside; 0 when too deeply nested for more HTML (then the title is a
+ * paragraph and the body follows at this level, without cv_details_close).
+ */
+int cv_details_open(struct cv *cv, const char *title, size_t *before)
 {
 	struct cv_buf t = {0};
-	size_t before;
 
 	if (cv->html_nest >= CV_MAX_HTML_NEST) {
-		/* too deep for more HTML: the title as a paragraph, then the body */
 		cv_il_text(cv, title, strlen(title));
 		cv_para_flush(cv);
-		cv_flow(cv, first, skip ? skip : stop);
-		if (skip)
-			cv_flow(cv, skip->next, stop);
-		return;
+		return 0;
 	}
 	cv_blk_begin(cv, B_HTML, 1);
 	cv_puts(cv, "<details>");
@@ -305,18 +327,33 @@ void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop,
 	cv_nl(cv);
 	free(t.p);
 	cv_blank(cv);
-	before = cv->out.len;
+	*before = cv->out.len;
 	cv_push_plain(cv);
 	cv->html_nest++;
-	cv_flow(cv, first, skip ? skip : stop);
-	if (skip)
-		cv_flow(cv, skip->next, stop);
+	return 1;
+}
+
+void cv_details_close(struct cv *cv, size_t before)
+{
 	cv->html_nest--;
 	cv_pop(cv);
 	if (cv->out.len != before)
 		cv_blank(cv);
 	cv_puts(cv, "</details>");
 	cv_blk_end(cv, B_HTML);
+}
+
+/* <details><summary>title</summary> with Markdown inside (expand, HTML details). */
+void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip)
+{
+	size_t before;
+	int open = cv_details_open(cv, title, &before);
+
+	cv_flow(cv, first, skip ? skip : stop);
+	if (skip)
+		cv_flow(cv, skip->next, stop);
+	if (open)
+		cv_details_close(cv, before);
 }
 
 static void details(struct cv *cv, xmlNode *n)
@@ -326,13 +363,6 @@ static void details(struct cv *cv, xmlNode *n)
 
 	cv_details(cv, title && *title ? title : "Details", n->children, NULL, s);
 	free(title);
-}
-
-static void adf_extension(struct cv *cv, xmlNode *n)
-{
-	xmlNode *fb = cv_child(n, T_ADF_FALLBACK);
-
-	cv_flow(cv, fb ? fb->children : n->children, NULL);
 }
 
 void cv_block(struct cv *cv, xmlNode *n)
@@ -352,11 +382,11 @@ void cv_block(struct cv *cv, xmlNode *n)
 		list(cv, n, 1);
 		break;
 	case T_LI: {
-		int alt = list_alt(cv, 1);
+		int alt = cv_list_alt(cv, 1);
 
 		cv_blk_begin(cv, B_LIST, 1);
 		item(cv, alt ? "* " : "- ", 0, n->children, NULL);
-		list_done(cv, alt, 1);
+		cv_list_done(cv, alt, 1);
 		break;
 	}
 	case T_IMAGE:
@@ -391,11 +421,15 @@ void cv_block(struct cv *cv, xmlNode *n)
 		tasklist(cv, n);
 		break;
 	case T_ADF_EXT:
-		adf_extension(cv, n);
+	case T_ADF_NODE:
+		cv_adf(cv, n);
 		break;
 	default:
 		/* p, div, layouts, rich-text bodies, stray table parts: their content */
-		cv_flow(cv, n->children, NULL);
+		if ((cv_tag(n) == T_P || cv_tag(n) == T_DIV) && cv_elem_anchor(cv, n))
+			cv_flow_lead(cv, n->children, NULL);
+		else
+			cv_flow(cv, n->children, NULL);
 		break;
 	}
 }

@@ -1,6 +1,7 @@
 /* convert_inline: inline content — text, emphasis, code spans, breaks, emoticons. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "convert_int.h"
 
@@ -224,10 +225,9 @@ static const struct {
     {"broken-heart", "\xF0\x9F\x92\x94"},
 };
 
-/* "1f642" or "1f1fa-1f1f8" -> UTF-8; 0 if id is not that. */
-static int emoji_hex(struct cv *cv, const char *id)
+/* "1f642" or "1f1fa-1f1f8" -> NUL-terminated UTF-8 in out; its length, 0 if id is not that. */
+int cv_emoji_hex(const char *id, char *out, size_t cap)
 {
-	char out[64];
 	size_t o = 0;
 	const char *s = id;
 
@@ -236,7 +236,7 @@ static int emoji_hex(struct cv *cv, const char *id)
 		unsigned long cp = strtoul(s, &e, 16);
 
 		if (e == s || cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) ||
-		    e - s > 6 || o + 4 >= sizeof(out))
+		    e - s > 6 || o + 5 >= cap)
 			return 0;
 		o += cv_utf8_enc((uint32_t)cp, out + o);
 		s = e;
@@ -245,10 +245,8 @@ static int emoji_hex(struct cv *cv, const char *id)
 		else if (*s)
 			return 0;
 	}
-	if (o == 0)
-		return 0;
-	cv_il_raw(cv, out, o);
-	return 1;
+	out[o] = '\0';
+	return (int)o;
 }
 
 static void emoticon(struct cv *cv, xmlNode *n)
@@ -257,22 +255,29 @@ static void emoticon(struct cv *cv, xmlNode *n)
 	const char *fb = cv_attr(cv, n, "ac", "emoji-fallback", &f1);
 	const char *id = cv_attr(cv, n, "ac", "emoji-id", &f2);
 	const char *name = cv_attr(cv, n, "ac", "name", &f3);
+	char hex[64];
+	int l;
 
 	if (fb && (unsigned char)fb[0] >= 0x80) {
 		cv_il_text(cv, fb, strlen(fb));
 		goto out;
 	}
-	if (id && emoji_hex(cv, id))
+	if (id && (l = cv_emoji_hex(id, hex, sizeof(hex))) > 0) {
+		cv_il_raw(cv, hex, (size_t)l);
 		goto out;
+	}
+	if (fb && *fb) {
+		/* a custom emoji: its short name (":party-parrot:"), not the generic star */
+		cv_il_text(cv, fb, strlen(fb));
+		goto out;
+	}
 	for (size_t i = 0; name && i < sizeof(emoticons) / sizeof(emoticons[0]); i++) {
 		if (!strcmp(name, emoticons[i].name)) {
 			cv_il_raws(cv, emoticons[i].emoji);
 			goto out;
 		}
 	}
-	if (fb && *fb)
-		cv_il_text(cv, fb, strlen(fb));
-	else if (name && *name) {
+	if (name && *name) {
 		cv_il_text(cv, ":", 1);
 		cv_il_text(cv, name, strlen(name));
 		cv_il_text(cv, ":", 1);
@@ -350,8 +355,69 @@ static void flatten(struct cv *cv, xmlNode *n)
 	cv->il_space = 1;
 }
 
+#define DECO_STRIKE    1
+#define DECO_UNDERLINE 2
+
+static int has_word(const char *v, size_t l, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (size_t i = 0; i + wl <= l; i++)
+		if (!strncasecmp(v + i, w, wl))
+			return 1;
+	return 0;
+}
+
+/* style="text-decoration: line-through" (how DC and older pages strike), "underline". */
+static int decoration(struct cv *cv, xmlNode *n)
+{
+	char *f;
+	const char *st = cv_attr(cv, n, NULL, "style", &f), *v;
+	int d = 0;
+
+	for (v = st; v && (v = strcasestr(v, "text-decoration"));) {
+		const char *e = strchr(v, ';');
+		size_t l = e ? (size_t)(e - v) : strlen(v);
+
+		if (has_word(v, l, "line-through"))
+			d |= DECO_STRIKE;
+		if (has_word(v, l, "underline"))
+			d |= DECO_UNDERLINE;
+		v += l;
+	}
+	free(f);
+	return d;
+}
+
+/* A span struck through and/or underlined: "~~text~~", "<ins>text</ins>". */
+static void decorated(struct cv *cv, xmlNode *n, int deco)
+{
+	size_t mark;
+
+	if (!(deco & DECO_STRIKE)) {
+		wrap(cv, n, "<ins>", "</ins>");
+		return;
+	}
+	if (!(deco & DECO_UNDERLINE)) {
+		emph(cv, n, "~~", "<del>", "</del>");
+		return;
+	}
+	if (cv->emph_depth >= CV_MAX_EMPH) {
+		wrap(cv, n, "<ins>", "</ins>");
+		return;
+	}
+	cv_il_flush_space(cv);
+	mark = cv->il.len;
+	cv->emph_depth++;
+	wrap(cv, n, "<ins>", "</ins>");
+	cv->emph_depth--;
+	cv_emph_close(cv, n, mark, "~~", "<del>", "</del>");
+}
+
 void cv_inline(struct cv *cv, xmlNode *n)
 {
+	int deco;
+
 	switch (n->type) {
 	case XML_TEXT_NODE:
 	case XML_CDATA_SECTION_NODE:
@@ -371,6 +437,16 @@ void cv_inline(struct cv *cv, xmlNode *n)
 		cv_inline_children(cv, n);
 		cv->il_space = 1;
 		return;
+	}
+	switch (cv_tag(n)) {
+	case T_A:
+	case T_LINK:
+	case T_MACRO:
+	case T_H:
+		break;
+	default:
+		cv_elem_anchor(cv, n); /* <sup id="fnref:1">: a link target */
+		break;
 	}
 	switch (cv_tag(n)) {
 	case T_BR:
@@ -439,7 +515,10 @@ void cv_inline(struct cv *cv, xmlNode *n)
 		flatten(cv, n);
 		return;
 	default:
-		cv_inline_children(cv, n);
+		if (n->properties && (deco = decoration(cv, n)) != 0)
+			decorated(cv, n, deco);
+		else
+			cv_inline_children(cv, n);
 		return;
 	}
 }

@@ -83,7 +83,7 @@ struct cv_hole {
 	size_t off; /* in cv->il while pending there, then in cv->out */
 	enum cv_hole_kind kind;
 	int minl, maxl;  /* H_TOC */
-	size_t maxbytes; /* H_TOC: stop listing past this */
+	size_t maxbytes; /* H_TOC: stop listing past this; H_ANCHOR: bytes back to its "[" */
 	char *arg;       /* H_TOC: line prefix; H_ANCHOR: Confluence anchor name */
 };
 
@@ -168,6 +168,8 @@ enum cv_tag {
 	T_PLACEHOLDER,
 	T_ADF_EXT,
 	T_ADF_FALLBACK,
+	T_ADF_NODE,
+	T_ADF_CONTENT,
 	T_RI_PAGE,
 	T_RI_ATTACHMENT,
 	T_RI_URL,
@@ -240,8 +242,12 @@ int cv_is_punct(uint32_t c);
 size_t cv_utf8_enc(uint32_t c, char *out);
 char *cv_strndup(struct cv *cv, const char *s, size_t n);
 
-/* --- rendering (convert_block.c, convert_inline.c, convert_table.c, convert_macro.c) --- */
+/* --- rendering (convert_block.c, convert_inline.c, convert_table.c, convert_macro.c,
+ *     convert_adf.c, convert_mount.c) --- */
 void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop);
+void cv_flow_lead(struct cv *cv, xmlNode *first, xmlNode *stop);
+int cv_list_alt(struct cv *cv, int kind);
+void cv_list_done(struct cv *cv, int alt, int kind);
 void cv_para_flush(struct cv *cv);
 void cv_il_trim(struct cv *cv);
 void cv_block(struct cv *cv, xmlNode *n);
@@ -252,12 +258,24 @@ void cv_emph_close(struct cv *cv, xmlNode *n, size_t mark, const char *md, const
                    const char *hc);
 void cv_code_block(struct cv *cv, const char *lang, const char *text, size_t len);
 void cv_details(struct cv *cv, const char *title, xmlNode *first, xmlNode *stop, xmlNode *skip);
+int cv_details_open(struct cv *cv, const char *title, size_t *before);
+void cv_details_close(struct cv *cv, size_t before);
 void cv_table(struct cv *cv, xmlNode *table);
 enum cv_kind cv_macro_kind(struct cv *cv, xmlNode *macro);
 void cv_macro_block(struct cv *cv, xmlNode *macro);
 void cv_macro_inline(struct cv *cv, xmlNode *macro);
+void cv_alert(struct cv *cv, const char *type, const char *title, const char *lead, xmlNode *body);
+void cv_adf(struct cv *cv, xmlNode *n);
+int cv_mount_macro(struct cv *cv, xmlNode *m, const char *name);
+int cv_emoji_hex(const char *id, char *out, size_t cap);
+void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *name);
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id);
+char *cv_md_plain(struct cv *cv, const char *md, size_t n);
+void cv_il_anchor(struct cv *cv, const char *name);
+int cv_elem_anchor(struct cv *cv, xmlNode *n);
+char *cv_anchor_slug(struct cv *cv, const char *title, const char *anchor);
 void cv_link(struct cv *cv, xmlNode *link);
+int cv_page_keyword(const char *title);
 void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);
 void cv_finish(struct cv *cv, char **out, size_t *out_len);

@@ -39,6 +39,13 @@ static int is_current_page(struct cv *cv, const char *space, const char *title)
 	       same_space(cv, space);
 }
 
+/* A page "title" that macros use as a relative reference. */
+int cv_page_keyword(const char *title)
+{
+	return title && (!strcmp(title, "@self") || !strcmp(title, "@parent") ||
+	                 !strcmp(title, "@home") || !strcmp(title, "@all"));
+}
+
 /* Absolute URL of a page: base/display/SPACE/Title, or NULL. */
 static void page_url(struct cv *cv, struct cv_buf *b, const char *space, const char *title)
 {
@@ -68,13 +75,25 @@ static void page_dest(struct cv *cv, struct cv_buf *b, const char *space, const 
 	}
 	if (b->len && anchor && *anchor) {
 		cv_buf_adds(cv, b, "#");
-		cv_url(cv, b, anchor, 2);
+		if (p) {
+			/* on the mount: the GitHub slug of the heading Confluence named */
+			char *sl = cv_anchor_slug(cv, title, anchor);
+
+			cv_url(cv, b, sl ? sl : "", 1);
+			free(sl);
+		} else {
+			cv_url(cv, b, anchor, 2);
+		}
 	}
 }
 
-/* An attachment of the current page (page_title NULL) or of another page. */
-static void attachment_dest(struct cv *cv, struct cv_buf *b, const char *space,
-                            const char *page_title, const char *file)
+/*
+ * An attachment of the current page (page_title NULL) or of another page.
+ * Returns 1 when b is the file itself, 0 when it is the page that holds it
+ * (no URL of the file is known) or nothing.
+ */
+static int attachment_dest(struct cv *cv, struct cv_buf *b, const char *space,
+                           const char *page_title, const char *file)
 {
 	char *p = NULL;
 
@@ -86,19 +105,21 @@ static void attachment_dest(struct cv *cv, struct cv_buf *b, const char *space,
 	if (p) {
 		cv_url(cv, b, p, 1);
 		free(p);
-		return;
+		return 1;
 	}
 	if (!base(cv))
-		return;
+		return 0;
 	if (!page_title && cv->ctx->page_id && *cv->ctx->page_id) {
 		add_base(cv, b);
 		cv_buf_adds(cv, b, "/download/attachments/");
 		cv_url(cv, b, cv->ctx->page_id, 2);
 		cv_buf_adds(cv, b, "/");
 		cv_url(cv, b, file, 2);
-	} else if (page_title) {
-		page_url(cv, b, space, page_title); /* the page that holds it */
+		return 1;
 	}
+	if (page_title)
+		page_url(cv, b, space, page_title); /* the page that holds it */
+	return 0;
 }
 
 static int scheme_len(const char *s)
@@ -113,6 +134,14 @@ static int scheme_len(const char *s)
 	return s[i] == ':' ? i : 0;
 }
 
+/* Schemes never linked: they run code or carry the content. */
+static int unsafe_scheme(const char *href, int sl)
+{
+	return (sl == 10 && !strncasecmp(href, "javascript", 10)) ||
+	       (sl == 8 && !strncasecmp(href, "vbscript", 8)) ||
+	       (sl == 4 && !strncasecmp(href, "data", 4));
+}
+
 /* An href or ri:url value: absolute URLs stay, relative ones go under base_url. */
 static void href_dest(struct cv *cv, struct cv_buf *b, const char *href)
 {
@@ -124,9 +153,7 @@ static void href_dest(struct cv *cv, struct cv_buf *b, const char *href)
 		return;
 	sl = scheme_len(href);
 	if (sl) {
-		if ((sl == 10 && !strncasecmp(href, "javascript", 10)) ||
-		    (sl == 8 && !strncasecmp(href, "vbscript", 8)) ||
-		    (sl == 4 && !strncasecmp(href, "data", 4)))
+		if (unsafe_scheme(href, sl))
 			return;
 		cv_url(cv, b, href, 0);
 	} else if (href[0] == '#') {
@@ -197,9 +224,50 @@ static void write_link(struct cv *cv, xmlNode *body, const char *dflt, const cha
 	cv_buf_add(cv, b, "](", 2);
 	if (dest && *dest)
 		cv_buf_adds(cv, b, dest);
-	else
+	else {
 		cv_add_hole(cv, b->len, H_ANCHOR, 0, 0, anchor);
+		if (cv->nholes && !cv->err)
+			cv->holes[cv->nholes - 1].maxbytes = b->len - (mark - 1);
+	}
 	cv_buf_add(cv, b, ")", 1);
+}
+
+/*
+ * A link whose text is its own URL (a smart link, a pasted URL): "<url>", when
+ * the URL is one that a CommonMark autolink keeps byte for byte.  1 if written.
+ */
+static int autolink(struct cv *cv, xmlNode *body, const char *url)
+{
+	int sl;
+	char *t;
+	int same;
+
+	if (!url || (cv->imode & IM_LINK))
+		return 0;
+	sl = scheme_len(url);
+	if (sl < 2 || sl > 32 || unsafe_scheme(url, sl))
+		return 0;
+	for (const unsigned char *s = (const unsigned char *)url; *s; s++)
+		if (*s <= ' ' || *s == 0x7f || *s == '<' || *s == '>' || *s == '|')
+			return 0;
+	if (!body) {
+		same = 1;
+	} else {
+		/* an empty text is the URL too, unless it wraps an image */
+		int elem = 0;
+
+		for (xmlNode *c = body->children; c; c = c->next)
+			elem |= c->type == XML_ELEMENT_NODE;
+		t = cv_text_of(cv, body, 1);
+		same = t && (*t ? !strcmp(t, url) : !elem);
+		free(t);
+	}
+	if (!same)
+		return 0;
+	cv_il_raw(cv, "<", 1);
+	cv_il_raws(cv, url);
+	cv_il_raw(cv, ">", 1);
+	return 1;
 }
 
 static void mention(struct cv *cv, xmlNode *ri, xmlNode *body)
@@ -273,7 +341,11 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 		a1 = cv_attr(cv, ri, "ri", "space-key", &f1);
 		a2 = cv_attr(cv, ri, "ri", "content-title", &f2);
 		dflt = a2;
-		if (!a2 || !*a2 || is_current_page(cv, a1, a2)) {
+		if (cv_page_keyword(a2)) {
+			/* @self, @parent, @home in a macro parameter: not pages of those names */
+			if (!strcmp(a2, "@self") && cv->ctx && cv->ctx->title)
+				dflt = cv->ctx->title;
+		} else if (!a2 || !*a2 || is_current_page(cv, a1, a2)) {
 			hole = anchor;
 			dflt = a2 && *a2 ? a2 : anchor;
 		} else {
@@ -321,6 +393,8 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 	case T_RI_URL:
 		a1 = cv_attr(cv, ri, "ri", "value", &f1);
 		dflt = a1;
+		if (a1 && autolink(cv, body, a1))
+			goto out;
 		if (a1)
 			href_dest(cv, &d, a1);
 		break;
@@ -348,6 +422,7 @@ void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body)
 		break;
 	}
 	write_link(cv, body, dflt, d.p, d.p ? NULL : hole);
+out:
 	free(d.p);
 	free(f1);
 	free(f2);
@@ -370,21 +445,18 @@ void cv_link(struct cv *cv, xmlNode *n)
 				free(f2);
 				id = cv_attr(cv, n, NULL, "name", &f2);
 			}
-			if (id && *id) {
-				struct cv_buf t = {0};
-
-				cv_html_esc(cv, &t, id, strlen(id));
-				cv_il_raws(cv, "<a id=\"");
-				if (t.p)
-					cv_il_raws(cv, t.p);
-				cv_il_raws(cv, "\"></a>");
-				free(t.p);
-			}
+			if (id && *id)
+				cv_il_anchor(cv, id);
 			cv_inline_children(cv, n);
 			goto out;
 		}
-		href_dest(cv, &d, href);
-		write_link(cv, n, href, d.p, NULL);
+		if (href[0] == '#' && href[1]) {
+			/* in-page: resolved at the end, like ac:anchor */
+			write_link(cv, n, href, NULL, href + 1);
+		} else if (!autolink(cv, n, href)) {
+			href_dest(cv, &d, href);
+			write_link(cv, n, href, d.p, NULL);
+		}
 		goto out;
 	}
 	/* ac:link */
@@ -408,6 +480,7 @@ void cv_image(struct cv *cv, xmlNode *n)
 	const char *alt, *file = NULL;
 	xmlNode *ri, *capn = cv_child(n, T_ICAPTION);
 	struct cv_buf d = {0}, a = {0};
+	int is_file = 1;
 
 	if (cv_tag(n) == T_IMG) {
 		const char *src = cv_attr(cv, n, NULL, "src", &f1);
@@ -428,7 +501,7 @@ void cv_image(struct cv *cv, xmlNode *n)
 				pt = cv_attr(cv, owner, "ri", "content-title", &f4);
 			}
 			if (file && *file)
-				attachment_dest(cv, &d, sp, pt, file);
+				is_file = attachment_dest(cv, &d, sp, pt, file);
 		} else if (ri && cv_tag(ri) == T_RI_URL) {
 			const char *v = cv_attr(cv, ri, "ri", "value", &f1);
 
@@ -440,9 +513,10 @@ void cv_image(struct cv *cv, xmlNode *n)
 		cap = cv_text_of(cv, capn, 1);
 	if (!alt || !*alt)
 		alt = cap && *cap ? cap : file && *file ? file : NULL;
-	if (d.p && *d.p) {
+	if (d.p && *d.p && (is_file || !(cv->imode & IM_LINK))) {
+		/* the file, or only the page holding it: then a link, not a broken image */
 		cv_md_esc(cv, &a, alt ? alt : "image");
-		cv_il_raw(cv, "![", 2);
+		cv_il_raws(cv, is_file ? "![" : "[");
 		if (a.p)
 			cv_il_raws(cv, a.p);
 		cv_il_raw(cv, "](", 2);

@@ -87,6 +87,20 @@ static enum mk mkind(struct cv *cv, xmlNode *m, char name[64], const char **aler
 	return i >= 0 ? macros[i].kind : M_UNKNOWN;
 }
 
+/* An excerpt with hidden=true: Confluence does not show it on its page. */
+static int hidden(struct cv *cv, xmlNode *m, const char *name)
+{
+	char *h;
+	int r;
+
+	if (strcmp(name, "excerpt") != 0)
+		return 0;
+	h = cv_param(cv, m, "hidden");
+	r = h && !strcasecmp(h, "true");
+	free(h);
+	return r;
+}
+
 static int body_has_block(struct cv *cv, xmlNode *body)
 {
 	for (xmlNode *c = body ? body->children : NULL; c; c = c->next)
@@ -137,18 +151,30 @@ static void code(struct cv *cv, xmlNode *m, const char *lang)
 	xmlNode *b = cv_child(m, T_PTB);
 	char *l = lang ? NULL : cv_param(cv, m, "language");
 	char *title = cv_param(cv, m, "title");
-	char *t;
+	char *t, *collapse;
+	size_t before = 0;
+	int opened = 0;
 
 	if (!l && !lang)
 		l = cv_param(cv, m, "");
 	if (!b)
 		b = cv_child(m, T_RTB);
 	t = b ? cv_text_of(cv, b, 0) : NULL;
-	if (title && *title) {
+	collapse = cv_param(cv, m, "collapse");
+	if (collapse && !strcasecmp(collapse, "true")) {
+		/* collapsed on the page: <details>, the title its summary */
+		opened = cv_details_open(cv, title && *title ? title : "Code", &before);
+	} else if (title && *title) {
+		/* the title as a bold caption line */
+		cv_il_raws(cv, "**");
 		cv_il_text(cv, title, strlen(title));
+		cv_il_raws(cv, "**");
 		cv_para_flush(cv);
 	}
 	cv_code_block(cv, lang ? lang : l, t ? t : "", t ? strlen(t) : 0);
+	if (opened)
+		cv_details_close(cv, before);
+	free(collapse);
 	free(t);
 	free(l);
 	free(title);
@@ -194,19 +220,18 @@ static const char *panel_type(struct cv *cv, xmlNode *m, const char *dflt)
 	return t;
 }
 
-/* info/note/tip/warning/panel: a GFM alert at top level, a labelled quote when nested. */
-static void alert(struct cv *cv, xmlNode *m, const char *name, const char *type)
+/*
+ * A GFM alert of type ("NOTE", "TIP", ...) at top level, a labelled quote when
+ * nested: title as a bold first line, lead (an emoji) opening the first paragraph.
+ */
+void cv_alert(struct cv *cv, const char *type, const char *title, const char *lead, xmlNode *body)
 {
-	xmlNode *body = cv_child(m, T_RTB);
-	char *title = cv_param(cv, m, "title");
 	int nested = cv->nindent > 0 || cv->html_nest > 0;
 	char marker[24];
 	int pushed;
 
-	if (!strcmp(name, "panel"))
-		type = panel_type(cv, m, type);
 	if (body_empty(cv, body) && (!title || !*title))
-		goto out;
+		return;
 	cv_blk_begin(cv, B_QUOTE, 1);
 	pushed = cv_push(cv, "> ", "> ", 0, 0) == 0;
 	if (!pushed) {
@@ -230,12 +255,25 @@ static void alert(struct cv *cv, xmlNode *m, const char *name, const char *type)
 		}
 		cv_para_flush(cv);
 	}
+	if (lead && *lead) {
+		cv_il_raws(cv, lead);
+		cv->il_space = 1;
+	}
 	if (body)
-		cv_flow(cv, body->children, NULL);
+		cv_flow_lead(cv, body->children, NULL);
 	if (pushed)
 		cv_pop(cv);
 	cv_blk_end(cv, B_QUOTE);
-out:
+}
+
+/* info/note/tip/warning/panel macros. */
+static void alert(struct cv *cv, xmlNode *m, const char *name, const char *type)
+{
+	char *title = cv_param(cv, m, "title");
+
+	if (!strcmp(name, "panel"))
+		type = panel_type(cv, m, type);
+	cv_alert(cv, type, title, NULL, cv_child(m, T_RTB));
 	free(title);
 }
 
@@ -255,10 +293,12 @@ static void toc(struct cv *cv, xmlNode *m)
 	cv_blk_end(cv, B_LIST);
 }
 
-/* "<!-- confluence macro: NAME -->", with NAME safe inside a comment. */
-static void comment_text(struct cv *cv, struct cv_buf *b, const char *name)
+/* "<!-- WHAT: NAME -->", with NAME safe inside a comment. */
+void cv_comment(struct cv *cv, struct cv_buf *b, const char *what, const char *name)
 {
-	cv_buf_adds(cv, b, "<!-- confluence macro: ");
+	cv_buf_adds(cv, b, "<!-- ");
+	cv_buf_adds(cv, b, what);
+	cv_buf_adds(cv, b, ": ");
 	for (const char *s = name; *s; s++) {
 		char c = *s;
 
@@ -272,6 +312,21 @@ static void comment_text(struct cv *cv, struct cv_buf *b, const char *name)
 	cv_buf_adds(cv, b, " -->");
 }
 
+/* <ri:page ri:content-title="@self"/> (or in an ac:link): a relative reference, no page. */
+static int keyword_page(struct cv *cv, xmlNode *c)
+{
+	char *f;
+	int k;
+
+	if (cv_tag(c) == T_LINK)
+		c = cv_child(c, T_RI_PAGE);
+	if (!c || cv_tag(c) != T_RI_PAGE)
+		return 0;
+	k = cv_page_keyword(cv_attr(cv, c, "ri", "content-title", &f));
+	free(f);
+	return k;
+}
+
 /* Parameters that hold links (include, excerpt-include, ...): keep them as links. */
 static void link_params(struct cv *cv, xmlNode *m)
 {
@@ -282,6 +337,8 @@ static void link_params(struct cv *cv, xmlNode *m)
 			enum cv_tag t = cv_tag(c);
 
 			if (c->type != XML_ELEMENT_NODE)
+				continue;
+			if (keyword_page(cv, c))
 				continue;
 			if (t == T_LINK || (t >= T_RI_PAGE && t <= T_RI_CONTENT)) {
 				cv->il_space = 1;
@@ -297,7 +354,9 @@ static void unknown_block(struct cv *cv, xmlNode *m, const char *name)
 	struct cv_buf c = {0};
 	xmlNode *ptb = cv_child(m, T_PTB), *rtb = cv_child(m, T_RTB);
 
-	comment_text(cv, &c, name);
+	if (cv_mount_macro(cv, m, name))
+		return; /* children, attachments, ...: what the mount knows */
+	cv_comment(cv, &c, "confluence macro", name);
 	cv_blk_begin(cv, B_HTML, 1);
 	cv_puts(cv, c.p ? c.p : "");
 	cv_blk_end(cv, B_HTML);
@@ -353,6 +412,8 @@ void cv_macro_block(struct cv *cv, xmlNode *m)
 		unknown_block(cv, m, name);
 		break;
 	default:
+		if (hidden(cv, m, name))
+			break;
 		if (body)
 			cv_flow(cv, body->children, NULL);
 		else
@@ -388,6 +449,10 @@ static void jira(struct cv *cv, xmlNode *m)
 
 	if (!key || !*key)
 		jql = cv_param(cv, m, "jqlQuery");
+	if ((!key || !*key) && (!jql || !*jql)) {
+		free(jql);
+		jql = cv_param(cv, m, "jql");
+	}
 	if (ju && *ju) {
 		size_t n = strlen(ju);
 
@@ -439,39 +504,12 @@ static void jira(struct cv *cv, xmlNode *m)
 	free(jql);
 }
 
-static void add_anchor(struct cv *cv, const char *a)
-{
-	char *s;
-
-	if (cv->nanchors == cv->capanchors) {
-		size_t cap = cv->capanchors ? cv->capanchors * 2 : 8;
-		char **p = realloc(cv->anchors, cap * sizeof(*p));
-
-		if (!p) {
-			cv_oom(cv);
-			return;
-		}
-		cv->anchors = p;
-		cv->capanchors = cap;
-	}
-	s = cv_strndup(cv, a, strlen(a));
-	if (s)
-		cv->anchors[cv->nanchors++] = s;
-}
-
 static void anchor(struct cv *cv, xmlNode *m)
 {
 	char *a = cv_param(cv, m, "");
-	struct cv_buf e = {0};
 
-	if (a && *a) {
-		add_anchor(cv, a);
-		cv_html_esc(cv, &e, a, strlen(a));
-		cv_il_raws(cv, "<a id=\"");
-		cv_il_raws(cv, e.p ? e.p : "");
-		cv_il_raws(cv, "\"></a>");
-	}
-	free(e.p);
+	if (a && *a)
+		cv_il_anchor(cv, a);
 	free(a);
 }
 
@@ -494,7 +532,10 @@ static void unknown_inline(struct cv *cv, xmlNode *m, const char *name)
 	struct cv_buf c = {0};
 	xmlNode *body = cv_child(m, T_RTB);
 
-	comment_text(cv, &c, name);
+	if (cv->imode == 0 && cv->il.len == 0 && cv_placed_as_block(m) &&
+	    cv_mount_macro(cv, m, name))
+		return; /* a bodiless block macro (children, attachments, ...) the mount answers */
+	cv_comment(cv, &c, "confluence macro", name);
 	if (cv->imode == 0 && cv->il.len == 0) {
 		/* at the start of a paragraph a comment would swallow the line as HTML */
 		cv_blk_begin(cv, B_HTML, 1);
@@ -542,7 +583,7 @@ void cv_macro_inline(struct cv *cv, xmlNode *m)
 		break;
 	}
 	default: /* a block macro where only inline content fits: its text */
-		if (body)
+		if (body && !hidden(cv, m, name))
 			cv_inline_children(cv, body);
 		break;
 	}

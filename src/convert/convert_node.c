@@ -84,8 +84,10 @@ static const struct tagname html_tags[] = {
 
 static const struct tagname ac_tags[] = {
     {"adf-attribute", T_DROP},
+    {"adf-content", T_ADF_CONTENT},
     {"adf-extension", T_ADF_EXT},
     {"adf-fallback", T_ADF_FALLBACK},
+    {"adf-node", T_ADF_NODE},
     {"caption", T_ICAPTION},
     {"default-parameter", T_PARAM},
     {"emoticon", T_EMOTICON},
@@ -210,6 +212,7 @@ static enum cv_kind kind_compute(struct cv *cv, xmlNode *n)
 	case T_TASK:
 	case T_RTB:
 	case T_ADF_EXT:
+	case T_ADF_NODE:
 		return K_BLOCK;
 	case T_DROP:
 	case T_PARAM:
@@ -297,6 +300,7 @@ int cv_placed_as_block(xmlNode *n)
 	case T_QUOTE:
 	case T_ADF_EXT:
 	case T_ADF_FALLBACK:
+	case T_ADF_CONTENT:
 		return n->parent->type == XML_ELEMENT_NODE;
 	default:
 		return 0;

@@ -283,6 +283,7 @@ void cv_add_hole(struct cv *cv, size_t off, enum cv_hole_kind kind, int minl, in
 	h->kind = kind;
 	h->minl = minl;
 	h->maxl = maxl;
+	h->maxbytes = 0;
 	h->arg = cv_strndup(cv, arg ? arg : "", arg ? strlen(arg) : 0);
 	if (h->arg)
 		cv->nholes++;

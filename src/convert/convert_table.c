@@ -1,6 +1,7 @@
 /* convert_table: a table becomes a GFM pipe table when pipes can hold it, else an HTML table. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "convert_int.h"
 
@@ -91,54 +92,162 @@ static int cell_inline(struct cv *cv, xmlNode *cell)
 	return 1;
 }
 
-static int pipeable(struct cv *cv, struct rows *rs, int stray)
+enum pipe { P_NO, P_HEAD_ROW, P_HEAD_COL };
+
+/*
+ * A pipe table needs inline cells, no spans, equal rows, and a header row
+ * (P_HEAD_ROW); a table whose header is its first column instead (page
+ * properties) gets an empty header row (P_HEAD_COL).
+ */
+static enum pipe pipeable(struct cv *cv, struct rows *rs, int stray)
 {
 	size_t ncols = 0;
+	int head_row = 1, head_col = 1;
 
 	if (rs->n == 0 || stray)
-		return 0;
+		return P_NO;
 	for (size_t i = 0; i < rs->n; i++) {
 		size_t n = 0;
 
 		for (xmlNode *c = rs->r[i]->children; c; c = c->next) {
 			if (!is_cell(c)) {
 				if (!blank(c) && cv_kind(cv, c) != K_SKIP)
-					return 0;
+					return P_NO;
 				continue;
 			}
 			if (i == 0 && cv_tag(c) != T_TH)
-				return 0; /* GFM needs a header row */
+				head_row = 0;
+			if ((n == 0) != (cv_tag(c) == T_TH))
+				head_col = 0;
 			if (span(cv, c, "colspan") != 1 || span(cv, c, "rowspan") != 1 ||
 			    !cell_inline(cv, c))
-				return 0;
+				return P_NO;
 			n++;
 		}
 		if (n == 0 || (i > 0 && n != ncols))
-			return 0;
+			return P_NO;
 		ncols = n;
 	}
-	return 1;
+	return head_row ? P_HEAD_ROW : head_col && ncols > 1 ? P_HEAD_COL : P_NO;
 }
 
-static void pipe_table(struct cv *cv, struct rows *rs)
+/* A cell's alignment: style="text-align: …" or align="…" (0 none, 'l', 'c', 'r'). */
+static char align_of(struct cv *cv, xmlNode *cell)
+{
+	char *f1, *f2;
+	const char *st = cv_attr(cv, cell, NULL, "style", &f1),
+	           *al = cv_attr(cv, cell, NULL, "align", &f2);
+	const char *v = NULL;
+	char a = 0;
+
+	if (st && (v = strstr(st, "text-align")) != NULL) {
+		v += 10;
+		while (*v == ' ' || *v == ':')
+			v++;
+	} else {
+		v = al;
+	}
+	if (v && !strncasecmp(v, "center", 6))
+		a = 'c';
+	else if (v && !strncasecmp(v, "right", 5))
+		a = 'r';
+	else if (v && !strncasecmp(v, "left", 4))
+		a = 'l';
+	free(f1);
+	free(f2);
+	return a;
+}
+
+/* The delimiter row: per column the first alignment any of its cells states. */
+static void delimiter_row(struct cv *cv, struct rows *rs, size_t ncols)
+{
+	char *al = calloc(ncols ? ncols : 1, 1);
+
+	if (!al) {
+		cv_oom(cv);
+		return;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		size_t k = 0;
+
+		for (xmlNode *c = rs->r[i]->children; c && k < ncols; c = c->next) {
+			if (!is_cell(c))
+				continue;
+			if (!al[k] && c->properties)
+				al[k] = align_of(cv, c);
+			k++;
+		}
+	}
+	cv_put(cv, "|", 1);
+	for (size_t k = 0; k < ncols; k++)
+		cv_puts(cv, al[k] == 'c'   ? " :---: |"
+		            : al[k] == 'r' ? " ---: |"
+		            : al[k] == 'l' ? " :--- |"
+		                           : " --- |");
+	cv_nl(cv);
+	free(al);
+}
+
+/* <th><strong>x</strong></th> (also in a <p>): the bold is the header's anyway. */
+static xmlNode *sole_strong(xmlNode *cell)
+{
+	xmlNode *only = NULL;
+
+	for (int pass = 0; pass < 2; pass++) {
+		only = NULL;
+		for (xmlNode *c = cell->children; c; c = c->next) {
+			if (blank(c))
+				continue;
+			if (only || c->type != XML_ELEMENT_NODE)
+				return NULL;
+			only = c;
+		}
+		if (!only)
+			return NULL;
+		if (cv_tag(only) == T_STRONG)
+			return only;
+		if (cv_tag(only) != T_P)
+			return NULL;
+		cell = only;
+	}
+	return NULL;
+}
+
+static void pipe_table(struct cv *cv, struct rows *rs, enum pipe kind)
 {
 	unsigned imode = cv->imode;
 	xmlNode *iroot = cv->iroot;
+	size_t first_body = kind == P_HEAD_ROW ? 1 : 0;
 
 	cv_blk_begin(cv, B_TABLE, 1);
+	if (kind == P_HEAD_COL) {
+		/* GFM needs a header row: an empty one */
+		size_t ncols = 0;
+
+		for (xmlNode *c = rs->r[0]->children; c; c = c->next)
+			ncols += is_cell(c);
+		cv_put(cv, "|", 1);
+		for (size_t k = 0; k < ncols; k++)
+			cv_put(cv, "  |", 3);
+		cv_nl(cv);
+		delimiter_row(cv, rs, ncols);
+	}
 	for (size_t i = 0; i < rs->n; i++) {
 		size_t ncols = 0;
 
 		cv_put(cv, "|", 1);
 		for (xmlNode *c = rs->r[i]->children; c; c = c->next) {
+			xmlNode *strong;
+
 			if (!is_cell(c))
 				continue;
 			ncols++;
 			cv->imode = IM_CELL;
 			cv->iroot = c;
-			cv_inline_children(cv, c);
+			strong = cv_tag(c) == T_TH ? sole_strong(c) : NULL;
+			cv_inline_children(cv, strong ? strong : c);
 			cv_il_trim(cv);
-			if (i > 0 && cv_tag(c) == T_TH) /* a header cell below the header row */
+			if (i >= first_body && cv_tag(c) == T_TH) /* a header cell in the body */
 				cv_emph_close(cv, c, 0, "**", "<strong>", "</strong>");
 			cv->imode = imode;
 			cv->iroot = iroot;
@@ -147,12 +256,8 @@ static void pipe_table(struct cv *cv, struct rows *rs)
 			cv_put(cv, " |", 2);
 		}
 		cv_nl(cv);
-		if (i == 0) {
-			cv_put(cv, "|", 1);
-			for (size_t k = 0; k < ncols; k++)
-				cv_put(cv, " --- |", 6);
-			cv_nl(cv);
-		}
+		if (i == 0 && kind == P_HEAD_ROW)
+			delimiter_row(cv, rs, ncols);
 	}
 	cv_blk_end(cv, B_TABLE);
 }
@@ -284,17 +389,18 @@ void cv_table(struct cv *cv, xmlNode *t)
 {
 	struct rows rs = {0};
 	int stray = 0;
+	enum pipe kind;
 
 	collect(cv, t, &rs, &stray);
 	if (cv->html_nest >= CV_MAX_HTML_NEST) {
 		/* too deeply nested for more HTML: keep the text, in reading order */
 		cv_flow(cv, t->children, NULL);
-	} else if (pipeable(cv, &rs, stray)) {
+	} else if ((kind = pipeable(cv, &rs, stray)) != P_NO) {
 		xmlNode *cap = cv_child(t, T_CAPTION);
 
 		if (cap)
 			cv_flow(cv, cap->children, NULL);
-		pipe_table(cv, &rs);
+		pipe_table(cv, &rs, kind);
 	} else if (rs.n > 0) {
 		html_table(cv, t, &rs);
 	}

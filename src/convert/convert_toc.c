@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/xmlunicode.h>
+
 #include "convert_int.h"
 
 /* A string -> size_t map (open addressing), for slugs and anchor ids. */
@@ -82,7 +84,112 @@ static void smap_free(struct smap *m)
 	free(m->v);
 }
 
-/* GitHub's slug: lower case, punctuation dropped except - and _, spaces to -. */
+/*
+ * The text GitHub sees in a heading we rendered (inline Markdown, one line):
+ * escapes undone, emphasis delimiters, link destinations, images and HTML tags
+ * dropped, code spans and autolinks kept as their text.
+ */
+char *cv_md_plain(struct cv *cv, const char *md, size_t n)
+{
+	struct cv_buf b = {0};
+
+	for (size_t i = 0; i < n;) {
+		char c = md[i];
+
+		if (c == '\\' && i + 1 < n && cv_is_punct((unsigned char)md[i + 1])) {
+			cv_buf_add(cv, &b, md + i + 1, 1);
+			i += 2;
+		} else if (c == '`') {
+			size_t run = 0, s, e;
+
+			while (i + run < n && md[i + run] == '`')
+				run++;
+			s = e = i + run;
+			for (;;) { /* the closing run of the same length */
+				size_t r = 0;
+
+				while (e < n && md[e] != '`')
+					e++;
+				while (e + r < n && md[e + r] == '`')
+					r++;
+				if (e >= n || r == run)
+					break;
+				e += r;
+			}
+			if (e >= n) { /* no closer: literal backticks */
+				cv_buf_add(cv, &b, md + i, run);
+				i += run;
+				continue;
+			}
+			if (e - s >= 2 && md[s] == ' ' && md[e - 1] == ' ') {
+				s++;
+				e--;
+			}
+			cv_buf_add(cv, &b, md + s, e - s);
+			i = e + run;
+		} else if (c == '*' || c == '~' || c == '[') {
+			i++;
+		} else if (c == ']' || (c == '!' && i + 1 < n && md[i + 1] == '[')) {
+			size_t j = i + 1, depth = 0;
+
+			if (c == '!') { /* an image: no text in the heading */
+				for (j = i + 2; j < n && md[j] != ']'; j++)
+					if (md[j] == '\\')
+						j++;
+			}
+			if (j < n && md[j] == ']')
+				j++;
+			if (c == '!' || (j < n && md[j] == '(')) {
+				for (; j < n; j++) { /* the destination */
+					if (md[j] == '(')
+						depth++;
+					else if (md[j] == ')' && --depth == 0)
+						break;
+				}
+				i = j < n ? j + 1 : n;
+			} else {
+				i++;
+			}
+		} else if (c == '<' && i + 1 < n &&
+		           (((md[i + 1] | 0x20) >= 'a' && (md[i + 1] | 0x20) <= 'z') ||
+		            md[i + 1] == '/' || md[i + 1] == '!')) {
+			const char *gt = memchr(md + i, '>', n - i), *colon;
+
+			if (!gt) {
+				cv_buf_add(cv, &b, md + i, 1);
+				i++;
+				continue;
+			}
+			colon = memchr(md + i, ':', (size_t)(gt - (md + i)));
+			if (colon && !memchr(md + i, ' ', (size_t)(gt - (md + i))))
+				cv_buf_add(cv, &b, md + i + 1,
+				           (size_t)(gt - md) - i - 1); /* <url> */
+			i = (size_t)(gt - md) + 1;
+		} else {
+			cv_buf_add(cv, &b, md + i, 1);
+			i++;
+		}
+	}
+	if (!b.p && !cv->err)
+		return cv_strndup(cv, "", 0);
+	return b.p;
+}
+
+/* Kept by github-slugger: letters, marks, decimal and letter numbers, connectors. */
+static int slug_keeps(uint32_t c)
+{
+	if (c < 0x80)
+		return c == '-' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		       (c >= '0' && c <= '9');
+	return xmlUCSIsCatL((int)c) || xmlUCSIsCatM((int)c) || xmlUCSIsCatNd((int)c) ||
+	       xmlUCSIsCatNl((int)c) || xmlUCSIsCatPc((int)c);
+}
+
+/*
+ * GitHub's slug (github-slugger): lower case, every character that is not a
+ * letter, mark, digit or connector dropped (punctuation, symbols and emoji,
+ * other numbers, separators), each space to "-".
+ */
 static char *slugify(struct cv *cv, const char *text)
 {
 	struct cv_buf b = {0};
@@ -92,7 +199,6 @@ static char *slugify(struct cv *cv, const char *text)
 	for (size_t i = 0; i < n;) {
 		uint32_t c;
 		int l = cv_utf8_dec(s + i, n - i, &c);
-
 		uint32_t lc = c;
 		char u[4];
 
@@ -104,23 +210,86 @@ static char *slugify(struct cv *cv, const char *text)
 			lc = c + 80;
 		else if (c >= 0x100 && c <= 0x17f && !(c & 1) && c != 0x130 && c != 0x138)
 			lc = c + 1;
-		if (lc != c && c >= 0x80) {
-			cv_buf_add(cv, &b, u, cv_utf8_enc(lc, u));
-			i += (size_t)l;
-			continue;
-		}
-		c = lc;
 		if (c == ' ')
 			cv_buf_add(cv, &b, "-", 1);
-		else if (c == '-' || c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-			cv_buf_add(cv, &b, (const char *)&(char){(char)c}, 1);
-		else if (c >= 0x80 && !cv_is_punct(c) && !cv_is_ws(c))
-			cv_buf_add(cv, &b, text + i, (size_t)l);
+		else if (slug_keeps(c))
+			cv_buf_add(cv, &b, u, cv_utf8_enc(lc, u));
 		i += (size_t)l;
 	}
 	if (!b.p && !cv->err)
 		return cv_strndup(cv, "", 0);
 	return b.p;
+}
+
+static char *nospace(struct cv *cv, const char *s)
+{
+	struct cv_buf b = {0};
+
+	for (; *s; s++)
+		if (*s != ' ')
+			cv_buf_add(cv, &b, s, 1);
+	if (!b.p && !cv->err)
+		return cv_strndup(cv, "", 0);
+	return b.p;
+}
+
+/*
+ * A Confluence anchor into another page ("Title-HeadingText" on Data Center,
+ * "Heading-text" on Cloud) as the GitHub slug that page's heading gets.
+ */
+char *cv_anchor_slug(struct cv *cv, const char *title, const char *anchor)
+{
+	char *tns = title ? nospace(cv, title) : NULL;
+	size_t tl = tns ? strlen(tns) : 0;
+	char *r;
+
+	if (tl && !strncmp(anchor, tns, tl) && anchor[tl] == '-' && anchor[tl + 1])
+		anchor += tl + 1;
+	r = slugify(cv, anchor);
+	free(tns);
+	return r;
+}
+
+/* <a id="name"></a> in the inline text: a target for in-page links (anchor macro, ids). */
+void cv_il_anchor(struct cv *cv, const char *name)
+{
+	struct cv_buf e = {0};
+	char *s;
+
+	if (cv->nanchors == cv->capanchors) {
+		size_t cap = cv->capanchors ? cv->capanchors * 2 : 8;
+		char **p = realloc(cv->anchors, cap * sizeof(*p));
+
+		if (!p) {
+			cv_oom(cv);
+			return;
+		}
+		cv->anchors = p;
+		cv->capanchors = cap;
+	}
+	s = cv_strndup(cv, name, strlen(name));
+	if (s)
+		cv->anchors[cv->nanchors++] = s;
+	cv_html_esc(cv, &e, name, strlen(name));
+	cv_il_raws(cv, "<a id=\"");
+	cv_il_raws(cv, e.p ? e.p : "");
+	cv_il_raws(cv, "\"></a>");
+	free(e.p);
+}
+
+/* An element's id attribute (a footnote's li, a sup) as such a target; 1 if it had one. */
+int cv_elem_anchor(struct cv *cv, xmlNode *n)
+{
+	char *f;
+	const char *id;
+
+	if (!n->properties)
+		return 0;
+	id = cv_attr(cv, n, NULL, "id", &f);
+	if (id && *id)
+		cv_il_anchor(cv, id);
+	free(f);
+	return id && *id;
 }
 
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id)
@@ -187,18 +356,6 @@ static void make_slugs(struct cv *cv)
 		free(base);
 	}
 	smap_free(&seen);
-}
-
-static char *nospace(struct cv *cv, const char *s)
-{
-	struct cv_buf b = {0};
-
-	for (; *s; s++)
-		if (*s != ' ')
-			cv_buf_add(cv, &b, s, 1);
-	if (!b.p && !cv->err)
-		return cv_strndup(cv, "", 0);
-	return b.p;
 }
 
 /*
@@ -367,15 +524,35 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 			free(t.p);
 			continue;
 		}
-		cv_buf_add(cv, &r, "#", 1);
 		{
-			/* an anchor macro of that name wins over a heading */
-			size_t *v = smap_get(&anchors, h->arg) ? NULL : smap_get(&ids, h->arg);
+			/* an anchor of that name wins over a heading */
+			int named = smap_get(&anchors, h->arg) != NULL;
+			size_t *v = named ? NULL : smap_get(&ids, h->arg), d = h->maxbytes;
 
-			if (v)
-				cv_url(cv, &r, cv->heads[*v].slug, 1);
-			else
+			if (!v && !named) {
+				/* Cloud's "Getting-started", "Getting started": the slug of it */
+				char *sl = slugify(cv, h->arg);
+
+				v = sl ? smap_get(&ids, sl) : NULL;
+				free(sl);
+			}
+			if (v || named) {
+				cv_buf_add(cv, &r, "#", 1);
+				if (v)
+					cv_url(cv, &r, cv->heads[*v].slug, 1);
+				else
+					cv_url(cv, &r, h->arg, 2);
+			} else if (d >= 3 && r.len >= d && r.p[r.len - d] == '[' &&
+			           r.p[r.len - 1] == '(' && r.p[r.len - 2] == ']' &&
+			           pos < cv->out.len && o[pos] == ')') {
+				/* nothing on the page has that name: the text, not a dead link */
+				memmove(r.p + r.len - d, r.p + r.len - d + 1, d - 1);
+				r.len -= 3;
+				pos++;
+			} else {
+				cv_buf_add(cv, &r, "#", 1);
 				cv_url(cv, &r, h->arg, 2);
+			}
 		}
 	}
 	cv_buf_add(cv, &r, o + pos, cv->out.len - pos);

@@ -339,6 +339,7 @@ struct dir_handle {
 	struct cfs_tree_dirent *d;
 	size_t n;
 	uint64_t ino;
+	uint64_t parent; /* the inode ".." shows */
 };
 
 /* Attachments up to this size are fetched ahead with their pages. */
@@ -415,6 +416,7 @@ static void answer_opendir(fuse_req_t req, struct cfs_fs *fs, fuse_ino_t ino,
 		return;
 	}
 	h->ino = ino;
+	h->parent = cfs_tree_parent(fs->tree, ino);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->cache_readdir = 1;
 	fi->keep_cache = 1;
@@ -478,7 +480,8 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			st.st_ino = h->ino;
 			st.st_mode = S_IFDIR;
 		} else if (i == 1) {
-			name = "..";
+			name = ".."; /* an inode of 0 would make glibc drop it */
+			st.st_ino = h->parent;
 			st.st_mode = S_IFDIR;
 		} else {
 			name = h->d[i - 2].name;

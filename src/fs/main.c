@@ -3,6 +3,7 @@
 #include "confluence.h"
 #include "fs.h"
 #include "log.h"
+#include "mountpoint.h"
 #include "opts.h"
 #include "sync.h"
 
@@ -19,45 +20,18 @@
 enum {
 	KEY_HELP,
 	KEY_VERSION,
-	KEY_TOKEN,
-	KEY_CACHE_SIZE,
-	KEY_MEM_CACHE,
 	KEY_CHECK,
 };
 
 struct cli {
 	struct cfs_opts o;
 	int positional;
+	const char *mountpoint; /* as given (argv) */
 	int help, version, check;
-	const char *error;
+	char error[512]; /* the one line of a usage error */
 };
 
-#define CFS_OPT(t, f)                                                                              \
-	{                                                                                          \
-		t, offsetof(struct cli, o.f), 1                                                    \
-	}
-
 static const struct fuse_opt cli_spec[] = {
-    CFS_OPT("url=%s", url),
-    CFS_OPT("site=%s", site),
-    CFS_OPT("user=%s", user),
-    CFS_OPT("token_file=%s", token_file),
-    CFS_OPT("cache_dir=%s", cache_dir),
-    CFS_OPT("api=%s", api),
-    CFS_OPT("log_level=%s", log_level),
-    CFS_OPT("ca_file=%s", ca_file),
-    CFS_OPT("max_requests=%d", max_requests),
-    CFS_OPT("timeout=%d", timeout),
-    CFS_OPT("retries=%d", retries),
-    CFS_OPT("ttl=%d", ttl),
-    CFS_OPT("uid=%d", uid),
-    CFS_OPT("gid=%d", gid),
-    CFS_OPT("prefetch=%d", prefetch),
-    CFS_OPT("batch=%d", batch),
-    CFS_OPT("frontmatter", front_matter),
-    FUSE_OPT_KEY("token=", KEY_TOKEN),
-    FUSE_OPT_KEY("cache_size=", KEY_CACHE_SIZE),
-    FUSE_OPT_KEY("mem_cache=", KEY_MEM_CACHE),
     FUSE_OPT_KEY("-h", KEY_HELP),
     FUSE_OPT_KEY("--help", KEY_HELP),
     FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -69,20 +43,40 @@ static const struct fuse_opt cli_spec[] = {
     FUSE_OPT_END,
 };
 
+/* Whether arg (one -o option) matches a word or, ending in '=' or '.', a prefix. */
+static int in_list(const char *arg, const char *const *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(list[i]);
+		char last = list[i][len - 1];
+
+		if (last == '=' || last == '.' ? strncmp(arg, list[i], len) == 0
+		                               : strcmp(arg, list[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Words fstab and mount(8) pass that mean nothing to a FUSE filesystem. */
 static int ignored_option(const char *arg)
 {
-	static const char *const words[] = {"_netdev", "nofail", "noauto", "auto", "defaults",
-	                                    "user",    "users",  "nouser", "ro",   "rw"};
-	static const char *const prefixes[] = {"x-systemd.", "comment="};
+	static const char *const words[] = {"_netdev", "nofail", "noauto", "auto",
+	                                    "defaults", "user",   "users",  "nouser",
+	                                    "ro",       "rw",     "x-systemd.", "comment="};
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcmp(arg, words[i]) == 0)
-			return 1;
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (strncmp(arg, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
-	return 0;
+	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
+}
+
+/* Options libfuse itself takes (fuse_parse_cmdline, fuse_session_new). */
+static int fuse_option(const char *arg)
+{
+	static const char *const words[] = {
+	    "debug",    "clone_fd", "max_idle_threads=", "max_threads=", "allow_other",
+	    "allow_root", "auto_unmount", "default_permissions", "dev", "nodev", "suid",
+	    "nosuid",   "exec",     "noexec",   "async",    "sync",     "atime",
+	    "noatime",  "nodiratime", "dirsync", "max_read=", "fsname=", "subtype="};
+
+	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
 }
 
 static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
@@ -95,22 +89,27 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 			c->o.space = strdup(arg);
 			return 0;
 		}
-		return 1; /* the mountpoint, for fuse_parse_cmdline */
-	case FUSE_OPT_KEY_OPT:
-		return ignored_option(arg) ? 0 : 1;
-	case KEY_TOKEN:
-		c->error = "the token cannot be a mount option (it would show in ps and "
-		           "/proc/mounts): use CONFLUENCE_TOKEN, -o token_file=PATH or ~/.netrc";
+		if (c->positional == 2) {
+			c->mountpoint = arg;
+			return 1; /* for fuse_parse_cmdline too */
+		}
+		snprintf(c->error, sizeof(c->error),
+		         "unexpected argument '%s' (SPACE MOUNTPOINT come once)", arg);
 		return -1;
-	case KEY_CACHE_SIZE:
-	case KEY_MEM_CACHE:
-		if (cfs_opts_parse_size(strchr(arg, '=') + 1, key == KEY_CACHE_SIZE
-		                                                  ? &c->o.cache_size
-		                                                  : &c->o.mem_cache)) {
-			c->error = "cache_size and mem_cache take a size such as 512M or 1G";
+	case FUSE_OPT_KEY_OPT:
+		if (arg[0] == '-') {
+			if (strcmp(arg, "-f") == 0 || strcmp(arg, "-d") == 0 ||
+			    strcmp(arg, "-s") == 0)
+				return 1;
+			snprintf(c->error, sizeof(c->error),
+			         "unknown option '%s' (--help lists the options)", arg);
 			return -1;
 		}
-		return 0;
+		if (ignored_option(arg))
+			return 0;
+		if (fuse_option(arg))
+			return 1;
+		return cfs_opts_set(&c->o, arg, c->error, sizeof(c->error)) ? -1 : 0;
 	case KEY_HELP:
 		c->help = 1;
 		return 0;
@@ -133,39 +132,26 @@ static void usage(const char *prog)
 	       "files, page trees are directories, blog posts are in _blog/YYYY/MM/.  SPACE\n"
 	       "may also be KEY1,KEY2 or all: then one directory per space.\n"
 	       "\n"
-	       "Site and credentials:\n"
-	       "    -o url=URL             site, e.g. https://acme.atlassian.net/wiki (or "
-	       "CONFLUENCE_URL)\n"
-	       "    -o user=EMAIL          Basic auth user (or CONFLUENCE_USER); without: Bearer "
-	       "token\n"
-	       "    -o token_file=PATH     file holding the API token (mode 0600)\n"
-	       "                           else CONFLUENCE_TOKEN, else ~/.netrc\n"
-	       "    -o ca_file=PATH        extra CA certificates for TLS\n"
-	       "Behaviour:\n"
-	       "    -o max_requests=N      HTTP requests in flight (default 8)\n"
-	       "    -o timeout=SECONDS     per request attempt (default 30)\n"
-	       "    -o retries=N           retries of 429/5xx/network errors (default 5)\n"
-	       "    -o ttl=SECONDS         how long metadata is trusted (default 60)\n"
-	       "    -o prefetch=N          directory levels fetched ahead on listing (default 3;\n"
-	       "                           0 turns prefetch off)\n"
-	       "    -o batch=N             pages per prefetch request, 1..250 (default 25)\n"
-	       "    -o frontmatter         pages start with YAML front matter (title, id, ...)\n"
-	       "    -o mem_cache=SIZE      memory for rendered pages (default 256M)\n"
-	       "    -o cache_dir=DIR       attachment cache (default ~/.cache/confluencefs)\n"
-	       "    -o cache_size=SIZE     its bound on disk (default 1G)\n"
-	       "    -o uid=N,gid=N         owner of the files (default: you)\n"
-	       "    -o log_level=LEVEL     error, warn, info (default), debug\n"
-	       "    -f                     stay in the foreground, log to stderr\n"
-	       "    -d                     debug: foreground, FUSE and HTTP tracing\n"
-	       "\n",
+	       "The token: -o token_file=PATH, else CONFLUENCE_TOKEN, else the configuration\n"
+	       "file's token_file, else ~/.netrc.  CONFLUENCE_URL and CONFLUENCE_USER stand\n"
+	       "for url= and user=.  The configuration file: $CONFLUENCEFS_CONFIG or\n"
+	       "~/.config/confluencefs/config.\n"
+	       "\n"
+	       "Options:\n",
 	       prog, prog);
+	cfs_opts_help(stdout);
+	printf("    -f                     stay in the foreground, log to stderr\n"
+	       "    -d                     debug: foreground, FUSE and HTTP tracing\n"
+	       "    --check                check the site, credentials and space, then exit\n"
+	       "    fstab words (_netdev, nofail, noauto, x-systemd.*) are accepted and ignored\n"
+	       "\n");
 }
 
 /* The attachment cache of this site and space: cache_dir/HOST/SPACE, where
  * cache_dir defaults to $XDG_CACHE_HOME/confluencefs (~/.cache/confluencefs). */
 static char *cache_path(const struct cfs_opts *o)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = cfs_opts_home();
 	const char *host = strstr(o->url, "://");
 	char *base = NULL, *path = NULL, site[256];
 	size_t i = 0;
@@ -281,7 +267,7 @@ static void backend_stop(struct backend *b)
 static char *config_path(void)
 {
 	const char *env = getenv("CONFLUENCEFS_CONFIG"), *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
+	const char *home = cfs_opts_home();
 	char *p = NULL;
 
 	if (env && *env)
@@ -296,8 +282,9 @@ static char *config_path(void)
 }
 
 /* Parse the command line, with the options of the configuration file's
- * section for the site (-o site=, CONFLUENCE_SITE, or [default]) placed
- * before it so the command line wins.  Returns 0, or 2 after a message. */
+ * section for the site (-o site=, CONFLUENCE_SITE, or [default]) parsed
+ * first so the command line wins; the file's token_file is kept apart (it
+ * comes after CONFLUENCE_TOKEN).  Returns 0, or 2 after one line. */
 static int parse_cli(int argc, char *argv[], struct fuse_args *args, struct cli *c)
 {
 	char *path = config_path(), *text = NULL, **cargs = NULL, err[512];
@@ -305,11 +292,18 @@ static int parse_cli(int argc, char *argv[], struct fuse_args *args, struct cli 
 	size_t n = 0, len = 0;
 	FILE *f;
 	int ret = 2;
+	struct fuse_args fargs = FUSE_ARGS_INIT(0, NULL);
 
 	*args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
 	cfs_opts_defaults(&c->o);
-	if (fuse_opt_parse(args, c, cli_spec, cli_proc) == -1)
-		goto bad;
+	if (fuse_opt_parse(args, c, cli_spec, cli_proc) == -1) {
+		fprintf(stderr, "mount.confluencefs: %s\n", c->error[0] ? c->error : "bad options");
+		goto out;
+	}
+	if (c->help || c->version) {
+		ret = 0;
+		goto out;
+	}
 	site = c->o.site ? c->o.site : getenv("CONFLUENCE_SITE");
 	f = path ? fopen(path, "r") : NULL;
 	if (!f) {
@@ -337,37 +331,41 @@ static int parse_cli(int argc, char *argv[], struct fuse_args *args, struct cli 
 		goto out;
 	}
 	if (n) {
-		/* Again from the start: argv[0], the file's options, the rest. */
-		fuse_opt_free_args(args);
-		cfs_opts_clear(&c->o);
-		memset(c, 0, sizeof(*c));
-		cfs_opts_defaults(&c->o);
-		*args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
-		if (fuse_opt_add_arg(args, argv[0]))
+		/* The file's options, then the command line's over them. */
+		struct cli fc = {0};
+
+		cfs_opts_defaults(&fc.o);
+		if (fuse_opt_add_arg(&fargs, argv[0]))
 			goto out;
 		for (size_t i = 0; i < n; i++)
-			if (fuse_opt_add_arg(args, cargs[i]))
+			if (fuse_opt_add_arg(&fargs, cargs[i]))
 				goto out;
-		for (int i = 1; i < argc; i++)
-			if (fuse_opt_add_arg(args, argv[i]))
-				goto out;
-		{
-			struct fuse_args in = *args;
-
-			*args = (struct fuse_args)FUSE_ARGS_INIT(0, NULL);
-			ret = fuse_opt_parse(&in, c, cli_spec, cli_proc);
-			*args = in;
-			if (ret == -1) {
-				ret = 2;
-				goto bad;
-			}
+		if (fuse_opt_parse(&fargs, &fc, cli_spec, cli_proc) == -1) {
+			fprintf(stderr, "mount.confluencefs: %s: %s\n", path, fc.error);
+			cfs_opts_clear(&fc.o);
+			goto out;
 		}
+		fc.o.config_token_file = fc.o.token_file;
+		fc.o.token_file = NULL;
+		fuse_opt_free_args(args);
+		*args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+		if (fuse_opt_parse(args, &fc, cli_spec, cli_proc) == -1) {
+			fprintf(stderr, "mount.confluencefs: %s\n", fc.error);
+			cfs_opts_clear(&fc.o);
+			goto out;
+		}
+		/* libfuse's own options from the file. */
+		for (int i = 1; i < fargs.argc; i++)
+			if (fuse_opt_add_arg(args, fargs.argv[i])) {
+				cfs_opts_clear(&fc.o);
+				goto out;
+			}
+		cfs_opts_clear(&c->o);
+		*c = fc;
 	}
 	ret = 0;
-	goto out;
-bad:
-	fprintf(stderr, "mount.confluencefs: %s\n", c->error ? c->error : "bad options");
 out:
+	fuse_opt_free_args(&fargs);
 	for (size_t i = 0; i < n; i++)
 		free(cargs[i]);
 	free(cargs);
@@ -406,6 +404,12 @@ int main(int argc, char *argv[])
 		ret = 0;
 		goto out1;
 	}
+	if (c.mountpoint && !c.check &&
+	    cfs_check_mountpoint(c.mountpoint, c.o.nonempty, NULL, err, sizeof(err))) {
+		fprintf(stderr, "mount.confluencefs: %s\n", err);
+		ret = 1;
+		goto out1;
+	}
 	if (fuse_parse_cmdline(&args, &cmd) != 0) {
 		ret = 2;
 		goto out1;
@@ -417,12 +421,8 @@ int main(int argc, char *argv[])
 		ret = 2;
 		goto out2;
 	}
-	if (c.o.log_level && cfs_log_parse_level(c.o.log_level, &level)) {
-		fprintf(stderr,
-		        "mount.confluencefs: log_level must be error, warn, info or debug\n");
-		ret = 2;
-		goto out2;
-	}
+	if (c.o.log_level)
+		cfs_log_parse_level(c.o.log_level, &level); /* checked when set */
 	if (cmd.debug)
 		level = CFS_LOG_DEBUG;
 	cfs_log_init(level, 0);
@@ -432,6 +432,9 @@ int main(int argc, char *argv[])
 		ret = 2;
 		goto out2;
 	}
+	if (c.o.token_ignored)
+		cfs_info("the token of %s is used, not the one of %s", c.o.token_from,
+		         c.o.token_ignored);
 	if (c.o.uid < 0)
 		c.o.uid = (int)getuid();
 	if (c.o.gid < 0)

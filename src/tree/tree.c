@@ -214,6 +214,7 @@ int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n,
 		sp->id = strdup(spaces[i].id ? spaces[i].id : spaces[i].key);
 		sp->key = strdup(spaces[i].key);
 		sp->name = spaces[i].name ? strdup(spaces[i].name) : NULL;
+		sp->created = spaces[i].created;
 		if (!sp->id || !sp->key || (spaces[i].name && !sp->name))
 			goto fail;
 		sp->dir = &t->root;
@@ -229,10 +230,27 @@ int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n,
 		t->by_key[t->n++] = sp->top;
 		t->root.kids[t->root.nkids++] = sp->top;
 	}
-	/* Until a space is listed, its directory (and the root) are as new as the mount. */
+	/* With several spaces, a space's directory has the space's creation time
+	 * and the root the newest of those, so they are the same on every mount,
+	 * listed or not.  Where the site does not say (Data Center), the time of
+	 * the mount until the space is listed. */
 	t->root.mtime = (struct cfs_time){(int64_t)time(NULL), 0};
-	for (size_t i = 0; multi && i < n; i++)
-		t->spaces[i].top->mtime = t->root.mtime;
+	if (multi) {
+		int all_known = 1;
+
+		for (size_t i = 0; i < n; i++) {
+			struct tspace *sp = &t->spaces[i];
+
+			sp->top->mtime = sp->created.sec ? sp->created : t->root.mtime;
+			all_known &= sp->created.sec != 0;
+		}
+		if (all_known) {
+			t->root.mtime = (struct cfs_time){0, 0};
+			for (size_t i = 0; i < n; i++)
+				if (t->spaces[i].created.sec > t->root.mtime.sec)
+					t->root.mtime = t->spaces[i].created;
+		}
+	}
 	qsort(t->by_key, t->n, sizeof(*t->by_key), cmp_key);
 	if (index_dir(&t->root))
 		goto fail;
@@ -593,6 +611,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	static const struct cfs_attachment_list none;
 	struct load l = {.t = t, .s = space};
 	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
+	int keep_time;
 	struct cfs_tree_triple *before = NULL, *after = NULL;
 	struct cfs_tree_located *was = NULL, *now = NULL;
 	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
@@ -771,7 +790,11 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		if (x != sdir)
 			x->natts = 0;
 	}
-	sdir->mtime = (struct cfs_time){0, 0};
+	/* A space directory whose space has a creation time keeps it (see
+	 * cfs_tree_new); otherwise it is as new as its newest top-level entry. */
+	keep_time = t->multi && t->spaces[space].created.sec;
+	if (!keep_time)
+		sdir->mtime = (struct cfs_time){0, 0};
 	for (size_t i = 0; i < l.n; i++) {
 		struct cfs_node *c = l.by_key[i];
 		struct cfs_node *p = c->parent ? c->parent : sdir;
@@ -779,7 +802,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		if (!in_load(t, space, c))
 			continue;
 		p->kids[p->nkids++] = c;
-		if (p == sdir && c->mtime.sec > sdir->mtime.sec)
+		if (p == sdir && !keep_time && c->mtime.sec > sdir->mtime.sec)
 			sdir->mtime = c->mtime;
 	}
 	for (size_t i = 0; i < na; i++) {

@@ -26,7 +26,8 @@ struct entry {
  * parent pointer; NULL with one space, as the root is nobody's node). */
 struct tspace {
 	char *id, *key, *name;
-	struct cfs_node *dir; /* &t->root, or the space's directory */
+	struct cfs_time created; /* the space's creation, {0, 0} when unknown */
+	struct cfs_node *dir;    /* &t->root, or the space's directory */
 	struct cfs_node *top; /* NULL, or the space's directory */
 	int loaded;           /* its listing is in the tree */
 };
@@ -119,6 +120,30 @@ static inline uint64_t cfs_tree_title_key(size_t space, const char *title)
 		h = (h ^ (unsigned char)*title) * 1099511628211ull;
 	return h;
 }
+
+/* A conversion's link callbacks' state (tree_link.c, tree_macro.c). */
+struct link_ctx {
+	struct cfs_tree *t;
+	struct cfs_node *from;
+	struct cfs_tree_links *links; /* titles linked to; may be NULL */
+};
+
+/* Remember that the page links to title in space (its Markdown is stale when
+ * that title changes). */
+void cfs_tree_note_link(struct link_ctx *c, long space, const char *title);
+/* The loaded space a link points into (space_key NULL: the page's own), or -1. */
+long cfs_tree_link_space(struct link_ctx *c, const char *space_key, const char *title);
+/* Path from the directory holding from's file to target's file, or with
+ * into_dir to leaf inside target's directory (for attachments); malloc'd. */
+char *cfs_tree_rel_path(struct cfs_node *from, struct cfs_node *target, int into_dir,
+                        const char *leaf);
+/* The converter's list_pages and list_attachments (tree_macro.c; arg a link_ctx). */
+int cfs_tree_list_pages(void *arg, const char *space_key, const char *title, int depth,
+                        const char *sort, int reverse,
+                        void (*emit)(void *, int, const char *, const char *), void *emit_arg);
+int cfs_tree_list_attachments(void *arg, const char *space_key, const char *title,
+                              void (*emit)(void *, int, const char *, const char *),
+                              void *emit_arg);
 
 /* Binary searches over sorted node arrays.  Lock held by the caller. */
 struct cfs_node *cfs_tree_find_key(struct cfs_node **v, size_t n, uint64_t key);

@@ -10,15 +10,9 @@
 
 /* ---- links (read lock held by cfs_tree_convert) ---- */
 
-struct link_ctx {
-	struct cfs_tree *t;
-	struct cfs_node *from;
-	struct cfs_tree_links *links; /* titles linked to; may be NULL */
-};
-
 /* Remember that the page links to title in space (out of memory: forgotten,
  * so that link may stay stale after a rename). */
-static void note_link(struct link_ctx *c, long space, const char *title)
+void cfs_tree_note_link(struct link_ctx *c, long space, const char *title)
 {
 	struct cfs_tree_links *l = c->links;
 
@@ -55,8 +49,8 @@ static struct cfs_node **ancestors(struct cfs_node *n, size_t *depth)
 
 /* Path from the directory holding `from`'s file to target's file, or with
  * into_dir to leaf inside target's directory (for attachments). */
-static char *rel_path(struct cfs_node *from, struct cfs_node *target, int into_dir,
-                      const char *leaf)
+char *cfs_tree_rel_path(struct cfs_node *from, struct cfs_node *target, int into_dir,
+                        const char *leaf)
 {
 	size_t da, db, k = 0, len = 1;
 	struct cfs_node **a = ancestors(from, &da);
@@ -134,7 +128,7 @@ out:
  * target is not on the mount (the link becomes an absolute URL).  A space
  * that is mounted but not loaded yet was loaded before the conversion when
  * it could be (cache.c). */
-static long link_space(struct link_ctx *c, const char *space_key, const char *title)
+long cfs_tree_link_space(struct link_ctx *c, const char *space_key, const char *title)
 {
 	long i;
 
@@ -142,7 +136,7 @@ static long link_space(struct link_ctx *c, const char *space_key, const char *ti
 		i = (long)c->from->space;
 	else
 		i = cfs_tree_space_by_key(c->t, space_key);
-	note_link(c, i, title);
+	cfs_tree_note_link(c, i, title);
 	return i >= 0 && c->t->spaces[i].loaded ? i : -1;
 }
 
@@ -150,14 +144,14 @@ static char *link_page(void *arg, const char *space_key, const char *title)
 {
 	struct link_ctx *c = arg;
 	struct cfs_node *target;
-	long space = link_space(c, space_key, title);
+	long space = cfs_tree_link_space(c, space_key, title);
 
 	if (space < 0)
 		return NULL;
 	if (!title || !*title)
 		return space == (long)c->from->space ? strdup(c->from->md_name) : NULL;
 	target = cfs_tree_find_title(c->t, (size_t)space, title);
-	return target ? rel_path(c->from, target, 0, NULL) : NULL;
+	return target ? cfs_tree_rel_path(c->from, target, 0, NULL) : NULL;
 }
 
 /* The blog post of space with this title (and, when given, posting day
@@ -188,12 +182,12 @@ static struct cfs_node *find_blog(struct cfs_tree *t, size_t space, const char *
 static char *link_blog(void *arg, const char *space_key, const char *title, const char *day)
 {
 	struct link_ctx *c = arg;
-	long space = link_space(c, space_key, title);
+	long space = cfs_tree_link_space(c, space_key, title);
 	struct cfs_node *target;
 
 	if (space < 0 || !title || !(target = find_blog(c->t, (size_t)space, title, day)))
 		return NULL;
-	return rel_path(c->from, target, 0, NULL);
+	return cfs_tree_rel_path(c->from, target, 0, NULL);
 }
 
 /* A file attached to a page (page_title NULL: the page being converted):
@@ -203,7 +197,7 @@ static char *link_attachment(void *arg, const char *space_key, const char *page_
 {
 	struct link_ctx *c = arg;
 	struct cfs_node *page = c->from;
-	long space = link_space(c, space_key, page_title);
+	long space = cfs_tree_link_space(c, space_key, page_title);
 	char *leaf, *path;
 
 	if (space < 0)
@@ -221,7 +215,7 @@ static char *link_attachment(void *arg, const char *space_key, const char *page_
 			continue;
 		if (asprintf(&leaf, ATTACHMENTS_DIR "/%s", a->stem) < 0)
 			return NULL;
-		path = rel_path(c->from, page, 1, leaf);
+		path = cfs_tree_rel_path(c->from, page, 1, leaf);
 		free(leaf);
 		return path;
 	}
@@ -375,6 +369,8 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .attachment_path = link_attachment,
 	    .user_name = link_user,
 	    .blog_path = link_blog,
+	    .list_pages = cfs_tree_list_pages,
+	    .list_attachments = cfs_tree_list_attachments,
 	    .arg = &lc,
 	    .title = n->title,
 	    .page_id = n->id,

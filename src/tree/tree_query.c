@@ -203,6 +203,23 @@ out:
 	return ret;
 }
 
+uint64_t cfs_tree_parent(struct cfs_tree *t, uint64_t ino)
+{
+	struct cfs_node *n;
+	enum cfs_tree_kind kind;
+	uint64_t parent = CFS_ROOT_INO;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if (cfs_tree_resolve(t, ino, &n, &kind) == 0) {
+		if (kind == CFS_ATT_DIR)
+			parent = n->key | CFS_PAGE_DIR;
+		else if (kind == CFS_PAGE_DIR && n->parent)
+			parent = n->parent->key | CFS_PAGE_DIR;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return parent;
+}
+
 /* Extended attributes: what a file name cannot carry. */
 enum {
 	X_SPACE,
@@ -266,7 +283,8 @@ static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_k
                          int *nomem)
 {
 	const struct tspace *sp = &t->spaces[n->space];
-	int space_dir = n->synthetic && n == sp->top;
+	/* a space's directory: the root of a single-space mount, or sp->top */
+	int space_dir = (n->synthetic && n == sp->top) || (kind == CFS_ROOT_DIR && !t->multi);
 	char *v = NULL;
 	const char *s = NULL;
 

@@ -1,0 +1,15 @@
+/* mountpoint: before mounting, is the mount point a place to mount on? */
+#ifndef CFS_MOUNTPOINT_H
+#define CFS_MOUNTPOINT_H
+
+#include <stddef.h>
+
+/* Refuse, with one line in err and a negative errno: a path that does not
+ * exist, is not a directory, is "/", is already a confluencefs mount (mounts
+ * is the mount table to look in, NULL for /proc/self/mounts), is a stale
+ * FUSE mount, or is a directory that is not empty (unless nonempty).
+ * Returns 0 when it is fine. */
+int cfs_check_mountpoint(const char *path, int nonempty, const char *mounts, char *err,
+                         size_t errlen);
+
+#endif
