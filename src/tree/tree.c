@@ -162,28 +162,6 @@ long cfs_tree_space_by_key(struct cfs_tree *t, const char *key)
 
 static int index_dir(struct cfs_node *dir);
 
-/* A directory the tree makes up, keyed by a string that never looks like an
- * id; owned by all[] (*nall grows).  NULL on ENOMEM. */
-static struct cfs_node *synthetic_new(const char *keystr, const char *title, size_t space,
-                                      struct cfs_node ***all, size_t *nall)
-{
-	struct cfs_node *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return NULL;
-	n->key = cfs_tree_key_of(keystr);
-	n->id = strdup(keystr);
-	n->title = strdup(title);
-	n->stem = strdup(title);
-	(*all)[(*nall)++] = n;
-	if (!n->id || !n->title || !n->stem)
-		return NULL;
-	n->synthetic = 1;
-	n->space = space;
-	n->present = 1;
-	return n;
-}
-
 int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n, int multi,
                  struct cfs_tree **out)
 {
@@ -221,7 +199,7 @@ int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n,
 		if (!multi)
 			continue;
 		if (asprintf(&k, "space:%s", sp->key) < 0 ||
-		    !(sp->top = synthetic_new(k, sp->key, i, &t->all, &t->nall))) {
+		    !(sp->top = cfs_tree_synthetic_new(k, sp->key, i, &t->all, &t->nall))) {
 			free(k);
 			goto fail;
 		}
@@ -521,17 +499,8 @@ static size_t dedupe(struct cfs_node **v, size_t n)
 	return w;
 }
 
-/* The directory "_blog/YYYY/MM" of space s for blog post b (made up as
- * needed; syn[] holds those made present by this load).  NULL on ENOMEM. */
-struct load {
-	struct cfs_tree *t;
-	size_t s;
-	struct cfs_node **all, **by_key, **syn;
-	size_t nall, n, nsyn;
-};
-
 /* A new node with this key, owned by l->all; NULL on ENOMEM. */
-static struct cfs_node *node_new(struct load *l, uint64_t key)
+static struct cfs_node *node_new(struct cfs_tree_load *l, uint64_t key)
 {
 	struct cfs_node *n = calloc(1, sizeof(*n));
 
@@ -541,63 +510,6 @@ static struct cfs_node *node_new(struct load *l, uint64_t key)
 	}
 	return n;
 }
-
-static struct cfs_node *blog_dir(struct load *l, const char *keystr, const char *title,
-                                 struct cfs_node *parent, int64_t position)
-{
-	uint64_t key = cfs_tree_key_of(keystr);
-	struct cfs_node *d = NULL;
-
-	for (size_t i = 0; i < l->nsyn; i++)
-		if (l->syn[i]->key == key)
-			return l->syn[i];
-	d = cfs_tree_find_key(l->t->by_key, l->t->n, key);
-	if (d && d->synthetic && !d->present) {
-		d->present = 1;
-	} else {
-		d = synthetic_new(keystr, title, l->s, &l->all, &l->nall);
-		if (!d)
-			return NULL;
-	}
-	d->parent = parent;
-	d->position = position;
-	d->mtime = (struct cfs_time){0, 0};
-	l->syn[l->nsyn++] = d;
-	l->by_key[l->n++] = d;
-	return d;
-}
-
-static int place_blog(struct load *l, struct cfs_node *b)
-{
-	struct tspace *sp = &l->t->spaces[l->s];
-	struct cfs_time when = b->created.sec ? b->created : b->mtime;
-	time_t sec = (time_t)when.sec;
-	struct cfs_node *blog, *year, *month;
-	char k[600], name[16];
-	struct tm tm;
-
-	if (!gmtime_r(&sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	snprintf(k, sizeof(k), "blog:%s", sp->key);
-	if (!(blog = blog_dir(l, k, BLOG_DIR, sp->top, INT64_MAX)))
-		return -ENOMEM;
-	snprintf(k, sizeof(k), "blog:%s:%04d", sp->key, tm.tm_year + 1900);
-	snprintf(name, sizeof(name), "%04d", tm.tm_year + 1900);
-	if (!(year = blog_dir(l, k, name, blog, tm.tm_year)))
-		return -ENOMEM;
-	snprintf(k, sizeof(k), "blog:%s:%04d-%02d", sp->key, tm.tm_year + 1900, tm.tm_mon + 1);
-	snprintf(name, sizeof(name), "%02d", tm.tm_mon + 1);
-	if (!(month = blog_dir(l, k, name, year, tm.tm_mon)))
-		return -ENOMEM;
-	/* Posts of a month in the order they were written. */
-	b->position = (int64_t)when.sec;
-	b->parent = month;
-	for (struct cfs_node *d = month; d && d->synthetic && d != sp->top; d = d->parent)
-		if (b->mtime.sec > d->mtime.sec)
-			d->mtime = b->mtime;
-	return 0;
-}
-
 
 /* Does node x belong to the part of the tree a load of space s rebuilds? */
 static int in_load(const struct cfs_tree *t, size_t s, const struct cfs_node *x)
@@ -609,7 +521,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes)
 {
 	static const struct cfs_attachment_list none;
-	struct load l = {.t = t, .s = space};
+	struct cfs_tree_load l = {.t = t, .s = space};
 	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
 	int keep_time;
 	struct cfs_tree_triple *before = NULL, *after = NULL;
@@ -691,7 +603,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		l.by_key[l.n++] = node;
 	}
 	for (size_t i = nkeep, end = l.n; nblog && i < end; i++)
-		if (l.by_key[i]->is_blog && place_blog(&l, l.by_key[i]))
+		if (l.by_key[i]->is_blog && cfs_tree_place_blog(&l, l.by_key[i]))
 			goto fail;
 	if (l.n)
 		qsort(l.by_key, l.n, sizeof(*l.by_key), cmp_key);

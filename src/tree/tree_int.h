@@ -176,6 +176,25 @@ const char *cfs_tree_ctype_name(enum cfs_tree_ctype c);
  * 0 or -ENOMEM. */
 int cfs_tree_stub_render(struct cfs_tree *t, struct cfs_node *n);
 
+/* ---- tree_synth.c: the directories the tree makes up ---- */
+
+/* The bookkeeping of one cfs_tree_load() of space s: every node (all owns
+ * them), the new by_key array, and the made-up directories it made present. */
+struct cfs_tree_load {
+	struct cfs_tree *t;
+	size_t s;
+	struct cfs_node **all, **by_key, **syn;
+	size_t nall, n, nsyn;
+};
+
+/* A directory the tree makes up, keyed by a string that never looks like an
+ * id; owned by all[] (*nall grows).  NULL on ENOMEM. */
+struct cfs_node *cfs_tree_synthetic_new(const char *keystr, const char *title, size_t space,
+                                        struct cfs_node ***all, size_t *nall);
+/* Put blog post b under "_blog/YYYY/MM" of the load's space by its creation
+ * time (UTC), in the order posts were written.  0 or -ENOMEM. */
+int cfs_tree_place_blog(struct cfs_tree_load *l, struct cfs_node *b);
+
 /* ---- tree_diff.c: what a load changed.  Write lock held. ---- */
 
 /* Every (directory, name) -> inode the tree has, sorted; for diffing loads. */
