@@ -98,6 +98,13 @@ typedef void (*cfs_cf_page_cb)(void *arg, const struct cfs_cf_error *e, struct c
 int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_prio prio,
                 cfs_cf_page_cb cb, void *arg);
 
+/* A container of the page tree that the page listing does not list: type
+ * "folder", "whiteboard", "database" or "embed"; GET /api/v2/{type}s/{id}
+ * (Cloud only; -EINVAL for another type or on Data Center).  The result
+ * has no body; its type is set (to type when the answer has none). */
+int cfs_cf_container(struct cfs_cf *cf, const char *type, const char *id, enum cfs_http_prio prio,
+                     cfs_cf_page_cb cb, void *arg);
+
 /* Up to 250 pages (blog: blog posts) with their bodies in one request
  * (GET /api/v2/pages?id=1,2,3&body-format=storage, or /api/v2/blogposts?...;
  * DC: the CQL search /rest/api/content/search?cql=id in (1,2,3)
@@ -119,6 +126,20 @@ typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
  * on Cloud, 200 on DC) rather than one request per page. */
 int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                              cfs_cf_attachments_cb cb, void *arg);
+
+/* The folders, whiteboards, databases and embeds of a space (Cloud only,
+ * -EINVAL on DC), in one paginated CQL search (type in (folder,whiteboard,
+ * database,embed), 250 per request): id, type and title each, no parent
+ * (fetch the container for that). */
+int cfs_cf_space_containers(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
+                            cfs_cf_pages_cb cb, void *arg);
+
+/* The attachments of one page (blog: blog post), paginated to the end, for
+ * a site that refuses the CQL search: Cloud GET /api/v2/pages/{id}/attachments
+ * (/blogposts/{id}/attachments), 250 at a time; DC GET
+ * /rest/api/content/{id}/child/attachment?expand=version,container. */
+int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
+                            enum cfs_http_prio prio, cfs_cf_attachments_cb cb, void *arg);
 
 /* The labels of every page and blog post of a space, in one paginated CQL
  * search (type in (page,blogpost), expand=metadata.labels, 250 per request):

@@ -17,6 +17,8 @@ struct cfs_http_opts {
 	const char *token;   /* NULL: no credentials */
 	const char *ca_file; /* extra CA bundle; NULL: the system's */
 	size_t max_body;     /* responses larger than this fail with -EFBIG */
+	uint64_t calm_ms;    /* after a rate-limit warning, requests in flight go up one
+	                        step per calm_ms without one (0: a second); see ratelimit.h */
 };
 
 /* Counters for the stats view and tests.  Loop thread writes; readers copy. */
@@ -26,6 +28,8 @@ struct cfs_http_stats {
 	uint64_t failures; /* requests that ended with err != 0 or status >= 400 */
 	uint64_t bytes;    /* body bytes received */
 	int in_flight, peak_in_flight, queued;
+	int request_limit; /* requests in flight allowed now: max_requests, or less
+	                      while the site signals it is near its rate limit */
 };
 
 enum cfs_http_prio { CFS_HTTP_USER, CFS_HTTP_BACKGROUND };
@@ -54,7 +58,8 @@ void cfs_http_destroy(struct cfs_http *h);
 /* Queue a GET of url (absolute).  It starts when a slot of max_requests is
  * free; USER requests go ahead of BACKGROUND ones.  429/5xx/timeouts/
  * connection errors are retried with exponential backoff and jitter (at least
- * Retry-After).  Loop thread only.  Returns the request (valid until done is
+ * Retry-After and Beta-Retry-After).  Responses near the site's rate limit
+ * lower the requests in flight (ratelimit.h).  Loop thread only.  Returns the request (valid until done is
  * called), or NULL when out of memory or shutting down (done is not called). */
 struct cfs_http_req *cfs_http_get(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                   cfs_http_done_fn done, void *arg);
@@ -88,7 +93,7 @@ void cfs_http_promote(struct cfs_http_req *r);
 /* Cancel: done is called with -ECANCELED before this returns. Loop thread. */
 void cfs_http_cancel(struct cfs_http_req *r);
 
-void cfs_http_get_stats(const struct cfs_http *h, struct cfs_http_stats *out);
+void cfs_http_get_stats(struct cfs_http *h, struct cfs_http_stats *out);
 
 /* Delay before retry number attempt (1-based) in ms: exponential from base_ms,
  * capped at cap_ms, jitter in [0.5, 1.0] of the value from rnd (0..1), and at

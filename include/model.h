@@ -21,20 +21,25 @@ struct cfs_time {
  * becomes U+FFFD.
  */
 
-/* One page (or folder) from a listing or a page GET.  Strings are malloc'd. */
+/* One page from a listing or a page GET, or a folder, whiteboard, database
+ * or embed from its own GET (the same fields).  Strings are malloc'd. */
 struct cfs_page {
 	char *id;       /* decimal, as the API sends it */
 	uint64_t idnum; /* id as a number; 0 when not numeric */
 	char *title;
 	char *parent_id;         /* NULL for a root page; v1: the last of "ancestors" */
 	char *type;              /* "page", "folder", ... ; NULL when absent (treat as page) */
+	char *parent_type;       /* parentType: "page", "folder", "whiteboard", "database",
+	                            "embed"; NULL when absent (v1, DC: a page) */
+	char *embed_url;         /* an embed's embedUrl (its target); else NULL */
 	int64_t position;        /* position, childPosition, v1: extensions.position;
 	                            INT64_MAX when absent, null or "none" */
 	int64_t version;         /* version.number; 0 when absent */
 	struct cfs_time mtime;   /* version.createdAt, v1: version.when,
 	                            history.lastUpdated.when; else createdAt;
 	                            {0, 0} when none parses */
-	struct cfs_time created; /* createdAt, v1: history.createdDate; {0, 0} when absent */
+	struct cfs_time created; /* createdAt (a string, or epoch milliseconds as folders
+	                            send it), v1: history.createdDate; {0, 0} when absent */
 	char *author_id;         /* version.authorId, v1: version.by.accountId or
 	                            .userKey; else authorId; may be NULL */
 	char *body;              /* body.storage.value when requested; else NULL */

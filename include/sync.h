@@ -17,24 +17,30 @@ struct cfs_sync_listing {
 	struct cfs_attachment_list atts;
 	struct cfs_page_list labels;
 	int have_labels;
+	char **gone; /* containers that answered 404/403 (see cfs_tree_add_gone) */
+	size_t ngone;
 };
 
 /* e is NULL on success (then l is the callee's to take; what is left is
  * cleared after the callback), else the first failure and what failed
- * ("listing the pages of the space").  A failed labels listing is only
- * logged. */
+ * ("listing the pages of the space").  A failed labels or blog post
+ * listing is only logged (the listing then has none). */
 typedef void (*cfs_sync_listing_cb)(void *arg, const struct cfs_cf_error *e, const char *what,
                                     struct cfs_sync_listing *l);
 
 /* List a space: its pages, blog posts, attachments and labels, side by
- * side.  tag says what caused it (logged with every request).  Loop thread;
- * cb is called once, on the loop thread.  Returns 0 or -ENOMEM (then cb is
- * not called). */
+ * side, and the containers (folders, ...) its pages hang under, appended to
+ * l->pages with their type.  known (may be NULL) is a tree whose space
+ * (an index) was loaded before: containers it has are not fetched again.
+ * tag says what caused it (logged with every request).  Loop thread; cb is
+ * called once, on the loop thread.  Returns 0 or -ENOMEM (then cb is not
+ * called). */
 int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
-                        enum cfs_http_prio prio, const char *tag, cfs_sync_listing_cb cb,
-                        void *arg);
+                        struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
+                        const char *tag, cfs_sync_listing_cb cb, void *arg);
 void cfs_sync_listing_clear(struct cfs_sync_listing *l);
-/* Load a listing into space of the tree (cfs_tree_load, then the labels).
+/* Load a listing into space of the tree (cfs_tree_load, then the labels and
+ * the containers found gone).
  * Any thread.  0 or -errno. */
 int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listing *l,
                    struct cfs_tree_changes *changes);

@@ -95,6 +95,18 @@ void cfs_tree_free(struct cfs_tree *t);
 int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes);
 
+/* A folder, whiteboard, database or embed of space that the last load
+ * placed (the containers.c "known" hook: a refresh does not fetch it
+ * again): copied into *out (zeroed by the caller; clear it with
+ * cfs_model_page_clear).  Any thread (read lock).  0, -ENOENT or -ENOMEM. */
+int cfs_tree_container(struct cfs_tree *t, size_t space, const char *id, struct cfs_page *out);
+
+/* Containers that answered 404 or 403: remember ids (copied), and ask
+ * whether one is among them (then it is not fetched, nor warned about,
+ * again).  Any thread.  cfs_tree_add_gone returns 0 or -ENOMEM. */
+int cfs_tree_add_gone(struct cfs_tree *t, char *const *ids, size_t n);
+int cfs_tree_gone(struct cfs_tree *t, const char *id);
+
 /* The spaces: how many, and for one of them whether it is loaded and its
  * id and key (copies, malloc'd, unless id or key is NULL).  Any thread.
  * Returns 0, -EINVAL or -ENOMEM. */

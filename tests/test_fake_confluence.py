@@ -1433,5 +1433,76 @@ class CommandLineTest(unittest.TestCase):
         self.assertNotEqual(a[1], c[1])
 
 
+class CloudTreeTest(unittest.TestCase):
+    """--cloud-tree, --folders and the switches of a modern Cloud site."""
+
+    def test_containers_and_parent_types(self):
+        srv = FakeServer("--cloud-tree")
+        try:
+            pages, _ = srv.walk("/wiki/api/v2/spaces/131073/pages?depth=all&limit=250")
+            by_title = {p["title"]: p for p in pages}
+            for t in ("Guides", "Deep", "Sketches", "Vanished", "Old parent"):
+                self.assertNotIn(t, by_title)  # no listing lists them
+            kid = by_title["Deploy checklist"]
+            self.assertEqual(kid["parentType"], "folder")
+            deep = srv.get_json("/wiki/api/v2/folders/%s" % kid["parentId"])
+            self.assertEqual((deep["type"], deep["title"], deep["parentType"]),
+                             ("folder", "Deep", "folder"))
+            self.assertIsInstance(deep["createdAt"], int)  # epoch ms, as real folders
+            guides = srv.get_json("/wiki/api/v2/folders/%s" % deep["parentId"])
+            self.assertEqual((guides["parentId"], guides["parentType"]), ("131074", "page"))
+            embed_kid = by_title["Status runbook"]
+            self.assertEqual(embed_kid["parentType"], "embed")
+            embed = srv.get_json("/wiki/api/v2/embeds/%s" % embed_kid["parentId"])
+            self.assertEqual(embed["embedUrl"], "https://status.example.com/")
+            # A container asked for as another type, the 404 folder, the trashed parent.
+            self.assertEqual(srv.request("/wiki/api/v2/whiteboards/%s" % deep["id"]).status,
+                             404)
+            self.assertEqual(srv.request("/wiki/api/v2/folders/%s"
+                                         % by_title["Rescued page"]["parentId"]).status, 404)
+            orphan = by_title["Orphaned page"]
+            self.assertEqual(orphan["parentType"], "page")
+            self.assertEqual(srv.request("/wiki/api/v2/pages/%s" % orphan["parentId"]).status,
+                             404)
+            self.assertIsNone(by_title["Second root"]["parentId"])
+        finally:
+            srv.stop()
+
+    def test_folders_switches_and_headers(self):
+        srv = FakeServer("--pages", "40", "--fanout", "8", "--folders", "4", "--cql-403",
+                         "--blog-404", "--ratelimit-near", "0.5")
+        try:
+            sid = srv.get_json("/wiki/api/v2/spaces?keys=GEN")["results"][0]["id"]
+            pages, replies = srv.walk("/wiki/api/v2/spaces/%s/pages?limit=250" % sid)
+            self.assertEqual(sum(p["parentType"] == "folder" for p in pages), 8)
+            r = srv.request("/wiki/rest/api/content/search?cql=type%3Dattachment")
+            self.assertEqual(r.status, 403)
+            self.assertEqual(srv.request("/wiki/api/v2/spaces/%s/blogposts" % sid).status, 404)
+            near = [srv.request("/wiki/api/v2/spaces?keys=GEN").header("X-RateLimit-NearLimit")
+                    for _ in range(6)]
+            self.assertEqual(near.count("true"), 3)
+        finally:
+            srv.stop()
+
+    def test_gateway(self):
+        srv = FakeServer("--pages", "300", "--gateway", "abc-1")
+        try:
+            self.assertEqual(srv.request("/wiki/api/v2/spaces?keys=GEN").status, 401)
+            g = "/ex/confluence/abc-1"
+            sid = srv.get_json(g + "/wiki/api/v2/spaces?keys=GEN")["results"][0]["id"]
+            first = srv.get_json(g + "/wiki/api/v2/spaces/%s/pages?limit=250" % sid)
+            nxt = first["_links"]["next"]
+            self.assertTrue(nxt.startswith("/wiki/api/v2/"), nxt)  # rooted at /wiki
+            self.assertEqual(len(srv.get_json(g + nxt)["results"]), 50)
+        finally:
+            srv.stop()
+
+    def test_cloud_only(self):
+        r = subprocess.run([sys.executable, SCRIPT, "--flavor", "dc", "--cloud-tree"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("Cloud only", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

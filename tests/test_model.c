@@ -160,6 +160,65 @@ START_TEST(test_v2_page_get)
 }
 END_TEST
 
+/* A folder from GET /folders/{id}: the page fields, createdAt in epoch ms. */
+START_TEST(test_v2_folder_get)
+{
+	size_t len;
+	char *b = slurp("cloud-v2/SYNTH_folder_get.json", &len);
+	struct cfs_page p;
+
+	ck_assert_int_eq(cfs_model_page(b, len, &p), 0);
+	ck_assert_str_eq(p.id, "4653064");
+	ck_assert_str_eq(p.type, "folder");
+	ck_assert_str_eq(p.title, "DailyNotes");
+	ck_assert_str_eq(p.parent_id, "98418");
+	ck_assert_str_eq(p.parent_type, "page");
+	ck_assert_int_eq(p.position, 1500);
+	ck_assert_int_eq(p.version, 1);
+	ck_assert_int_eq(p.created.sec, 1747335600);
+	ck_assert_int_eq(p.mtime.sec, 1747335600); /* version.createdAt */
+	ck_assert_str_eq(p.webui, "/spaces/testspace/folder/4653064");
+	ck_assert_ptr_null(p.embed_url);
+	ck_assert_ptr_null(p.body);
+	cfs_model_page_clear(&p);
+	free(b);
+}
+END_TEST
+
+/* A page whose parent is a folder says so in parentType; an embed has its target. */
+START_TEST(test_v2_parent_type_and_embed)
+{
+	struct cfs_page_list l = {0};
+	struct cfs_page *p;
+	size_t len;
+	char *b = slurp("cloud-v2/page_create_under_folder__TRIMMED_by_client__arcade__real_2025.json",
+	                &len);
+	char *inner = memmem(b, len, "{\"authorId\"", 11), *end = b + len;
+	struct cfs_page q;
+
+	ck_assert_ptr_nonnull(inner);
+	while (end > inner && end[-1] != '}')
+		end--;
+	end--; /* the wrapper's closing brace */
+	ck_assert_int_eq(cfs_model_page(inner, (size_t)(end - inner), &q), 0);
+	ck_assert_str_eq(q.parent_id, "4653064");
+	ck_assert_str_eq(q.parent_type, "folder");
+	cfs_model_page_clear(&q);
+	free(b);
+
+	p = one_page("{\"id\":\"7\",\"title\":\"Status board\",\"type\":\"embed\","
+	             "\"embedUrl\":\"https://status.example.com/\",\"createdAt\":1700000000123,"
+	             "\"parentType\":17}",
+	             &l);
+	ck_assert_str_eq(p->type, "embed");
+	ck_assert_str_eq(p->embed_url, "https://status.example.com/");
+	ck_assert_ptr_null(p->parent_type);
+	ck_assert_int_eq(p->created.sec, 1700000000);
+	ck_assert_int_eq(p->created.nsec, 123000000);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
 START_TEST(test_v2_page_create_response)
 {
 	size_t len;
@@ -1028,6 +1087,8 @@ static Suite *model_suite(void)
 
 	tcase_add_test(fx, test_v2_page_get);
 	tcase_add_test(fx, test_v2_page_create_response);
+	tcase_add_test(fx, test_v2_folder_get);
+	tcase_add_test(fx, test_v2_parent_type_and_embed);
 	tcase_add_test(fx, test_v2_pages_list);
 	tcase_add_test(fx, test_v2_children_and_direct_children);
 	tcase_add_test(fx, test_v2_attachments);

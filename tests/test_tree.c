@@ -217,6 +217,132 @@ START_TEST(test_xattrs)
 }
 END_TEST
 
+/* Add a container (or a page under one): type and parent type as listed. */
+static void add_typed(struct cfs_page_list *l, const char *id, const char *title, const char *parent,
+                      const char *ptype, const char *type, int64_t pos)
+{
+	struct cfs_page *p;
+
+	add(l, id, title, parent, pos, 1);
+	p = &l->v[l->n - 1];
+	p->type = type ? strdup(type) : NULL;
+	p->parent_type = ptype ? strdup(ptype) : NULL;
+}
+
+/* The names in directory ino, joined by '|' in listing order. */
+static void names_of(struct cfs_tree *t, uint64_t ino, char *buf, size_t len)
+{
+	struct cfs_tree_dirent *d;
+	size_t n;
+
+	buf[0] = '\0';
+	ck_assert_int_eq(cfs_tree_readdir(t, ino, &d, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "|" : "", d[i].name);
+	cfs_tree_dirents_free(d, n);
+}
+
+/* Folders are directories where parentId says; whiteboards, databases and
+ * embeds are stubs with children; unknown parents put pages at the top. */
+START_TEST(test_containers)
+{
+	struct cfs_page_list l = {0};
+	struct cfs_tree *t;
+	struct cfs_tree_attr a;
+	struct cfs_page f = {0};
+	struct cfs_blob *b;
+	char buf[512], *v;
+	size_t len;
+	uint64_t home, guides, inner, board;
+
+	add(&l, "10", "Home", NULL, 0, 1);
+	add(&l, "11", "Second root", NULL, 1, 1);
+	add_typed(&l, "100", "Guides", "10", "page", "folder", 1);
+	add_typed(&l, "101", "Inner", "100", "folder", "folder", 0);
+	add_typed(&l, "40", "Deploy", "101", "folder", NULL, 0);
+	add_typed(&l, "102", "Top", NULL, NULL, "folder", 5);
+	add_typed(&l, "41", "In top", "102", "folder", "page", 0);
+	add_typed(&l, "103", "Empty", "10", "page", "folder", 2);
+	add_typed(&l, "12", "Clash", "10", "page", "page", 3);
+	add_typed(&l, "104", "Clash", "10", "page", "folder", 4);
+	add_typed(&l, "200", "Board", "10", "page", "whiteboard", 5);
+	add_typed(&l, "42", "Notes", "200", "whiteboard", NULL, 0);
+	add_typed(&l, "201", "Status", "10", "page", "embed", 6);
+	l.v[l.n - 1].embed_url = strdup("https://status.example.com/");
+	add_typed(&l, "43", "Lost", "999", "folder", NULL, 7);
+	add_typed(&l, "44", "Orphan", "998", "page", NULL, 8);
+	add_typed(&l, "300", "Whatever", "10", "page", "mystery", 9);
+	ck_assert_int_eq(new_tree("ENG", "https://acme.atlassian.net/wiki", &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
+
+	names_of(t, CFS_ROOT_INO, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Home.md|Home|Second root.md|Top|Lost.md|Orphan.md");
+	home = lookup_ino(t, CFS_ROOT_INO, "Home");
+	names_of(t, home, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "Guides|Empty|Clash.md|Clash [104]|Board.md|Board|Status.md");
+	guides = lookup_ino(t, home, "Guides");
+	ck_assert_uint_eq(guides, 100u << 2 | 1); /* stable: from the id */
+	ck_assert_int_eq(cfs_tree_lookup(t, home, "Guides.md", &a), -ENOENT);
+	ck_assert_int_eq(cfs_tree_getattr(t, 100u << 2, &a), -ENOENT);
+	inner = lookup_ino(t, guides, "Inner");
+	ck_assert_uint_eq(lookup_ino(t, inner, "Deploy.md"), 40u << 2);
+	names_of(t, lookup_ino(t, home, "Empty"), buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(cfs_tree_getattr(t, 103u << 2 | 1, &a), 0);
+	ck_assert(a.is_dir);
+	ck_assert_uint_eq(a.nlink, 2);
+	ck_assert_uint_eq(lookup_ino(t, lookup_ino(t, CFS_ROOT_INO, "Top"), "In top.md"), 41u << 2);
+	board = lookup_ino(t, home, "Board");
+	ck_assert_uint_eq(lookup_ino(t, board, "Notes.md"), 42u << 2);
+
+	/* xattrs */
+	ck_assert_int_eq(cfs_tree_xattr_get(t, guides, "user.confluence.type", &v, &len), 0);
+	ck_assert_str_eq(v, "folder");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, guides, "user.confluence.title", &v, &len), 0);
+	ck_assert_str_eq(v, "Guides");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, guides, "user.confluence.id", &v, &len), 0);
+	ck_assert_str_eq(v, "100");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, guides, "user.confluence.url", &v, &len), 0);
+	ck_assert_str_eq(v, "https://acme.atlassian.net/wiki/pages/viewpage.action?pageId=100");
+	free(v);
+	ck_assert_int_eq(cfs_tree_xattr_get(t, 200u << 2, "user.confluence.type", &v, &len), 0);
+	ck_assert_str_eq(v, "whiteboard");
+	free(v);
+
+	/* Stubs: rendered by the tree, exact size, never fetched. */
+	ck_assert_int_eq(cfs_tree_lookup(t, home, "Status.md", &a), 0);
+	b = cfs_tree_md(t, a.node);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(a.size, (int64_t)b->len);
+	ck_assert_ptr_nonnull(memmem(b->data, b->len, "<https://status.example.com/>", 29));
+	ck_assert_ptr_nonnull(memmem(b->data, b->len, "embed", 5));
+	cfs_blob_unref(b);
+	ck_assert_int_eq(cfs_tree_lookup(t, home, "Board.md", &a), 0);
+	b = cfs_tree_md(t, a.node);
+	ck_assert_ptr_nonnull(memmem(b->data, b->len, "whiteboard", 10));
+	ck_assert_ptr_nonnull(
+	    memmem(b->data, b->len, "<https://acme.atlassian.net/wiki/pages/viewpage.action?pageId=200>",
+	           66));
+	cfs_blob_unref(b);
+
+	/* The tree remembers containers for the next listing, pages not. */
+	ck_assert_int_eq(cfs_tree_container(t, 0, "101", &f), 0);
+	ck_assert_str_eq(f.title, "Inner");
+	ck_assert_str_eq(f.type, "folder");
+	ck_assert_str_eq(f.parent_id, "100");
+	ck_assert_str_eq(f.parent_type, "folder");
+	cfs_model_page_clear(&f);
+	ck_assert_int_eq(cfs_tree_container(t, 0, "10", &f), -ENOENT);
+	ck_assert_int_eq(cfs_tree_container(t, 0, "999", &f), -ENOENT);
+
+	cfs_tree_free(t);
+	cfs_model_page_list_clear(&l);
+}
+END_TEST
+
 START_TEST(test_links)
 {
 	struct cfs_page_list l;
@@ -594,6 +720,7 @@ int main(void)
 	tcase_add_test(tc, test_cycle_does_not_hang);
 	tcase_add_test(tc, test_xattrs);
 	tcase_add_test(tc, test_links);
+	tcase_add_test(tc, test_containers);
 	tcase_add_test(tc, test_big_flat_dir);
 	tcase_add_test(tc, test_attachments);
 	tcase_add_test(tc, test_blog_posts);

@@ -10,10 +10,10 @@ import re
 from urllib.parse import quote, urlencode
 
 from .model import (AUTHORS, Attachment, BLOG_SORTS, CHILD_SORTS, DEFAULT_ACCOUNT, PAGE_SORTS,
-                    SPACE_SORTS, Site)
+                    SPACE_SORTS, Page, Site, iso_time)
 from .shapes import (anonymous_json, attachment_json, attachment_v1_json, blogpost_json,
-                     child_json, content_labels, labels_json, page_json, space_json, user_json,
-                     v1_not_found)
+                     child_json, container_json, content_labels, labels_json, page_json,
+                     space_json, user_json, v1_not_found)
 from .protocol import (ApiError, Response, error_response, json_response, list_response,
                        media_response, page_of)
 
@@ -64,6 +64,8 @@ class Api:
         self.media_secret = media_secret
         self.faults = faults
         self.stats = stats
+        self.cql_403 = False  # --cql-403: the CQL search is refused
+        self.blog_404 = False  # --blog-404: the blog post listing answers 404
         w = r"/wiki"
         self.routes = [(re.compile("^" + pattern + "$"), method, kind, fn) for
                        method, pattern, kind, fn in [
@@ -87,6 +89,8 @@ class Api:
             ("GET", w + r"/api/v2/blogposts/(?P<post_id>[^/]+)", "blogpost", self.blogpost),
             ("GET", w + r"/api/v2/blogposts/(?P<post_id>[^/]+)/attachments", "attachments",
              self.blogpost_attachments),
+            ("GET", w + r"/api/v2/(?P<kind>folder|whiteboard|database|embed)s/"
+                        r"(?P<cid>[^/]+)", "container", self.container),
             ("GET", w + r"/rest/api/content/search", "search", self.content_search),
             ("GET", w + r"/rest/api/content/(?P<page_id>[^/]+)/child/attachment/"
                         r"(?P<att_id>[^/]+)/download", "download", self.download),
@@ -279,6 +283,8 @@ class Api:
     def space_blogposts(self, req, space_id):
         """GET /api/v2/spaces/{id}/blogposts: BlogPostBulk, by id unless sort= says."""
         space = self.get_space(space_id)
+        if self.blog_404:
+            raise ApiError(404)
         return self.blogpost_listing(req, "space-blogposts", [space], None)
 
     def blogposts_bulk(self, req):
@@ -395,6 +401,9 @@ class Api:
             if types is None or "blogpost" in types:
                 content += [s.blogposts[i] for i in s.sorted_blog_ids("id")
                             if ids is None or i in ids]
+            content += [c for c in s.containers.values()  # folders, ...; not trashed pages
+                        if (types is None or c.kind in types) and c.kind != "page" and
+                        not c.missing and (ids is None or c.id in ids)]
             if types is None or "attachment" in types:
                 atts += [a for a in s.attachments.values()
                          if ids is None or a.id in ids or a.id[3:] in ids]
@@ -402,12 +411,25 @@ class Api:
         atts.sort(key=lambda a: (int(a.id[3:]), a.id))
         return content + atts
 
+    def container(self, req, kind, cid):
+        """GET /api/v2/{folders,whiteboards,databases,embeds}/{id}."""
+        if not ID_RE.match(cid):
+            raise ApiError(400, title="Provided value {%s} for 'id' is not the correct type"
+                                      % cid)
+        c = self.site.container(cid)
+        if c is None or c.kind != kind or c.missing:
+            raise ApiError(404, title="Content with id: [%s] not found" % cid)
+        return json_response(200, container_json(c.space, c))
+
     def content_search(self, req):
         """v1 CQL content search; understands `type=T` or `type in (T,...)` (T: page,
-        blogpost, attachment) AND `space=KEY` or `space in ("A","B")`.  Pages and blog
+        blogpost, attachment, folder, whiteboard, database, embed) AND `space=KEY` or `space in ("A","B")`.  Pages and blog
         posts come first (by id), then attachments (by id).
 
         v1 links are relative to _links.base (which holds the /wiki context)."""
+        if self.cql_403:
+            return json_response(403, {"statusCode": 403, "message":
+                                       "Current user not permitted to use search"})
         cql = req.arg("cql") or ""
         types, keys = cql_scope(cql)
         if types is None:
@@ -422,7 +444,9 @@ class Api:
                 results.append(attachment_v1_json(x.space, x, expand))
                 continue
             r = {"id": x.id, "type": x.kind, "status": x.status, "title": x.title}
-            if "metadata.labels" in expand:
+            if "version" in expand and not isinstance(x, Page):  # a container's
+                r["version"] = {"number": x.version, "when": iso_time(x.version_ms)}
+            if "metadata.labels" in expand and isinstance(x, Page):
                 r["metadata"] = {"labels": labels_json(content_labels(x))}
             results.append(r)
         links = {"base": req.base, "context": "/wiki"}

@@ -6,7 +6,7 @@ import json
 import re
 
 from .model import DEFAULT_ACCOUNT, Page, now_ms
-from .shapes import blogpost_json, page_json
+from .shapes import blogpost_json, container_json, page_json
 from .protocol import json_response
 
 
@@ -71,6 +71,9 @@ class Control:
         """A page or a blog post, of any space."""
         with self.app.space.lock:
             page = self.app.site.content(page_id)
+            container = self.app.site.container(page_id)
+            if page is None and container is not None and method == "POST":
+                return self.edit_container(container, data)
             if page is None:
                 return json_response(404, {"error": "no page %s" % page_id})
             space = page.space
@@ -106,6 +109,16 @@ class Control:
             space.touch()
             shape = blogpost_json if page.kind == "blogpost" else page_json
             return json_response(200, shape(space, page))
+
+    @staticmethod
+    def edit_container(c, data):
+        """A folder, whiteboard, ...: a new title (and version)."""
+        if "title" in data:
+            c.title = data["title"]
+        c.version += 1
+        c.version_ms = max(now_ms(), c.version_ms + 1)
+        c.space.touch()
+        return json_response(200, container_json(c.space, c))
 
     def create_page(self, data):
         """A page (or, with "type": "blogpost", a blog post) in the space with key

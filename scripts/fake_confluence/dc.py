@@ -333,6 +333,8 @@ class DcApi(Api):
         (type=blogpost) of the space spaceKey (no spaceKey: of every space), by id."""
         key = req.arg("spaceKey")
         ctype = req.arg("type") or "page"
+        if ctype == "blogpost" and self.blog_404:
+            raise V1Error(404, "No blog posts here (--blog-404)")
         status = req.arg("status") or "current"
         spaces = [s for s in self.site.spaces if key is None or s.key == key]
         ids = self.site.ids(spaces, ctype) if spaces and ctype in ("page", "blogpost") else []
@@ -401,6 +403,8 @@ class DcApi(Api):
         id_in, id_eq = self.CQL_ID_IN.search(cql), self.CQL_ID_EQ.search(cql)
         if not (types or id_in or id_eq):
             raise V1Error(400, "Could not parse cql : %s" % cql)
+        if self.cql_403 and not (id_in or id_eq):
+            raise V1Error(403, "Current user not permitted to use search")
         ids = None
         if id_in:
             ids = set(x.strip().strip('"') for x in id_in.group(1).split(",") if x.strip())

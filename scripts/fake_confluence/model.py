@@ -74,6 +74,37 @@ class Page:
         self.status = "current"
 
 
+CONTAINER_KINDS = ("folder", "whiteboard", "database", "embed")
+
+
+class Container:
+    """Cloud content of the page tree that the page listing does not list: a folder,
+    whiteboard, database or embed (GET /{kind}s/{id}), or (kind "page") a page the
+    account cannot see any more (status "trashed" or "archived"): pages may name it as
+    their parent, nothing lists it.  missing: the single GET answers 404 anyway."""
+    __slots__ = ("id", "kind", "title", "parent_id", "position", "author_id", "created_ms",
+                 "version", "version_ms", "embed_url", "status", "missing", "space")
+
+    def __init__(self, cid, kind, title, parent_id=None, position=None,
+                 author_id=DEFAULT_ACCOUNT, created_ms=0, version=1, embed_url=None,
+                 status="current", missing=False):
+        if kind not in CONTAINER_KINDS + ("page",):
+            raise ValueError("container %s: unknown type %r" % (cid, kind))
+        self.id = str(cid)
+        self.kind = kind
+        self.title = title
+        self.parent_id = parent_id
+        self.position = position
+        self.author_id = author_id
+        self.created_ms = created_ms
+        self.version = version
+        self.version_ms = created_ms
+        self.embed_url = embed_url
+        self.status = status
+        self.missing = missing
+        self.space = None
+
+
 class Attachment:
     __slots__ = ("id", "page_id", "title", "media_type", "media_desc", "size", "comment",
                  "file_id", "created_ms", "version", "version_ms", "author_id", "source",
@@ -165,6 +196,7 @@ class Space:
         self.users = {}  # account id -> display name, from a fixture's "users"
         self.pages = {}
         self.blogposts = {}  # id -> Page of kind "blogpost"
+        self.containers = {}  # id -> Container (Cloud: folders, whiteboards, ...)
         self.attachments = {}
         self.by_file_id = {}
         self.body_source = None  # callable(page) -> str for pages whose body is None
@@ -189,6 +221,19 @@ class Space:
         self.blogposts[post.id] = post
         self._sorted_cache.clear()
 
+    def add_container(self, c):
+        if c.id in self.pages or c.id in self.blogposts or c.id in self.containers:
+            raise ValueError("duplicate content id %s" % c.id)
+        c.space = self
+        self.containers[c.id] = c
+
+    def parent_type(self, item):
+        """The parentType of a page or container: "page", a container's kind, or None."""
+        if item.parent_id is None:
+            return None
+        c = self.containers.get(item.parent_id)
+        return c.kind if c is not None else "page"
+
     def remove_blogpost(self, post_id):
         post = self.blogposts.pop(post_id)
         for att_id in post.attachments:
@@ -205,9 +250,15 @@ class Space:
             page.children = []
         for page in self.pages.values():
             if page.parent_id is not None:
+                if page.parent_id in self.containers:
+                    continue  # in a folder, ...: no listing shows that relation
                 if page.parent_id not in self.pages:
                     raise ValueError("page %s: unknown parentId %s" % (page.id, page.parent_id))
                 self.pages[page.parent_id].children.append(page.id)
+        for c in self.containers.values():
+            if c.parent_id is not None and c.parent_id not in self.pages and \
+                    c.parent_id not in self.containers:
+                raise ValueError("%s %s: unknown parentId %s" % (c.kind, c.id, c.parent_id))
         if self.homepage_id is None:
             roots = self.roots()
             self.homepage_id = roots[0].id if roots else None
@@ -249,7 +300,7 @@ class Space:
 
     def max_id(self):
         ids = [int(p) for p in self.pages] + [int(b) for b in self.blogposts] + \
-            [int(a[3:]) for a in self.attachments]
+            [int(a[3:]) for a in self.attachments] + [int(c) for c in self.containers]
         return max(ids or [100000])
 
     def next_id(self):
@@ -322,6 +373,12 @@ class Site:
         for s in self.spaces:
             if page_id in s.pages:
                 return s.pages[page_id]
+        return None
+
+    def container(self, cid):
+        for s in self.spaces:
+            if cid in s.containers:
+                return s.containers[cid]
         return None
 
     def blogpost(self, post_id):

@@ -155,7 +155,7 @@ def list_response(req, results, nxt):
 
 KINDS = ("user", "space", "pages_of_space", "pages_bulk", "page", "children", "attachments",
          "search", "download", "download_link", "media", "not_found", "method_not_allowed",
-         "spaces", "blogposts", "blogpost")
+         "spaces", "blogposts", "blogpost", "container")
 
 
 class Stats:
@@ -232,6 +232,37 @@ class Stats:
 
 FAULT_KINDS = ("status", "retry_after", "reset", "truncate", "stall", "malformed_json",
                "not_storage")
+
+
+class RateLimitSignals:
+    """Rate-limit headers on a share of API responses (--ratelimit-near,
+    --ratelimit-remaining): deterministic, response n carries them when
+    floor((n + 1) * share) > floor(n * share).  style "near": X-RateLimit-NearLimit:
+    true; "remaining": X-RateLimit-Remaining at 10% of X-RateLimit-Limit.  Both name a
+    RateLimit-Reason.  Responses without the signal carry a calm Remaining/Limit."""
+
+    LIMIT = 1000
+
+    def __init__(self, share, style):
+        self.share = max(0.0, min(1.0, share))
+        self.style = style
+        self.n = 0
+        self.lock = threading.Lock()
+
+    def headers(self):
+        with self.lock:
+            n, self.n = self.n, self.n + 1
+        if int((n + 1) * self.share) <= int(n * self.share):
+            return [("X-RateLimit-Limit", str(self.LIMIT)),
+                    ("X-RateLimit-Remaining", str(self.LIMIT * 9 // 10))]
+        out = [("RateLimit-Reason", "confluence-quota-tenant-based"),
+               ("X-RateLimit-Limit", str(self.LIMIT))]
+        if self.style == "near":
+            out += [("X-RateLimit-NearLimit", "true"),
+                    ("X-RateLimit-Remaining", str(self.LIMIT // 2))]
+        else:
+            out.append(("X-RateLimit-Remaining", str(self.LIMIT // 10)))
+        return out
 
 
 class Fault:

@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 
 from .model import Site
 from .generate import Generator, load_fixture, load_storage_samples
-from .protocol import ApiError, Faults, Request, Response, Stats, error_response, json_response
+from .protocol import (ApiError, Faults, RateLimitSignals, Request, Response, Stats,
+                       error_response, json_response)
+from .cloudtree import add_cloud_tree, add_folders
 from .cloud import Api
 from .dc import DcApi
 from .control import Control
@@ -47,6 +49,14 @@ class App:
                              args.context)
         else:
             self.api = Api(space, args.user, token, secret, self.faults, self.stats)
+        self.api.cql_403 = args.cql_403
+        self.api.blog_404 = args.blog_404
+        self.ratelimit = None
+        if args.ratelimit_near or args.ratelimit_remaining:
+            self.ratelimit = RateLimitSignals(args.ratelimit_near or args.ratelimit_remaining,
+                                              "near" if args.ratelimit_near else "remaining")
+        # --gateway CLOUDID: the API is under /ex/confluence/CLOUDID (the media host not).
+        self.gateway = "/ex/confluence/%s" % args.gateway if args.gateway else None
         self.control = Control(self)
 
     def info(self):
@@ -104,6 +114,14 @@ class Handler(BaseHTTPRequestHandler):
                 resp = json_response(400, {"error": "bad control request: %s" % e})
             self.send(resp)
             return
+        if app.gateway:
+            if target.startswith(app.gateway + "/"):
+                target = target[len(app.gateway):]
+            elif not urlsplit(target).path.startswith("/media/"):
+                # A scoped token sent to the site itself: a Tomcat HTML 401, as on Cloud.
+                self.send(Response(401, b"<html><body>HTTP Status 401</body></html>",
+                                   content_type="text/html;charset=utf-8"))
+                return
         req = Request(self.command, target, self.headers, self.server.server_address[1], body)
         app.api.prepare(req)
         self.serve_api(app, req)
@@ -144,6 +162,8 @@ class Handler(BaseHTTPRequestHandler):
             elif fault.kind == "not_storage":
                 req.not_storage = True
         resp = self.handle_api(app, req, kind, fn, params)
+        if app.ratelimit is not None and kind != "media":
+            resp.headers += app.ratelimit.headers()
         if fault is not None and fault.kind == "malformed_json":
             resp = Response(resp.status, resp.body[:max(1, len(resp.body) // 2)],
                             [h for h in resp.headers if h[0] != "Content-Type"],
@@ -275,6 +295,23 @@ def parse_args(argv):
     p.add_argument("--user", default="demo@example.com")
     p.add_argument("--token", default="demo-token", help='"" disables the auth check')
     p.add_argument("--latency-ms", type=float, default=0)
+    p.add_argument("--cloud-tree", action="store_true",
+                   help="cloud: add folders, a whiteboard, a database, an embed, a second root "
+                        "page and a trashed parent to the main space")
+    p.add_argument("--folders", type=int, default=0,
+                   help="cloud, generated: N folders under the homepage holding its children")
+    p.add_argument("--cql-403", action="store_true",
+                   help="the CQL search answers 403 (dc: searches without an id clause)")
+    p.add_argument("--blog-404", action="store_true",
+                   help="the blog post listing answers 404")
+    p.add_argument("--ratelimit-near", type=float, default=0, metavar="SHARE",
+                   help="this share of responses carries X-RateLimit-NearLimit: true")
+    p.add_argument("--ratelimit-remaining", type=float, default=0, metavar="SHARE",
+                   help="this share of responses carries X-RateLimit-Remaining at 10%% of "
+                        "the limit")
+    p.add_argument("--gateway", metavar="CLOUDID",
+                   help="cloud: serve the API under /ex/confluence/CLOUDID only, as "
+                        "api.atlassian.com does for scoped tokens")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
     if args.fixture and args.pages is not None:
@@ -296,6 +333,12 @@ def parse_args(argv):
     args.add_space = added
     if added and args.fanout < 1:
         p.error("--fanout must be at least 1")
+    if args.flavor == "dc" and (args.cloud_tree or args.folders or args.gateway):
+        p.error("--cloud-tree, --folders and --gateway are Cloud only")
+    if args.folders and args.pages is None:
+        p.error("--folders needs --pages")
+    if args.gateway and not re.match(r"^[A-Za-z0-9-]+$", args.gateway):
+        p.error("--gateway takes a cloud id (letters, digits, '-')")
     args.context = args.context.rstrip("/")
     if args.context and not re.match(r"^(/[A-Za-z0-9._~-]+)+$", args.context):
         p.error('--context must be "" or a path like /confluence')
@@ -305,8 +348,13 @@ def parse_args(argv):
 def build_space(args):
     if args.pages is not None:
         gen = Generator(args, load_storage_samples(args.storage_dir))
-        return gen.build(args.space or "GEN")
-    return load_fixture(args.fixture or DEFAULT_FIXTURE, args.space)
+        space = gen.build(args.space or "GEN")
+        add_folders(space, args.folders)
+    else:
+        space = load_fixture(args.fixture or DEFAULT_FIXTURE, args.space)
+    if args.cloud_tree:
+        add_cloud_tree(space)
+    return space
 
 
 def build_site(args):

@@ -47,7 +47,7 @@ def page_json(space, page, body=None):
                            page.version_message, page.minor_edit)
     version["ncsStepVersion"] = str(page.version * 3 + 1)  # real responses carry it
     return {
-        "parentType": "page" if page.parent_id else None,
+        "parentType": space.parent_type(page),
         "parentId": page.parent_id,
         "ownerId": page.author_id,
         "lastOwnerId": None,
@@ -62,6 +62,31 @@ def page_json(space, page, body=None):
         "spaceId": space.id,
         "_links": page_links(space, page),
     }
+
+
+def container_json(space, c):
+    """FolderSingle, WhiteboardSingle, DatabaseSingle or SmartLinkSingle (an embed):
+    createdAt in epoch milliseconds as real folders send it, the v2 links of the kind."""
+    out = {
+        "id": c.id,
+        "type": c.kind,
+        "status": c.status,
+        "title": c.title,
+        "parentId": c.parent_id,
+        "parentType": space.parent_type(c),
+        "position": c.position,
+        "authorId": c.author_id,
+        "ownerId": c.author_id,
+        "createdAt": c.created_ms,
+        "spaceId": space.id,
+        "version": version_json(c.version, c.version_ms, c.author_id),
+        "_links": {"webui": "/spaces/%s/%s/%s" % (space.key, c.kind, c.id),
+                   "editui": "/pages/resumedraft.action?draftId=%s" % c.id,
+                   "tinyui": tiny_link(c.id)},
+    }
+    if c.kind == "embed" and c.embed_url:
+        out["embedUrl"] = c.embed_url
+    return out
 
 
 def blog_date(post):

@@ -553,10 +553,11 @@ static void run_stats(void *arg, int cancelled)
 		cfs_http_get_stats(j->fs->http, &h);
 	len = snprintf(buf, sizeof(buf),
 	               "requests=%llu\nretries=%llu\nfailures=%llu\nin_flight=%d\n"
-	               "peak_in_flight=%d\nqueued=%d\nbytes_received=%llu\n"
+	               "peak_in_flight=%d\nrequest_limit=%d\nqueued=%d\nbytes_received=%llu\n"
 	               "page_hits=%lu\npage_misses=%lu\nrendered_bytes=%llu\n",
 	               (unsigned long long)h.requests, (unsigned long long)h.retries,
-	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight, h.queued,
+	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight, h.request_limit,
+	               h.queued,
 	               (unsigned long long)h.bytes, atomic_load(&j->fs->hits),
 	               atomic_load(&j->fs->misses),
 	               (unsigned long long)cfs_tree_md_bytes(j->fs->tree));

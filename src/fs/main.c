@@ -466,6 +466,7 @@ int main(int argc, char *argv[])
 	b.hopts = (struct cfs_http_opts){
 	    .max_requests = c.o.max_requests,
 	    .timeout_s = c.o.timeout,
+	    .calm_ms = (uint64_t)(c.o.ttl * 1000),
 	    .retries = c.o.retries < 1 ? c.o.retries : 1,
 	    .user = c.o.user,
 	    .token = c.o.token,

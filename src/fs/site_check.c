@@ -11,6 +11,7 @@
  */
 #include "site_check.h"
 #include "log.h"
+#include "containers.h"
 #include "sync.h"
 
 #include <errno.h>
@@ -53,7 +54,10 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 
 	switch (e->err) {
 	case -EACCES:
-		if (e->status == 401 || e->status == 403)
+		if (e->status == 401 && e->detail && strstr(e->detail, "scopes"))
+			snprintf(c->msg, sizeof(c->msg), "authentication failed at %s (HTTP 401): %s",
+			         url, e->detail);
+		else if (e->status == 401 || e->status == 403)
 			snprintf(c->msg, sizeof(c->msg),
 			         "authentication failed at %s (HTTP %ld): check the user and API "
 			         "token",
@@ -116,7 +120,7 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 	}
 	c->space = *s;
 	memset(s, 0, sizeof(*s));
-	ret = cfs_sync_list_space(c->cf, c->space.id, c->space.key, CFS_HTTP_USER,
+	ret = cfs_sync_list_space(c->cf, c->space.id, c->space.key, NULL, 0, CFS_HTTP_USER,
 	                          "the mount check", on_listing, c);
 	if (ret == 0)
 		return;
@@ -227,7 +231,7 @@ static int parse_spaces(struct check *c, const char *arg)
 static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, size_t len)
 {
 	const char *api = c->api == CFS_API_DC ? "Data Center" : "Cloud";
-	size_t blogs = 0;
+	size_t blogs = 0, folders = 0, others = 0, pages, n;
 	int ret;
 
 	if (c->multi) {
@@ -248,16 +252,27 @@ static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, si
 	ret = cfs_tree_new(c->o->url, &c->space, 1, 0, tree);
 	if (ret == 0)
 		ret = cfs_sync_apply(*tree, 0, &c->list, NULL);
-	for (size_t i = 0; i < c->list.pages.n; i++)
-		blogs +=
-		    c->list.pages.v[i].type && strcmp(c->list.pages.v[i].type, "blogpost") == 0;
-	snprintf(summary, len,
-	         "%s as %s: space %s (%s), %zu pages, %zu blog posts, %zu attachments, %s API",
-	         c->o->url, c->who, c->space.key, c->space.name ? c->space.name : "",
-	         c->list.pages.n - blogs, blogs, c->list.atts.n, api);
+	for (size_t i = 0; i < c->list.pages.n; i++) {
+		const char *type = c->list.pages.v[i].type;
+
+		blogs += type && strcmp(type, "blogpost") == 0;
+		folders += type && strcmp(type, "folder") == 0;
+		others += type && strcmp(type, "folder") != 0 && cfs_containers_is_type(type);
+	}
+	pages = c->list.pages.n - blogs - folders - others;
+	n = (size_t)snprintf(summary, len, "%s as %s: space %s (%s), %zu pages, ", c->o->url,
+	                     c->who, c->space.key, c->space.name ? c->space.name : "", pages);
+	if (c->api != CFS_API_DC && n < len) /* Data Center has no folders */
+		n += (size_t)snprintf(summary + n, len - n, "%zu folders, ", folders);
+	if (others && n < len)
+		n += (size_t)snprintf(summary + n, len - n,
+		                      "%zu whiteboards, databases or embeds, ", others);
+	if (n < len)
+		snprintf(summary + n, len - n, "%zu blog posts, %zu attachments, %s API", blogs,
+		         c->list.atts.n, api);
 	if (ret == 0)
-		cfs_info("space %s (%s): %zu pages, %zu blog posts, %zu attachments", c->space.key,
-		         c->space.name ? c->space.name : "", c->list.pages.n - blogs, blogs,
+		cfs_info("space %s (%s): %zu pages, %zu folders, %zu blog posts, %zu attachments",
+		         c->space.key, c->space.name ? c->space.name : "", pages, folders, blogs,
 		         c->list.atts.n);
 	return ret;
 }

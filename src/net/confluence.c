@@ -16,7 +16,7 @@
  *   with GET {base}/api/v2/spaces?limit=1, which Cloud answers (200, 401,
  *   403) and Data Center does not have (404).
  */
-#include "confluence.h"
+#include "confluence_int.h"
 #include "log.h"
 
 #include <curl/curl.h>
@@ -26,42 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct cfs_cf {
-	struct cfs_http *http;
-	char *next_tag; /* cfs_cf_tag(): for the next call */
-	enum cfs_cf_api api;
-	char *base;   /* "https://host[:port]/wiki" or ".../confluence", no trailing slash */
-	char *origin; /* "https://host[:port]" */
-};
-
-/* Page size asked of Data Center: its v1 listings clamp "limit" (commonly to
- * 100 or 200, lower with bodies); _links.next is followed whatever it chose. */
-#define DC_LIMIT 200
-
-enum call_kind { CALL_USER, CALL_SPACE, CALL_SPACES, CALL_PAGES, CALL_PAGE, CALL_ATTACHMENTS };
-
-/* One logical call; a paginated listing issues several GETs. */
-struct cfs_cf_call {
-	struct cfs_cf *cf;
-	enum call_kind kind;
-	enum cfs_http_prio prio;
-	struct cfs_http_req *req; /* the GET in flight */
-	char *tag;                /* what caused the call, for log spans */
-	char *path;               /* of the GET in flight, for messages */
-	int probing;              /* CALL_USER: the API probe is in flight, the user GET next */
-	int blog;                 /* CALL_PAGES: blog posts (listings do not say so) */
-	void *cb;
-	void *arg;
-	union {
-		struct cfs_user user;
-		struct cfs_space space;
-		struct cfs_space_list spaces;
-		struct cfs_page_list pages;
-		struct cfs_page page;
-		struct cfs_attachment_list atts;
-	} u;
-};
 
 static int status_to_errno(long status)
 {
@@ -142,7 +106,7 @@ static int call_send(struct cfs_cf_call *c)
 	return r ? 0 : -ENOMEM;
 }
 
-static int call_start(struct cfs_cf *cf, enum call_kind kind, enum cfs_http_prio prio, char *path,
+int cfs_cf_call_start(struct cfs_cf *cf, enum call_kind kind, enum cfs_http_prio prio, char *path,
                       void *cb, void *arg, struct cfs_cf_call **out)
 {
 	struct cfs_cf_call *c;
@@ -171,7 +135,13 @@ static int call_start(struct cfs_cf *cf, enum call_kind kind, enum cfs_http_prio
 	return ret;
 }
 
-static const char *base_path(const struct cfs_cf *cf);
+
+/* Is the base path the API gateway's "/ex/confluence/CLOUDID/wiki"? */
+static int gateway_wiki(const char *bp, size_t bl)
+{
+	return bl > 5 && strncmp(bp, "/ex/confluence/", 15) == 0 &&
+	       strcmp(bp + bl - 5, "/wiki") == 0;
+}
 
 /* Follow a "next" link.  It must be a path on our own origin, so credentials
  * never go elsewhere: v2 links are rooted ("/wiki/api/v2/..."), v1 links are
@@ -180,7 +150,7 @@ static const char *base_path(const struct cfs_cf *cf);
  * not be mistaken for a rooted link). */
 static int call_next(struct cfs_cf_call *c, const char *next)
 {
-	const char *bp = base_path(c->cf);
+	const char *bp = cfs_cf_base_path(c->cf);
 	size_t bl = strlen(bp);
 	char *path;
 
@@ -188,7 +158,13 @@ static int call_next(struct cfs_cf_call *c, const char *next)
 		return -EIO;
 	if (c->cf->api != CFS_API_DC && bl && strncmp(next, bp, bl) == 0 && next[bl] == '/')
 		path = strdup(next);
-	else if (asprintf(&path, "%s%s", bp, next) < 0)
+	/* Through the API gateway (/ex/confluence/ID/wiki) v2 links still come
+	 * back rooted at the site's /wiki. */
+	else if (c->cf->api != CFS_API_DC && gateway_wiki(bp, bl) &&
+	         strncmp(next, "/wiki/", 6) == 0) {
+		if (asprintf(&path, "%.*s%s", (int)(bl - 5), bp, next) < 0)
+			path = NULL;
+	} else if (asprintf(&path, "%s%s", bp, next) < 0)
 		path = NULL;
 	if (!path)
 		return -ENOMEM;
@@ -206,7 +182,7 @@ static char *user_path(const struct cfs_cf *cf)
 {
 	char *p;
 
-	return asprintf(&p, "%s/rest/api/user/current", base_path(cf)) < 0 ? NULL : p;
+	return asprintf(&p, "%s/rest/api/user/current", cfs_cf_base_path(cf)) < 0 ? NULL : p;
 }
 
 /* The answer to GET {base}/api/v2/spaces?limit=1 decides the API: Cloud has
@@ -289,6 +265,10 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 	if (resp->status != 200) {
 		e.err = status_to_errno(resp->status);
 		e.detail = "unexpected HTTP status";
+		if (resp->status == 401 && strstr(body, "scope does not match"))
+			e.detail = "the API token's scopes do not allow this request (a scoped token "
+			           "needs the read scopes of Confluence, and the api.atlassian.com "
+			           "gateway URL)";
 		goto fail;
 	}
 	switch (c->kind) {
@@ -312,9 +292,11 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 		break;
 	case CALL_PAGE:
 		ret = cfs_model_page(body, resp->len, &c->u.page);
-		if (ret == 0 && !c->u.page.body) {
+		if (ret == 0 && !c->ctype && !c->u.page.body)
 			ret = -EBADMSG;
-		}
+		if (ret == 0 && c->ctype && !c->u.page.type &&
+		    !(c->u.page.type = strdup(c->ctype)))
+			ret = -ENOMEM;
 		break;
 	case CALL_SPACES:
 	case CALL_PAGES:
@@ -380,6 +362,8 @@ static int is_atlassian_cloud(const char *host)
 		n = (size_t)(colon - host);
 	while (n && host[n - 1] == '.') /* a fully qualified "acme.atlassian.net." */
 		n--;
+	if (n == 17 && strncasecmp(host, "api.atlassian.com", 17) == 0)
+		return 1; /* the API gateway, for scoped tokens */
 	return n > sizeof(suffix) - 1 &&
 	       strncasecmp(host + n - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0;
 }
@@ -411,8 +395,16 @@ int cfs_cf_new(struct cfs_http *http, const char *base_url, enum cfs_cf_api api,
 		return -ENOMEM;
 	cf->http = http;
 	cf->api = api;
-	cf->base = strndup(base_url, blen);
 	path = strchr(host, '/');
+	/* The gateway without "/wiki" (…/ex/confluence/CLOUDID): the REST paths
+	 * are under /wiki there too. */
+	if (path && base_url + blen > path + 15 && strncmp(path, "/ex/confluence/", 15) == 0 &&
+	    !memchr(path + 15, '/', blen - (size_t)(path + 15 - base_url))) {
+		if (asprintf(&cf->base, "%.*s/wiki", (int)blen, base_url) < 0)
+			cf->base = NULL;
+	} else {
+		cf->base = strndup(base_url, blen);
+	}
 	cf->origin = strndup(base_url, path ? (size_t)(path - base_url) : blen);
 	if (!cf->base || !cf->origin) {
 		cfs_cf_free(cf);
@@ -442,12 +434,12 @@ const char *cfs_cf_base_url(const struct cfs_cf *cf)
 }
 
 /* The path part of the base ("/wiki"), to which API paths are appended. */
-static const char *base_path(const struct cfs_cf *cf)
+const char *cfs_cf_base_path(const struct cfs_cf *cf)
 {
 	return cf->base + strlen(cf->origin);
 }
 
-static char *escape(const char *s)
+char *cfs_cf_escape(const char *s)
 {
 	char *e = curl_easy_escape(NULL, s, 0);
 	char *copy = e ? strdup(e) : NULL;
@@ -456,9 +448,7 @@ static char *escape(const char *s)
 	return copy;
 }
 
-static char *path_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *path_printf(const char *fmt, ...)
+char *cfs_cf_path_printf(const char *fmt, ...)
 {
 	va_list ap;
 	char *p;
@@ -476,7 +466,7 @@ int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg)
 	int ret;
 
 	if (cf->api != CFS_API_AUTO)
-		return call_start(cf, CALL_USER, CFS_HTTP_USER, user_path(cf), (void *)cb, arg,
+		return cfs_cf_call_start(cf, CALL_USER, CFS_HTTP_USER, user_path(cf), (void *)cb, arg,
 		                  NULL);
 	/* Probe first (probe_done() then sends the user GET on the same call). */
 	c = calloc(1, sizeof(*c));
@@ -488,7 +478,7 @@ int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg)
 	c->cb = (void *)cb;
 	c->arg = arg;
 	c->probing = 1;
-	c->path = path_printf("%s/api/v2/spaces?limit=1", base_path(cf));
+	c->path = cfs_cf_path_printf("%s/api/v2/spaces?limit=1", cfs_cf_base_path(cf));
 	ret = c->path ? call_send(c) : -ENOMEM;
 	if (ret)
 		call_free(c);
@@ -497,17 +487,17 @@ int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg)
 
 int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *arg)
 {
-	char *k = escape(key);
+	char *k = cfs_cf_escape(key);
 	char *path;
 
 	if (!k)
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
-		path = path_printf("%s/rest/api/space/%s?expand=homepage", base_path(cf), k);
+		path = cfs_cf_path_printf("%s/rest/api/space/%s?expand=homepage", cfs_cf_base_path(cf), k);
 	else
-		path = path_printf("%s/api/v2/spaces?keys=%s&limit=1", base_path(cf), k);
+		path = cfs_cf_path_printf("%s/api/v2/spaces?keys=%s&limit=1", cfs_cf_base_path(cf), k);
 	free(k);
-	return call_start(cf, CALL_SPACE, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
+	return cfs_cf_call_start(cf, CALL_SPACE, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
 
 /* Every current page (blog: blog post) of a space, paginated to the end. */
@@ -515,23 +505,23 @@ static int space_content(struct cfs_cf *cf, const char *space_id, int blog, enum
                          cfs_cf_pages_cb cb, void *arg)
 {
 	struct cfs_cf_call *c = NULL;
-	char *id = escape(space_id);
+	char *id = cfs_cf_escape(space_id);
 	char *path;
 	int ret;
 
 	if (!id)
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
-		path = path_printf("%s/rest/api/content?spaceKey=%s&type=%s&status=current"
+		path = cfs_cf_path_printf("%s/rest/api/content?spaceKey=%s&type=%s&status=current"
 		                   "&expand=%s&start=0&limit=%d",
-		                   base_path(cf), id, blog ? "blogpost" : "page",
+		                   cfs_cf_base_path(cf), id, blog ? "blogpost" : "page",
 		                   blog ? "version,history" : "ancestors,version", DC_LIMIT);
 	else
-		path = path_printf("%s/api/v2/spaces/%s/%s&limit=250", base_path(cf), id,
+		path = cfs_cf_path_printf("%s/api/v2/spaces/%s/%s&limit=250", cfs_cf_base_path(cf), id,
 		                   blog ? "blogposts?status=current"
 		                        : "pages?depth=all&status=current");
 	free(id);
-	ret = call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, &c);
+	ret = cfs_cf_call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, &c);
 	if (ret == 0)
 		c->blog = blog; /* set before the loop can answer: we are on it */
 	return ret;
@@ -546,19 +536,19 @@ int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_pr
 int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_prio prio,
                 cfs_cf_page_cb cb, void *arg)
 {
-	char *id = escape(page_id);
+	char *id = cfs_cf_escape(page_id);
 	char *path;
 
 	if (!id)
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
-		path = path_printf("%s/rest/api/content/%s?expand=body.storage,version",
-		                   base_path(cf), id);
+		path = cfs_cf_path_printf("%s/rest/api/content/%s?expand=body.storage,version",
+		                   cfs_cf_base_path(cf), id);
 	else
-		path = path_printf("%s/api/v2/%s/%s?body-format=storage", base_path(cf),
+		path = cfs_cf_path_printf("%s/api/v2/%s/%s?body-format=storage", cfs_cf_base_path(cf),
 		                   blog ? "blogposts" : "pages", id);
 	free(id);
-	return call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, NULL);
+	return cfs_cf_call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, NULL);
 }
 
 /* "1,2,3" for Cloud's id=, or "id in (1,2,3)" URL-escaped for DC's CQL;
@@ -595,18 +585,18 @@ int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, int 
 	if (cf->api == CFS_API_DC) {
 		/* CQL: id in (1,2,3), escaped: "id%20in%20(1%2C2%2C3)". */
 		list = id_list(ids, n, "id%20in%20(", "%2C", ")");
-		path = list ? path_printf("%s/rest/api/content/search?cql=%s"
+		path = list ? cfs_cf_path_printf("%s/rest/api/content/search?cql=%s"
 		                          "&expand=body.storage,version&limit=%zu",
-		                          base_path(cf), list, n)
+		                          cfs_cf_base_path(cf), list, n)
 		            : NULL;
 	} else {
 		list = id_list(ids, n, "", ",", "");
-		path = list ? path_printf("%s/api/v2/%s?id=%s&body-format=storage&limit=250",
-		                          base_path(cf), blog ? "blogposts" : "pages", list)
+		path = list ? cfs_cf_path_printf("%s/api/v2/%s?id=%s&body-format=storage&limit=250",
+		                          cfs_cf_base_path(cf), blog ? "blogposts" : "pages", list)
 		            : NULL;
 	}
 	free(list);
-	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, call);
+	return cfs_cf_call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, call);
 }
 
 int cfs_cf_space_blogposts(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
@@ -626,7 +616,7 @@ int cfs_cf_spaces(struct cfs_cf *cf, const char *const *keys, size_t n, cfs_cf_s
 	if (n && !(list = calloc(1, len)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		char *k = escape(keys[i]);
+		char *k = cfs_cf_escape(keys[i]);
 
 		if (!k) {
 			free(list);
@@ -640,13 +630,13 @@ int cfs_cf_spaces(struct cfs_cf *cf, const char *const *keys, size_t n, cfs_cf_s
 		free(k);
 	}
 	if (cf->api == CFS_API_DC)
-		path = path_printf("%s/rest/api/space?%s%sexpand=homepage&start=0&limit=%d",
-		                   base_path(cf), n ? list : "", n ? "&" : "", DC_LIMIT);
+		path = cfs_cf_path_printf("%s/rest/api/space?%s%sexpand=homepage&start=0&limit=%d",
+		                   cfs_cf_base_path(cf), n ? list : "", n ? "&" : "", DC_LIMIT);
 	else
-		path = path_printf("%s/api/v2/spaces?%s%slimit=250", base_path(cf), n ? list : "",
+		path = cfs_cf_path_printf("%s/api/v2/spaces?%s%slimit=250", cfs_cf_base_path(cf), n ? list : "",
 		                   n ? "&" : "");
 	free(list);
-	return call_start(cf, CALL_SPACES, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
+	return cfs_cf_call_start(cf, CALL_SPACES, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
 
 void cfs_cf_promote(struct cfs_cf_call *call)
@@ -654,24 +644,6 @@ void cfs_cf_promote(struct cfs_cf_call *call)
 	call->prio = CFS_HTTP_USER;
 	if (call->req)
 		cfs_http_promote(call->req);
-}
-
-int cfs_cf_space_attachments(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
-                             cfs_cf_attachments_cb cb, void *arg)
-{
-	char *cql, *q, *path;
-
-	if (asprintf(&cql, "type=attachment and space=\"%s\"", space_key) < 0)
-		return -ENOMEM;
-	q = escape(cql);
-	free(cql);
-	if (!q)
-		return -ENOMEM;
-	/* The same v1 search on both; DC clamps the limit to its own maximum. */
-	path = path_printf("%s/rest/api/content/search?cql=%s&expand=version,container&limit=%d",
-	                   base_path(cf), q, cf->api == CFS_API_DC ? DC_LIMIT : 250);
-	free(q);
-	return call_start(cf, CALL_ATTACHMENTS, prio, path, (void *)cb, arg, NULL);
 }
 
 char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
@@ -687,8 +659,8 @@ char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const ch
 			url = NULL;
 		goto out;
 	}
-	p = escape(page_id);
-	a = escape(att_id);
+	p = cfs_cf_escape(page_id);
+	a = cfs_cf_escape(att_id);
 	if (p && a &&
 	    asprintf(&url, "%s/rest/api/content/%s/child/attachment/%s/download", cf->base, p, a) <
 	        0)
@@ -702,36 +674,19 @@ out:
 int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio, cfs_cf_user_cb cb,
                       void *arg)
 {
-	char *e = escape(id);
+	char *e = cfs_cf_escape(id);
 	char *path;
 
 	if (!e)
 		return -ENOMEM;
-	path = path_printf("%s/rest/api/user?%s=%s", base_path(cf),
+	path = cfs_cf_path_printf("%s/rest/api/user?%s=%s", cfs_cf_base_path(cf),
 	                   cf->api == CFS_API_DC ? "key" : "accountId", e);
 	free(e);
-	return call_start(cf, CALL_USER, prio, path, (void *)cb, arg, NULL);
+	return cfs_cf_call_start(cf, CALL_USER, prio, path, (void *)cb, arg, NULL);
 }
 
 void cfs_cf_tag(struct cfs_cf *cf, const char *tag)
 {
 	free(cf->next_tag);
 	cf->next_tag = tag ? strdup(tag) : NULL;
-}
-
-int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
-                        cfs_cf_pages_cb cb, void *arg)
-{
-	char *cql, *q, *path;
-
-	if (asprintf(&cql, "type in (page,blogpost) and space=\"%s\"", space_key) < 0)
-		return -ENOMEM;
-	q = escape(cql);
-	free(cql);
-	if (!q)
-		return -ENOMEM;
-	path = path_printf("%s/rest/api/content/search?cql=%s&expand=metadata.labels&limit=250",
-	                   base_path(cf), q);
-	free(q);
-	return call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
 }

@@ -17,6 +17,7 @@
  */
 #include "http.h"
 #include "log.h"
+#include "ratelimit.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -39,7 +40,8 @@ struct cfs_http_req {
 	int attempts;
 	char *body;
 	size_t len, cap;
-	char retry_after[64];
+	struct cfs_ratelimit_signal sig; /* this attempt's rate-limit headers */
+	unsigned rl_epoch;               /* cfs_ratelimit_epoch() when it started */
 	char errbuf[CURL_ERROR_SIZE];
 	cfs_http_done_fn done;
 	cfs_http_data_fn on_data; /* streaming, or NULL */
@@ -68,6 +70,7 @@ struct cfs_http {
 	struct queue q[2];                 /* waiting for a slot, indexed by enum cfs_http_prio */
 	struct queue running, backing_off; /* every live request is in exactly one list */
 	struct cfs_http_stats stats;
+	struct cfs_ratelimit rl; /* requests in flight allowed now (<= max_requests) */
 	uint64_t next_id; /* request ids for the log */
 	int closing;
 };
@@ -215,23 +218,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct cfs_http_req *r = userp;
 	size_t n = size * nmemb;
-	static const char name[] = "retry-after:";
 
-	if (n > sizeof(name) - 1 && strncasecmp(data, name, sizeof(name) - 1) == 0) {
-		const char *v = data + sizeof(name) - 1;
-		size_t vlen = n - (sizeof(name) - 1);
-
-		while (vlen && (*v == ' ' || *v == '\t')) {
-			v++;
-			vlen--;
-		}
-		while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
-			vlen--;
-		if (vlen >= sizeof(r->retry_after))
-			vlen = sizeof(r->retry_after) - 1;
-		memcpy(r->retry_after, v, vlen);
-		r->retry_after[vlen] = '\0';
-	}
+	cfs_ratelimit_header(&r->sig, data, n);
 	return n;
 }
 
@@ -297,7 +285,8 @@ static void start_one(struct cfs_http_req *r)
 	r->len = 0;
 	if (r->body)
 		r->body[0] = '\0';
-	r->retry_after[0] = '\0';
+	cfs_ratelimit_signal_init(&r->sig);
+	r->rl_epoch = cfs_ratelimit_epoch(&h->rl);
 	r->errbuf[0] = '\0';
 	r->attempts++;
 	ret = setup_easy(r);
@@ -321,7 +310,8 @@ static void start_one(struct cfs_http_req *r)
 
 static void start_queued(struct cfs_http *h)
 {
-	while (!h->closing && h->stats.in_flight < h->opts.max_requests) {
+	while (!h->closing &&
+	       h->stats.in_flight < cfs_ratelimit_limit(&h->rl, uv_now(h->loop))) {
 		struct queue *q =
 		    h->q[CFS_HTTP_USER].head ? &h->q[CFS_HTTP_USER] : &h->q[CFS_HTTP_BACKGROUND];
 		struct cfs_http_req *r = q->head;
@@ -423,6 +413,11 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 	h->stats.bytes += r->len;
 	if (code != CURLE_OK)
 		err = r->data_err ? r->data_err : curl_to_errno(code);
+	if (cfs_ratelimit_response(&h->rl, &r->sig, now, r->rl_epoch))
+		cfs_warn("near the site's rate limit (%s%s): at most %d requests in flight until "
+		         "it calms down",
+		         r->sig.reason[0] ? "RateLimit-Reason: " : "on GET ",
+		         r->sig.reason[0] ? r->sig.reason : url_path(r->url), h->rl.limit);
 	cfs_debug("http #%llu GET %s -> %ld %s%s%zu B %llu ms (attempt %d)%s%s",
 	          (unsigned long long)r->id, url_path(r->url), status, err ? r->errbuf : "",
 	          err ? " " : "", r->len, (unsigned long long)(now - r->start_ms), r->attempts,
@@ -433,13 +428,19 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 		/* One wait never exceeds a request's timeout (nor a minute), however
 		 * long the server asks us to wait. */
 		uint64_t cap = h->opts.timeout_s * 1000 < 60000 ? h->opts.timeout_s * 1000 : 60000;
-		uint64_t ms = cfs_http_backoff_ms(r->attempts, r->retry_after, (int64_t)time(NULL),
-		                                  (double)rand() / RAND_MAX, 250, cap);
+		double rnd = (double)rand() / RAND_MAX;
+		int64_t now_s = (int64_t)time(NULL);
+		uint64_t ms = cfs_http_backoff_ms(r->attempts, r->sig.retry_after, now_s, rnd, 250, cap);
+		uint64_t beta = cfs_http_backoff_ms(r->attempts, r->sig.beta_retry, now_s, rnd, 250, cap);
+
+		if (beta > ms) /* Beta-Retry-After is a minimum wait too */
+			ms = beta;
 		if (status == 429)
-			cfs_warn("rate limited (HTTP 429, Retry-After: %s) on GET %s; retrying in "
+			cfs_warn("rate limited (HTTP 429, Retry-After: %s%s%s) on GET %s; retrying in "
 			         "%llu ms",
-			         r->retry_after[0] ? r->retry_after : "none", url_path(r->url),
-			         (unsigned long long)ms);
+			         r->sig.retry_after[0] ? r->sig.retry_after : "none",
+			         r->sig.reason[0] ? ", RateLimit-Reason: " : "", r->sig.reason,
+			         url_path(r->url), (unsigned long long)ms);
 		else
 			cfs_info("GET %s failed (%s); retry %d in %llu ms", url_path(r->url),
 			         err ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code))
@@ -582,6 +583,7 @@ int cfs_http_new(uv_loop_t *loop, const struct cfs_http_opts *opts, struct cfs_h
 	}
 	if (h->opts.max_requests < 1)
 		h->opts.max_requests = 1;
+	cfs_ratelimit_init(&h->rl, h->opts.max_requests, h->opts.calm_ms);
 	h->multi = curl_multi_init();
 	if (!h->multi)
 		goto err;
@@ -732,7 +734,8 @@ void cfs_http_promote(struct cfs_http_req *r)
 	}
 }
 
-void cfs_http_get_stats(const struct cfs_http *h, struct cfs_http_stats *out)
+void cfs_http_get_stats(struct cfs_http *h, struct cfs_http_stats *out)
 {
 	*out = h->stats;
+	out->request_limit = cfs_ratelimit_limit(&h->rl, uv_now(h->loop));
 }

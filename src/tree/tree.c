@@ -59,7 +59,7 @@ void cfs_blob_unref(struct cfs_blob *b)
 
 /* The inode key of an id: (number << 2), where an attachment's "att123" counts
  * as 123; ids that are not such numbers are hashed into the upper half. */
-static uint64_t key_of(const char *id)
+uint64_t cfs_tree_key_of(const char *id)
 {
 	uint64_t h = 1469598103934665603ull;
 	const char *s = strncmp(id, "att", 3) == 0 ? id + 3 : id;
@@ -162,28 +162,6 @@ long cfs_tree_space_by_key(struct cfs_tree *t, const char *key)
 
 static int index_dir(struct cfs_node *dir);
 
-/* A directory the tree makes up, keyed by a string that never looks like an
- * id; owned by all[] (*nall grows).  NULL on ENOMEM. */
-static struct cfs_node *synthetic_new(const char *keystr, const char *title, size_t space,
-                                      struct cfs_node ***all, size_t *nall)
-{
-	struct cfs_node *n = calloc(1, sizeof(*n));
-
-	if (!n)
-		return NULL;
-	n->key = key_of(keystr);
-	n->id = strdup(keystr);
-	n->title = strdup(title);
-	n->stem = strdup(title);
-	(*all)[(*nall)++] = n;
-	if (!n->id || !n->title || !n->stem)
-		return NULL;
-	n->synthetic = 1;
-	n->space = space;
-	n->present = 1;
-	return n;
-}
-
 int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n, int multi,
                  struct cfs_tree **out)
 {
@@ -221,7 +199,7 @@ int cfs_tree_new(const char *base_url, const struct cfs_space *spaces, size_t n,
 		if (!multi)
 			continue;
 		if (asprintf(&k, "space:%s", sp->key) < 0 ||
-		    !(sp->top = synthetic_new(k, sp->key, i, &t->all, &t->nall))) {
+		    !(sp->top = cfs_tree_synthetic_new(k, sp->key, i, &t->all, &t->nall))) {
 			free(k);
 			goto fail;
 		}
@@ -312,6 +290,8 @@ static void node_free(struct cfs_node *n)
 	free(n->id);
 	free(n->title);
 	free(n->parent_id);
+	free(n->parent_type);
+	free(n->embed_url);
 	free(n->webui);
 	free(n->author_id);
 	free(n->labels);
@@ -342,6 +322,9 @@ void cfs_tree_free(struct cfs_tree *t)
 		free(t->users[i].name);
 	}
 	free(t->users);
+	for (size_t i = 0; i < t->ngone; i++)
+		free(t->gone[i]);
+	free(t->gone);
 	free(t->root.kids);
 	free(t->root.names);
 	for (size_t i = 0; t->spaces && i < t->nspaces; i++) {
@@ -370,6 +353,7 @@ static int set_str(char **dst, const char *src)
 static int node_update(struct cfs_node *n, const struct cfs_page *p)
 {
 	if (set_str(&n->title, p->title) || set_str(&n->parent_id, p->parent_id) ||
+	    set_str(&n->parent_type, p->parent_type) || set_str(&n->embed_url, p->embed_url) ||
 	    set_str(&n->webui, p->webui) || set_str(&n->author_id, p->author_id))
 		return -ENOMEM;
 	n->created = p->created;
@@ -426,10 +410,13 @@ static int index_dir(struct cfs_node *dir)
 	for (size_t i = 0; i < dir->nkids; i++) {
 		struct cfs_node *kid = dir->kids[i];
 
-		if (kid->synthetic) { /* a made-up directory keeps its name */
-			free(kid->stem);
-			if (!(kid->stem = strdup(kid->title)))
-				return -ENOMEM;
+		if (kid->synthetic || kid->ctype == CFS_CT_FOLDER) {
+			/* A made-up directory keeps its name; a folder has no file. */
+			if (kid->synthetic) {
+				free(kid->stem);
+				if (!(kid->stem = strdup(kid->title)))
+					return -ENOMEM;
+			}
 			dir->names[k++] = (struct entry){kid->stem, kid, CFS_PAGE_DIR};
 			dir->ndirs++;
 			continue;
@@ -461,122 +448,6 @@ static int chain_ok(struct cfs_node *n, size_t limit)
 	return 1;
 }
 
-void cfs_tree_changes_clear(struct cfs_tree_changes *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->v[i].name);
-	free(c->v);
-	memset(c, 0, sizeof(*c));
-}
-
-static int changes_add(struct cfs_tree_changes *c, uint64_t parent, const char *name)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct cfs_tree_inval *v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n].parent = parent;
-	c->v[c->n].name = name ? strdup(name) : NULL;
-	if (name && !c->v[c->n].name)
-		return -ENOMEM;
-	c->n++;
-	return 0;
-}
-
-/* Every (directory, name) -> inode the tree has, sorted; for diffing loads. */
-struct triple {
-	uint64_t dir, ino;
-	char *name;
-};
-
-static int cmp_triple(const void *a, const void *b)
-{
-	const struct triple *x = a, *y = b;
-	int c;
-
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	if (c)
-		return c;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-static void triples_free(struct triple *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-static int snapshot(struct cfs_tree *t, struct triple **out, size_t *nout)
-{
-	size_t total = t->root.nnames, k = 0;
-	struct triple *v;
-
-	for (size_t i = 0; i < t->n; i++)
-		total += t->by_key[i]->nnames + t->by_key[i]->natts;
-	v = calloc(total + 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i <= t->n; i++) {
-		struct cfs_node *d = i == t->n ? &t->root : t->by_key[i];
-		uint64_t dino = d == &t->root ? CFS_ROOT_INO : d->key | CFS_PAGE_DIR;
-
-		for (size_t j = 0; j < d->nnames + d->natts; j++) {
-			const struct entry *e =
-			    j < d->nnames ? &d->names[j] : &d->att_names[j - d->nnames];
-
-			v[k].dir = j < d->nnames ? dino : d->key | CFS_ATT_DIR;
-			v[k].ino = e->node->key | (uint64_t)e->kind;
-			v[k].name = strdup(e->name);
-			if (!v[k++].name) {
-				triples_free(v, k);
-				return -ENOMEM;
-			}
-		}
-	}
-	qsort(v, k, sizeof(*v), cmp_triple);
-	*out = v;
-	*nout = k;
-	return 0;
-}
-
-/* Entries that went away or changed, and the directories whose listing changed. */
-static int diff(struct triple *a, size_t na, struct triple *b, size_t nb,
-                struct cfs_tree_changes *ch)
-{
-	size_t i = 0, j = 0;
-	uint64_t last_dir = 0;
-	int ret = 0;
-
-	while (!ret && (i < na || j < nb)) {
-		int c = i == na ? 1 : j == nb ? -1 : cmp_triple(&a[i], &b[j]);
-		uint64_t dir;
-
-		if (c == 0) {
-			i++;
-			j++;
-			continue;
-		}
-		dir = c < 0 ? a[i].dir : b[j].dir;
-		if (c < 0) {
-			ret = changes_add(ch, a[i].dir, a[i].name);
-			i++;
-		} else {
-			j++;
-		}
-		if (!ret && dir != last_dir)
-			ret = changes_add(ch, dir, NULL);
-		last_dir = dir;
-	}
-	return ret;
-}
 
 /* Copy a listed attachment into its node. */
 static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct cfs_node *page)
@@ -628,17 +499,8 @@ static size_t dedupe(struct cfs_node **v, size_t n)
 	return w;
 }
 
-/* The directory "_blog/YYYY/MM" of space s for blog post b (made up as
- * needed; syn[] holds those made present by this load).  NULL on ENOMEM. */
-struct load {
-	struct cfs_tree *t;
-	size_t s;
-	struct cfs_node **all, **by_key, **syn;
-	size_t nall, n, nsyn;
-};
-
 /* A new node with this key, owned by l->all; NULL on ENOMEM. */
-static struct cfs_node *node_new(struct load *l, uint64_t key)
+static struct cfs_node *node_new(struct cfs_tree_load *l, uint64_t key)
 {
 	struct cfs_node *n = calloc(1, sizeof(*n));
 
@@ -647,163 +509,6 @@ static struct cfs_node *node_new(struct load *l, uint64_t key)
 		l->all[l->nall++] = n;
 	}
 	return n;
-}
-
-static struct cfs_node *blog_dir(struct load *l, const char *keystr, const char *title,
-                                 struct cfs_node *parent, int64_t position)
-{
-	uint64_t key = key_of(keystr);
-	struct cfs_node *d = NULL;
-
-	for (size_t i = 0; i < l->nsyn; i++)
-		if (l->syn[i]->key == key)
-			return l->syn[i];
-	d = cfs_tree_find_key(l->t->by_key, l->t->n, key);
-	if (d && d->synthetic && !d->present) {
-		d->present = 1;
-	} else {
-		d = synthetic_new(keystr, title, l->s, &l->all, &l->nall);
-		if (!d)
-			return NULL;
-	}
-	d->parent = parent;
-	d->position = position;
-	d->mtime = (struct cfs_time){0, 0};
-	l->syn[l->nsyn++] = d;
-	l->by_key[l->n++] = d;
-	return d;
-}
-
-static int place_blog(struct load *l, struct cfs_node *b)
-{
-	struct tspace *sp = &l->t->spaces[l->s];
-	struct cfs_time when = b->created.sec ? b->created : b->mtime;
-	time_t sec = (time_t)when.sec;
-	struct cfs_node *blog, *year, *month;
-	char k[600], name[16];
-	struct tm tm;
-
-	if (!gmtime_r(&sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	snprintf(k, sizeof(k), "blog:%s", sp->key);
-	if (!(blog = blog_dir(l, k, BLOG_DIR, sp->top, INT64_MAX)))
-		return -ENOMEM;
-	snprintf(k, sizeof(k), "blog:%s:%04d", sp->key, tm.tm_year + 1900);
-	snprintf(name, sizeof(name), "%04d", tm.tm_year + 1900);
-	if (!(year = blog_dir(l, k, name, blog, tm.tm_year)))
-		return -ENOMEM;
-	snprintf(k, sizeof(k), "blog:%s:%04d-%02d", sp->key, tm.tm_year + 1900, tm.tm_mon + 1);
-	snprintf(name, sizeof(name), "%02d", tm.tm_mon + 1);
-	if (!(month = blog_dir(l, k, name, year, tm.tm_mon)))
-		return -ENOMEM;
-	/* Posts of a month in the order they were written. */
-	b->position = (int64_t)when.sec;
-	b->parent = month;
-	for (struct cfs_node *d = month; d && d->synthetic && d != sp->top; d = d->parent)
-		if (b->mtime.sec > d->mtime.sec)
-			d->mtime = b->mtime;
-	return 0;
-}
-
-/* ---- links that a load makes stale ---- */
-
-/* Where a title is: the keys of a page's title and of its path on the mount. */
-struct located {
-	uint64_t title, path;
-};
-
-static int cmp_located(const void *a, const void *b)
-{
-	const struct located *x = a, *y = b;
-
-	if (x->title != y->title)
-		return x->title < y->title ? -1 : 1;
-	return x->path < y->path ? -1 : x->path > y->path;
-}
-
-static uint64_t path_key(const struct cfs_node *n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; n; n = n->parent) {
-		for (const char *s = n->stem ? n->stem : ""; *s; s++)
-			h = (h ^ (unsigned char)*s) * 1099511628211ull;
-		h = (h ^ '/') * 1099511628211ull;
-	}
-	return h;
-}
-
-/* Where every page and blog post of space s is now, sorted.  Lock held. */
-static int locate(struct cfs_tree *t, size_t s, struct located **out, size_t *nout)
-{
-	struct located *v = malloc((t->n + 1) * sizeof(*v));
-	size_t n = 0;
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct cfs_node *x = t->by_key[i];
-
-		if (x->present && x->space == s && !x->synthetic)
-			v[n++] = (struct located){cfs_tree_title_key(s, x->title), path_key(x)};
-	}
-	qsort(v, n, sizeof(*v), cmp_located);
-	*out = v;
-	*nout = n;
-	return 0;
-}
-
-static int cmp_key64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int links_hit(const struct cfs_node *x, const uint64_t *keys, size_t n)
-{
-	for (size_t i = 0; i < x->nlink_keys; i++)
-		if (bsearch(&x->link_keys[i], keys, n, sizeof(*keys), cmp_key64))
-			return 1;
-	return 0;
-}
-
-/* Titles whose page appeared, went away, or moved between before and after
- * lose the Markdown of every page linking to them: the links are rendered
- * again on the next read.  Lock held. */
-static int drop_stale_links(struct cfs_tree *t, const struct located *a, size_t na,
-                            const struct located *b, size_t nb, struct cfs_tree_changes *ch)
-{
-	uint64_t *keys = malloc((na + nb + 1) * sizeof(*keys));
-	size_t i = 0, j = 0, n = 0;
-	int ret = 0;
-
-	if (!keys)
-		return -ENOMEM;
-	while (i < na || j < nb) {
-		int c = i == na ? 1 : j == nb ? -1 : cmp_located(&a[i], &b[j]);
-
-		if (c == 0) {
-			i++;
-			j++;
-		} else {
-			keys[n++] = c < 0 ? a[i++].title : b[j++].title;
-		}
-	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_key64);
-	for (size_t k = 0; n && k < t->nall && !ret; k++) {
-		struct cfs_node *x = t->all[k];
-
-		if (!x->md || !x->nlink_keys || !links_hit(x, keys, n))
-			continue;
-		t->md_bytes -= x->md->len;
-		cfs_blob_unref(x->md);
-		x->md = NULL;
-		if (ch && x->present)
-			ret = changes_add(ch, x->key | CFS_PAGE_FILE, NULL);
-	}
-	free(keys);
-	return ret;
 }
 
 /* Does node x belong to the part of the tree a load of space s rebuilds? */
@@ -816,11 +521,11 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes)
 {
 	static const struct cfs_attachment_list none;
-	struct load l = {.t = t, .s = space};
+	struct cfs_tree_load l = {.t = t, .s = space};
 	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
 	int keep_time;
-	struct triple *before = NULL, *after = NULL;
-	struct located *was = NULL, *now = NULL;
+	struct cfs_tree_triple *before = NULL, *after = NULL;
+	struct cfs_tree_located *was = NULL, *now = NULL;
 	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
 	int ret = -ENOMEM;
 
@@ -830,9 +535,9 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		return -EINVAL;
 	pthread_rwlock_wrlock(&t->lock);
 	sdir = t->spaces[space].dir;
-	if (changes && snapshot(t, &before, &nbefore))
+	if (changes && cfs_tree_snapshot(t, &before, &nbefore))
 		goto fail;
-	if (t->md_bytes && locate(t, space, &was, &nwas))
+	if (t->md_bytes && cfs_tree_locate(t, space, &was, &nwas))
 		goto fail;
 	l.by_key = calloc(t->n + 3 * pages->n + 2, sizeof(*l.by_key));
 	l.syn = calloc(2 * pages->n + 2, sizeof(*l.syn));
@@ -866,11 +571,12 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	/* Pages and blog posts: an existing node is found among the previous listing's. */
 	for (size_t i = 0; i < pages->n; i++) {
 		const struct cfs_page *p = &pages->v[i];
-		uint64_t key = key_of(p->id);
+		uint64_t key = cfs_tree_key_of(p->id);
 		struct cfs_node *node = cfs_tree_find_key(t->by_key, t->n, key);
 		int blog = p->type && strcmp(p->type, "blogpost") == 0;
+		int ctype = cfs_tree_ctype_of(p->type);
 
-		if (p->type && strcmp(p->type, "page") != 0 && !blog)
+		if (ctype < 0)
 			continue;
 		if (node && (node->present || node->synthetic))
 			continue; /* a duplicate in the listing, or in another space */
@@ -878,23 +584,26 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 			if (!(node = node_new(&l, key)))
 				goto fail;
 		} else if (changes && node->version != p->version &&
-		           changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
+		           cfs_tree_changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
 			goto fail;
 		}
 		if (node_update(node, p))
 			goto fail;
 		node->space = space;
 		node->is_blog = blog;
+		node->ctype = (enum cfs_tree_ctype)ctype;
 		nblog += (size_t)blog;
 		if (node->md && node->md_version < node->version) {
 			t->md_bytes -= node->md->len;
 			cfs_blob_unref(node->md);
 			node->md = NULL;
 		}
+		if (cfs_tree_stub_render(t, node))
+			goto fail;
 		l.by_key[l.n++] = node;
 	}
 	for (size_t i = nkeep, end = l.n; nblog && i < end; i++)
-		if (l.by_key[i]->is_blog && place_blog(&l, l.by_key[i]))
+		if (l.by_key[i]->is_blog && cfs_tree_place_blog(&l, l.by_key[i]))
 			goto fail;
 	if (l.n)
 		qsort(l.by_key, l.n, sizeof(*l.by_key), cmp_key);
@@ -903,7 +612,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	if (!by_title)
 		goto fail;
 	for (size_t i = 0; i < l.n; i++)
-		if (!l.by_key[i]->synthetic && !l.by_key[i]->is_blog)
+		if (!l.by_key[i]->synthetic && !l.by_key[i]->is_blog && !l.by_key[i]->ctype)
 			by_title[ntitle++] = l.by_key[i];
 	if (ntitle)
 		qsort(by_title, ntitle, sizeof(*by_title), cmp_space_title);
@@ -914,7 +623,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 
 		if (!in_load(t, space, x) || x->synthetic || x->is_blog)
 			continue;
-		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, key_of(x->parent_id)) : NULL;
+		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(x->parent_id)) : NULL;
 		x->parent = p && p->space == space && !p->synthetic && !p->is_blog
 		                ? p
 		                : t->spaces[space].top;
@@ -934,10 +643,11 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		struct cfs_node *page, *node;
 		uint64_t key;
 
-		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, key_of(a->page_id))) ||
-		    page->space != space || page->synthetic || page == t->spaces[space].top)
+		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(a->page_id))) ||
+		    page->space != space || page->synthetic || page->ctype ||
+		    page == t->spaces[space].top)
 			continue;
-		key = key_of(a->id);
+		key = cfs_tree_key_of(a->id);
 		node = cfs_tree_find_key(t->att_by_key, t->natt, key);
 		if (node && node->present)
 			continue;
@@ -945,7 +655,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 			if (!(node = node_new(&l, key)))
 				goto fail;
 		} else if (changes && (node->version != a->version || node->parent != page) &&
-		           changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
+		           cfs_tree_changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
 			goto fail;
 		}
 		if (att_update(node, a, page))
@@ -1047,19 +757,19 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	free(l.syn);
 	ret = 0;
 	if (was &&
-	    (locate(t, space, &now, &nnow) || drop_stale_links(t, was, nwas, now, nnow, changes)))
+	    (cfs_tree_locate(t, space, &now, &nnow) || cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
 		ret = -ENOMEM;
 	free(was);
 	free(now);
 	if (ret == 0 && changes &&
-	    (snapshot(t, &after, &nafter) || diff(before, nbefore, after, nafter, changes)))
+	    (cfs_tree_snapshot(t, &after, &nafter) || cfs_tree_diff(before, nbefore, after, nafter, changes)))
 		ret = -ENOMEM;
 	pthread_rwlock_unlock(&t->lock);
-	triples_free(before, nbefore);
-	triples_free(after, nafter);
+	cfs_tree_triples_free(before, nbefore);
+	cfs_tree_triples_free(after, nafter);
 	return ret;
 fail:
-	triples_free(before, nbefore);
+	cfs_tree_triples_free(before, nbefore);
 	free(was);
 	/* Out of memory half-way: keep every node owned so it is freed with the
 	 * tree; the tree may be partly updated.  Report the failure. */
@@ -1089,7 +799,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 
 		if (!pages->v[i].labels)
 			continue;
-		n = cfs_tree_find_key(t->by_key, t->n, key_of(pages->v[i].id));
+		n = cfs_tree_find_key(t->by_key, t->n, cfs_tree_key_of(pages->v[i].id));
 		if (!n || n->synthetic || (n->labels && strcmp(n->labels, pages->v[i].labels) == 0))
 			continue;
 		/* With front matter the labels are part of the page's bytes. */
@@ -1098,7 +808,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 			cfs_blob_unref(n->md);
 			n->md = NULL;
 			if (changes)
-				ret = changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
+				ret = cfs_tree_changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
 		}
 		if (!ret)
 			ret = set_str(&n->labels, pages->v[i].labels);

@@ -32,7 +32,16 @@ struct tspace {
 	int loaded;           /* its listing is in the tree */
 };
 
-/* A page, a blog post (is_blog), an attachment (is_att; then stem is its
+/* What a node of the page tree is (pages and blog posts are CFS_CT_PAGE). */
+enum cfs_tree_ctype {
+	CFS_CT_PAGE = 0,
+	CFS_CT_FOLDER,     /* a directory only, even when empty */
+	CFS_CT_WHITEBOARD, /* the next three: a stub "<name>.md" made by the tree */
+	CFS_CT_DATABASE,
+	CFS_CT_EMBED,
+};
+
+/* A page, a blog post (is_blog), a container (ctype), an attachment (is_att; then stem is its
  * file name, parent its page), or a directory the tree makes up (synthetic:
  * a space, "_blog", a year or a month; only ever a CFS_PAGE_DIR). */
 struct cfs_node {
@@ -40,11 +49,14 @@ struct cfs_node {
 	int is_att;
 	int is_blog;
 	int synthetic;
+	enum cfs_tree_ctype ctype;
 	size_t space;   /* index into the tree's spaces */
 	uint64_t idnum; /* the numeric id, for name collisions */
 	char *id;
 	char *title;
 	char *parent_id;
+	char *parent_type; /* as listed; NULL: a page */
+	char *embed_url;   /* an embed's target */
 	char *webui;
 	char *stem;    /* directory name; the file is md_name */
 	char *md_name; /* stem + ".md" */
@@ -94,6 +106,8 @@ struct cfs_tree {
 	int front_matter;          /* rendered pages start with YAML front matter */
 	struct user *users;        /* display names by account id, sorted by id */
 	size_t nusers;
+	char **gone; /* containers that answered 404/403, sorted (cfs_tree_add_gone) */
+	size_t ngone;
 };
 
 /* The key of a title in a space, for remembering which titles a rendered
@@ -147,7 +161,68 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 /* Does page n show as a directory? */
 static inline int cfs_tree_has_dir(const struct cfs_node *n)
 {
-	return n->synthetic || n->nkids || n->natts;
+	return n->synthetic || n->ctype == CFS_CT_FOLDER || n->nkids || n->natts;
 }
+
+/* The inode key of an id (see tree.c). */
+uint64_t cfs_tree_key_of(const char *id);
+
+/* ---- tree_kinds.c: folders, whiteboards, databases, embeds ---- */
+
+/* The ctype of a listed type, or -1 when the tree does not show it
+ * ("page", "blogpost" and NULL are CFS_CT_PAGE). */
+int cfs_tree_ctype_of(const char *type);
+/* "page", "folder", "whiteboard", "database", "embed". */
+const char *cfs_tree_ctype_name(enum cfs_tree_ctype c);
+/* Give a whiteboard, database or embed its stub Markdown (what it is, and
+ * links to it on the web) unless it has a current one.  Write lock held.
+ * 0 or -ENOMEM. */
+int cfs_tree_stub_render(struct cfs_tree *t, struct cfs_node *n);
+
+/* ---- tree_synth.c: the directories the tree makes up ---- */
+
+/* The bookkeeping of one cfs_tree_load() of space s: every node (all owns
+ * them), the new by_key array, and the made-up directories it made present. */
+struct cfs_tree_load {
+	struct cfs_tree *t;
+	size_t s;
+	struct cfs_node **all, **by_key, **syn;
+	size_t nall, n, nsyn;
+};
+
+/* A directory the tree makes up, keyed by a string that never looks like an
+ * id; owned by all[] (*nall grows).  NULL on ENOMEM. */
+struct cfs_node *cfs_tree_synthetic_new(const char *keystr, const char *title, size_t space,
+                                        struct cfs_node ***all, size_t *nall);
+/* Put blog post b under "_blog/YYYY/MM" of the load's space by its creation
+ * time (UTC), in the order posts were written.  0 or -ENOMEM. */
+int cfs_tree_place_blog(struct cfs_tree_load *l, struct cfs_node *b);
+
+/* ---- tree_diff.c: what a load changed.  Write lock held. ---- */
+
+/* Every (directory, name) -> inode the tree has, sorted; for diffing loads. */
+struct cfs_tree_triple {
+	uint64_t dir, ino;
+	char *name;
+};
+
+/* Where a title is: the keys of a page's title and of its path on the mount. */
+struct cfs_tree_located {
+	uint64_t title, path;
+};
+
+int cfs_tree_changes_add(struct cfs_tree_changes *c, uint64_t parent, const char *name);
+int cfs_tree_snapshot(struct cfs_tree *t, struct cfs_tree_triple **out, size_t *nout);
+void cfs_tree_triples_free(struct cfs_tree_triple *v, size_t n);
+/* Entries that went away or changed, and the directories whose listing changed. */
+int cfs_tree_diff(struct cfs_tree_triple *a, size_t na, struct cfs_tree_triple *b, size_t nb,
+                  struct cfs_tree_changes *ch);
+/* Where every page and blog post of space s is now, sorted. */
+int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out, size_t *nout);
+/* Titles whose page appeared, went away, or moved between a and b lose the
+ * Markdown of every page linking to them. */
+int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located *a, size_t na,
+                              const struct cfs_tree_located *b, size_t nb,
+                              struct cfs_tree_changes *ch);
 
 #endif

@@ -30,7 +30,7 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 	if (!n || !n->present)
 		return -ENOENT;
 	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) || (k == CFS_ATT_DIR && !n->natts) ||
-	    (k == CFS_PAGE_FILE && n->synthetic))
+	    (k == CFS_PAGE_FILE && (n->synthetic || n->ctype == CFS_CT_FOLDER)))
 		return -ENOENT;
 	*node = n;
 	*kind = k;
@@ -183,7 +183,7 @@ int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **
 	for (size_t i = 0; i < dir->nkids && !ret; i++) {
 		struct cfs_node *kid = dir->kids[i];
 
-		if (!kid->synthetic)
+		if (!kid->synthetic && kid->ctype != CFS_CT_FOLDER)
 			ret = add_dirent(d, &k, kid->md_name, kid->key | CFS_PAGE_FILE, 0);
 		if (!ret && cfs_tree_has_dir(kid))
 			ret = add_dirent(d, &k, kid->stem, kid->key | CFS_PAGE_DIR, 1);
@@ -304,7 +304,7 @@ static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_k
 		s = space_dir ? sp->name : n->title;
 		break;
 	case X_TYPE:
-		s = n->is_att ? "attachment" : n->is_blog ? "blogpost" : "page";
+		s = n->is_att ? "attachment" : n->is_blog ? "blogpost" : cfs_tree_ctype_name(n->ctype);
 		break;
 	case X_VERSION:
 		if (asprintf(&v, "%lld", (long long)n->version) < 0)
@@ -429,7 +429,7 @@ static void evict(struct cfs_tree *t, struct cfs_node *keep)
 	if (!v)
 		return;
 	for (size_t i = 0; i < t->nall; i++)
-		if (t->all[i]->md && t->all[i] != keep)
+		if (t->all[i]->md && t->all[i] != keep && !t->all[i]->ctype) /* stubs stay */
 			v[n++] = t->all[i];
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_last_used);
@@ -518,7 +518,8 @@ int cfs_tree_prefetch_set(struct cfs_tree *t, uint64_t ino, int depth, uint64_t 
 	{
 		size_t w = 0;
 		for (size_t i = 0; i < n; i++)
-			if (!v[i]->synthetic && !(v[i]->md && v[i]->md_version >= v[i]->version))
+			if (!v[i]->synthetic && !v[i]->ctype &&
+			    !(v[i]->md && v[i]->md_version >= v[i]->version))
 				v[w++] = v[i];
 		n = w;
 	}
