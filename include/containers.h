@@ -46,12 +46,11 @@ typedef void (*cfs_containers_cb)(void *arg, int err, size_t fetched, size_t fai
  * way, until every chain reaches a listed page, the space's root, or an id
  * that cannot be learnt.  found (may be NULL) lists containers (id, type,
  * version) a search found: those are learnt too, even when nothing hangs
- * under them, and fetched again when known with an older version.  Learnt containers are appended to pages.  A
- * parent that is a page missing from the listing (archived, trashed, not
- * visible) is not fetched: a debug line names it.  pages must stay valid,
- * and is not otherwise touched, until cb.  cb is called once (possibly
- * before this returns).  Loop thread (or any single thread that answers the
- * fetches).  Returns 0, or -ENOMEM (cb not called).
+ * under them, and fetched again when known with an older version.  Learnt containers are appended
+ * to pages.  A parent that is a page missing from the listing (archived, trashed, not visible) is
+ * not fetched: a debug line names it.  pages must stay valid, and is not otherwise touched, until
+ * cb.  cb is called once (possibly before this returns).  Loop thread (or any single thread that
+ * answers the fetches).  Returns 0, or -ENOMEM (cb not called).
  */
 int cfs_containers_learn(struct cfs_page_list *pages, const struct cfs_page_list *found,
                          const struct cfs_containers_ops *ops, cfs_containers_cb cb, void *arg);

@@ -59,8 +59,8 @@ void cfs_http_destroy(struct cfs_http *h);
  * free; USER requests go ahead of BACKGROUND ones.  429/5xx/timeouts/
  * connection errors are retried with exponential backoff and jitter (at least
  * Retry-After and Beta-Retry-After).  Responses near the site's rate limit
- * lower the requests in flight (ratelimit.h).  Loop thread only.  Returns the request (valid until done is
- * called), or NULL when out of memory or shutting down (done is not called). */
+ * lower the requests in flight (ratelimit.h).  Loop thread only.  Returns the request (valid until
+ * done is called), or NULL when out of memory or shutting down (done is not called). */
 struct cfs_http_req *cfs_http_get(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                   cfs_http_done_fn done, void *arg);
 

@@ -62,9 +62,9 @@ struct cfs_attachment {
 struct cfs_space {
 	char *id;
 	char *key;
-	char *name;        /* may be NULL */
-	char *homepage_id; /* homepageId, v1: homepage.id or the id at the end of
-	                      _expandable.homepage; may be NULL */
+	char *name;              /* may be NULL */
+	char *homepage_id;       /* homepageId, v1: homepage.id or the id at the end of
+	                            _expandable.homepage; may be NULL */
 	struct cfs_time created; /* createdAt, v1: history.createdDate; {0, 0} when absent */
 };
 

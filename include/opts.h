@@ -7,11 +7,11 @@
 #include <stdint.h>
 
 struct cfs_opts {
-	char *space;      /* SPACE argument */
-	char *site;       /* -o site= or CONFLUENCE_SITE: a section of the config file */
-	char *url;        /* -o url= or CONFLUENCE_URL */
-	char *user;       /* -o user=, CONFLUENCE_USER, or the .netrc login */
-	char *token_file; /* -o token_file= */
+	char *space;             /* SPACE argument */
+	char *site;              /* -o site= or CONFLUENCE_SITE: a section of the config file */
+	char *url;               /* -o url= or CONFLUENCE_URL */
+	char *user;              /* -o user=, CONFLUENCE_USER, or the .netrc login */
+	char *token_file;        /* -o token_file= */
 	char *config_token_file; /* token_file of the configuration file */
 	char *token; /* token_file, CONFLUENCE_TOKEN, the config's token_file, or .netrc */
 	const char *token_from;    /* where the token came from, after resolving */

@@ -7,12 +7,12 @@
 
 /* What one response said about the rate limit, gathered header by header. */
 struct cfs_ratelimit_signal {
-	int near_limit;        /* X-RateLimit-NearLimit / X-Beta-RateLimit-NearLimit: true */
-	int64_t limit;         /* X-RateLimit-Limit, -1 when absent */
-	int64_t remaining;     /* X-RateLimit-Remaining, -1 when absent */
-	char retry_after[64];  /* Retry-After, "" when absent */
-	char beta_retry[64];   /* Beta-Retry-After, "" when absent */
-	char reason[64];       /* RateLimit-Reason, "" when absent */
+	int near_limit;       /* X-RateLimit-NearLimit / X-Beta-RateLimit-NearLimit: true */
+	int64_t limit;        /* X-RateLimit-Limit, -1 when absent */
+	int64_t remaining;    /* X-RateLimit-Remaining, -1 when absent */
+	char retry_after[64]; /* Retry-After, "" when absent */
+	char beta_retry[64];  /* Beta-Retry-After, "" when absent */
+	char reason[64];      /* RateLimit-Reason, "" when absent */
 };
 
 /* Before the first header of a response. */

@@ -1,4 +1,5 @@
-/* test_containers: learning the folders, whiteboards, ... a page listing points to (containers.c). */
+/* test_containers: learning the folders, whiteboards, ... a page listing points to (containers.c).
+ */
 #include "containers.h"
 
 #include <check.h>
@@ -128,14 +129,14 @@ START_TEST(test_chains_once_each)
 	struct cfs_page_list pages = {0};
 	struct cfs_containers_ops ops = {.known = known, .fetch = fetch, .arg = &s};
 
-	add(&pages, "1", NULL, NULL, NULL);          /* Home */
-	add(&pages, "2", "F1", "folder", NULL);       /* in F1, in F2, under Home */
-	add(&pages, "3", "F1", "folder", NULL);       /* F1 again: asked once */
-	add(&pages, "4", "W", "whiteboard", NULL);    /* known from before: not asked */
-	add(&pages, "5", "F404", "folder", NULL);     /* the server says 404 */
-	add(&pages, "6", "P9", "page", NULL);         /* a trashed page: not asked */
-	add(&pages, "7", "1", "page", NULL);          /* under Home: nothing to learn */
-	add(&pages, "8", "D", "database", NULL);      /* a database at the top */
+	add(&pages, "1", NULL, NULL, NULL);        /* Home */
+	add(&pages, "2", "F1", "folder", NULL);    /* in F1, in F2, under Home */
+	add(&pages, "3", "F1", "folder", NULL);    /* F1 again: asked once */
+	add(&pages, "4", "W", "whiteboard", NULL); /* known from before: not asked */
+	add(&pages, "5", "F404", "folder", NULL);  /* the server says 404 */
+	add(&pages, "6", "P9", "page", NULL);      /* a trashed page: not asked */
+	add(&pages, "7", "1", "page", NULL);       /* under Home: nothing to learn */
+	add(&pages, "8", "D", "database", NULL);   /* a database at the top */
 	add(&s.containers, "F1", "F2", "folder", "folder");
 	add(&s.containers, "F2", "1", "page", "folder");
 	add(&s.containers, "D", NULL, NULL, "database");
@@ -201,11 +202,11 @@ START_TEST(test_found_by_search)
 	struct cfs_containers_ops ops = {.known = known, .fetch = fetch, .arg = &s};
 
 	add(&pages, "1", NULL, NULL, NULL);
-	add(&found, "E", NULL, NULL, "folder");    /* an empty folder in F */
-	add(&found, "K", NULL, NULL, "folder");    /* known: not fetched */
-	add(&found, "R", NULL, NULL, "folder");    /* known, but renamed since: fetched */
+	add(&found, "E", NULL, NULL, "folder"); /* an empty folder in F */
+	add(&found, "K", NULL, NULL, "folder"); /* known: not fetched */
+	add(&found, "R", NULL, NULL, "folder"); /* known, but renamed since: fetched */
 	found.v[found.n - 1].version = 2;
-	add(&found, "1", NULL, NULL, "page");      /* not a container: ignored */
+	add(&found, "1", NULL, NULL, "page"); /* not a container: ignored */
 	add(&s.containers, "E", "F", "folder", "folder");
 	add(&s.containers, "F", "1", "page", "folder");
 	add(&s.containers, "R", "1", "page", "folder");

@@ -716,7 +716,6 @@ END_TEST
 
 /* --- behaviour --------------------------------------------------------------- */
 
-
 static void assert_has(const char *hay, const char *needle)
 {
 	ck_assert_msg(strstr(hay, needle) != NULL, "\"%s\" not in:\n%.400s", needle, hay);
@@ -736,8 +735,8 @@ static char *big_table(size_t n, int div, size_t odd_row, size_t *len)
 		if (i == odd_row)
 			snprintf(row, sizeof(row), "<tr><td colspan=\"2\">odd %zu</td></tr>", i);
 		else
-			snprintf(row, sizeof(row), "<tr><td>r%zu <b>x</b></td><td>%zu &amp; y</td></tr>",
-			         i, i);
+			snprintf(row, sizeof(row),
+			         "<tr><td>r%zu <b>x</b></td><td>%zu &amp; y</td></tr>", i, i);
 		sb_adds(&b, row);
 	}
 	sb_adds(&b, "</tbody></table><p>After</p>");
@@ -764,7 +763,8 @@ START_TEST(test_table_streaming)
 	/* a row that does not fit after streaming began: the pipe table ends there */
 	a = big_table(3000, 0, 2000, &l1);
 	ma = convert(a, l1, NULL, NULL);
-	assert_has(ma, "| r1999 **x** | 1999 & y |\n\n<table>\n<tr>\n<td colspan=\"2\">odd 2000</td>");
+	assert_has(ma,
+	           "| r1999 **x** | 1999 & y |\n\n<table>\n<tr>\n<td colspan=\"2\">odd 2000</td>");
 	assert_has(ma, "<td>2999 &amp; y</td>\n</tr>\n</table>\n\nAfter\n");
 	free(ma);
 	free(a);

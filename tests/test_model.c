@@ -1,4 +1,5 @@
-/* test_model: unit tests for Confluence JSON -> structs (src/base/model.c) on real and edge-case bodies.
+/* test_model: unit tests for Confluence JSON -> structs (src/base/model.c) on real and edge-case
+ * bodies.
  */
 #include "model.h"
 
@@ -191,8 +192,8 @@ START_TEST(test_v2_parent_type_and_embed)
 	struct cfs_page_list l = {0};
 	struct cfs_page *p;
 	size_t len;
-	char *b = slurp("cloud-v2/page_create_under_folder__TRIMMED_by_client__arcade__real_2025.json",
-	                &len);
+	char *b = slurp(
+	    "cloud-v2/page_create_under_folder__TRIMMED_by_client__arcade__real_2025.json", &len);
 	char *inner = memmem(b, len, "{\"authorId\"", 11), *end = b + len;
 	struct cfs_page q;
 

@@ -290,10 +290,10 @@ END_TEST
 START_TEST(test_help_lists_every_option)
 {
 	static const char *const names[] = {
-	    "url=",    "user=",     "token_file=", "site=",      "api=",     "ca_file=",
-	    "max_requests=", "timeout=", "retries=", "ttl=", "prefetch=", "batch=",
-	    "frontmatter", "mem_cache=", "cache_dir=", "cache_size=", "uid=", "gid=",
-	    "log_level=", "nonempty"};
+	    "url=",        "user=",         "token_file=", "site=",      "api=",
+	    "ca_file=",    "max_requests=", "timeout=",    "retries=",   "ttl=",
+	    "prefetch=",   "batch=",        "frontmatter", "mem_cache=", "cache_dir=",
+	    "cache_size=", "uid=",          "gid=",        "log_level=", "nonempty"};
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

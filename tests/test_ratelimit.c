@@ -56,7 +56,8 @@ START_TEST(test_halve_and_recover)
 {
 	struct cfs_ratelimit r;
 	struct cfs_ratelimit_signal near = response("X-RateLimit-NearLimit: true");
-	struct cfs_ratelimit_signal calm = response("X-RateLimit-Limit: 100\nX-RateLimit-Remaining: 90");
+	struct cfs_ratelimit_signal calm =
+	    response("X-RateLimit-Limit: 100\nX-RateLimit-Remaining: 90");
 	uint64_t t = 1000000;
 	unsigned burst;
 

@@ -218,8 +218,8 @@ START_TEST(test_xattrs)
 END_TEST
 
 /* Add a container (or a page under one): type and parent type as listed. */
-static void add_typed(struct cfs_page_list *l, const char *id, const char *title, const char *parent,
-                      const char *ptype, const char *type, int64_t pos)
+static void add_typed(struct cfs_page_list *l, const char *id, const char *title,
+                      const char *parent, const char *ptype, const char *type, int64_t pos)
 {
 	struct cfs_page *p;
 
@@ -324,8 +324,8 @@ START_TEST(test_containers)
 	b = cfs_tree_md(t, a.node);
 	ck_assert_ptr_nonnull(memmem(b->data, b->len, "whiteboard", 10));
 	ck_assert_ptr_nonnull(
-	    memmem(b->data, b->len, "<https://acme.atlassian.net/wiki/pages/viewpage.action?pageId=200>",
-	           66));
+	    memmem(b->data, b->len,
+	           "<https://acme.atlassian.net/wiki/pages/viewpage.action?pageId=200>", 66));
 	cfs_blob_unref(b);
 
 	/* The tree remembers containers for the next listing, pages not. */

@@ -88,4 +88,3 @@ int cfs_model_time(const char *s, struct cfs_time *t)
 	t->nsec = nsec;
 	return 0;
 }
-

@@ -163,34 +163,26 @@ static const struct opt_def {
 #define F(f) offsetof(struct cfs_opts, f)
     {"url", OPT_STR, F(url), 0, 0, "URL", "the site, e.g. https://acme.atlassian.net/wiki"},
     {"user", OPT_STR, F(user), 0, 0, "EMAIL", "Basic auth user; without one: Bearer token"},
-    {"token_file", OPT_STR, F(token_file), 0, 0, "PATH",
-     "file holding the API token (mode 0600)"},
+    {"token_file", OPT_STR, F(token_file), 0, 0, "PATH", "file holding the API token (mode 0600)"},
     {"site", OPT_STR, F(site), 0, 0, "NAME", "a [NAME] section of the configuration file"},
     {"api", OPT_CHOICE, F(api), 0, 0, "auto|cloud|dc", "the REST API (default auto)"},
     {"ca_file", OPT_STR, F(ca_file), 0, 0, "PATH", "extra CA certificates for TLS"},
     {"max_requests", OPT_INT, F(max_requests), 1, 256, "N", "requests in flight (8)"},
-    {"timeout", OPT_DURATION, F(timeout), 1, 3600, "DURATION",
-     "per request attempt (30s)"},
+    {"timeout", OPT_DURATION, F(timeout), 1, 3600, "DURATION", "per request attempt (30s)"},
     {"retries", OPT_INT, F(retries), 0, 100, "N", "retries of 429/5xx/network errors (5)"},
     {"ttl", OPT_DURATION, F(ttl), 0, 7 * 86400, "DURATION",
      "names and attributes trusted for (60s)"},
-    {"prefetch", OPT_INT, F(prefetch), 0, 100, "N",
-     "directory levels fetched ahead (3)"},
+    {"prefetch", OPT_INT, F(prefetch), 0, 100, "N", "directory levels fetched ahead (3)"},
     {"batch", OPT_INT, F(batch), 1, 250, "N", "pages per prefetch request (25)"},
     {"frontmatter", OPT_FLAG, F(front_matter), 0, 0, NULL,
      "pages start with YAML front matter (title, id, ...)"},
-    {"mem_cache", OPT_SIZE, F(mem_cache), 0, LLONG_MAX, "SIZE",
-     "memory for rendered pages (256M)"},
-    {"cache_dir", OPT_STR, F(cache_dir), 0, 0, "DIR",
-     "attachment cache (~/.cache/confluencefs)"},
-    {"cache_size", OPT_SIZE, F(cache_size), 1 << 20, LLONG_MAX, "SIZE",
-     "its bound on disk (1G)"},
+    {"mem_cache", OPT_SIZE, F(mem_cache), 0, LLONG_MAX, "SIZE", "memory for rendered pages (256M)"},
+    {"cache_dir", OPT_STR, F(cache_dir), 0, 0, "DIR", "attachment cache (~/.cache/confluencefs)"},
+    {"cache_size", OPT_SIZE, F(cache_size), 1 << 20, LLONG_MAX, "SIZE", "its bound on disk (1G)"},
     {"uid", OPT_INT, F(uid), 0, INT_MAX, "N", "owner of the files (you)"},
     {"gid", OPT_INT, F(gid), 0, INT_MAX, "N", "group of the files (yours)"},
-    {"log_level", OPT_CHOICE, F(log_level), 0, 0, "error|warn|info|debug",
-     "what is logged (info)"},
-    {"nonempty", OPT_FLAG, F(nonempty), 0, 0, NULL,
-     "allow mounting over a non-empty directory"},
+    {"log_level", OPT_CHOICE, F(log_level), 0, 0, "error|warn|info|debug", "what is logged (info)"},
+    {"nonempty", OPT_FLAG, F(nonempty), 0, 0, NULL, "allow mounting over a non-empty directory"},
 #undef F
 };
 
@@ -245,8 +237,8 @@ static int set_value(struct cfs_opts *o, const struct opt_def *d, const char *v,
 
 	if (d->kind == OPT_FLAG) {
 		if (v) {
-			snprintf(err, errlen, "%s takes no value (got '%s=%s')", d->name,
-			         d->name, v);
+			snprintf(err, errlen, "%s takes no value (got '%s=%s')", d->name, d->name,
+			         v);
 			return -EINVAL;
 		}
 		*(int *)field = 1;
@@ -260,8 +252,8 @@ static int set_value(struct cfs_opts *o, const struct opt_def *d, const char *v,
 		size_t len = strlen(v);
 		const char *c = d->form;
 
-		while ((c = strstr(c, v)) && !((c == d->form || c[-1] == '|') &&
-		                               (c[len] == '|' || c[len] == '\0')))
+		while ((c = strstr(c, v)) &&
+		       !((c == d->form || c[-1] == '|') && (c[len] == '|' || c[len] == '\0')))
 			c++;
 		if (!c || strchr(v, '|')) {
 			snprintf(err, errlen, "%s must be one of %s (got '%s')", d->name, d->form,

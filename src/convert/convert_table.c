@@ -430,7 +430,8 @@ static int row_fits(struct cv *cv, xmlNode *row)
 				return 0;
 			continue;
 		}
-		if (span(cv, c, "colspan") != 1 || span(cv, c, "rowspan") != 1 || !cell_inline(cv, c))
+		if (span(cv, c, "colspan") != 1 || span(cv, c, "rowspan") != 1 ||
+		    !cell_inline(cv, c))
 			return 0;
 		if (cv->tbl_kind == P_HEAD_COL && (n == 0) != (cv_tag(c) == T_TH))
 			return 0;

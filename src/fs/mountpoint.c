@@ -20,8 +20,8 @@ static int confluencefs_mounted_at(const char *path, const char *mounts)
 	if (!f)
 		return 0;
 	while (!found && (m = getmntent(f)))
-		found = strcmp(m->mnt_dir, path) == 0 &&
-		        strcmp(m->mnt_type, "fuse.confluencefs") == 0;
+		found =
+		    strcmp(m->mnt_dir, path) == 0 && strcmp(m->mnt_type, "fuse.confluencefs") == 0;
 	endmntent(f);
 	return found;
 }

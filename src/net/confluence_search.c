@@ -43,8 +43,8 @@ static char *space_search_path(struct cfs_cf *cf, const char *types, const char 
 	free(cql);
 	if (!q)
 		return NULL;
-	path = cfs_cf_path_printf("%s/rest/api/content/search?cql=%s&expand=%s&limit=%d", cfs_cf_base_path(cf), q,
-	                   expand, limit);
+	path = cfs_cf_path_printf("%s/rest/api/content/search?cql=%s&expand=%s&limit=%d",
+	                          cfs_cf_base_path(cf), q, expand, limit);
 	free(q);
 	return path;
 }
@@ -80,12 +80,13 @@ int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
 	if (!id)
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
-		path = cfs_cf_path_printf("%s/rest/api/content/%s/child/attachment?expand=version,container"
-		                   "&start=0&limit=%d",
-		                   cfs_cf_base_path(cf), id, DC_LIMIT);
+		path = cfs_cf_path_printf(
+		    "%s/rest/api/content/%s/child/attachment?expand=version,container"
+		    "&start=0&limit=%d",
+		    cfs_cf_base_path(cf), id, DC_LIMIT);
 	else
-		path = cfs_cf_path_printf("%s/api/v2/%s/%s/attachments?limit=250", cfs_cf_base_path(cf),
-		                   blog ? "blogposts" : "pages", id);
+		path = cfs_cf_path_printf("%s/api/v2/%s/%s/attachments?limit=250",
+		                          cfs_cf_base_path(cf), blog ? "blogposts" : "pages", id);
 	free(id);
 	return cfs_cf_call_start(cf, CALL_ATTACHMENTS, prio, path, (void *)cb, arg, NULL);
 }

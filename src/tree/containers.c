@@ -165,8 +165,7 @@ static void consider(struct learn *l, size_t i)
 	const struct cfs_page *c = &l->pages->v[i];
 	const char *pid = c->parent_id, *ptype = c->parent_type;
 
-	if (!pid || in(l->listed, l->nlisted, pid) ||
-	    in((const char **)l->asked, l->nasked, pid))
+	if (!pid || in(l->listed, l->nlisted, pid) || in((const char **)l->asked, l->nasked, pid))
 		return;
 	if (!cfs_containers_is_type(ptype)) {
 		cfs_debug("'%s' (%s): its parent %s (%s) is not in the listing (archived, trashed "
@@ -207,9 +206,10 @@ static void got(void *ctx, int err, long status, const char *detail, struct cfs_
 
 			if (status)
 				snprintf(st, sizeof(st), "HTTP %ld, ", status);
-			cfs_warn("%s %s cannot be fetched (%s%s); what is in it is shown at the top "
-			         "of the space",
-			         f->type, f->id, st, detail ? detail : strerror(-err));
+			cfs_warn(
+			    "%s %s cannot be fetched (%s%s); what is in it is shown at the top "
+			    "of the space",
+			    f->type, f->id, st, detail ? detail : strerror(-err));
 		}
 		if ((err == -ENOENT || err == -EACCES) && l->ops.lost)
 			l->ops.lost(l->ops.arg, f->id);

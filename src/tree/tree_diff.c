@@ -32,7 +32,6 @@ int cfs_tree_changes_add(struct cfs_tree_changes *c, uint64_t parent, const char
 	return 0;
 }
 
-
 static int cmp_triple(const void *a, const void *b)
 {
 	const struct cfs_tree_triple *x = a, *y = b;
@@ -88,7 +87,7 @@ int cfs_tree_snapshot(struct cfs_tree *t, struct cfs_tree_triple **out, size_t *
 
 /* Entries that went away or changed, and the directories whose listing changed. */
 int cfs_tree_diff(struct cfs_tree_triple *a, size_t na, struct cfs_tree_triple *b, size_t nb,
-                struct cfs_tree_changes *ch)
+                  struct cfs_tree_changes *ch)
 {
 	size_t i = 0, j = 0;
 	uint64_t last_dir = 0;
@@ -118,7 +117,6 @@ int cfs_tree_diff(struct cfs_tree_triple *a, size_t na, struct cfs_tree_triple *
 }
 
 /* ---- links that a load makes stale ---- */
-
 
 static int cmp_located(const void *a, const void *b)
 {
@@ -153,7 +151,8 @@ int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out,
 		const struct cfs_node *x = t->by_key[i];
 
 		if (x->present && x->space == s && !x->synthetic)
-			v[n++] = (struct cfs_tree_located){cfs_tree_title_key(s, x->title), path_key(x)};
+			v[n++] =
+			    (struct cfs_tree_located){cfs_tree_title_key(s, x->title), path_key(x)};
 	}
 	qsort(v, n, sizeof(*v), cmp_located);
 	*out = v;
@@ -179,7 +178,8 @@ static int links_hit(const struct cfs_node *x, const uint64_t *keys, size_t n)
  * lose the Markdown of every page linking to them: the links are rendered
  * again on the next read.  Lock held. */
 int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located *a, size_t na,
-                            const struct cfs_tree_located *b, size_t nb, struct cfs_tree_changes *ch)
+                              const struct cfs_tree_located *b, size_t nb,
+                              struct cfs_tree_changes *ch)
 {
 	uint64_t *keys = malloc((na + nb + 1) * sizeof(*keys));
 	size_t i = 0, j = 0, n = 0;

@@ -28,8 +28,8 @@ struct tspace {
 	char *id, *key, *name;
 	struct cfs_time created; /* the space's creation, {0, 0} when unknown */
 	struct cfs_node *dir;    /* &t->root, or the space's directory */
-	struct cfs_node *top; /* NULL, or the space's directory */
-	int loaded;           /* its listing is in the tree */
+	struct cfs_node *top;    /* NULL, or the space's directory */
+	int loaded;              /* its listing is in the tree */
 };
 
 /* What a node of the page tree is (pages and blog posts are CFS_CT_PAGE). */

@@ -94,7 +94,8 @@ int cfs_tree_container(struct cfs_tree *t, size_t space, const char *id, struct 
 		    dup_or_null(&out->parent_id, n->parent_id) ||
 		    dup_or_null(&out->parent_type, n->parent_type) ||
 		    dup_or_null(&out->embed_url, n->embed_url) ||
-		    dup_or_null(&out->webui, n->webui) || dup_or_null(&out->author_id, n->author_id))
+		    dup_or_null(&out->webui, n->webui) ||
+		    dup_or_null(&out->author_id, n->author_id))
 			ret = -ENOMEM;
 		out->idnum = n->idnum;
 		out->position = n->position;

@@ -15,7 +15,7 @@
 /* A directory the tree makes up, keyed by a string that never looks like an
  * id; owned by all[] (*nall grows).  NULL on ENOMEM. */
 struct cfs_node *cfs_tree_synthetic_new(const char *keystr, const char *title, size_t space,
-                                       struct cfs_node ***all, size_t *nall)
+                                        struct cfs_node ***all, size_t *nall)
 {
 	struct cfs_node *n = calloc(1, sizeof(*n));
 
