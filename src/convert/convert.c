@@ -154,7 +154,10 @@ static void render_free(struct cv *cv, xmlNode *parent, xmlNode *last)
 {
 	xmlNode *c, *next, *stop = last ? last->next : NULL;
 
-	cv_flow(cv, parent->children, stop);
+	if (cv->excerpt_only)
+		cv_excerpt_only(cv, parent->children, stop);
+	else
+		cv_flow(cv, parent->children, stop);
 	for (c = parent->children; c && c != stop; c = next) {
 		next = c->next;
 		xmlUnlinkNode(c);
@@ -212,9 +215,10 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		xmlNode *t = cv_tag(parent) == T_TSECT ? parent->parent : parent;
 
 		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
-		    is_flow(p->cv, t->parent)) {
+		    !p->cv->excerpt_only && is_flow(p->cv, t->parent)) {
 			if (t->prev)
-				render_free(p->cv, t->parent, t->prev); /* what comes before it first */
+				render_free(p->cv, t->parent,
+				            t->prev); /* what comes before it first */
 			cv_table_rows(p->cv, t);
 		}
 	}
@@ -403,8 +407,14 @@ static void cv_free(struct cv *cv)
 int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
                 size_t *out_len)
 {
+	return cv_convert(in, len, ctx, NULL, 0, out, out_len);
+}
+
+int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+               const struct cv_incl *incl, int excerpt_only, char **out, size_t *out_len)
+{
 	static const struct cfs_convert_ctx none;
-	struct cv cv = {0};
+	struct cv cv = {.incl = incl, .excerpt_only = excerpt_only};
 	struct parse p = {0};
 	xmlParserCtxtPtr ctxt = NULL;
 	char *clean = NULL;

@@ -92,8 +92,18 @@ struct cv_hole {
 #define IM_HEAD 0x2 /* heading: breaks become spaces */
 #define IM_LINK 0x4 /* inside link text: no nested links */
 
+/* The pages being included around a conversion (convert_include.c), innermost first. */
+struct cv_incl {
+	const char *space, *title; /* space NULL: the converted page's */
+	const struct cv_incl *up;
+	int depth; /* 1: included by the converted page */
+};
+
 struct cv {
 	const struct cfs_convert_ctx *ctx;
+	const struct cv_incl *incl; /* NULL: the converted page itself */
+	int excerpt_only;           /* render only the first excerpt macro's body */
+	int excerpt_done;
 	int err;
 	struct cv_buf out; /* Markdown, holes not yet filled */
 	struct cv_buf il;  /* inline text of the paragraph being built */
@@ -285,5 +295,12 @@ int cv_page_keyword(const char *title);
 void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);
 void cv_finish(struct cv *cv, char **out, size_t *out_len);
+
+/* --- include, excerpt-include (convert_include.c) --- */
+int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+               const struct cv_incl *incl, int excerpt_only, char **out, size_t *out_len);
+char *cv_macro_target(struct cv *cv, xmlNode *m, const char *param, char **space);
+int cv_include(struct cv *cv, xmlNode *m, int excerpt);
+void cv_excerpt_only(struct cv *cv, xmlNode *first, xmlNode *stop);
 
 #endif

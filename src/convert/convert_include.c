@@ -1,0 +1,169 @@
+/*
+ * convert_include: include and excerpt-include — another page's body inlined.
+ *
+ * The converter does no I/O: ctx->include_storage hands over the storage
+ * format of the included page (the mount fetched it before the conversion,
+ * src/cache/cache.c).  It is converted here with the same callbacks, so its
+ * links stay relative to the converted page, and written between marker
+ * comments:
+ *
+ *   <!-- include: Title -->
+ *
+ *   ...the included page's Markdown...
+ *
+ *   <!-- /include -->
+ *
+ * excerpt-include renders only the included page's first excerpt macro
+ * (hidden or not: hidden only hides it on its own page).  The chain of pages
+ * being included (struct cv_incl, on the stack) stops cycles and bounds the
+ * depth; a page that cannot be inlined keeps the macro's comment and link.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert_int.h"
+
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* The space of the page being converted (an included one's, inside an include). */
+static const char *space_of(struct cv *cv)
+{
+	return cv->incl ? cv->incl->space : cv->ctx->space_key;
+}
+
+/* Is (space, title) a page of the chain: the converted page or one including this one? */
+static int in_chain(const struct cv_incl *i, const char *space, const char *title)
+{
+	for (; i; i = i->up)
+		if (same(i->space, space) && !strcmp(i->title, title))
+			return 1;
+	return 0;
+}
+
+/* "<!-- WHAT: Title -->" with Title kept on one line and unable to end the comment. */
+static void marker(struct cv *cv, struct cv_buf *b, const char *what, const char *title)
+{
+	cv_buf_adds(cv, b, "<!-- ");
+	cv_buf_adds(cv, b, what);
+	if (title) {
+		cv_buf_adds(cv, b, ": ");
+		for (const char *s = title; *s; s++) {
+			char c = (unsigned char)*s < 0x20 ? ' ' : *s;
+
+			cv_buf_add(cv, b, &c, 1);
+			if (c == '-' && s[1] == '-')
+				cv_buf_add(cv, b, " ", 1);
+		}
+	}
+	cv_buf_adds(cv, b, " -->");
+}
+
+static void html_line(struct cv *cv, const char *s)
+{
+	cv_blk_begin(cv, B_HTML, 1);
+	cv_puts(cv, s ? s : "");
+	cv_blk_end(cv, B_HTML);
+}
+
+/* The page an include names: the default parameter (a link, or "KEY:Title" text). */
+static char *include_target(struct cv *cv, xmlNode *m, char **space)
+{
+	char *t = cv_macro_target(cv, m, "", space), *colon;
+
+	if (!t)
+		return NULL;
+	if (!*space && (colon = strchr(t, ':')) && colon > t && !strchr(colon + 1, ':')) {
+		/* a Data Center default parameter written as text: "KEY:Title" */
+		*space = cv_strndup(cv, t, (size_t)(colon - t));
+		memmove(t, colon + 1, strlen(colon + 1) + 1);
+	}
+	return t;
+}
+
+int cv_include(struct cv *cv, xmlNode *m, int excerpt)
+{
+	const struct cfs_convert_ctx *c = cv->ctx;
+	struct cfs_convert_ctx sub;
+	struct cv_incl link, top;
+	struct cv_buf b = {0};
+	char *space = NULL, *title, *storage = NULL, *md = NULL;
+	size_t len = 0, mdlen = 0;
+	const char *where;
+	int depth = cv->incl ? cv->incl->depth + 1 : 1, ok = 0;
+
+	if (!c->include_storage || depth > CFS_CONVERT_INCLUDE_DEPTH)
+		return 0;
+	title = include_target(cv, m, &space);
+	if (!title || !*title || cv_page_keyword(title))
+		goto out;
+	where = space && *space ? space : space_of(cv);
+	/* the chain starts at the converted page itself */
+	top = (struct cv_incl){.space = c->space_key, .title = c->title ? c->title : ""};
+	if (in_chain(cv->incl ? cv->incl : &top, where, title))
+		goto out;
+	storage = c->include_storage(c->arg, where, title, &len);
+	if (!storage)
+		goto out;
+	sub = *c;
+	sub.flags &= ~CFS_CONVERT_FRONT_MATTER;
+	sub.title = title;
+	sub.space_key = where;
+	link = (struct cv_incl){
+	    .space = where, .title = title, .up = cv->incl ? cv->incl : &top, .depth = depth};
+	if (cv_convert(storage, len, &sub, &link, excerpt, &md, &mdlen)) {
+		cv_oom(cv);
+		goto out;
+	}
+	while (mdlen && md[mdlen - 1] == '\n')
+		mdlen--;
+	marker(cv, &b, excerpt ? "excerpt-include" : "include", title);
+	html_line(cv, b.p);
+	if (mdlen) {
+		cv_blk_begin(cv, B_PARA, 1);
+		cv_put_lines(cv, md, mdlen);
+		cv_blk_end(cv, B_PARA);
+	}
+	html_line(cv, excerpt ? "<!-- /excerpt-include -->" : "<!-- /include -->");
+	ok = 1;
+out:
+	free(b.p);
+	free(md);
+	free(storage);
+	free(space);
+	free(title);
+	return ok;
+}
+
+/* Render the body of the first excerpt macro among first..stop (and their
+ * descendants); everything else of the included page is left out. */
+static int find_excerpt(struct cv *cv, xmlNode *first, xmlNode *stop)
+{
+	for (xmlNode *n = first; n && n != stop; n = n->next) {
+		char name[64];
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (cv_tag(n) == T_MACRO) {
+			cv_macro_name(cv, n, name);
+			if (!strcmp(name, "excerpt")) {
+				xmlNode *body = cv_child(n, T_RTB);
+
+				if (body)
+					cv_flow(cv, body->children, NULL);
+				return 1;
+			}
+		}
+		if (find_excerpt(cv, n->children, NULL))
+			return 1;
+	}
+	return 0;
+}
+
+void cv_excerpt_only(struct cv *cv, xmlNode *first, xmlNode *stop)
+{
+	if (!cv->excerpt_done)
+		cv->excerpt_done = find_excerpt(cv, first, stop);
+}
