@@ -93,6 +93,17 @@ struct cfs_convert_ctx {
 /* How deep includes nest (an include in an included page is level 2). */
 #define CFS_CONVERT_INCLUDE_DEPTH 3
 
+/*
+ * The pages the include and excerpt-include macros of a storage body name,
+ * in order: found(arg, space_key or NULL for the body's own space, title),
+ * entities decoded.  A scan, not a parse (for the mount, which fetches them
+ * before converting).  Returns how many were found.
+ */
+size_t cfs_convert_scan_includes(const char *body, size_t len,
+                                 void (*found)(void *arg, const char *space_key,
+                                               const char *title),
+                                 void *arg);
+
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */
 #define CFS_CONVERT_FRONT_MATTER 0x1u
 

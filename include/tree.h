@@ -215,4 +215,31 @@ void **cfs_tree_loop_slot(struct cfs_node *n);
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len, struct cfs_tree_links *links);
 
+/*
+ * Included pages (include, excerpt-include; src/tree/tree_include.c).  The
+ * caller fetched their storage format before converting (no I/O during a
+ * conversion): storage() returns a malloc'd copy of the storage of the page
+ * titled title in the mounted space with key space_key, or NULL.  Any thread.
+ */
+struct cfs_tree_inc {
+	char *(*storage)(void *arg, const char *space_key, const char *title, size_t *len);
+	void *arg;
+};
+
+/* cfs_tree_convert() with includes inlined from inc (NULL: none, they stay
+ * comments).  The pages included are remembered with the links: when one
+ * gets a new version (or moves, or goes), the Markdown is dropped and
+ * rendered again on the next read. */
+int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
+                         const struct cfs_tree_inc *inc, char **out, size_t *out_len,
+                         struct cfs_tree_links *links);
+
+/* The page titled title in the loaded, mounted space with key space_key (NULL:
+ * from's space), or NULL: what an include macro of page from names, for
+ * fetching its storage before the conversion.  Any thread (read lock). */
+struct cfs_node *cfs_tree_find_page(struct cfs_tree *t, struct cfs_node *from,
+                                    const char *space_key, const char *title);
+/* The key of from's space (a copy, malloc'd), for cfs_tree_inc. */
+char *cfs_tree_space_key_of(struct cfs_tree *t, struct cfs_node *from);
+
 #endif

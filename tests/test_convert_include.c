@@ -207,6 +207,30 @@ START_TEST(test_include_marker_cannot_end_the_comment)
 }
 END_TEST
 
+static void collect(void *arg, const char *space, const char *title)
+{
+	char *b = arg;
+
+	snprintf(b + strlen(b), 256 - strlen(b), "%s:%s;", space ? space : "-", title);
+}
+
+START_TEST(test_scan_finds_the_included_pages)
+{
+	const char *body =
+	    "<p>x</p>" INCLUDE("ri:space-key=\"OPS\" ", "Run &amp; book") "<p>ri:page</p>"
+	    EXCERPT_INCLUDE("Notes &#8212; &#x263A;")
+	    "<ac:structured-macro ac:name=\"children\"><ac:parameter ac:name=\"page\"><ac:link>"
+	    "<ri:page ri:content-title=\"Not me\"/></ac:link></ac:parameter></ac:structured-macro>"
+	    "<ac:link><ri:page ri:content-title=\"Nor me\"/></ac:link>"
+	    "<ac:structured-macro ac:name=\"include\"><ac:parameter ac:name=\"\">"
+	    "</ac:parameter></ac:structured-macro>";
+	char got[256] = "";
+
+	ck_assert_uint_eq(cfs_convert_scan_includes(body, strlen(body), collect, got), 2);
+	ck_assert_str_eq(got, "OPS:Run & book;-:Notes \u2014 \u263A;");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("convert-include");
@@ -223,6 +247,7 @@ int main(void)
 	tcase_add_test(t, test_include_depth_is_bounded);
 	tcase_add_test(t, test_include_without_storage_stays_a_comment);
 	tcase_add_test(t, test_include_marker_cannot_end_the_comment);
+	tcase_add_test(t, test_scan_finds_the_included_pages);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

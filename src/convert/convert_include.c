@@ -167,3 +167,102 @@ void cv_excerpt_only(struct cv *cv, xmlNode *first, xmlNode *stop)
 	if (!cv->excerpt_done)
 		cv->excerpt_done = find_excerpt(cv, first, stop);
 }
+
+/* ---- scanning a body for the pages it includes (no parse) ---- */
+
+/* The value of attribute name="..." inside the tag [s, end), entities
+ * decoded, malloc'd; NULL when absent. */
+static char *tag_attr(const char *s, const char *end, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *v = NULL, *q;
+	char *out, *o;
+
+	for (const char *p = s; p + nl + 2 < end; p++)
+		if (!memcmp(p, name, nl) && p[nl] == '=' && p[nl + 1] == '"' &&
+		    (p == s || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\n')) {
+			v = p + nl + 2;
+			break;
+		}
+	if (!v || !(q = memchr(v, '"', (size_t)(end - v))))
+		return NULL;
+	out = o = malloc((size_t)(q - v) + 1);
+	if (!out)
+		return NULL;
+	while (v < q) {
+		static const struct {
+			const char *e;
+			char c;
+		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+		size_t k;
+
+		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
+			if ((size_t)(q - v) >= strlen(ents[k].e) &&
+			    !memcmp(v, ents[k].e, strlen(ents[k].e)))
+				break;
+		if (k < sizeof(ents) / sizeof(ents[0])) {
+			*o++ = ents[k].c;
+			v += strlen(ents[k].e);
+		} else if (v[0] == '&' && v[1] == '#') {
+			char *e;
+			unsigned long cp = v[2] == 'x' ? strtoul(v + 3, &e, 16) : strtoul(v + 2, &e, 10);
+			char u[8];
+			size_t ul;
+
+			/* the UTF-8 is never longer than "&#N;" */
+			if (e < q && *e == ';' && cp > 0 && cp <= 0x10ffff &&
+			    (ul = cv_utf8_enc((uint32_t)cp, u)) > 0) {
+				memcpy(o, u, ul);
+				o += ul;
+				v = e + 1;
+			} else {
+				*o++ = *v++;
+			}
+		} else {
+			*o++ = *v++;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+size_t cfs_convert_scan_includes(const char *body, size_t len,
+                                 void (*found)(void *arg, const char *space_key,
+                                               const char *title),
+                                 void *arg)
+{
+	static const char *const names[] = {"ac:name=\"include\"", "ac:name=\"excerpt-include\""};
+	const char *end = body + len, *s = body;
+	size_t n = 0;
+
+	while (s < end) {
+		const char *hit = NULL, *stop, *ri, *tag_end;
+		char *title, *space;
+
+		for (size_t k = 0; k < 2; k++) {
+			const char *h = memmem(s, (size_t)(end - s), names[k], strlen(names[k]));
+
+			if (h && (!hit || h < hit))
+				hit = h;
+		}
+		if (!hit)
+			break;
+		s = hit + 1;
+		stop = memmem(s, (size_t)(end - s), "</ac:structured-macro>", 22);
+		if (!stop)
+			stop = end;
+		ri = memmem(s, (size_t)(stop - s), "<ri:page", 8);
+		if (!ri || !(tag_end = memchr(ri, '>', (size_t)(stop - ri))))
+			continue;
+		title = tag_attr(ri, tag_end, "ri:content-title");
+		space = tag_attr(ri, tag_end, "ri:space-key");
+		if (title && *title) {
+			found(arg, space && *space ? space : NULL, title);
+			n++;
+		}
+		free(title);
+		free(space);
+		s = tag_end;
+	}
+	return n;
+}

@@ -526,7 +526,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	int keep_time;
 	struct cfs_tree_triple *before = NULL, *after = NULL;
 	struct cfs_tree_located *was = NULL, *now = NULL;
-	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
+	uint64_t *bumped = NULL; /* include keys of pages with a new version */
+	size_t nbumped = 0, nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
 	int ret = -ENOMEM;
 
 	if (!atts)
@@ -543,7 +544,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	l.syn = calloc(2 * pages->n + 2, sizeof(*l.syn));
 	att_by_key = calloc(t->natt + atts->n + 1, sizeof(*att_by_key));
 	l.all = malloc((t->nall + 3 * pages->n + atts->n + 2) * sizeof(*l.all));
-	if (!l.by_key || !l.syn || !att_by_key || !l.all)
+	bumped = malloc((pages->n + 1) * sizeof(*bumped));
+	if (!l.by_key || !l.syn || !att_by_key || !l.all || !bumped)
 		goto fail;
 	if (t->nall)
 		memcpy(l.all, t->all, t->nall * sizeof(*l.all));
@@ -587,6 +589,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		           cfs_tree_changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
 			goto fail;
 		}
+		if (node->version && node->version != p->version && p->title)
+			bumped[nbumped++] = cfs_tree_include_key(space, p->title);
 		if (node_update(node, p))
 			goto fail;
 		node->space = space;
@@ -759,6 +763,9 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	if (was &&
 	    (cfs_tree_locate(t, space, &now, &nnow) || cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
 		ret = -ENOMEM;
+	if (ret == 0 && nbumped && cfs_tree_drop_linking(t, bumped, nbumped, changes))
+		ret = -ENOMEM; /* pages including a page that changed are rendered again */
+	free(bumped);
 	free(was);
 	free(now);
 	if (ret == 0 && changes &&
@@ -771,6 +778,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 fail:
 	cfs_tree_triples_free(before, nbefore);
 	free(was);
+	free(bumped);
 	/* Out of memory half-way: keep every node owned so it is freed with the
 	 * tree; the tree may be partly updated.  Report the failure. */
 	if (l.all && l.nall > t->nall) {

@@ -14,9 +14,15 @@
  * so that link may stay stale after a rename). */
 void cfs_tree_note_link(struct link_ctx *c, long space, const char *title)
 {
+	if (space >= 0 && title)
+		cfs_tree_note_key(c, cfs_tree_title_key((size_t)space, title));
+}
+
+void cfs_tree_note_key(struct link_ctx *c, uint64_t key)
+{
 	struct cfs_tree_links *l = c->links;
 
-	if (!l || space < 0 || !title)
+	if (!l)
 		return;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
@@ -27,7 +33,7 @@ void cfs_tree_note_link(struct link_ctx *c, long space, const char *title)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = cfs_tree_title_key((size_t)space, title);
+	l->v[l->n++] = key;
 }
 
 /* Ancestors of n, root-most first, into a malloc'd array; *depth set. */
@@ -361,7 +367,14 @@ static char *link_user(void *arg, const char *account_id)
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len, struct cfs_tree_links *links)
 {
-	struct link_ctx lc = {.t = t, .from = n, .links = links};
+	return cfs_tree_convert_inc(t, n, storage, len, NULL, out, out_len, links);
+}
+
+int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
+                         const struct cfs_tree_inc *inc, char **out, size_t *out_len,
+                         struct cfs_tree_links *links)
+{
+	struct link_ctx lc = {.t = t, .from = n, .links = links, .inc = inc};
 	struct cfs_convert_ctx ctx = {
 	    .base_url = t->base_url,
 	    .space_key = t->spaces[n->space].key,
@@ -372,6 +385,7 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .list_pages = cfs_tree_list_pages,
 	    .list_attachments = cfs_tree_list_attachments,
 	    .list_recent = cfs_tree_list_recent,
+	    .include_storage = inc ? cfs_tree_include_storage : NULL,
 	    .arg = &lc,
 	    .title = n->title,
 	    .page_id = n->id,
