@@ -100,8 +100,7 @@ struct cfs_convert_ctx {
  * before converting).  Returns how many were found.
  */
 size_t cfs_convert_scan_includes(const char *body, size_t len,
-                                 void (*found)(void *arg, const char *space_key,
-                                               const char *title),
+                                 void (*found)(void *arg, const char *space_key, const char *title),
                                  void *arg);
 
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */

@@ -195,6 +195,11 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
  * (successfully or not)?  cfs_tree_set_user: remember the answer (name NULL:
  * the lookup failed; mentions then show the id).  Any thread. */
 int cfs_tree_user_known(struct cfs_tree *t, const char *id);
+/* The account id (Cloud) or user key (DC) of page n's author, malloc'd, or
+ * NULL; looked up before the page is converted, so that its front matter
+ * and user.confluence.author show the display name (user.confluence.author_id
+ * keeps the id). */
+char *cfs_tree_author(struct cfs_tree *t, struct cfs_node *n);
 void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name);
 
 /* Start every rendered page with YAML front matter (title, id, "type:

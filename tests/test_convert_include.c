@@ -216,14 +216,55 @@ static void collect(void *arg, const char *space, const char *title)
 
 START_TEST(test_scan_finds_the_included_pages)
 {
-	const char *body =
-	    "<p>x</p>" INCLUDE("ri:space-key=\"OPS\" ", "Run &amp; book") "<p>ri:page</p>"
-	    EXCERPT_INCLUDE("Notes &#8212; &#x263A;")
-	    "<ac:structured-macro ac:name=\"children\"><ac:parameter ac:name=\"page\"><ac:link>"
-	    "<ri:page ri:content-title=\"Not me\"/></ac:link></ac:parameter></ac:structured-macro>"
-	    "<ac:link><ri:page ri:content-title=\"Nor me\"/></ac:link>"
-	    "<ac:structured-macro ac:name=\"include\"><ac:parameter ac:name=\"\">"
-	    "</ac:parameter></ac:structured-macro>";
+	const char *body = "<p>x</p>" INCLUDE(
+	    "ri:space-key=\"OPS\" ",
+	    "Run &amp; book") "<p>ri:page</p>" EXCERPT_INCLUDE("Notes &#8212; &#x263A;") "<ac:"
+	                                                                                 "structure"
+	                                                                                 "d-macro "
+	                                                                                 "ac:name="
+	                                                                                 "\"childre"
+	                                                                                 "n\"><ac:"
+	                                                                                 "parameter"
+	                                                                                 " ac:name="
+	                                                                                 "\"page\">"
+	                                                                                 "<ac:link>"
+	                                                                                 "<ri:page "
+	                                                                                 "ri:"
+	                                                                                 "content-"
+	                                                                                 "title="
+	                                                                                 "\"Not "
+	                                                                                 "me\"/></"
+	                                                                                 "ac:link><"
+	                                                                                 "/ac:"
+	                                                                                 "parameter"
+	                                                                                 "></"
+	                                                                                 "ac:"
+	                                                                                 "structure"
+	                                                                                 "d-macro>"
+	                                                                                 "<ac:link>"
+	                                                                                 "<ri:page "
+	                                                                                 "ri:"
+	                                                                                 "content-"
+	                                                                                 "title="
+	                                                                                 "\"Nor "
+	                                                                                 "me\"/></"
+	                                                                                 "ac:link>"
+	                                                                                 "<ac:"
+	                                                                                 "structure"
+	                                                                                 "d-macro "
+	                                                                                 "ac:name="
+	                                                                                 "\"include"
+	                                                                                 "\"><ac:"
+	                                                                                 "parameter"
+	                                                                                 " ac:name="
+	                                                                                 "\"\">"
+	                                                                                 "</"
+	                                                                                 "ac:"
+	                                                                                 "parameter"
+	                                                                                 "></"
+	                                                                                 "ac:"
+	                                                                                 "structure"
+	                                                                                 "d-macro>";
 	char got[256] = "";
 
 	ck_assert_uint_eq(cfs_convert_scan_includes(body, strlen(body), collect, got), 2);

@@ -58,8 +58,8 @@ struct pagefetch {
 	struct cfs_cf_call *call; /* the request carrying it alone, or NULL */
 	int64_t version;          /* the page's version when the fetch started */
 	int blog;                 /* a blog post */
-	int pending;              /* user lookups, space listings, includes the conversion waits for */
-	int phase;                /* 0: spaces and users; 1: included pages */
+	int pending; /* user lookups, space listings, includes the conversion waits for */
+	int phase;   /* 0: spaces and users; 1: included pages */
 	struct inc *inc[INC_MAX]; /* included pages, fetched before the conversion */
 	size_t ninc;
 	int lookups; /* user lookups this page started */
@@ -451,6 +451,14 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 			break;
 		await_space(pf, k, (size_t)(end - k));
 		s = end;
+	}
+	{
+		char *author = cfs_tree_author(pf->c->tree, pf->node);
+
+		/* its name goes into the front matter and user.confluence.author */
+		if (author && *author && strlen(author) < 128 && !pf->c->closing)
+			(void)await_user(pf, author, strlen(author));
+		free(author);
 	}
 	scan_users(pf, body);
 	if (--pf->pending == 0)

@@ -193,7 +193,11 @@ static char *tag_attr(const char *s, const char *end, const char *name)
 		static const struct {
 			const char *e;
 			char c;
-		} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}};
+		} ents[] = {{"&amp;", '&'},
+		            {"&lt;", '<'},
+		            {"&gt;", '>'},
+		            {"&quot;", '"'},
+		            {"&apos;", '\''}};
 		size_t k;
 
 		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++)
@@ -205,7 +209,8 @@ static char *tag_attr(const char *s, const char *end, const char *name)
 			v += strlen(ents[k].e);
 		} else if (v[0] == '&' && v[1] == '#') {
 			char *e;
-			unsigned long cp = v[2] == 'x' ? strtoul(v + 3, &e, 16) : strtoul(v + 2, &e, 10);
+			unsigned long cp =
+			    v[2] == 'x' ? strtoul(v + 3, &e, 16) : strtoul(v + 2, &e, 10);
 			char u[8];
 			size_t ul;
 
@@ -227,8 +232,7 @@ static char *tag_attr(const char *s, const char *end, const char *name)
 }
 
 size_t cfs_convert_scan_includes(const char *body, size_t len,
-                                 void (*found)(void *arg, const char *space_key,
-                                               const char *title),
+                                 void (*found)(void *arg, const char *space_key, const char *title),
                                  void *arg)
 {
 	static const char *const names[] = {"ac:name=\"include\"", "ac:name=\"excerpt-include\""};

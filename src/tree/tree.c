@@ -448,7 +448,6 @@ static int chain_ok(struct cfs_node *n, size_t limit)
 	return 1;
 }
 
-
 /* Copy a listed attachment into its node. */
 static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct cfs_node *page)
 {
@@ -527,7 +526,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	struct cfs_tree_triple *before = NULL, *after = NULL;
 	struct cfs_tree_located *was = NULL, *now = NULL;
 	uint64_t *bumped = NULL; /* include keys of pages with a new version */
-	size_t nbumped = 0, nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
+	size_t nbumped = 0, nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0,
+	       nnow = 0;
 	int ret = -ENOMEM;
 
 	if (!atts)
@@ -627,7 +627,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 
 		if (!in_load(t, space, x) || x->synthetic || x->is_blog)
 			continue;
-		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(x->parent_id)) : NULL;
+		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(x->parent_id))
+		                 : NULL;
 		x->parent = p && p->space == space && !p->synthetic && !p->is_blog
 		                ? p
 		                : t->spaces[space].top;
@@ -647,7 +648,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		struct cfs_node *page, *node;
 		uint64_t key;
 
-		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(a->page_id))) ||
+		if (!a->page_id ||
+		    !(page = cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(a->page_id))) ||
 		    page->space != space || page->synthetic || page->ctype ||
 		    page == t->spaces[space].top)
 			continue;
@@ -760,8 +762,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	t->spaces[space].loaded = 1;
 	free(l.syn);
 	ret = 0;
-	if (was &&
-	    (cfs_tree_locate(t, space, &now, &nnow) || cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
+	if (was && (cfs_tree_locate(t, space, &now, &nnow) ||
+	            cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
 		ret = -ENOMEM;
 	if (ret == 0 && nbumped && cfs_tree_drop_linking(t, bumped, nbumped, changes))
 		ret = -ENOMEM; /* pages including a page that changed are rendered again */
@@ -769,7 +771,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	free(was);
 	free(now);
 	if (ret == 0 && changes &&
-	    (cfs_tree_snapshot(t, &after, &nafter) || cfs_tree_diff(before, nbefore, after, nafter, changes)))
+	    (cfs_tree_snapshot(t, &after, &nafter) ||
+	     cfs_tree_diff(before, nbefore, after, nafter, changes)))
 		ret = -ENOMEM;
 	pthread_rwlock_unlock(&t->lock);
 	cfs_tree_triples_free(before, nbefore);

@@ -202,8 +202,7 @@ int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located 
 	return ret;
 }
 
-int cfs_tree_drop_linking(struct cfs_tree *t, uint64_t *keys, size_t n,
-                          struct cfs_tree_changes *ch)
+int cfs_tree_drop_linking(struct cfs_tree *t, uint64_t *keys, size_t n, struct cfs_tree_changes *ch)
 {
 	int ret = 0;
 

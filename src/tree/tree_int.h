@@ -132,13 +132,15 @@ static inline uint64_t cfs_tree_include_key(size_t space, const char *title)
 struct link_ctx {
 	struct cfs_tree *t;
 	struct cfs_node *from;
-	struct cfs_tree_links *links;     /* titles linked to; may be NULL */
-	const struct cfs_tree_inc *inc;   /* storage of included pages; may be NULL */
+	struct cfs_tree_links *links;   /* titles linked to; may be NULL */
+	const struct cfs_tree_inc *inc; /* storage of included pages; may be NULL */
 };
 
+/* The display name of a user looked up (cfs_tree_set_user), or NULL.  Lock held. */
+const char *cfs_tree_user_name(struct cfs_tree *t, const char *id);
+
 /* The converter's include_storage (tree_include.c; arg a link_ctx). */
-char *cfs_tree_include_storage(void *arg, const char *space_key, const char *title,
-                               size_t *len);
+char *cfs_tree_include_storage(void *arg, const char *space_key, const char *title, size_t *len);
 
 /* Remember that the page links to title in space (its Markdown is stale when
  * that title changes). */

@@ -281,8 +281,10 @@ static int front_matter(struct cfs_tree *t, struct cfs_node *n, char **out, size
 	yaml_str(f, t->spaces[n->space].key);
 	fprintf(f, "\nversion: %lld\n", (long long)n->version);
 	if (n->author_id) {
+		const char *name = cfs_tree_user_name(t, n->author_id);
+
 		fputs("author: ", f);
-		yaml_str(f, n->author_id);
+		yaml_str(f, name ? name : n->author_id);
 		fputc('\n', f);
 	}
 	if (n->labels) {
@@ -323,6 +325,23 @@ static struct user *find_user(struct cfs_tree *t, const char *id)
 	struct user key = {.id = (char *)id};
 
 	return t->nusers ? bsearch(&key, t->users, t->nusers, sizeof(key), cmp_user) : NULL;
+}
+
+const char *cfs_tree_user_name(struct cfs_tree *t, const char *id)
+{
+	struct user *u = find_user(t, id);
+
+	return u ? u->name : NULL;
+}
+
+char *cfs_tree_author(struct cfs_tree *t, struct cfs_node *n)
+{
+	char *a;
+
+	pthread_rwlock_rdlock(&t->lock);
+	a = n->author_id ? strdup(n->author_id) : NULL;
+	pthread_rwlock_unlock(&t->lock);
+	return a;
 }
 
 int cfs_tree_user_known(struct cfs_tree *t, const char *id)
