@@ -102,6 +102,14 @@ struct cfs_convert_ctx {
 size_t cfs_convert_scan_includes(const char *body, size_t len,
                                  void (*found)(void *arg, const char *space_key, const char *title),
                                  void *arg);
+/* The same for the pages that links with an anchor (ac:link ac:anchor=...
+ * with an ri:page) point into: include_storage is asked for them too (at
+ * most 16 per page), and that page is converted for its headings only, so
+ * the fragment is the id its heading or anchor has there. */
+size_t cfs_convert_scan_anchor_pages(const char *body, size_t len,
+                                     void (*found)(void *arg, const char *space_key,
+                                                   const char *title),
+                                     void *arg);
 
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */
 #define CFS_CONVERT_FRONT_MATTER 0x1u

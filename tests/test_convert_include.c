@@ -36,6 +36,10 @@ static const struct {
     {"DOC", "L4", "<p>four</p>"},
     {"OPS", "Runbook", "<ul><li>step</li></ul>"},
     {"DOC", "Self", "<p>x</p>" INCLUDE("", "Home")},
+    {"DOC", "Target",
+     "<h1>Intro</h1><h2>Getting Started</h2><h2>Getting Started</h2><p>"
+     "<ac:structured-macro ac:name=\"anchor\"><ac:parameter ac:name=\"\">MySpot</ac:parameter>"
+     "</ac:structured-macro>spot</p>"},
 };
 
 static char asked[512];
@@ -207,6 +211,28 @@ START_TEST(test_include_marker_cannot_end_the_comment)
 }
 END_TEST
 
+#define ANCHOR_LINK(anchor)                                                                        \
+	"<ac:link ac:anchor=\"" anchor "\"><ri:page ri:content-title=\"Target\"/>"                 \
+	"<ac:plain-text-link-body><![CDATA[go]]></ac:plain-text-link-body></ac:link> "
+
+START_TEST(test_anchor_into_another_page_uses_its_headings)
+{
+	char *md = convert("<p>" ANCHOR_LINK("Target-GettingStarted") ANCHOR_LINK("MySpot")
+	                       ANCHOR_LINK("Getting-Started") ANCHOR_LINK("Nope") "</p>",
+	                   1);
+
+	/* blind, "Target-GettingStarted" would be #gettingstarted and MySpot #myspot */
+	ck_assert_str_eq(md, "[go](Target.md#getting-started) [go](Target.md#MySpot) "
+	                     "[go](Target.md#getting-started) [go](Target.md#nope)\n");
+	ck_assert_str_eq(asked, "DOC:Target;DOC:Target;DOC:Target;DOC:Target;");
+	free(md);
+	/* without the page at hand: the slug of the name */
+	md = convert("<p>" ANCHOR_LINK("Target-GettingStarted") ANCHOR_LINK("MySpot") "</p>", 0);
+	ck_assert_str_eq(md, "[go](Target.md#gettingstarted) [go](Target.md#myspot)\n");
+	free(md);
+}
+END_TEST
+
 static void collect(void *arg, const char *space, const char *title)
 {
 	char *b = arg;
@@ -265,10 +291,19 @@ START_TEST(test_scan_finds_the_included_pages)
 	                                                                                 "ac:"
 	                                                                                 "structure"
 	                                                                                 "d-macro>";
+	const char *links =
+	    "<p><ac:link><ri:page ri:content-title=\"Plain\"/></ac:link>"
+	    "<ac:link ac:anchor=\"Top\"><ri:page ri:space-key=\"OPS\" "
+	    "ri:content-title=\"A &amp; B\"/></ac:link>"
+	    "<ac:link ac:anchor=\"here\"><ac:plain-text-link-body>x</ac:plain-text-link-body>"
+	    "</ac:link><ac:link ac:anchor=\"x\"><ri:page ri:content-title=\"T\"/></ac:link></p>";
 	char got[256] = "";
 
 	ck_assert_uint_eq(cfs_convert_scan_includes(body, strlen(body), collect, got), 2);
 	ck_assert_str_eq(got, "OPS:Run & book;-:Notes \u2014 \u263A;");
+	got[0] = '\0';
+	ck_assert_uint_eq(cfs_convert_scan_anchor_pages(links, strlen(links), collect, got), 2);
+	ck_assert_str_eq(got, "OPS:A & B;-:T;");
 }
 END_TEST
 
@@ -289,6 +324,7 @@ int main(void)
 	tcase_add_test(t, test_include_without_storage_stays_a_comment);
 	tcase_add_test(t, test_include_marker_cannot_end_the_comment);
 	tcase_add_test(t, test_scan_finds_the_included_pages);
+	tcase_add_test(t, test_anchor_into_another_page_uses_its_headings);
 	suite_add_tcase(s, t);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

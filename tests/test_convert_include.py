@@ -56,7 +56,7 @@ class Includes(unittest.TestCase):
                       "<!-- /excerpt-include -->", self.page("Handbook.md"))
         notes = self.page("Handbook/Notes.md")
         self.assertNotIn("plugh", notes)  # hidden on its own page
-        self.assertIn("Notes body.\n\nMore notes.\n", notes)
+        self.assertIn("Notes body.\n\nMore notes.\n\n## Getting Started\n", notes)
 
     def test_missing_page_and_cycles_stay_comments(self):
         md = self.page("Handbook.md")
@@ -66,6 +66,10 @@ class Includes(unittest.TestCase):
                       "pong-text\n\n<!-- confluence macro: include -->\n\n"
                       "[Ping](Handbook/Ping.md)\n\n<!-- /include -->\n\n<!-- /include -->\n", md)
         self.assertEqual(md.count("ping-text"), 1)
+
+    def test_anchor_into_another_page_uses_its_heading_id(self):
+        # blind, "Notes-GettingStarted" would be #gettingstarted
+        self.assertIn("Start [here](Handbook/Notes.md#getting-started).", self.page("Handbook.md"))
 
     def test_every_link_resolves(self):
         self.assertGreaterEqual(check_links(self, self.m.mnt), 7)

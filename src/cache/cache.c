@@ -29,9 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_MAX 250 /* ids per request the API takes */
-#define INC_MAX   8   /* included pages fetched for one page (nested ones too) */
-#define USER_MAX  16  /* user lookups one page may start */
+#define BATCH_MAX    250 /* ids per request the API takes */
+#define INC_MAX      16  /* included pages (nested too) and anchor targets fetched per page */
+#define ANCHOR_DEPTH (CFS_CONVERT_INCLUDE_DEPTH + 1) /* inc.depth of an anchor target */
+#define USER_MAX     16                              /* user lookups one page may start */
 
 struct waiter {
 	cfs_cache_cb cb;
@@ -47,7 +48,7 @@ struct inc {
 	struct pagefetch *pf;
 	char *space, *title; /* space: the including page's key when the macro names none */
 	char *storage;       /* NULL until fetched, or when the fetch failed */
-	int depth;           /* 1: included by the page itself */
+	int depth;           /* 1: included by the page itself; ANCHOR_DEPTH: an anchor target */
 };
 
 struct pagefetch {
@@ -347,7 +348,8 @@ static void on_inc(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 	if (!e->err && p->body) {
 		x->storage = p->body;
 		p->body = NULL;
-		scan_users(pf, x->storage);
+		if (x->depth < ANCHOR_DEPTH) /* included: its mentions show too */
+			scan_users(pf, x->storage);
 		if (x->depth < CFS_CONVERT_INCLUDE_DEPTH)
 			scan_includes(pf, x->storage, x->space, x->depth + 1);
 	} else if (e->err != -ECANCELED) {
@@ -423,6 +425,12 @@ static void pf_ready(struct pagefetch *pf)
 		pf->pending = 1; /* held until the scan is done */
 		if (space && strstr(body, "include\""))
 			scan_includes(pf, body, space, 1);
+		if (space && strstr(body, "ac:anchor=\"")) {
+			/* pages that links point into: their headings give the fragment */
+			struct inc_scan sc = {pf, space, ANCHOR_DEPTH};
+
+			cfs_convert_scan_anchor_pages(body, strlen(body), found_include, &sc);
+		}
 		free(space);
 		if (--pf->pending)
 			return;

@@ -407,14 +407,15 @@ static void cv_free(struct cv *cv)
 int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
                 size_t *out_len)
 {
-	return cv_convert(in, len, ctx, NULL, 0, out, out_len);
+	return cv_convert(in, len, ctx, NULL, 0, NULL, out, out_len);
 }
 
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, char **out, size_t *out_len)
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
+               size_t *out_len)
 {
 	static const struct cfs_convert_ctx none;
-	struct cv cv = {.incl = incl, .excerpt_only = excerpt_only};
+	struct cv cv = {.incl = incl, .excerpt_only = excerpt_only, .resolve = resolve};
 	struct parse p = {0};
 	xmlParserCtxtPtr ctxt = NULL;
 	char *clean = NULL;
@@ -447,6 +448,11 @@ int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
 		ctxt->sax->serror = on_error;
 		for (size_t start = 0; start < p.len && !cv.err;)
 			start = segment(&p, ctxt, start);
+	}
+	if (resolve) {
+		cv_resolve_finish(&cv, out, out_len);
+		ret = cv.err;
+		goto out;
 	}
 	cv_finish(&cv, out, out_len);
 	ret = cv.err;

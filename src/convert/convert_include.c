@@ -113,7 +113,7 @@ int cv_include(struct cv *cv, xmlNode *m, int excerpt)
 	sub.space_key = where;
 	link = (struct cv_incl){
 	    .space = where, .title = title, .up = cv->incl ? cv->incl : &top, .depth = depth};
-	if (cv_convert(storage, len, &sub, &link, excerpt, &md, &mdlen)) {
+	if (cv_convert(storage, len, &sub, &link, excerpt, NULL, &md, &mdlen)) {
 		cv_oom(cv);
 		goto out;
 	}
@@ -269,4 +269,80 @@ size_t cfs_convert_scan_includes(const char *body, size_t len,
 		s = tag_end;
 	}
 	return n;
+}
+
+/* ---- anchors into another page, by that page's own headings ---- */
+
+size_t cfs_convert_scan_anchor_pages(const char *body, size_t len,
+                                     void (*found)(void *arg, const char *space_key,
+                                                   const char *title),
+                                     void *arg)
+{
+	const char *end = body + len, *s = body;
+	size_t n = 0;
+
+	while (s < end) {
+		const char *l = memmem(s, (size_t)(end - s), "<ac:link ", 9), *tag_end, *stop, *ri,
+		           *ri_end;
+		char *anchor, *title, *space;
+
+		if (!l || !(tag_end = memchr(l, '>', (size_t)(end - l))))
+			break;
+		s = tag_end;
+		anchor = tag_attr(l, tag_end, "ac:anchor");
+		if (!anchor)
+			continue;
+		free(anchor);
+		stop = memmem(tag_end, (size_t)(end - tag_end), "</ac:link>", 10);
+		if (!stop)
+			stop = end;
+		ri = memmem(tag_end, (size_t)(stop - tag_end), "<ri:page", 8);
+		if (!ri || !(ri_end = memchr(ri, '>', (size_t)(stop - ri))))
+			continue;
+		title = tag_attr(ri, ri_end, "ri:content-title");
+		space = tag_attr(ri, ri_end, "ri:space-key");
+		if (title && *title) {
+			found(arg, space && *space ? space : NULL, title);
+			n++;
+		}
+		free(title);
+		free(space);
+		s = ri_end;
+	}
+	return n;
+}
+
+#define CV_MAX_RESOLVE 16 /* target pages converted per page for their headings */
+
+/*
+ * The fragment an ac:anchor into page (space, title) has there: that page's
+ * storage (include_storage: the mount fetched it before) is converted for
+ * its headings and anchors only, and the anchor looked up as an in-page link
+ * to it would be.  NULL when the page is not at hand or has no such anchor
+ * (the caller then slugs the name blind).
+ */
+char *cv_anchor_in(struct cv *cv, const char *space, const char *title, const char *anchor)
+{
+	const struct cfs_convert_ctx *c = cv->ctx;
+	struct cfs_convert_ctx sub;
+	const char *where = space && *space ? space : space_of(cv);
+	char *storage, *frag = NULL;
+	size_t len = 0, flen = 0;
+
+	if (!c->include_storage || cv->resolve || cv->nresolved >= CV_MAX_RESOLVE || !title ||
+	    !anchor || !*anchor)
+		return NULL;
+	storage = c->include_storage(c->arg, where, title, &len);
+	if (!storage)
+		return NULL;
+	cv->nresolved++;
+	sub = *c;
+	sub.flags &= ~CFS_CONVERT_FRONT_MATTER;
+	sub.title = title;
+	sub.space_key = where;
+	sub.include_storage = NULL; /* its own includes and anchors: not followed */
+	if (cv_convert(storage, len, &sub, cv->incl, 0, anchor, &frag, &flen))
+		cv_oom(cv);
+	free(storage);
+	return frag;
 }

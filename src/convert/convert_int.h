@@ -104,6 +104,8 @@ struct cv {
 	const struct cv_incl *incl; /* NULL: the converted page itself */
 	int excerpt_only;           /* render only the first excerpt macro's body */
 	int excerpt_done;
+	const char *resolve; /* only find where this Confluence anchor is (cv_resolve_finish) */
+	int nresolved;       /* anchors into other pages resolved by their page's headings */
 	int err;
 	struct cv_buf out; /* Markdown, holes not yet filled */
 	struct cv_buf il;  /* inline text of the paragraph being built */
@@ -298,7 +300,10 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len);
 
 /* --- include, excerpt-include (convert_include.c) --- */
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, char **out, size_t *out_len);
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
+               size_t *out_len);
+void cv_resolve_finish(struct cv *cv, char **out, size_t *out_len);
+char *cv_anchor_in(struct cv *cv, const char *space, const char *title, const char *anchor);
 char *cv_macro_target(struct cv *cv, xmlNode *m, const char *param, char **space);
 int cv_include(struct cv *cv, xmlNode *m, int excerpt);
 void cv_excerpt_only(struct cv *cv, xmlNode *first, xmlNode *stop);
