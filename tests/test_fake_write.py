@@ -15,7 +15,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_fake_confluence import PAT, FakeServer  # noqa: E402
+from test_fake_confluence import BASIC, PAT, FakeServer  # noqa: E402
 
 V2 = "/wiki/api/v2"
 DC = "/confluence/rest/api"
@@ -346,6 +346,82 @@ class DcUpdateTest(unittest.TestCase):
         self.assertEqual(r.status, 500)
         self.assertEqual(r.json()["statusCode"], 500)
         self.assertEqual(self.get("131085")["version"]["number"], n)
+
+
+def cql_labels(srv, page_id, prefix, auth):
+    """The labels a CQL search (expand=metadata.labels) shows for one page."""
+    path = "%s/rest/api/content/search?cql=%s&expand=metadata.labels&limit=250" % (
+        prefix, "type%3Dpage")
+    found = []
+    while path:
+        data = srv.get_json(path, auth=auth)
+        found += [r for r in data["results"] if r["id"] == page_id]
+        nxt = data["_links"].get("next")
+        path = (prefix + nxt) if nxt and not nxt.startswith(prefix) else nxt
+    return [x["name"] for x in found[0]["metadata"]["labels"]["results"]]
+
+
+class LabelTest(unittest.TestCase):
+    """v1 labels on both flavors, and what the searches then show."""
+
+    def run_flavor(self, flavor, prefix, auth):
+        srv = FakeServer("--flavor", flavor)
+        try:
+            base = "%s/rest/api/content/131082/label" % prefix
+            before = [x["name"] for x in srv.get_json(base, auth=auth)["results"]]
+            r = srv.request(base, method="POST", auth=auth, headers=JSON,
+                            body=[{"prefix": "global", "name": "Release-Notes"},
+                                  {"prefix": "global", "name": "ops"}])
+            self.assertEqual(r.status, 200, r.body)
+            names = [x["name"] for x in r.json()["results"]]
+            self.assertEqual(names, before + ["release-notes", "ops"])
+            self.assertEqual(r.json()["results"][0]["prefix"], "global")
+            self.assertEqual(cql_labels(srv, "131082", prefix, auth), names)
+            r = srv.request(base + "/ops", method="DELETE", auth=auth)
+            self.assertEqual(r.status, 204)
+            r = srv.request(base + "?name=release-notes", method="DELETE", auth=auth)
+            self.assertEqual(r.status, 204)
+            self.assertEqual([x["name"] for x in srv.get_json(base, auth=auth)["results"]],
+                             before)
+            self.assertEqual(cql_labels(srv, "131082", prefix, auth), before)
+            r = srv.request(base + "/ops", method="DELETE", auth=auth)
+            self.assertEqual(r.status, 404)
+            self.assertEqual(r.json()["statusCode"], 404)
+            for bad in ([{"prefix": "global", "name": "two words"}], [], {"name": ""},
+                        [{"prefix": "bogus", "name": "x"}]):
+                r = srv.request(base, method="POST", auth=auth, headers=JSON, body=bad)
+                self.assertEqual(r.status, 400, bad)
+                self.assertEqual(r.json()["statusCode"], 400)
+            r = srv.request(base, method="POST", auth=auth, headers=JSON,
+                            body={"prefix": "global", "name": "single"})
+            self.assertEqual(r.status, 200)
+            r = srv.request("%s/rest/api/content/99999999/label" % prefix, method="POST",
+                            auth=auth, headers=JSON, body=[{"name": "x"}])
+            self.assertEqual(r.status, 404)
+            w = srv.control("writes")
+            self.assertEqual([(x["kind"], x["status"]) for x in w[:3]],
+                             [("labels", 200), ("label_delete", 204), ("label_delete", 204)])
+            self.assertEqual(w[0]["labels"], names)
+            return srv.control("stats")["by_kind"]
+        finally:
+            srv.stop()
+
+    def test_cloud(self):
+        kinds = self.run_flavor("cloud", "/wiki", BASIC)
+        self.assertEqual(kinds["label_delete"], 3)
+
+    def test_cloud_v2_listing(self):
+        srv = FakeServer()
+        try:
+            srv.request("/wiki/rest/api/content/131083/label", method="POST", headers=JSON,
+                        body=[{"prefix": "global", "name": "fresh"}])
+            rows = srv.get_json("%s/pages/131083/labels" % V2)["results"]
+            self.assertIn({"id": rows[-1]["id"], "name": "fresh", "prefix": "global"}, rows)
+        finally:
+            srv.stop()
+
+    def test_dc(self):
+        self.run_flavor("dc", "/confluence", PAT)
 
 
 if __name__ == "__main__":
