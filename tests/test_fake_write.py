@@ -6,9 +6,7 @@ labels, attachment uploads, the write log and faults on writes, on both flavors.
 Run: python3 tests/test_fake_write.py   (standard library only)
 """
 
-import hashlib
 import http.client
-import json
 import os
 import socket
 import sys
