@@ -408,6 +408,19 @@ class LabelTest(unittest.TestCase):
         kinds = self.run_flavor("cloud", "/wiki", BASIC)
         self.assertEqual(kinds["label_delete"], 3)
 
+    def test_labels_changed_behind_the_back(self):
+        srv = FakeServer()
+        try:
+            srv.control("page/131084", "POST", {"labels": ["theirs"], "bump_version": False})
+            got = srv.get_json("/wiki/rest/api/content/131084/label")["results"]
+            self.assertEqual([x["name"] for x in got], ["theirs"])
+            self.assertEqual(cql_labels(srv, "131084", "/wiki", BASIC), ["theirs"])
+            r = srv.request("/_fake/page/131084", method="POST", auth=None,
+                            body={"labels": "theirs"})
+            self.assertEqual(r.status, 400)
+        finally:
+            srv.stop()
+
     def test_cloud_v2_listing(self):
         srv = FakeServer()
         try:
