@@ -344,6 +344,76 @@ class AttachmentWriteTest(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_faults_on_uploads_and_creates(self):
+        srv = FakeServer()
+        try:
+            base = "/wiki/rest/api/content/131092/child/attachment"
+            srv.request("/_fake/fault", method="POST", auth=None, body={
+                "kind": "status", "status": 500, "match": "/child/attachment$",
+                "method": "POST"})
+            r = upload(srv, base, [("f.txt", b"one", None)], BASIC)
+            self.assertEqual(r.status, 500)
+            self.assertNotIn("f.txt", [a["title"] for a in srv.control("attachments")])
+            srv.request("/_fake/fault", method="POST", auth=None, body={
+                "kind": "reset", "match": "/child/attachment$", "method": "POST",
+                "apply": True})
+            with self.assertRaises((ConnectionError, http.client.HTTPException, OSError)):
+                upload(srv, base, [("f.txt", b"one", None)], BASIC)
+            self.assertIn("f.txt", [a["title"] for a in srv.control("attachments")])
+            srv.request("/_fake/fault", method="POST", auth=None, body={
+                "kind": "status", "status": 403, "match": "^/wiki/api/v2/pages$",
+                "method": "POST", "apply": True})
+            r = srv.request("%s/pages" % V2, method="POST", headers=JSON,
+                            body={"spaceId": "131073", "title": "Made anyway"})
+            self.assertEqual(r.status, 403)
+            found = srv.get_json("%s/pages?title=Made%%20anyway" % V2)["results"]
+            self.assertEqual(len(found), 1)
+            w = srv.control("writes")
+            self.assertEqual([(x["kind"], x["status"], x["applied"], x["fault"]) for x in w],
+                             [("attachment_upload", 500, False, "status"),
+                              ("attachment_upload", 0, True, "reset"),
+                              ("page_create", 403, True, "status")])
+        finally:
+            srv.stop()
+
+    def test_blog_posts_on_both_flavors(self):
+        srv = FakeServer()
+        try:
+            r = srv.request("%s/blogposts" % V2, method="POST", headers=JSON, body={
+                "spaceId": "131073", "title": "New post",
+                "body": {"representation": "storage", "value": "<p>p</p>"}})
+            self.assertEqual(r.status, 200, r.body)
+            post = r.json()
+            self.assertNotIn("parentId", post)
+            self.assertEqual(srv.request("%s/blogposts/%s" % (V2, post["id"]),
+                                         method="DELETE").status, 204)
+            got = srv.get_json("%s/blogposts/%s" % (V2, post["id"]))
+            self.assertEqual(got["status"], "trashed")
+            self.assertNotIn(post["id"], [b["id"] for b in
+                                          srv.walk("%s/spaces/131073/blogposts" % V2)[0]])
+        finally:
+            srv.stop()
+        srv = FakeServer("--flavor", "dc")
+        try:
+            c = "/confluence/rest/api/content"
+            r = srv.request(c, method="POST", auth=PAT, headers=JSON, body={
+                "type": "blogpost", "title": "DC post", "space": {"key": "DEMO"},
+                "body": {"storage": {"value": "<p>b</p>", "representation": "storage"}}})
+            self.assertEqual(r.status, 200, r.body)
+            post = r.json()
+            self.assertEqual(post["type"], "blogpost")
+            self.assertEqual(srv.request("%s/%s" % (c, post["id"]), method="DELETE",
+                                         auth=PAT).status, 204)
+            # PUT status current restores it (DC)
+            r = srv.request("%s/%s" % (c, post["id"]), method="PUT", auth=PAT, headers=JSON,
+                            body={"type": "blogpost", "title": "DC post", "status": "current",
+                                  "version": {"number": 2}})
+            self.assertEqual(r.status, 200, r.body)
+            got = srv.get_json("%s/%s" % (c, post["id"]), auth=PAT)
+            self.assertEqual(got["status"], "current")
+        finally:
+            srv.stop()
+
     def test_streamed_upload_stays_out_of_memory(self):
         """64 MiB sent chunked: stored whole (sha256), the fake's peak RSS barely moves."""
         srv = FakeServer()
