@@ -447,6 +447,8 @@ class AttachmentWriteTest(unittest.TestCase):
             self.assertEqual((w["files"][0]["size"], w["files"][0]["sha256"]),
                              (size << 20, digest.hexdigest()))
             grew_mb = (hwm() - before) / 1024
+            if os.environ.get("CFS_VERBOSE"):
+                print("64 MiB upload: fake peak RSS grew %.1f MB" % grew_mb)
             self.assertLess(grew_mb, 24, "peak RSS grew %.1f MB" % grew_mb)
             att = srv.control("attachments")[-1]
             self.assertEqual((att["title"], att["fileSize"]), ("big.bin", size << 20))
