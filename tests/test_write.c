@@ -291,7 +291,7 @@ START_TEST(insert_delete)
 	       "<p>new</p><p>one</p><h2>two</h2>\n<ac:structured-macro ac:name=\"jira\">"
 	       "<ac:parameter ac:name=\"key\">X-1</ac:parameter></ac:structured-macro>"
 	       "<p>three &amp; <em>more</em></p>");
-	expect(PAGE, "one\n\n## two\n\nnew <b>x</b>\n\nX-1\n\nthree & *more*\n", -EINVAL,
+	expect(PAGE, "one\n\n## two\n\nnew <span>x</span>\n\nX-1\n\nthree & *more*\n", -EINVAL,
 	       "line 5: raw");
 	expect(PAGE, "one\n\n## two\n\nnew &amp; 1 < 2\n\nX-1\n\nthree & *more*\n", 0,
 	       "<p>one</p><h2>two</h2><p>new &amp; 1 &lt; 2</p>\n<ac:structured-macro "
