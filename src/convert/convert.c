@@ -208,6 +208,8 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 	}
 	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
 		render_free(p->cv, parent, n);
+		if (p->cv->map && cv_tag(parent) == T_ROOT)
+			cv_map_add(p->cv, in_off(p, ctxt));
 		return;
 	}
 	if (cv_tag(n) == T_TR) {
@@ -252,8 +254,11 @@ static void on_error(void *ctx, xmlErrorPtr err)
 
 	if (!p || !err)
 		return;
-	if (err->level >= XML_ERR_ERROR)
+	if (err->level >= XML_ERR_ERROR) {
 		p->err_off = in_off(p, ctxt);
+		if (p->cv->map && !p->cv->map->why)
+			p->cv->map->why = "the storage is not well-formed XML";
+	}
 	restore_text(ctxt, err->code);
 }
 
@@ -404,18 +409,45 @@ static void cv_free(struct cv *cv)
 	free(cv->anchors);
 }
 
-int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
-                size_t *out_len)
+void cv_map_add(struct cv *cv, size_t storage_end)
 {
-	return cv_convert(in, len, ctx, NULL, 0, NULL, out, out_len);
+	struct cv_map *m = cv->map;
+	struct cfs_convert_block *b;
+
+	if (m->n && m->b[m->n - 1].storage_end == storage_end) {
+		m->b[m->n - 1].md_end = cv->out.len;
+		return;
+	}
+	if (m->n && storage_end < m->b[m->n - 1].storage_end) {
+		m->why = "the parser went backwards in the input";
+		return;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 32;
+
+		b = realloc(m->b, cap * sizeof(*b));
+		if (!b) {
+			cv_oom(cv);
+			return;
+		}
+		m->b = b;
+		m->cap = cap;
+	}
+	m->b[m->n].storage_end = storage_end;
+	m->b[m->n].md_end = cv->out.len;
+	m->n++;
 }
 
-int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
-               size_t *out_len)
+/* A conversion: of a page (incl NULL), an included page (excerpt_only: its
+ * first excerpt), or only to find where anchor `resolve` is; map: see
+ * cfs_convert_blocks(). */
+static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+                        const struct cv_incl *incl, int excerpt_only, const char *resolve,
+                        struct cv_map *map, char **out, size_t *out_len)
 {
 	static const struct cfs_convert_ctx none;
-	struct cv cv = {.incl = incl, .excerpt_only = excerpt_only, .resolve = resolve};
+	struct cv cv = {.map = map, .incl = incl, .excerpt_only = excerpt_only, .resolve = resolve};
+	int segments = 0;
 	struct parse p = {0};
 	xmlParserCtxtPtr ctxt = NULL;
 	char *clean = NULL;
@@ -431,6 +463,8 @@ int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
 	ret = sanitize(in, len, &clean, &clen);
 	if (ret)
 		goto out;
+	if (map && clean)
+		map->why = "the storage is not valid UTF-8 (or holds control characters)";
 	p.cv = &cv;
 	p.in = clean ? clean : in;
 	p.len = clean ? clen : len;
@@ -446,8 +480,13 @@ int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
 		ctxt->sax->endElementNs = end_element;
 		ctxt->sax->getEntity = get_entity;
 		ctxt->sax->serror = on_error;
-		for (size_t start = 0; start < p.len && !cv.err;)
+		for (size_t start = 0; start < p.len && !cv.err; segments++)
 			start = segment(&p, ctxt, start);
+	}
+	if (map) {
+		if (segments > 1 && !map->why)
+			map->why = "the storage is not well-formed XML (the parse restarted)";
+		cv_map_add(&cv, p.len);
 	}
 	if (resolve) {
 		cv_resolve_finish(&cv, out, out_len);
@@ -466,6 +505,8 @@ int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
 
 		ret = sanitize(*out, *out_len, &fixed, &flen);
 		if (!ret && fixed) {
+			if (map && !map->why)
+				map->why = "the Markdown needed UTF-8 repair";
 			free(*out);
 			*out = fixed;
 			*out_len = flen;
@@ -484,4 +525,68 @@ out:
 	free(clean);
 	cv_free(&cv);
 	return ret;
+}
+
+static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                   size_t *out_len, struct cv_map *map)
+{
+	return convert_core(in, len, ctx, NULL, 0, NULL, map, out, out_len);
+}
+
+int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
+               size_t *out_len)
+{
+	return convert_core(in, len, ctx, incl, excerpt_only, resolve, NULL, out, out_len);
+}
+
+int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                size_t *out_len)
+{
+	return convert(in, len, ctx, out, out_len, NULL);
+}
+
+int cfs_convert_blocks(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                       size_t *out_len, size_t *body, struct cfs_convert_block **blocks,
+                       size_t *nblocks, const char **why)
+{
+	struct cv_map map = {0};
+	int ret = convert(in, len, ctx, out, out_len, &map);
+	size_t prev;
+
+	*blocks = NULL;
+	*nblocks = 0;
+	*body = 0;
+	*why = NULL;
+	if (ret) {
+		free(map.b);
+		return ret;
+	}
+	prev = map.body;
+	for (size_t i = 0; i < map.n && !map.why; i++) {
+		size_t e = map.b[i].md_end;
+
+		if (e < prev)
+			map.why = "a block's Markdown ends before the previous one";
+		else if (e > *out_len)
+			map.why = "a block's Markdown ends past the output";
+		else if (e > map.body && e < *out_len && (*out)[e - 1] != '\n')
+			map.why = "a block boundary falls inside a line of the Markdown";
+		prev = e;
+	}
+	if (!map.why && map.n &&
+	    (map.b[map.n - 1].storage_end != (in ? len : 0) || map.b[map.n - 1].md_end != *out_len))
+		map.why = "the blocks do not cover the whole page";
+	if (map.why) {
+		*why = map.why;
+		free(map.b);
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+		return -EINVAL;
+	}
+	*body = map.body;
+	*blocks = map.b;
+	*nblocks = map.n;
+	return 0;
 }

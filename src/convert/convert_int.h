@@ -30,6 +30,7 @@
 #include <libxml/tree.h>
 
 #include "convert.h"
+#include "convert_blocks.h"
 
 #define CV_NS_AC "http://www.atlassian.com/schema/confluence/4/ac/"
 #define CV_NS_RI "http://www.atlassian.com/schema/confluence/4/ri/"
@@ -99,6 +100,18 @@ struct cv_incl {
 	int depth; /* 1: included by the converted page */
 };
 
+/*
+ * Block map (cfs_convert_blocks(), include/convert_blocks.h): where each
+ * top-level block ends in the input and in cv->out; cv_finish() translates
+ * the Markdown ends through the holes and the front matter.
+ */
+struct cv_map {
+	struct cfs_convert_block *b;
+	size_t n, cap, mapped;
+	size_t body;     /* Markdown offset after the front matter */
+	const char *why; /* static: why the map cannot be trusted, or NULL */
+};
+
 struct cv {
 	const struct cfs_convert_ctx *ctx;
 	const struct cv_incl *incl; /* NULL: the converted page itself */
@@ -106,6 +119,7 @@ struct cv {
 	int excerpt_done;
 	const char *resolve; /* only find where this Confluence anchor is (cv_resolve_finish) */
 	int nresolved;       /* anchors into other pages resolved by their page's headings */
+	struct cv_map *map;  /* NULL unless a block map is wanted */
 	int err;
 	struct cv_buf out; /* Markdown, holes not yet filled */
 	struct cv_buf il;  /* inline text of the paragraph being built */
@@ -297,6 +311,7 @@ int cv_page_keyword(const char *title);
 void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);
 void cv_finish(struct cv *cv, char **out, size_t *out_len);
+void cv_map_add(struct cv *cv, size_t storage_end);
 
 /* --- include, excerpt-include (convert_include.c) --- */
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
