@@ -207,6 +207,7 @@ void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name);
  * version, author, created, updated, url), for static site generators.
  * Set before pages are rendered.  Any thread. */
 void cfs_tree_set_front_matter(struct cfs_tree *t, int on);
+int cfs_tree_front_matter(struct cfs_tree *t);
 
 /* A slot the loop thread may use for its own bookkeeping of the page (the
  * cache's fetch in progress).  The tree never reads or writes it. */

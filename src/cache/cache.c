@@ -245,7 +245,7 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 }
 
 /* Make pf wait for the lookup of id (joining one in flight).  -ENOMEM. */
-static int await_user(struct pagefetch *pf, const char *id, size_t len)
+static int await_user(struct pagefetch *pf, const char *id, size_t len, int wait)
 {
 	struct cfs_cache *c = pf->c;
 	struct lookup *l;
@@ -271,14 +271,16 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len)
 		pf->lookups++;
 		cfs_cf_tag(c->cf, "a mention");
 		if (cfs_cf_user_by_id(c->cf, l->id,
-		                      pf->waiters ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_user,
-		                      l)) {
+		                      pf->waiters && wait ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+		                      on_user, l)) {
 			c->lookups = l->next;
 			free(l->id);
 			free(l);
 			return -ENOMEM;
 		}
 	}
+	if (!wait)
+		return 0; /* only its name for the xattr: the Markdown does not wait */
 	w = realloc(l->waiting, (l->n + 1) * sizeof(*w));
 	if (!w)
 		return -ENOMEM;
@@ -330,7 +332,7 @@ static void scan_users(struct pagefetch *pf, const char *body)
 
 			if (!end || pf->lookups >= USER_MAX)
 				break;
-			if (end > id && end - id < 128 && await_user(pf, id, (size_t)(end - id)))
+			if (end > id && end - id < 128 && await_user(pf, id, (size_t)(end - id), 1))
 				break; /* out of memory: mentions show ids */
 			s = end;
 		}
@@ -463,9 +465,11 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 	{
 		char *author = cfs_tree_author(pf->c->tree, pf->node);
 
-		/* its name goes into the front matter and user.confluence.author */
+		/* its name goes into user.confluence.author and the front matter
+		 * (the conversion waits for it only then) */
 		if (author && *author && strlen(author) < 128 && !pf->c->closing)
-			(void)await_user(pf, author, strlen(author));
+			(void)await_user(pf, author, strlen(author),
+			                 cfs_tree_front_matter(pf->c->tree));
 		free(author);
 	}
 	scan_users(pf, body);

@@ -235,6 +235,16 @@ void cfs_tree_set_front_matter(struct cfs_tree *t, int on)
 	pthread_rwlock_unlock(&t->lock);
 }
 
+int cfs_tree_front_matter(struct cfs_tree *t)
+{
+	int on;
+
+	pthread_rwlock_rdlock(&t->lock);
+	on = t->front_matter;
+	pthread_rwlock_unlock(&t->lock);
+	return on;
+}
+
 /* s as a YAML double-quoted scalar, appended to f. */
 static void yaml_str(FILE *f, const char *s)
 {
