@@ -86,7 +86,7 @@ static const char *attr(const char *s, const char *e, const char *name, size_t *
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-int w_lossy(const char *st, size_t n, char *what, size_t cap)
+int w_lossy(const char *st, size_t n, int users, char *what, size_t cap)
 {
 	const char *p = st, *e = st + n;
 
@@ -115,7 +115,8 @@ int w_lossy(const char *st, size_t n, char *what, size_t cap)
 		end = memchr(name, '>', (size_t)(e - name));
 		if (!end)
 			end = e;
-		if (!in(kept_tags, COUNT(kept_tags), name, nl)) {
+		if (!in(kept_tags, COUNT(kept_tags), name, nl) &&
+		    !(users && nl == 7 && !strncmp(name, "ri:user", 7))) {
 			snprintf(what, cap, "<%.*s>", (int)(nl > 40 ? 40 : nl), name);
 			return 1;
 		}

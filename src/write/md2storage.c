@@ -200,6 +200,48 @@ static int link_body(struct m2s *m, cmark_node *n, const char *dflt)
 	return 0;
 }
 
+/*
+ * "[@Name](BASE/people/ID)" (and DC's "/display/~USER",
+ * "/users/viewuserprofile.action?userKey=KEY"), as the converter writes a
+ * mention: the ri:user back.  0 done, 1 not a mention, <0 error.
+ */
+static int mention(struct m2s *m, cmark_node *n, const char *url)
+{
+	static const char *const kinds[][2] = {
+	    {"/people/", "ri:account-id"},
+	    {"/display/~", "ri:username"},
+	    {"/users/viewuserprofile.action?userKey=", "ri:userkey"}};
+	const char *b = m->w->convert ? m->w->convert->base_url : NULL;
+	cmark_node *t = cmark_node_first_child(n);
+	size_t bl = b ? strlen(b) : 0;
+
+	while (bl && b[bl - 1] == '/')
+		bl--;
+	if (!bl || strncmp(url, b, bl) || !t || cmark_node_get_type(t) != CMARK_NODE_TEXT ||
+	    cmark_node_next(t) || cmark_node_get_literal(t)[0] != '@')
+		return 1;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		size_t kl = strlen(kinds[k][0]);
+		char *id, *frag;
+
+		if (strncmp(url + bl, kinds[k][0], kl) || !url[bl + kl] ||
+		    strpbrk(url + bl + kl, "/?#&"))
+			continue;
+		id = decode(url + bl + kl, &frag);
+		free(frag);
+		if (!id)
+			return -ENOMEM;
+		add(m, "<ac:link><ri:user ");
+		add(m, kinds[k][1]);
+		add(m, "=\"");
+		esc(m, id);
+		add(m, "\" /></ac:link>");
+		free(id);
+		return 0;
+	}
+	return 1;
+}
+
 static int link(struct m2s *m, cmark_node *n)
 {
 	const char *url = cmark_node_get_url(n);
@@ -208,6 +250,10 @@ static int link(struct m2s *m, cmark_node *n)
 
 	if (!url || !*url)
 		return fail(m, n, "a link without a target");
+	ret = mention(m, n, url);
+	if (ret <= 0)
+		return ret;
+	ret = 0;
 	if (has_scheme(url) || url[0] == '#' || url[0] == '/') {
 		add(m, "<a href=\"");
 		esc(m, url);

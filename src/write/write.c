@@ -50,6 +50,7 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 {
 	struct wregion *r;
 	size_t nb = from, md_blocks = 0, first_end = first + nrep;
+	int users = wctx && wctx->convert && wctx->convert->base_url && *wctx->convert->base_url;
 	int ret;
 
 	while (nb < to && blank(sl, nb))
@@ -76,8 +77,8 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 	for (size_t i = first; i < first_end; i++) {
 		char what[96];
 
-		if (base->b[i].nl &&
-		    w_lossy(base->st + base->b[i].s_off, base->b[i].s_len, what, sizeof(what))) {
+		if (base->b[i].nl && w_lossy(base->st + base->b[i].s_off, base->b[i].s_len, users,
+		                             what, sizeof(what))) {
 			*err =
 			    w_fmt("line %zu: this block holds %s, which its Markdown cannot carry "
 			          "back: undo the change to it or edit it in the browser",

@@ -64,9 +64,10 @@ int w_md2storage(const char *md, size_t n, size_t line0, const struct cfs_write_
 
 /*
  * Does this storage hold something the Markdown cannot carry back (a macro
- * other than those w_md2storage writes, a layout, a mention, ...)?  1 and
- * what (a short name) or 0.
+ * other than those w_md2storage writes, a layout, ...)?  Mentions come back
+ * when users (the converter links them: it has a base URL).  1 and what (a
+ * short name) or 0.
  */
-int w_lossy(const char *st, size_t n, char *what, size_t cap);
+int w_lossy(const char *st, size_t n, int users, char *what, size_t cap);
 
 #endif
