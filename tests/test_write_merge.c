@@ -127,6 +127,10 @@ START_TEST(front_matter_parse)
 	ck_assert_ptr_null(fm.labels);
 	ck_assert_uint_eq(fm.body, 0);
 
+	/* a body that starts with a rule is no front matter */
+	md = "---\n\ntext\n\n---\n";
+	ck_assert_int_eq(cfs_write_front_matter(md, strlen(md), &fm, &err), 0);
+	ck_assert_uint_eq(fm.body, 0);
 	md = "---\ntitle: x\n";
 	ck_assert_int_eq(cfs_write_front_matter(md, strlen(md), &fm, &err), -EINVAL);
 	ck_assert_str_eq(err, "line 1: front matter without its closing \"---\"");
@@ -179,6 +183,17 @@ START_TEST(front_matter_round_trip)
 	ck_assert_msg(!strncmp(err, "line 9: raw HTML", 16), "%s", err);
 	free(err);
 	free(edited);
+	cfs_blockmap_free(bm);
+
+	/* the caller may pass the body alone, even one starting with a rule */
+	st = "<hr /><p>one</p><hr /><p>two</p>";
+	ck_assert_int_eq(cfs_blockmap_build(st, strlen(st), &c, &bm, &why), 0);
+	m = "---\n\none\n\n---\n\ntwo\n";
+	ck_assert_int_eq(cfs_write_storage(bm, m, strlen(m), &w, &out, &n, &err), 1);
+	m = "---\n\nuno\n\n---\n\ntwo\n";
+	ck_assert_int_eq(cfs_write_storage(bm, m, strlen(m), &w, &out, &n, &err), 0);
+	ck_assert_str_eq(out, "<hr /><p>uno</p><hr /><p>two</p>");
+	free(out);
 	cfs_blockmap_free(bm);
 }
 END_TEST
