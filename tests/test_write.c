@@ -361,6 +361,19 @@ START_TEST(macro_comments)
 	       "line 3: this block holds the foo-bar macro");
 	expect(page, "a\n\n<!-- confluence macro: foo-bar -->\n\nbe **`OK`**\n", -EINVAL,
 	       "line 5: this block holds the status macro");
+	/* a code block's title is a macro parameter Markdown shows as a bold line: refused */
+	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"title\">T"
+	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"
+	       "</ac:structured-macro>",
+	       "**T**\n\n```\ny\n```\n", -EINVAL,
+	       "line 1: this block holds the macro parameter title");
+	/* while an alert's title comes back */
+	expect(
+	    "<ac:structured-macro ac:name=\"info\"><ac:parameter ac:name=\"title\">T"
+	    "</ac:parameter><ac:rich-text-body><p>x</p></ac:rich-text-body></ac:structured-macro>",
+	    "> [!NOTE]\n> **T**\n>\n> y\n", 0,
+	    "<ac:structured-macro ac:name=\"info\"><ac:parameter ac:name=\"title\">T"
+	    "</ac:parameter><ac:rich-text-body><p>y</p></ac:rich-text-body></ac:structured-macro>");
 	/* a copy of the comment elsewhere cannot be made a macro */
 	expect(page,
 	       "a\n\n<!-- confluence macro: foo-bar -->\n\nb **`OK`**\n\n"

@@ -55,7 +55,6 @@ static const char *const kept_tags[] = {"p",
                                         "ac:task-body",
                                         "ac:task-uuid"};
 static const char *const kept_macros[] = {"code", "info", "note", "tip", "warning", "expand"};
-static const char *const kept_params[] = {"language", "title"};
 
 static int in(const char *const *set, size_t n, const char *s, size_t len)
 {
@@ -89,6 +88,7 @@ static const char *attr(const char *s, const char *e, const char *name, size_t *
 int w_lossy(const char *st, size_t n, int users, char *what, size_t cap)
 {
 	const char *p = st, *e = st + n;
+	int code = 0; /* the last macro opened is code: language only; the others: title only */
 
 	while ((p = memchr(p, '<', (size_t)(e - p)))) {
 		const char *name = p + 1, *end, *q;
@@ -127,9 +127,11 @@ int w_lossy(const char *st, size_t n, int users, char *what, size_t cap)
 				         q ? q : "");
 				return 1;
 			}
+			code = vl == 4 && !strncmp(q, "code", 4);
 		} else if (nl == 12 && !strncmp(name, "ac:parameter", nl)) {
 			q = attr(name, end, "ac:name", &vl);
-			if (!q || !in(kept_params, COUNT(kept_params), q, vl)) {
+			if (!q || !(vl == (code ? 8u : 5u) &&
+			            !strncmp(q, code ? "language" : "title", vl))) {
 				snprintf(what, cap, "the macro parameter %.*s",
 				         (int)(vl > 40 ? 40 : vl), q ? q : "");
 				return 1;
