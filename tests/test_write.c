@@ -324,6 +324,14 @@ START_TEST(insert_delete)
 	/* and a line right above the macro's block would change it: refused */
 	expect(PAGE, "one\n\n## two\n\nabove\nX-1\n\nthree & *more*\n", -EINVAL,
 	       "line 5: this block holds the jira macro");
+	/* new tasks are numbered after the page's own */
+	expect("<ac:task-list><ac:task><ac:task-id>7</ac:task-id><ac:task-status>incomplete"
+	       "</ac:task-status><ac:task-body>a</ac:task-body></ac:task></ac:task-list>",
+	       "- [ ] a\n\nnew\n\n- [x] b\n", 0,
+	       "<ac:task-list><ac:task><ac:task-id>7</ac:task-id><ac:task-status>incomplete"
+	       "</ac:task-status><ac:task-body>a</ac:task-body></ac:task></ac:task-list><p>new</p>"
+	       "<ac:task-list><ac:task><ac:task-id>8</ac:task-id><ac:task-status>complete"
+	       "</ac:task-status><ac:task-body>b</ac:task-body></ac:task></ac:task-list>");
 	/* change a heading */
 	expect(PAGE, "one\n\n### two, really\n\nX-1\n\nthree & *more*\n", 0,
 	       "<p>one</p><h3>two, really</h3>\n<ac:structured-macro ac:name=\"jira\">"

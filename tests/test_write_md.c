@@ -47,6 +47,7 @@ static const struct mcase cases[] = {
     {"    indented\n    code", CODE("", "indented\ncode")},
     {"```\nend ]]> here\n```", CODE("", "end ]]]]><![CDATA[> here")},
     {"```\n<b>&amp;</b>\n```", CODE("", "<b>&amp;</b>")},
+    {"```\nctl\x01\x1f here\n```", CODE("", "ctl here")},
     /* lists */
     {"- a\n- b\n  - c", "<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul>"},
     {"* a\n* b", "<ul><li>a</li><li>b</li></ul>"},

@@ -17,7 +17,8 @@ struct m2s {
 	struct wbuf *o;
 	char *err;
 	size_t line0;
-	int depth, tasks;
+	int depth;
+	long *tasks; /* the last task id used on the page */
 };
 
 static const char *type_of(cmark_node *n)
@@ -75,7 +76,8 @@ static void cdata(struct m2s *m, const char *s, size_t n)
 			i += 2;
 			continue;
 		}
-		wb_add(m->o, s + i, 1);
+		if ((unsigned char)s[i] >= 0x20 || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+			wb_add(m->o, s + i, 1); /* XML has no other control characters */
 	}
 	add(m, "]]>");
 }
@@ -572,7 +574,7 @@ static int list(struct m2s *m, cmark_node *n)
 	if (ntask) {
 		add(m, "<ac:task-list>");
 		for (cmark_node *i = cmark_node_first_child(n); i; i = cmark_node_next(i)) {
-			snprintf(num, sizeof(num), "%d", ++m->tasks);
+			snprintf(num, sizeof(num), "%ld", ++*m->tasks);
 			add(m, "<ac:task><ac:task-id>");
 			add(m, num);
 			add(m, "</ac:task-id><ac:task-status>");
@@ -791,11 +793,11 @@ static void ext_init(void)
 }
 
 int w_md2storage(const char *md, size_t n, size_t line0, const struct cfs_write_ctx *wctx,
-                 struct wbuf *out, char **err)
+                 long *task_id, struct wbuf *out, char **err)
 {
 	static const char *const exts[] = {"table", "strikethrough", "tasklist"};
 	static const struct cfs_write_ctx none;
-	struct m2s m = {.w = wctx ? wctx : &none, .o = out, .line0 = line0};
+	struct m2s m = {.w = wctx ? wctx : &none, .o = out, .line0 = line0, .tasks = task_id};
 	cmark_parser *p;
 	cmark_node *doc;
 	int ret;

@@ -16,6 +16,7 @@ struct wregion {
 
 struct wplan {
 	int nochange;
+	long task_id; /* the largest ac:task-id of the page and of the new text */
 	struct wregion *r;
 	size_t nr;
 };
@@ -90,7 +91,8 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 		const char *s = sl->p[from];
 		const char *e = sl->p[to - 1] + sl->len[to - 1];
 
-		ret = w_md2storage(s, (size_t)(e - s), fm_lines + from + 1, wctx, &r->st, err);
+		ret = w_md2storage(s, (size_t)(e - s), fm_lines + from + 1, wctx, &pl->task_id,
+		                   &r->st, err);
 		if (ret)
 			return ret;
 	}
@@ -100,6 +102,23 @@ rest:
 		if (base->b[i].nl == 0)
 			wb_add(&r->st, base->st + base->b[i].s_off, base->b[i].s_len);
 	return r->st.err;
+}
+
+/* The largest numeric <ac:task-id> in the storage. */
+static long max_task_id(const char *st, size_t n)
+{
+	const char *p = st, *e = st + n;
+	long max = 0;
+
+	while ((p = memmem(p, (size_t)(e - p), "<ac:task-id>", 12))) {
+		long v = 0;
+
+		for (p += 12; p < e && *p >= '0' && *p <= '9' && v < 100000000; p++)
+			v = v * 10 + (*p - '0');
+		if (v > max)
+			max = v;
+	}
+	return max;
 }
 
 static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
@@ -134,6 +153,7 @@ static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
 		pl->nochange = 1;
 		return 0;
 	}
+	pl->task_id = max_task_id(base->st, base->slen);
 	ret = w_lines(smd, slen, &sl);
 	if (ret)
 		return ret;

@@ -56,11 +56,12 @@ int w_diff_ex(const struct wlines *a, const struct wlines *b, size_t *am, int ex
 
 /*
  * n bytes of Markdown -> storage appended to out.  line0: the 1-based line
- * of md's first line in the saved file (for messages).  0, -EINVAL (*err:
+ * of md's first line in the saved file (for messages).  New tasks are
+ * numbered after *task_id (the largest ac:task-id on the page), which grows.  0, -EINVAL (*err:
  * "line N: why"), -ENOMEM.
  */
 int w_md2storage(const char *md, size_t n, size_t line0, const struct cfs_write_ctx *wctx,
-                 struct wbuf *out, char **err);
+                 long *task_id, struct wbuf *out, char **err);
 
 /*
  * Does this storage hold something the Markdown cannot carry back (a macro
