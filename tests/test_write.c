@@ -340,6 +340,10 @@ START_TEST(insert_delete)
 }
 END_TEST
 
+#define CODE_Y                                                                                     \
+	"<ac:structured-macro ac:name=\"code\"><ac:plain-text-body><![CDATA[y]]>"                  \
+	"</ac:plain-text-body></ac:structured-macro>"
+
 /* The comment the converter writes for a macro it cannot show: kept while untouched. */
 START_TEST(macro_comments)
 {
@@ -375,6 +379,16 @@ START_TEST(macro_comments)
 	       "</ac:structured-macro>",
 	       "**T**\n\n```\ny\n```\n", -EINVAL,
 	       "line 1: this block holds the macro parameter title");
+	/* a parameter at its default value is no loss */
+	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"collapse\">false"
+	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"
+	       "</ac:structured-macro>",
+	       "```\ny\n```\n", 0, CODE_Y);
+	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"collapse\">true"
+	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"
+	       "</ac:structured-macro>",
+	       "<details>\n<summary>Code</summary>\n\n```\ny\n```\n\n</details>\n", -EINVAL,
+	       "line 1: this block holds the macro parameter collapse");
 	/* while an alert's title comes back */
 	expect(
 	    "<ac:structured-macro ac:name=\"info\"><ac:parameter ac:name=\"title\">T"

@@ -56,6 +56,22 @@ static const char *const kept_tags[] = {"p",
                                         "ac:task-uuid"};
 static const char *const kept_macros[] = {"code", "info", "note", "tip", "warning", "expand"};
 
+/* Parameters at their default value: dropping them changes nothing. */
+static const char *const default_params[][2] = {
+    {"collapse", "false"}, {"linenumbers", "false"}, {"icon", "true"}};
+
+static int is_default(const char *name, size_t nl, const char *v, const char *e)
+{
+	for (size_t i = 0; i < sizeof(default_params) / sizeof(default_params[0]); i++) {
+		size_t k = strlen(default_params[i][0]), vl = strlen(default_params[i][1]);
+
+		if (nl == k && !strncmp(name, default_params[i][0], k) && (size_t)(e - v) > vl &&
+		    !strncmp(v, default_params[i][1], vl) && v[vl] == '<')
+			return 1;
+	}
+	return 0;
+}
+
 static int in(const char *const *set, size_t n, const char *s, size_t len)
 {
 	for (size_t i = 0; i < n; i++)
@@ -130,8 +146,9 @@ int w_lossy(const char *st, size_t n, int users, char *what, size_t cap)
 			code = vl == 4 && !strncmp(q, "code", 4);
 		} else if (nl == 12 && !strncmp(name, "ac:parameter", nl)) {
 			q = attr(name, end, "ac:name", &vl);
-			if (!q || !(vl == (code ? 8u : 5u) &&
-			            !strncmp(q, code ? "language" : "title", vl))) {
+			if (!q || !((vl == (code ? 8u : 5u) &&
+			             !strncmp(q, code ? "language" : "title", vl)) ||
+			            (end < e && is_default(q, vl, end + 1, e)))) {
 				snprintf(what, cap, "the macro parameter %.*s",
 				         (int)(vl > 40 ? 40 : vl), q ? q : "");
 				return 1;
