@@ -56,6 +56,12 @@ START_TEST(merge_disjoint)
 	merge("<p>ONE</p><p>two</p><p>three</p><p>four</p>",
 	      "one\n\ntwo\n\nthree\n\nfour\n\nfive\n", 0,
 	      "<p>ONE</p><p>two</p><p>three</p><p>four</p><p>five</p>");
+	/* the same change on both sides: theirs stands (here: nothing left to publish) */
+	merge("<p>one</p><p>two</p><p>3</p><p>four</p>", "one\n\ntwo\n\n3\n\nfour\n", 1, NULL);
+	merge("<p>one</p><p>two</p><p>3 </p><p>four</p>", "uno\n\ntwo\n\n3\n\nfour\n", 0,
+	      "<p>uno</p><p>two</p><p>3 </p><p>four</p>");
+	merge("<p>one</p><p>two</p><h2>x</h2><p>three</p><p>four</p>",
+	      "one\n\ntwo\n\n## x\n\nthree\n\nfour\n", 1, NULL);
 	/* they changed nothing */
 	merge(BASE, "one\n\n2\n\nthree\n\nfour\n", 0, "<p>one</p><p>2</p><p>three</p><p>four</p>");
 }

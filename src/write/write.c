@@ -10,7 +10,9 @@
 /* Saved lines that replace base blocks [first, first + nrep) (or insert there). */
 struct wregion {
 	size_t first, nrep;
-	size_t line; /* 1-based line in the saved file */
+	size_t line;    /* 1-based line in the saved file */
+	const char *md; /* its saved lines (in the caller's buffer) */
+	size_t md_len;
 	struct wbuf st;
 };
 
@@ -70,6 +72,10 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 	r->first = first;
 	r->nrep = nrep;
 	r->line = fm_lines + (nb < to ? nb : from) + 1;
+	if (from < to) {
+		r->md = sl->p[from];
+		r->md_len = (size_t)(sl->p[to - 1] + sl->len[to - 1] - r->md);
+	}
 	/* blocks with no Markdown before the first replaced one stay, in front */
 	for (; first < first_end && base->b[first].nl == 0; first++)
 		wb_add(&r->st, base->st + base->b[first].s_off, base->b[first].s_len);
@@ -312,6 +318,45 @@ static int block_lines(const struct cfs_blockmap *bm, struct wlines *l)
 	return 0;
 }
 
+static const char *trim_blank(const char *s, size_t *n)
+{
+	while (*n && strchr(" \t\r\n", *s))
+		s++, (*n)--;
+	*n = trim_end(s, *n);
+	return s;
+}
+
+/*
+ * Did the server make the same change?  Between the base blocks around g,
+ * theirs' Markdown equals our saved lines: then theirs stays as it is.
+ */
+static int same_change(const struct cfs_blockmap *base, const struct cfs_blockmap *theirs,
+                       const size_t *bpos, const struct wregion *g)
+{
+	size_t ts, te, kn = g->first + g->nrep, tl = 0, ol = g->md_len;
+	const char *t = NULL, *o;
+
+	if (g->first > 0 && bpos[g->first - 1] == NONE)
+		return 0;
+	if (kn < base->n && bpos[kn] == NONE)
+		return 0;
+	ts = g->first > 0 ? bpos[g->first - 1] + 1 : 0;
+	te = kn < base->n ? bpos[kn] : theirs->n;
+	if (ts > te)
+		return 0;
+	for (size_t j = ts; j < te; j++) {
+		size_t n;
+		const char *m = cfs_blockmap_block_markdown(theirs, j, &n);
+
+		if (!t)
+			t = m;
+		tl = (size_t)(m + n - t);
+	}
+	t = trim_blank(t ? t : "", &tl);
+	o = trim_blank(g->md ? g->md : "", &ol);
+	return tl == ol && !memcmp(t, o, tl);
+}
+
 static int conflict(size_t line, char **err, const char *why)
 {
 	*err = w_fmt("line %zu: %s", line, why);
@@ -353,6 +398,10 @@ int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_l
 	for (size_t i = 0; i < pl.nr && !ret; i++) {
 		const struct wregion *g = &pl.r[i];
 
+		if (same_change(base, theirs, bpos, g)) {
+			from[i] = to[i] = NONE; /* theirs already says it */
+			continue;
+		}
 		for (size_t k = g->first; k < g->first + g->nrep && !ret; k++)
 			if (bpos[k] == NONE)
 				ret = conflict(g->line, err, "the server changed this block too");
@@ -378,10 +427,14 @@ int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_l
 	if (ret)
 		goto out;
 	for (size_t j = 0; j <= theirs->n; j++) {
+		while (r < pl.nr && from[r] == NONE)
+			r++;
 		while (r < pl.nr && from[r] == j) {
 			wb_add(&o, pl.r[r].st.p, pl.r[r].st.len);
 			j = to[r];
 			r++;
+			while (r < pl.nr && from[r] == NONE)
+				r++;
 		}
 		if (j < theirs->n)
 			wb_add(&o, theirs->st + theirs->b[j].s_off, theirs->b[j].s_len);
