@@ -379,6 +379,9 @@ START_TEST(macro_comments)
 	       "</ac:structured-macro>",
 	       "**T**\n\n```\ny\n```\n", -EINVAL,
 	       "line 1: this block holds the macro parameter title");
+	/* a style Markdown cannot show (alignment) is no silent loss either */
+	expect("<p style=\"text-align: center;\">x</p>", "y\n", -EINVAL,
+	       "line 1: this block holds a style on <p>");
 	/* a parameter at its default value is no loss */
 	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"collapse\">false"
 	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"

@@ -136,6 +136,11 @@ int w_lossy(const char *st, size_t n, int users, char *what, size_t cap)
 			snprintf(what, cap, "<%.*s>", (int)(nl > 40 ? 40 : nl), name);
 			return 1;
 		}
+		if (attr(name, end, "style", &vl) && vl > 0) {
+			snprintf(what, cap, "a style on <%.*s> (alignment, colour, ...)",
+			         (int)(nl > 40 ? 40 : nl), name);
+			return 1;
+		}
 		if (nl == 19 && !strncmp(name, "ac:structured-macro", nl)) {
 			q = attr(name, end, "ac:name", &vl);
 			if (!q || !in(kept_macros, COUNT(kept_macros), q, vl)) {
