@@ -215,4 +215,26 @@ void **cfs_tree_loop_slot(struct cfs_node *n);
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len, struct cfs_tree_links *links);
 
+/* Call fn with the convert ctx page n is rendered with (cfs_tree_convert's),
+ * under the read lock: fn must not call back into the tree.  For the write
+ * path's block maps.  Returns fn's result.  Any thread. */
+struct cfs_convert_ctx;
+int cfs_tree_with_ctx(struct cfs_tree *t, struct cfs_node *n,
+                      int (*fn)(void *arg, const struct cfs_convert_ctx *ctx), void *arg);
+
+/* A page was saved from this mount: it is at version now, changed at mtime,
+ * and md (a reference is taken; may be NULL) is what its file shows.  Any
+ * thread (write lock). */
+void cfs_tree_page_saved(struct cfs_tree *t, struct cfs_node *n, int64_t version,
+                         struct cfs_time mtime, struct cfs_blob *md);
+
+/* Page n's file name ("Title.md", malloc'd), the inode of the directory
+ * holding it, and whether it is a page or blog post one may write (not a
+ * folder, stub, attachment or a page gone from the listing).  0 or -ENOMEM. */
+int cfs_tree_file_of(struct cfs_tree *t, struct cfs_node *n, char **name, uint64_t *dir,
+                     int *writable);
+
+/* The space key of page n (NULL: none), copied.  Any thread. */
+char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n);
+
 #endif

@@ -63,7 +63,7 @@ static int ignored_option(const char *arg)
 {
 	static const char *const words[] = {"_netdev", "nofail", "noauto", "auto",
 	                                    "defaults", "user",   "users",  "nouser",
-	                                    "ro",       "rw",     "x-systemd.", "comment="};
+	                                    "x-systemd.", "comment="};
 
 	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
 }
@@ -108,6 +108,10 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		}
 		if (ignored_option(arg))
 			return 0;
+		if (strcmp(arg, "ro") == 0) { /* the default; the last of ro and rw wins */
+			c->o.rw = 0;
+			return 0;
+		}
 		if (fuse_option(arg))
 			return 1;
 		return cfs_opts_set(&c->o, arg, c->error, sizeof(c->error)) ? -1 : 0;
@@ -216,11 +220,14 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	}
 	if (b->cache && b->sync)
 		cfs_cache_set_sync(b->cache, b->sync);
+	if (b->cache && b->fs && b->fs->w)
+		cfs_cache_set_keep(b->cache, cfs_fsw_keep, b->fs->w);
 	if (b->fs) {
 		b->fs->cache = b->cache;
 		b->fs->sync = b->sync;
 		b->fs->http = b->http;
 		b->fs->attach = b->attach;
+		b->fs->cf = b->cf;
 	}
 }
 
@@ -397,6 +404,7 @@ int main(int argc, char *argv[])
 	struct cli c = {0};
 	struct backend b = {0};
 	struct cfs_fs fs = {0};
+	struct fuse_lowlevel_ops ops = cfs_fs_ops;
 	enum cfs_log_level level = CFS_LOG_INFO;
 	char err[512] = "";
 	char *mount_opts = NULL, *dc_path = NULL;
@@ -512,16 +520,27 @@ int main(int argc, char *argv[])
 	cfs_tree_set_front_matter(b.tree, c.o.front_matter);
 	fs.uid = (uid_t)c.o.uid;
 	fs.gid = (gid_t)c.o.gid;
+	if (c.o.rw) {
+		ret = cfs_fsw_new(&fs, dc_path, c.o.front_matter, &fs.w);
+		if (ret) {
+			fprintf(stderr, "mount.confluencefs: cannot keep drafts in %s/write: %s\n",
+			        dc_path, strerror(-ret));
+			ret = 1;
+			goto out3;
+		}
+		ret = 1;
+		cfs_fs_rw_ops(&ops);
+	}
 	/* A comma would end the option: "A,B" shows as "A+B". */
 	if (asprintf(&mount_opts,
-	             "-oro,default_permissions,subtype=confluencefs,fsname=confluencefs:%s",
-	             c.o.space) < 0)
+	             "-o%s,default_permissions,subtype=confluencefs,fsname=confluencefs:%s",
+	             c.o.rw ? "rw" : "ro", c.o.space) < 0)
 		goto out3;
 	for (char *p = strstr(mount_opts, "fsname="); *p; p++) /* fsname comes last */
 		*p = *p == ',' ? '+' : *p;
 	if (fuse_opt_add_arg(&args, mount_opts))
 		goto out3;
-	se = fuse_session_new(&args, &cfs_fs_ops, sizeof(cfs_fs_ops), &fs);
+	se = fuse_session_new(&args, &ops, sizeof(ops), &fs);
 	if (!se)
 		goto out3;
 	fs.se = se;
@@ -544,7 +563,10 @@ int main(int argc, char *argv[])
 		goto out6;
 	}
 	fs.loop = b.loop;
-	cfs_info("mounted space %s of %s on %s", c.o.space, c.o.url, cmd.mountpoint);
+	cfs_info("mounted space %s of %s on %s%s", c.o.space, c.o.url, cmd.mountpoint,
+	         fs.w ? " (rw: saving a page publishes it)" : "");
+	if (fs.w)
+		cfs_fsw_recover(fs.w);
 
 	lcfg = fuse_loop_cfg_create();
 	if (!lcfg)
@@ -571,6 +593,7 @@ out5:
 out4:
 	fuse_session_destroy(se);
 out3:
+	cfs_fsw_free(fs.w);
 	cfs_diskcache_close(fs.dc);
 	free(dc_path);
 	cfs_tree_free(b.tree);

@@ -1,0 +1,767 @@
+/* fs_publish: one save becomes one new version.  The saved bytes go into the
+ * drafts area (write/drafts/<id>.draft, fsync'ed) before any request; then, on
+ * the loop thread: the new storage body from the base's block map
+ * (cfs_write_storage), one PUT with the base version + 1; on a 409 the
+ * current page, a three-way merge and one more PUT, or a conflict file; after
+ * a failure that may have reached the server, the page is read back.  The
+ * draft goes when the save is done (published, nothing to publish, or kept
+ * as a conflict file).  docs/write-back-fs.md. */
+#include "fs_write.h"
+#include "confluence.h"
+#include "log.h"
+#include "write.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- the kept storage of rendered pages (w->lock) ---- */
+
+struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create)
+{
+	size_t b = ((uintptr_t)n >> 4) % KEPT_BUCKETS;
+	struct kept *k;
+
+	for (k = w->kept[b]; k; k = k->next)
+		if (k->node == n)
+			return k;
+	if (!create || !(k = calloc(1, sizeof(*k))))
+		return NULL;
+	k->node = n;
+	k->next = w->kept[b];
+	w->kept[b] = k;
+	return k;
+}
+
+/* Loop thread, after every conversion (cfs_cache_set_keep). */
+void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
+                  struct cfs_blob *md)
+{
+	struct cfs_fsw *w = arg;
+	char *copy = malloc(len + 1);
+	struct kept *k;
+
+	if (!copy)
+		return;
+	memcpy(copy, storage, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&w->lock);
+	k = cfs_fsw_kept(w, n, 1);
+	if (k) {
+		free(k->storage);
+		cfs_blob_unref(k->md);
+		k->storage = copy;
+		k->len = len;
+		k->version = version;
+		k->md = cfs_blob_ref(md);
+		copy = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(copy);
+}
+
+int cfs_fsw_errno(int err)
+{
+	switch (err) {
+	case 0:
+	case -EACCES:
+	case -EINVAL:
+	case -ENOMEM:
+		return -err;
+	default:
+		return EIO;
+	}
+}
+
+void cfs_fsw_pub_free(struct pub *p)
+{
+	if (!p)
+		return;
+	free(p->base);
+	free(p->md);
+	free(p->id);
+	free(p->title);
+	free(p->new_title);
+	free(p->space_key);
+	free(p->fname);
+	for (size_t i = 0; p->labels_add && p->labels_add[i]; i++)
+		free(p->labels_add[i]);
+	for (size_t i = 0; p->labels_del && p->labels_del[i]; i++)
+		free(p->labels_del[i]);
+	free(p->labels_add);
+	free(p->labels_del);
+	free(p->body);
+	free(p->conflict);
+	cfs_blockmap_free(p->bm);
+	free(p);
+}
+
+/* ---- drafts ---- */
+
+static void draft_name(char *buf, size_t len, const char *id, const char *suffix)
+{
+	snprintf(buf, len, "drafts/%s.%s", id, suffix);
+}
+
+/* The saved bytes, with what is needed to publish them later, on disk and
+ * synced before any request: write/drafts/<id>.draft. */
+static int draft_write(struct cfs_fsw *w, const struct pub *p)
+{
+	char tmp[256], name[256], *head = NULL;
+	int fd, dfd, ret = 0, hl;
+
+	if (mkdirat(w->dirfd, "drafts", 0700) < 0 && errno != EEXIST)
+		return -errno;
+	hl = asprintf(&head, "confluencefs draft 1\nid=%s\nversion=%lld\nblog=%d\ntitle=%s\n\n", p->id,
+	              (long long)p->base_version, p->blog, p->title);
+	if (hl < 0)
+		return -ENOMEM;
+	draft_name(tmp, sizeof(tmp), p->id, "tmp");
+	draft_name(name, sizeof(name), p->id, "draft");
+	fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(head);
+		return -errno;
+	}
+	if (write(fd, head, (size_t)hl) != hl)
+		ret = -EIO;
+	for (size_t off = 0; !ret && off < p->md_len;) {
+		ssize_t n = write(fd, p->md + off, p->md_len - off);
+
+		if (n < 0)
+			ret = -errno;
+		else
+			off += (size_t)n;
+	}
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	free(head);
+	if (!ret && renameat(w->dirfd, tmp, w->dirfd, name) < 0)
+		ret = -errno;
+	dfd = openat(w->dirfd, "drafts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return ret;
+}
+
+static void draft_remove(struct cfs_fsw *w, const char *id)
+{
+	char name[256];
+
+	draft_name(name, sizeof(name), id, "draft");
+	unlinkat(w->dirfd, name, 0);
+}
+
+/* ---- on the loop ---- */
+
+static void pub_put(struct pub *p);
+static void pub_compute(struct pub *p);
+
+static void finish(struct pub *p, int err)
+{
+	struct cfs_fsw *w = p->fs->w;
+
+	if (err == 0 && p->new_version > p->base_version) {
+		struct cfs_blob *md = NULL;
+		char *copy = p->merged ? NULL : malloc(p->md_len + 1);
+
+		if (copy) {
+			memcpy(copy, p->md, p->md_len);
+			copy[p->md_len] = '\0';
+			md = cfs_blob_take(copy, p->md_len);
+		}
+		/* A merged save shows the server's merge once it is fetched again. */
+		cfs_tree_page_saved(p->fs->tree, p->node, p->new_version, p->mtime, md);
+		pthread_mutex_lock(&w->lock);
+		struct kept *k = cfs_fsw_kept(w, p->node, 1);
+		if (k) {
+			free(k->storage);
+			cfs_blob_unref(k->md);
+			k->storage = md ? p->body : NULL;
+			k->len = md ? p->body_len : 0;
+			k->version = md ? p->new_version : 0;
+			k->md = md ? cfs_blob_ref(md) : NULL;
+			k->written = 1;
+			if (md)
+				p->body = NULL;
+		}
+		pthread_mutex_unlock(&w->lock);
+		cfs_blob_unref(md);
+		cfs_info("saved %s as version %lld%s (%d request%s)", p->fname,
+		         (long long)p->new_version, p->merged ? ", merged with the server's changes" : "",
+		         p->requests, p->requests == 1 ? "" : "s");
+		if (p->fs->se)
+			fuse_lowlevel_notify_inval_inode(p->fs->se, p->ino, -1, 0);
+	} else if (err == 0) {
+		cfs_debug("saved %s: nothing changed, nothing sent", p->fname);
+	}
+	if (err == 0 || err == -EBUSY)
+		draft_remove(w, p->id);
+	p->done(p, err);
+}
+
+static const char *what(const struct cfs_cf_error *e)
+{
+	return e->detail ? e->detail : strerror(-e->err);
+}
+
+/* Keep the user's text beside the page as "Title (conflict vN).md". */
+static void conflict(struct pub *p, int64_t theirs)
+{
+	struct cfs_fsw *w = p->fs->w;
+	size_t stem = strlen(p->fname) > 3 ? strlen(p->fname) - 3 : strlen(p->fname);
+	int ret;
+
+	if (asprintf(&p->conflict, "%.*s (conflict v%lld).md", (int)stem, p->fname,
+	             (long long)theirs) < 0) {
+		p->conflict = NULL;
+		finish(p, -ENOMEM);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	ret = cfs_fsw_local_write(w, p->dir, p->conflict, p->md, p->md_len);
+	if (!ret) {
+		struct kept *k = cfs_fsw_kept(w, p->node, 1);
+
+		if (k) {
+			free(k->conflict);
+			k->conflict = strdup(p->conflict);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (ret) {
+		cfs_err("conflict saving %s: the page changed on the server (version %lld), and "
+		        "the conflict file cannot be written (%s): the draft stays",
+		        p->fname, (long long)theirs, strerror(-ret));
+		p->done(p, -EIO);
+		return;
+	}
+	cfs_warn("conflict saving %s: the page changed on the server (version %lld) in the same "
+	         "place; nothing was published, your text is in \"%s\"",
+	         p->fname, (long long)theirs, p->conflict);
+	finish(p, -EBUSY);
+}
+
+struct merge_job {
+	struct pub *p;
+	const char *theirs;
+	size_t theirs_len;
+	char *err;
+	int ret;
+};
+
+static int merge_cb(void *arg, const struct cfs_convert_ctx *cctx)
+{
+	struct merge_job *j = arg;
+	struct pub *p = j->p;
+	struct cfs_blockmap *bm = NULL;
+	struct cfs_write_ctx wctx = {.convert = cctx};
+	char *why = NULL;
+
+	j->ret = cfs_blockmap_build(j->theirs, j->theirs_len, cctx, &bm, &why);
+	if (j->ret) {
+		j->err = why;
+		return j->ret;
+	}
+	free(p->body);
+	p->body = NULL;
+	j->ret = cfs_write_merge(p->bm, p->md + p->body_off, p->md_len - p->body_off, bm, &wctx,
+	                         &p->body, &p->body_len, &j->err);
+	cfs_blockmap_free(bm);
+	return j->ret;
+}
+
+/* The server has another version: merge the user's changes into it. */
+static void on_theirs(void *arg, const struct cfs_cf_error *e, struct cfs_page *page)
+{
+	struct pub *p = arg;
+	struct merge_job j = {.p = p};
+
+	if (e->err) {
+		cfs_err("saving %s: the page changed on the server, and reading it failed (%s): the "
+		        "draft stays",
+		        p->fname, what(e));
+		finish(p, -EIO);
+		return;
+	}
+	j.theirs = page->body ? page->body : "";
+	j.theirs_len = strlen(j.theirs);
+	cfs_tree_with_ctx(p->fs->tree, p->node, merge_cb, &j);
+	if (j.ret == 0) {
+		p->merged = 1;
+		p->base_version = page->version;
+		pub_put(p);
+	} else if (j.ret == 1) {
+		p->new_version = 0;
+		finish(p, 0);
+	} else if (j.ret == -EBUSY) {
+		conflict(p, page->version);
+	} else {
+		cfs_err("saving %s: %s: the draft stays", p->fname, j.err ? j.err : strerror(-j.ret));
+		finish(p, j.ret == -ENOMEM ? -ENOMEM : -EINVAL);
+	}
+	free(j.err);
+}
+
+/* After a failure that may have reached the server: did it apply our PUT? */
+static void on_check(void *arg, const struct cfs_cf_error *e, struct cfs_page *page)
+{
+	struct pub *p = arg;
+
+	if (!e->err && page->version == p->base_version + 1 && page->body &&
+	    strlen(page->body) == p->body_len && memcmp(page->body, p->body, p->body_len) == 0) {
+		cfs_info("saving %s: the server had applied it before the answer was lost", p->fname);
+		p->new_version = page->version;
+		p->mtime = page->mtime;
+		finish(p, 0);
+		return;
+	}
+	finish(p, -EIO);
+}
+
+static void next_label(struct pub *p);
+
+static void on_label(void *arg, const struct cfs_cf_error *e)
+{
+	struct pub *p = arg;
+
+	if (e->err)
+		cfs_warn("saving %s: changing a label failed (%s)", p->fname, what(e));
+	next_label(p);
+}
+
+/* Front matter: the labels to add, then to remove, one request each. */
+static void next_label(struct pub *p)
+{
+	for (;;) {
+		char *l = NULL;
+		int add = 0;
+
+		if (p->labels_add && p->labels_add[0]) {
+			size_t n = 0;
+
+			l = p->labels_add[0];
+			add = 1;
+			while (p->labels_add[n + 1])
+				n++;
+			memmove(p->labels_add, p->labels_add + 1, (n + 1) * sizeof(char *));
+		} else if (p->labels_del && p->labels_del[0]) {
+			size_t n = 0;
+
+			l = p->labels_del[0];
+			while (p->labels_del[n + 1])
+				n++;
+			memmove(p->labels_del, p->labels_del + 1, (n + 1) * sizeof(char *));
+		} else {
+			finish(p, 0);
+			return;
+		}
+		p->requests++;
+		cfs_cf_tag(p->fs->cf, "save");
+		int ret = cfs_cf_label(p->fs->cf, p->id, l, add, on_label, p);
+
+		free(l);
+		if (ret == 0)
+			return;
+	}
+}
+
+static void on_put(void *arg, const struct cfs_cf_error *e, struct cfs_page *page)
+{
+	struct pub *p = arg;
+
+	if (!e->err) {
+		p->new_version = page->version > p->base_version ? page->version : p->base_version + 1;
+		p->mtime = page->mtime;
+		if (p->new_title && p->title && strcmp(p->new_title, p->title) != 0)
+			cfs_info("renamed page \"%s\" to \"%s\"", p->title, p->new_title);
+		next_label(p);
+		return;
+	}
+	if (e->err == -EBUSY && !p->retried) {
+		p->retried = 1;
+		p->requests++;
+		cfs_cf_tag(p->fs->cf, "save: read the server's version");
+		if (cfs_cf_page(p->fs->cf, p->id, p->blog, CFS_HTTP_USER, on_theirs, p))
+			finish(p, -ENOMEM);
+		return;
+	}
+	if (e->err == -EBUSY) {
+		cfs_warn("saving %s: the page changed again while merging: the draft stays", p->fname);
+		finish(p, -EIO);
+		return;
+	}
+	if (e->err == -EACCES) {
+		cfs_err("saving %s: refused (HTTP %ld): no permission to edit it; the draft stays",
+		        p->fname, e->status);
+		finish(p, -EACCES);
+		return;
+	}
+	if (e->err == -EINVAL) {
+		cfs_err("saving %s: the server refused the new body (HTTP %ld: %.200s); the draft stays",
+		        p->fname, e->status, what(e));
+		finish(p, -EINVAL);
+		return;
+	}
+	/* A timeout, a reset, a 5xx: it may have been applied.  Never PUT again
+	 * blindly: read the page back. */
+	cfs_warn("saving %s failed (%s%s%.0ld); reading the page back", p->fname, what(e),
+	         e->status ? ", HTTP " : "", e->status);
+	p->requests++;
+	cfs_cf_tag(p->fs->cf, "save: check");
+	if (cfs_cf_page(p->fs->cf, p->id, p->blog, CFS_HTTP_USER, on_check, p))
+		finish(p, -EIO);
+}
+
+static void pub_put(struct pub *p)
+{
+	struct cfs_cf_update u = {
+	    .id = p->id,
+	    .title = p->new_title ? p->new_title : p->title,
+	    .blog = p->blog,
+	    .version = p->base_version + 1,
+	    .body = p->body,
+	    .len = p->body_len,
+	};
+
+	p->requests++;
+	cfs_cf_tag(p->fs->cf, "save");
+	if (cfs_cf_update_page(p->fs->cf, &u, on_put, p))
+		finish(p, -ENOMEM);
+}
+
+/* Labels of the page now vs wanted (NULL: not in the front matter). */
+static void label_diff(struct pub *p, char **want)
+{
+	char *have = NULL, *save = NULL;
+	size_t len = 0, nw = 0, nh = 0;
+	char **hv = NULL;
+
+	if (!want)
+		return;
+	if (cfs_tree_xattr_get(p->fs->tree, p->ino, "user.confluence.labels", &have, &len) == 0) {
+		char *s = realloc(have, len + 1);
+
+		if (s) {
+			have = s;
+			have[len] = '\0';
+			for (char *t = strtok_r(have, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				char **v = realloc(hv, (nh + 2) * sizeof(*v));
+
+				if (!v)
+					break;
+				hv = v;
+				hv[nh++] = t;
+			}
+		}
+	}
+	while (want[nw])
+		nw++;
+	p->labels_add = calloc(nw + 1, sizeof(char *));
+	p->labels_del = calloc(nh + 1, sizeof(char *));
+	if (p->labels_add && p->labels_del) {
+		size_t a = 0, d = 0;
+
+		for (size_t i = 0; i < nw; i++) {
+			int found = 0;
+
+			for (size_t k = 0; k < nh; k++)
+				found |= strcmp(want[i], hv[k]) == 0;
+			if (!found)
+				p->labels_add[a++] = strdup(want[i]);
+		}
+		for (size_t k = 0; k < nh; k++) {
+			int found = 0;
+
+			for (size_t i = 0; i < nw; i++)
+				found |= strcmp(want[i], hv[k]) == 0;
+			if (!found)
+				p->labels_del[d++] = strdup(hv[k]);
+		}
+	}
+	free(hv);
+	free(have);
+}
+
+struct compute_job {
+	struct pub *p;
+	char *err;
+	int ret;
+};
+
+static int compute_cb(void *arg, const struct cfs_convert_ctx *cctx)
+{
+	struct compute_job *j = arg;
+	struct pub *p = j->p;
+	struct cfs_write_ctx wctx = {.convert = cctx};
+
+	j->ret = cfs_blockmap_build(p->base, p->base_len, cctx, &p->bm, &j->err);
+	if (j->ret)
+		return j->ret;
+	j->ret = cfs_write_storage(p->bm, p->md + p->body_off, p->md_len - p->body_off, &wctx,
+	                           &p->body, &p->body_len, &j->err);
+	return j->ret;
+}
+
+/* The base is known: the new body, and whether anything is to be sent. */
+static void pub_compute(struct pub *p)
+{
+	struct compute_job j = {.p = p};
+	struct cfs_front_matter fm = {0};
+	int meta = 0;
+
+	if (p->fs->w->front_matter) {
+		char *err = NULL;
+		int ret = cfs_write_front_matter(p->md, p->md_len, &fm, &err);
+
+		if (ret) {
+			cfs_err("saving %s: %s: the draft stays", p->fname, err ? err : strerror(-ret));
+			free(err);
+			finish(p, ret == -ENOMEM ? -ENOMEM : -EINVAL);
+			return;
+		}
+		p->body_off = fm.body;
+		if (fm.title && p->title && strcmp(fm.title, p->title) != 0) {
+			p->new_title = fm.title;
+			fm.title = NULL;
+			meta = 1;
+		}
+		label_diff(p, fm.labels);
+		if ((p->labels_add && p->labels_add[0]) || (p->labels_del && p->labels_del[0]))
+			meta = 1;
+		cfs_front_matter_free(&fm);
+	}
+	cfs_tree_with_ctx(p->fs->tree, p->node, compute_cb, &j);
+	if (j.ret == 1 && !meta) {
+		p->new_version = 0;
+		finish(p, 0);
+	} else if (j.ret == 1 || j.ret == 0) {
+		if (j.ret == 1) { /* only the title or labels: the body as it is */
+			free(p->body);
+			p->body = malloc(p->base_len + 1);
+			if (!p->body) {
+				finish(p, -ENOMEM);
+				goto out;
+			}
+			memcpy(p->body, p->base, p->base_len + 1);
+			p->body_len = p->base_len;
+		}
+		if (p->new_title || j.ret == 0)
+			pub_put(p);
+		else {
+			p->new_version = 0;
+			next_label(p);
+		}
+	} else {
+		cfs_err("saving %s: %s; nothing was published, the draft stays", p->fname,
+		        j.err ? j.err : strerror(-j.ret));
+		finish(p, j.ret == -ENOMEM ? -ENOMEM : -EINVAL);
+	}
+out:
+	free(j.err);
+}
+
+static void on_rendered(void *arg, int err, struct cfs_blob *md)
+{
+	struct pub *p = arg;
+	struct cfs_fsw *w = p->fs->w;
+	struct kept *k;
+	int64_t have = 0;
+
+	pthread_mutex_lock(&w->lock);
+	k = cfs_fsw_kept(w, p->node, 0);
+	if (!err && k && k->storage && (p->base_version == 0 || k->version == p->base_version)) {
+		p->base = malloc(k->len + 1);
+		if (p->base) {
+			memcpy(p->base, k->storage, k->len + 1);
+			p->base_len = k->len;
+			p->base_version = k->version;
+		}
+	}
+	have = k ? k->version : 0;
+	pthread_mutex_unlock(&w->lock);
+	if (err) {
+		cfs_err("saving %s: reading the page failed (%s): the draft stays", p->fname,
+		        strerror(-err));
+		finish(p, -EIO);
+	} else if (!p->base && have && have != p->base_version) {
+		/* A draft of an older version: the server moved on. */
+		conflict(p, have);
+	} else if (!p->base) {
+		finish(p, -ENOMEM);
+	} else {
+		pub_compute(p);
+	}
+}
+
+static void pub_run(void *arg, int cancelled)
+{
+	struct pub *p = arg;
+
+	if (cancelled) {
+		p->done(p, -EIO);
+		return;
+	}
+	if (p->err) {
+		finish(p, p->err);
+		return;
+	}
+	if (p->base) {
+		pub_compute(p);
+		return;
+	}
+	pthread_mutex_lock(&p->fs->w->lock);
+	struct kept *k = cfs_fsw_kept(p->fs->w, p->node, 0);
+	int have = k && k->storage && (p->base_version == 0 || k->version == p->base_version);
+	pthread_mutex_unlock(&p->fs->w->lock);
+	if (have) {
+		on_rendered(p, 0, NULL);
+		return;
+	}
+	if (p->rendered) {
+		on_rendered(p, 0, NULL);
+		return;
+	}
+	p->rendered = 1;
+	/* The base is the version the mount renders now. */
+	cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER, "save", on_rendered, p);
+}
+
+void cfs_fsw_publish(struct pub *p)
+{
+	struct cfs_fsw *w = p->fs->w;
+	int64_t cur = 0;
+	int writable = 0, ret;
+
+	ret = cfs_tree_page_ref(p->fs->tree, p->node, &p->id, &cur, &p->blog);
+	if (!ret && !(p->title = cfs_tree_title(p->fs->tree, p->node)))
+		ret = -ENOMEM;
+	if (!ret)
+		ret = cfs_tree_file_of(p->fs->tree, p->node, &p->fname, &p->dir, &writable);
+	if (!ret && !writable)
+		ret = -EACCES;
+	if (!ret && !p->no_draft) {
+		ret = draft_write(w, p);
+		if (ret)
+			cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,
+			        strerror(-ret));
+	}
+	p->err = ret;
+	if (!p->fname)
+		p->fname = strdup("?");
+	if (cfs_loop_submit(p->fs->loop, pub_run, p))
+		pub_run(p, 1);
+}
+
+/* ---- recovery ---- */
+
+static void recovered(struct pub *p, int err)
+{
+	if (err && err != -EBUSY)
+		cfs_warn("draft of %s not published yet (%s); it stays", p->fname, strerror(-err));
+	cfs_fsw_pub_free(p);
+}
+
+static void recover_one(struct cfs_fsw *w, const char *file)
+{
+	char name[300], *data = NULL, *s, *body;
+	size_t len = 0, cap = 0;
+	int fd;
+	struct pub *p;
+	struct cfs_tree_attr a;
+	long long version = 0;
+	char id[64] = "";
+
+	snprintf(name, sizeof(name), "drafts/%s", file);
+	fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4096 + 1 > cap) {
+			char *d = realloc(data, cap = cap * 2 + 8192);
+
+			if (!d)
+				goto out;
+			data = d;
+		}
+		n = read(fd, data + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!data)
+		goto out;
+	data[len] = '\0';
+	body = strstr(data, "\n\n");
+	if (strncmp(data, "confluencefs draft 1\n", 21) != 0 || !body)
+		goto bad;
+	for (s = data; s < body; s = strchr(s, '\n') + 1) {
+		if (strncmp(s, "id=", 3) == 0)
+			sscanf(s + 3, "%63[0-9]", id);
+		else if (strncmp(s, "version=", 8) == 0)
+			version = strtoll(s + 8, NULL, 10);
+	}
+	body += 2;
+	if (!id[0] || version <= 0 ||
+	    cfs_tree_getattr(w->fs->tree, strtoull(id, NULL, 10) << 2, &a) || !a.node)
+		goto bad;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto out;
+	p->fs = w->fs;
+	p->node = a.node;
+	p->ino = a.ino;
+	p->base_version = version;
+	p->md_len = len - (size_t)(body - data);
+	p->md = malloc(p->md_len + 1);
+	if (!p->md) {
+		free(p);
+		goto out;
+	}
+	memcpy(p->md, body, p->md_len + 1);
+	p->no_draft = 1;
+	p->recovering = 1;
+	p->done = recovered;
+	cfs_info("found a draft of page %s (from version %lld) left by an earlier mount; "
+	         "publishing it",
+	         id, version);
+	cfs_fsw_publish(p);
+	goto out;
+bad:
+	cfs_warn("draft %s of the cache directory is not usable (unknown page?); it stays", file);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(data);
+}
+
+void cfs_fsw_recover(struct cfs_fsw *w)
+{
+	int fd = openat(w->dirfd, "drafts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n > 6 && strcmp(de->d_name + n - 6, ".draft") == 0)
+			recover_one(w, de->d_name);
+		else if (n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0)
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(d);
+}
