@@ -36,8 +36,8 @@ struct cfs_fs {
 	int prefetch;              /* directory levels to prefetch on opendir; 0: off */
 	uid_t uid;
 	gid_t gid;
-	struct cfs_cf *cf;   /* loop thread only: the write path's requests */
-	struct cfs_fsw *w;   /* the write path (-o rw); NULL on a ro mount */
+	struct cfs_cf *cf; /* loop thread only: the write path's requests */
+	struct cfs_fsw *w; /* the write path (-o rw); NULL on a ro mount */
 };
 
 extern const struct fuse_lowlevel_ops cfs_fs_ops;

@@ -73,7 +73,7 @@ struct cfs_cache {
 	struct lookup *lookups; /* user lookups in flight */
 	struct cfs_sync *sync;  /* lists spaces links point into; may be NULL */
 	int closing;
-	int converting; /* uv_work in flight */
+	int converting;         /* uv_work in flight */
 	cfs_cache_keep_fn keep; /* the write path keeps the storage a page was rendered from */
 	void *keep_arg;
 };

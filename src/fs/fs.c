@@ -576,10 +576,9 @@ static void run_stats(void *arg, int cancelled)
 	               "peak_in_flight=%d\nrequest_limit=%d\nqueued=%d\nbytes_received=%llu\n"
 	               "page_hits=%lu\npage_misses=%lu\nrendered_bytes=%llu\n",
 	               (unsigned long long)h.requests, (unsigned long long)h.retries,
-	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight, h.request_limit,
-	               h.queued,
-	               (unsigned long long)h.bytes, atomic_load(&j->fs->hits),
-	               atomic_load(&j->fs->misses),
+	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight,
+	               h.request_limit, h.queued, (unsigned long long)h.bytes,
+	               atomic_load(&j->fs->hits), atomic_load(&j->fs->misses),
 	               (unsigned long long)cfs_tree_md_bytes(j->fs->tree));
 	reply_xattr(j->req, j->size, buf, (size_t)len);
 	free(j);

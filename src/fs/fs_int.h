@@ -56,7 +56,7 @@ void cfs_fs_fill_stat(struct cfs_fs *fs, const struct cfs_tree_attr *a, struct s
 /* Local files (rw) have inode numbers no page, attachment or made-up
  * directory has: top bit set (as made-up directories) with the attachment
  * kind (which those never have). */
-#define CFS_LOCAL_INO(n) ((1ULL << 63) | ((uint64_t)(n) << 2) | CFS_ATT_FILE)
+#define CFS_LOCAL_INO(n)    ((1ULL << 63) | ((uint64_t)(n) << 2) | CFS_ATT_FILE)
 #define CFS_IS_LOCAL_INO(i) (((i) >> 63) && ((i)&3) == CFS_ATT_FILE)
 
 /* Write-back (-o rw): fs_write.c, fs_save.c, fs_names.c, fs_local.c,

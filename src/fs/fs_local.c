@@ -121,8 +121,7 @@ int cfs_fsw_local_write(struct cfs_fsw *w, uint64_t parent, const char *name, co
 	return ret;
 }
 
-int cfs_fsw_local_dirents(struct cfs_fsw *w, uint64_t parent, struct cfs_tree_dirent **d,
-                          size_t *n)
+int cfs_fsw_local_dirents(struct cfs_fsw *w, uint64_t parent, struct cfs_tree_dirent **d, size_t *n)
 {
 	size_t more = 0;
 	struct cfs_tree_dirent *v;
@@ -185,8 +184,9 @@ int cfs_fsw_local_init(struct cfs_fsw *w)
 			if (strcmp(f->d_name, ".") == 0 || strcmp(f->d_name, "..") == 0)
 				continue;
 			if (cfs_fsw_local_add(w, parent, f->d_name, &l) == 0)
-				cfs_debug("local file %s of directory %llu kept from an earlier mount",
-				          f->d_name, (unsigned long long)parent);
+				cfs_debug(
+				    "local file %s of directory %llu kept from an earlier mount",
+				    f->d_name, (unsigned long long)parent);
 		}
 		closedir(sub);
 	}

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LOCAL_TTL 1.0
+#define LOCAL_TTL      1.0
 #define CONFLICT_XATTR "user.confluence.conflict"
 
 /* Is (parent, name) a page file one may write?  *a set when it is a name of
  * the tree at all (0 returned), else -ENOENT (or -EAGAIN). */
-static int tree_name(struct cfs_fs *fs, uint64_t parent, const char *name,
-                     struct cfs_tree_attr *a, int *page)
+static int tree_name(struct cfs_fs *fs, uint64_t parent, const char *name, struct cfs_tree_attr *a,
+                     int *page)
 {
 	int ret = cfs_tree_lookup(fs->tree, parent, name, a);
 	char *fname = NULL;
@@ -209,7 +209,8 @@ void cfs_fsw_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_in
 			ret = cfs_fsw_local_write(w, newparent, newname, f->buf, f->len);
 		} else {
 			md = k && k->md ? cfs_blob_ref(k->md) : cfs_tree_md(fs->tree, sa.node);
-			ret = md ? cfs_fsw_local_write(w, newparent, newname, md->data, md->len) : -EIO;
+			ret = md ? cfs_fsw_local_write(w, newparent, newname, md->data, md->len)
+			         : -EIO;
 			cfs_blob_unref(md);
 		}
 	} else if (sret == 0 && dret == 0 && sa.ino == da.ino) {

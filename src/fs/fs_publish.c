@@ -116,8 +116,8 @@ static int draft_write(struct cfs_fsw *w, const struct pub *p)
 
 	if (mkdirat(w->dirfd, "drafts", 0700) < 0 && errno != EEXIST)
 		return -errno;
-	hl = asprintf(&head, "confluencefs draft 1\nid=%s\nversion=%lld\nblog=%d\ntitle=%s\n\n", p->id,
-	              (long long)p->base_version, p->blog, p->title);
+	hl = asprintf(&head, "confluencefs draft 1\nid=%s\nversion=%lld\nblog=%d\ntitle=%s\n\n",
+	              p->id, (long long)p->base_version, p->blog, p->title);
 	if (hl < 0)
 		return -ENOMEM;
 	draft_name(tmp, sizeof(tmp), p->id, "tmp");
@@ -195,8 +195,9 @@ static void finish(struct pub *p, int err)
 		pthread_mutex_unlock(&w->lock);
 		cfs_blob_unref(md);
 		cfs_info("saved %s as version %lld%s (%d request%s)", p->fname,
-		         (long long)p->new_version, p->merged ? ", merged with the server's changes" : "",
-		         p->requests, p->requests == 1 ? "" : "s");
+		         (long long)p->new_version,
+		         p->merged ? ", merged with the server's changes" : "", p->requests,
+		         p->requests == 1 ? "" : "s");
 		if (p->fs->se)
 			fuse_lowlevel_notify_inval_inode(p->fs->se, p->ino, -1, 0);
 	} else if (err == 0) {
@@ -285,9 +286,10 @@ static void on_theirs(void *arg, const struct cfs_cf_error *e, struct cfs_page *
 	struct merge_job j = {.p = p};
 
 	if (e->err) {
-		cfs_err("saving %s: the page changed on the server, and reading it failed (%s): the "
-		        "draft stays",
-		        p->fname, what(e));
+		cfs_err(
+		    "saving %s: the page changed on the server, and reading it failed (%s): the "
+		    "draft stays",
+		    p->fname, what(e));
 		finish(p, -EIO);
 		return;
 	}
@@ -304,7 +306,8 @@ static void on_theirs(void *arg, const struct cfs_cf_error *e, struct cfs_page *
 	} else if (j.ret == -EBUSY) {
 		conflict(p, page->version);
 	} else {
-		cfs_err("saving %s: %s: the draft stays", p->fname, j.err ? j.err : strerror(-j.ret));
+		cfs_err("saving %s: %s: the draft stays", p->fname,
+		        j.err ? j.err : strerror(-j.ret));
 		finish(p, j.ret == -ENOMEM ? -ENOMEM : -EINVAL);
 	}
 	free(j.err);
@@ -317,7 +320,8 @@ static void on_check(void *arg, const struct cfs_cf_error *e, struct cfs_page *p
 
 	if (!e->err && page->version == p->base_version + 1 && page->body &&
 	    strlen(page->body) == p->body_len && memcmp(page->body, p->body, p->body_len) == 0) {
-		cfs_info("saving %s: the server had applied it before the answer was lost", p->fname);
+		cfs_info("saving %s: the server had applied it before the answer was lost",
+		         p->fname);
 		p->new_version = page->version;
 		p->mtime = page->mtime;
 		finish(p, 0);
@@ -378,7 +382,8 @@ static void on_put(void *arg, const struct cfs_cf_error *e, struct cfs_page *pag
 	struct pub *p = arg;
 
 	if (!e->err) {
-		p->new_version = page->version > p->base_version ? page->version : p->base_version + 1;
+		p->new_version =
+		    page->version > p->base_version ? page->version : p->base_version + 1;
 		p->mtime = page->mtime;
 		if (p->new_title && p->title && strcmp(p->new_title, p->title) != 0)
 			cfs_info("renamed page \"%s\" to \"%s\"", p->title, p->new_title);
@@ -394,7 +399,8 @@ static void on_put(void *arg, const struct cfs_cf_error *e, struct cfs_page *pag
 		return;
 	}
 	if (e->err == -EBUSY) {
-		cfs_warn("saving %s: the page changed again while merging: the draft stays", p->fname);
+		cfs_warn("saving %s: the page changed again while merging: the draft stays",
+		         p->fname);
 		finish(p, -EIO);
 		return;
 	}
@@ -405,7 +411,8 @@ static void on_put(void *arg, const struct cfs_cf_error *e, struct cfs_page *pag
 		return;
 	}
 	if (e->err == -EINVAL) {
-		cfs_err("saving %s: the server refused the new body (HTTP %ld: %.200s); the draft stays",
+		cfs_err("saving %s: the server refused the new body (HTTP %ld: %.200s); the draft "
+		        "stays",
 		        p->fname, e->status, what(e));
 		finish(p, -EINVAL);
 		return;
@@ -452,7 +459,8 @@ static void label_diff(struct pub *p, char **want)
 		if (s) {
 			have = s;
 			have[len] = '\0';
-			for (char *t = strtok_r(have, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			for (char *t = strtok_r(have, ",", &save); t;
+			     t = strtok_r(NULL, ",", &save)) {
 				char **v = realloc(hv, (nh + 2) * sizeof(*v));
 
 				if (!v)
@@ -522,7 +530,8 @@ static void pub_compute(struct pub *p)
 		int ret = cfs_write_front_matter(p->md, p->md_len, &fm, &err);
 
 		if (ret) {
-			cfs_err("saving %s: %s: the draft stays", p->fname, err ? err : strerror(-ret));
+			cfs_err("saving %s: %s: the draft stays", p->fname,
+			        err ? err : strerror(-ret));
 			free(err);
 			finish(p, ret == -ENOMEM ? -ENOMEM : -EINVAL);
 			return;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define LOCAL_TTL 1.0
+#define LOCAL_TTL      1.0
 #define CONFLICT_XATTR "user.confluence.conflict"
 
 static struct whandle *wh_of(const struct fuse_file_info *fi)

@@ -391,7 +391,8 @@ static int open_local(fuse_req_t req, struct cfs_fsw *w, uint64_t ino, struct fu
 	if (l && l->name) {
 		cfs_fsw_local_path(path, sizeof(path), l->parent, l->name);
 		fd = openat(w->dirfd, path,
-		            ((fi->flags | flags_extra) & ~(O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC, 0644);
+		            ((fi->flags | flags_extra) & ~(O_NOCTTY | O_NOFOLLOW)) | O_CLOEXEC,
+		            0644);
 		if (fd < 0)
 			fd = -errno;
 	} else {
@@ -538,7 +539,8 @@ void cfs_fsw_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
 		snprintf(path, sizeof(path), "local/%016llx", (unsigned long long)parent);
 		mkdirat(w->dirfd, path, 0700);
 		cfs_fsw_local_path(path, sizeof(path), parent, name);
-		fd = openat(w->dirfd, path, (fi->flags & ~(O_NOCTTY | O_NOFOLLOW)) | O_CREAT | O_CLOEXEC,
+		fd = openat(w->dirfd, path,
+		            (fi->flags & ~(O_NOCTTY | O_NOFOLLOW)) | O_CREAT | O_CLOEXEC,
 		            mode & 07777);
 		ret = fd < 0 ? -errno : 0;
 		if (!ret && !l && (ret = cfs_fsw_local_add(w, parent, name, &l))) {

@@ -8,7 +8,6 @@
 
 #include <sys/stat.h>
 
-
 #define KEPT_BUCKETS 1024
 
 /* The storage a page was last rendered from on this mount: the base of its
@@ -38,10 +37,10 @@ struct wfile {
 	size_t len, cap;
 	unsigned gen; /* bumped by every change */
 	int dirty;
-	int busy;                /* a publish is in flight */
-	struct waiter *waiters;  /* flush and fsync waiting for it */
-	int64_t base_version;    /* the version the working copy started from */
-	char *base;              /* its storage */
+	int busy;               /* a publish is in flight */
+	struct waiter *waiters; /* flush and fsync waiting for it */
+	int64_t base_version;   /* the version the working copy started from */
+	char *base;             /* its storage */
 	size_t base_len;
 	struct wfile *next;
 };
@@ -99,7 +98,7 @@ struct pub {
 	size_t body_len;
 	int64_t new_version;
 	struct cfs_time mtime;
-	char *conflict; /* the conflict file made, if any */
+	char *conflict;          /* the conflict file made, if any */
 	struct cfs_blockmap *bm; /* of base */
 	size_t body_off;         /* where the Markdown body starts (after front matter) */
 	int no_draft;            /* recovering: the draft is already there */

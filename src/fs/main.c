@@ -61,8 +61,8 @@ static int in_list(const char *arg, const char *const *list, size_t n)
 /* Words fstab and mount(8) pass that mean nothing to a FUSE filesystem. */
 static int ignored_option(const char *arg)
 {
-	static const char *const words[] = {"_netdev", "nofail", "noauto", "auto",
-	                                    "defaults", "user",   "users",  "nouser",
+	static const char *const words[] = {"_netdev",    "nofail",  "noauto", "auto",
+	                                    "defaults",   "user",    "users",  "nouser",
 	                                    "x-systemd.", "comment="};
 
 	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
@@ -71,11 +71,29 @@ static int ignored_option(const char *arg)
 /* Options libfuse itself takes (fuse_parse_cmdline, fuse_session_new). */
 static int fuse_option(const char *arg)
 {
-	static const char *const words[] = {
-	    "debug",    "clone_fd", "max_idle_threads=", "max_threads=", "allow_other",
-	    "allow_root", "auto_unmount", "default_permissions", "dev", "nodev", "suid",
-	    "nosuid",   "exec",     "noexec",   "async",    "sync",     "atime",
-	    "noatime",  "nodiratime", "dirsync", "max_read=", "fsname=", "subtype="};
+	static const char *const words[] = {"debug",
+	                                    "clone_fd",
+	                                    "max_idle_threads=",
+	                                    "max_threads=",
+	                                    "allow_other",
+	                                    "allow_root",
+	                                    "auto_unmount",
+	                                    "default_permissions",
+	                                    "dev",
+	                                    "nodev",
+	                                    "suid",
+	                                    "nosuid",
+	                                    "exec",
+	                                    "noexec",
+	                                    "async",
+	                                    "sync",
+	                                    "atime",
+	                                    "noatime",
+	                                    "nodiratime",
+	                                    "dirsync",
+	                                    "max_read=",
+	                                    "fsname=",
+	                                    "subtype="};
 
 	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
 }

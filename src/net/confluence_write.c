@@ -13,7 +13,7 @@
 
 struct wcall {
 	struct cfs_cf *cf;
-	cfs_cf_page_cb cb; /* update */
+	cfs_cf_page_cb cb;   /* update */
 	cfs_cf_done_cb done; /* labels */
 	void *arg;
 	char *path;
@@ -82,8 +82,8 @@ static void on_done(void *arg, struct cfs_http_response *resp)
 }
 
 /* Send method path (on the origin) with body; 0 or -ENOMEM. */
-static int send(struct cfs_cf *cf, const char *method, char *path, const char *body,
-                struct wcall *w)
+static int send_call(struct cfs_cf *cf, const char *method, char *path, const char *body,
+                     struct wcall *w)
 {
 	struct cfs_http_req *r;
 	char *url = NULL;
@@ -138,13 +138,15 @@ int cfs_cf_update_page(struct cfs_cf *cf, const struct cfs_cf_update *u, cfs_cf_
 		json_object *st = json_object_new_object();
 
 		json_object_object_add(o, "type", jstr(u->blog ? "blogpost" : "page"));
-		json_object_object_add(st, "value", json_object_new_string_len(u->body, (int)u->len));
+		json_object_object_add(st, "value",
+		                       json_object_new_string_len(u->body, (int)u->len));
 		json_object_object_add(st, "representation", jstr("storage"));
 		json_object_object_add(body, "storage", st);
 		path = cfs_cf_path_printf("%s/rest/api/content/%s", cfs_cf_base_path(cf), id);
 	} else {
 		json_object_object_add(body, "representation", jstr("storage"));
-		json_object_object_add(body, "value", json_object_new_string_len(u->body, (int)u->len));
+		json_object_object_add(body, "value",
+		                       json_object_new_string_len(u->body, (int)u->len));
 		path = cfs_cf_path_printf("%s/api/v2/%s/%s", cfs_cf_base_path(cf),
 		                          u->blog ? "blogposts" : "pages", id);
 	}
@@ -157,7 +159,8 @@ int cfs_cf_update_page(struct cfs_cf *cf, const struct cfs_cf_update *u, cfs_cf_
 	}
 	w->cb = cb;
 	w->arg = arg;
-	ret = send(cf, "PUT", path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), w);
+	ret = send_call(cf, "PUT", path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+	                w);
 fail:
 	json_object_put(o);
 	json_object_put(body);
@@ -190,12 +193,12 @@ int cfs_cf_label(struct cfs_cf *cf, const char *page_id, const char *label, int 
 		json_object_object_add(l, "name", jstr(label));
 		json_object_array_add(a, l);
 		path = cfs_cf_path_printf("%s/rest/api/content/%s/label", cfs_cf_base_path(cf), id);
-		ret = send(cf, "POST", path, json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN),
-		           w);
+		ret = send_call(cf, "POST", path,
+		                json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN), w);
 	} else {
-		path = cfs_cf_path_printf("%s/rest/api/content/%s/label?name=%s", cfs_cf_base_path(cf),
-		                          id, name);
-		ret = send(cf, "DELETE", path, NULL, w);
+		path = cfs_cf_path_printf("%s/rest/api/content/%s/label?name=%s",
+		                          cfs_cf_base_path(cf), id, name);
+		ret = send_call(cf, "DELETE", path, NULL, w);
 	}
 	w = NULL; /* send() took it */
 fail:

@@ -75,7 +75,7 @@ struct cfs_http {
 	struct queue running, backing_off; /* every live request is in exactly one list */
 	struct cfs_http_stats stats;
 	struct cfs_ratelimit rl; /* requests in flight allowed now (<= max_requests) */
-	uint64_t next_id; /* request ids for the log */
+	uint64_t next_id;        /* request ids for the log */
 	int closing;
 };
 
@@ -324,8 +324,7 @@ static void start_one(struct cfs_http_req *r)
 
 static void start_queued(struct cfs_http *h)
 {
-	while (!h->closing &&
-	       h->stats.in_flight < cfs_ratelimit_limit(&h->rl, uv_now(h->loop))) {
+	while (!h->closing && h->stats.in_flight < cfs_ratelimit_limit(&h->rl, uv_now(h->loop))) {
 		struct queue *q =
 		    h->q[CFS_HTTP_USER].head ? &h->q[CFS_HTTP_USER] : &h->q[CFS_HTTP_BACKGROUND];
 		struct cfs_http_req *r = q->head;
@@ -433,31 +432,33 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 		         r->sig.reason[0] ? "RateLimit-Reason: " : "on GET ",
 		         r->sig.reason[0] ? r->sig.reason : url_path(r->url), h->rl.limit);
 	cfs_debug("http #%llu %s %s -> %ld %s%s%zu B %llu ms (attempt %d)%s%s",
-	          (unsigned long long)r->id, r->method ? r->method : "GET", url_path(r->url), status,
-	          err ? r->errbuf : "",
-	          err ? " " : "", r->len, (unsigned long long)(now - r->start_ms), r->attempts,
-	          r->tag[0] ? " for " : "", r->tag);
+	          (unsigned long long)r->id, r->method ? r->method : "GET", url_path(r->url),
+	          status, err ? r->errbuf : "", err ? " " : "", r->len,
+	          (unsigned long long)(now - r->start_ms), r->attempts, r->tag[0] ? " for " : "",
+	          r->tag);
 
 	/* A write is never retried blindly: only a 429 (refused, not applied) is. */
 	if (!r->on_data && (!r->method || (!err && status == 429)) && retryable(err, status) &&
-	    r->attempts <= h->opts.retries &&
-	    !h->closing) {
+	    r->attempts <= h->opts.retries && !h->closing) {
 		/* One wait never exceeds a request's timeout (nor a minute), however
 		 * long the server asks us to wait. */
 		uint64_t cap = h->opts.timeout_s * 1000 < 60000 ? h->opts.timeout_s * 1000 : 60000;
 		double rnd = (double)rand() / RAND_MAX;
 		int64_t now_s = (int64_t)time(NULL);
-		uint64_t ms = cfs_http_backoff_ms(r->attempts, r->sig.retry_after, now_s, rnd, 250, cap);
-		uint64_t beta = cfs_http_backoff_ms(r->attempts, r->sig.beta_retry, now_s, rnd, 250, cap);
+		uint64_t ms =
+		    cfs_http_backoff_ms(r->attempts, r->sig.retry_after, now_s, rnd, 250, cap);
+		uint64_t beta =
+		    cfs_http_backoff_ms(r->attempts, r->sig.beta_retry, now_s, rnd, 250, cap);
 
 		if (beta > ms) /* Beta-Retry-After is a minimum wait too */
 			ms = beta;
 		if (status == 429)
-			cfs_warn("rate limited (HTTP 429, Retry-After: %s%s%s) on GET %s; retrying in "
-			         "%llu ms",
-			         r->sig.retry_after[0] ? r->sig.retry_after : "none",
-			         r->sig.reason[0] ? ", RateLimit-Reason: " : "", r->sig.reason,
-			         url_path(r->url), (unsigned long long)ms);
+			cfs_warn(
+			    "rate limited (HTTP 429, Retry-After: %s%s%s) on GET %s; retrying in "
+			    "%llu ms",
+			    r->sig.retry_after[0] ? r->sig.retry_after : "none",
+			    r->sig.reason[0] ? ", RateLimit-Reason: " : "", r->sig.reason,
+			    url_path(r->url), (unsigned long long)ms);
 		else
 			cfs_info("GET %s failed (%s); retry %d in %llu ms", url_path(r->url),
 			         err ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code))
