@@ -24,6 +24,11 @@ from cfstest import DC, Fake, Mount, MountedSpace  # noqa: E402
 MEETINGS = "Home/Meeting notes"
 
 
+def read(path, mode="r"):
+    with open(path, mode) as f:
+        return f.read()
+
+
 def run(*cmd, **kw):
     env = dict(os.environ, HOME=tempfile.gettempdir(), TERM="dumb")
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=env, **kw)
@@ -113,7 +118,7 @@ class WriteBase(MountedSpace):
             with open(path) as f:
                 self.assertEqual(f.read(), text)
         self.assertEqual(os.getxattr(path, "user.confluence.version").decode(), str(v1))
-        self.assertEqual(os.stat(path).st_size, len(open(path, "rb").read()))
+        self.assertEqual(os.stat(path).st_size, len(read(path, "rb")))
         self.assertEqual(self.drafts(), [])
         return body1
 
@@ -131,14 +136,14 @@ class Saves(WriteBase):
     def test_cat_redirect(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        text = open(path).read().replace("- Team\n", "- Team Blue\n")
+        text = read(path).replace("- Team\n", "- Team Blue\n")
         r = run("sh", "-c", 'cat > "$1"', "sh", path, input=text)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.saved_once(path, pid, v0, body0, "Team Blue", text=text)
 
     def test_no_change_sends_nothing(self):
         path, pid = self.take()
-        text = open(path).read()
+        text = read(path)
         with open(path, "w") as f:
             f.write(text)
         with open(path, "w") as f:
@@ -165,7 +170,7 @@ class Saves(WriteBase):
     def test_atomic_replace(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        text = open(path).read().replace("- Team\n", "- Team Atomic\n")
+        text = read(path).replace("- Team\n", "- Team Atomic\n")
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         with os.fdopen(fd, "w") as f:
             f.write(text)
@@ -179,7 +184,7 @@ class Saves(WriteBase):
     def test_truncate(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        text = open(path).read()
+        text = read(path)
         cut = text.index("## Action items")
         r = run("truncate", "-s", str(cut), path)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -200,20 +205,38 @@ class Saves(WriteBase):
         self.no_strays(path)
         self.assertFalse(os.path.exists(path + "~"))
 
-    def test_vim_swap_file_stays_local(self):
+    def test_vim_rename_backup_sequence(self):
+        """What vim does on :w with its defaults (backupcopy=auto) in an
+        interactive session, call by call: a swap file, the 4913 probe, the
+        page renamed to its backup Title.md~, a new Title.md written and
+        fsync'ed, the backup removed.  (vim -es makes no backup.)"""
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        # Interactive-like: a swap file and the 4913 probe while editing.
-        r = run("vim", "-u", "NONE", "-i", "NONE", "-N", "-es", "-c", "set swapfile",
-                "-c", "set backup", "-c", "%s/^- Team$/- Team Swap/", "-c", "wq", path)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.saved_once(path, pid, v0, body0, "Team Swap")
-        # 'backup' keeps Title.md~: a local file with the old text, not a page.
-        with open(path + "~") as f:
-            self.assertIn("- Team\n", f.read())
-        self.assertEqual(len(self.puts(pid)), 1)
+        d = os.path.dirname(path)
+        text = read(path).replace("- Team\n", "- Team Swap\n")
+        swap = os.path.join(d, "." + os.path.basename(path) + ".swp")
+        sfd = os.open(swap, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(sfd, b"b0VIM 9.1" + bytes(4000))
+        probe = os.path.join(d, "4913")
+        fd = os.open(probe, os.O_CREAT | os.O_WRONLY | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        os.fchown(fd, os.getuid(), os.getgid())
+        self.assertEqual(os.stat(probe).st_mode & 0o777, 0o644)
+        os.close(fd)
+        os.unlink(probe)
+        os.rename(path, path + "~")
+        self.assertEqual(self.puts(pid), [])
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, text.encode())
+        os.fsync(fd)
+        os.close(fd)
+        self.assertIn("- Team\n", read(path + "~"))  # the backup: the old text
         os.unlink(path + "~")
+        os.close(sfd)
+        os.unlink(swap)
+        self.saved_once(path, pid, v0, body0, "Team Swap", text=text)
+        self.no_strays(path)
         self.assertFalse(os.path.exists(path + "~"))
+        self.assertEqual(len(self.puts(pid)), 1)
 
     def test_vim_backupcopy_yes(self):
         path, pid = self.take()
@@ -277,7 +300,7 @@ class Conflicts(WriteBase):
 
     def test_other_block_merged(self):
         path, pid = self.take()
-        text = open(path).read()
+        text = read(path)
         self.edit_behind(pid, "<h2>Discussion items</h2>", "<h2>Discussion topics</h2>")
         v0, _, _ = self.page(pid)
         self.write_file(path, text.replace("- Team\n", "- Team Merged\n"))
@@ -290,7 +313,7 @@ class Conflicts(WriteBase):
 
     def test_same_block_conflict_file(self):
         path, pid = self.take()
-        text = open(path).read()
+        text = read(path)
         self.edit_behind(pid, "<p>Team</p>", "<p>Team Server</p>")
         v0, body0, _ = self.page(pid)
         mine = text.replace("- Team\n", "- Team Mine\n")
@@ -319,7 +342,7 @@ class Faults(WriteBase):
 
     def test_forbidden_eacces_draft_kept(self):
         path, pid = self.take()
-        text = open(path).read().replace("- Team\n", "- Team 403\n")
+        text = read(path).replace("- Team\n", "- Team 403\n")
         self.fault(pid, kind="status", status=403)
         with self.assertRaises(PermissionError):
             with open(path, "w") as f:
@@ -334,7 +357,7 @@ class Faults(WriteBase):
     def test_server_error_eio_then_published(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        text = open(path).read().replace("- Team\n", "- Team 500\n")
+        text = read(path).replace("- Team\n", "- Team 500\n")
         self.fault(pid, kind="status", status=500)
         with self.assertRaises(OSError) as cm:
             with open(path, "w") as f:
@@ -350,7 +373,7 @@ class Faults(WriteBase):
     def test_reset_after_applied_no_second_version(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        text = open(path).read().replace("- Team\n", "- Team Lost\n")
+        text = read(path).replace("- Team\n", "- Team Lost\n")
         self.fault(pid, kind="reset", apply=True)
         with open(path, "w") as f:
             f.write(text)
@@ -392,7 +415,7 @@ class Crash(unittest.TestCase):
             pid = p["id"]
             m = Mount(fake, opts=["rw"], cache_dir=cache)
             path = os.path.join(m.mnt, MEETINGS, p["title"] + ".md")
-            text = open(path).read().replace("- Team\n", "- Team Crash\n")
+            text = read(path).replace("- Team\n", "- Team Crash\n")
             match = "/content/%s$" % pid if DC else "/pages/%s$" % pid
             fake.fault(match=match, method="PUT", kind="stall", stall_s=30)
 

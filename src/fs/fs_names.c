@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,44 @@
 
 #define LOCAL_TTL      1.0
 #define CONFLICT_XATTR "user.confluence.conflict"
+
+struct inval {
+	struct fuse_session *se;
+	uint64_t parent;
+	char name[];
+};
+
+static void *inval_run(void *arg)
+{
+	struct inval *v = arg;
+
+	fuse_lowlevel_notify_inval_entry(v->se, v->parent, v->name, strlen(v->name));
+	free(v);
+	return NULL;
+}
+
+/* After a page was renamed to a local name, the kernel has the page's inode
+ * under the new name: make it look the name up again.  From a thread of its
+ * own, after the reply: the kernel holds the directory until then. */
+static void inval_later(struct cfs_fs *fs, uint64_t parent, const char *name)
+{
+	struct inval *v = malloc(sizeof(*v) + strlen(name) + 1);
+	pthread_attr_t at;
+	pthread_t t;
+
+	if (!v || !fs->se) {
+		free(v);
+		return;
+	}
+	v->se = fs->se;
+	v->parent = parent;
+	strcpy(v->name, name);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, inval_run, v))
+		free(v);
+	pthread_attr_destroy(&at);
+}
 
 /* Is (parent, name) a page file one may write?  *a set when it is a name of
  * the tree at all (0 returned), else -ENOENT (or -EAGAIN). */
@@ -222,6 +261,8 @@ void cfs_fsw_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_in
 	}
 	pthread_mutex_unlock(&w->lock);
 	fuse_reply_err(req, -ret);
+	if (!ret && !ls && sret == 0 && spage)
+		inval_later(fs, newparent, newname);
 }
 
 void cfs_fsw_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)

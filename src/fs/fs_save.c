@@ -137,7 +137,11 @@ static void save_or_wait(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 			fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (!f->dirty) {
+	/* Not dirty; or only emptied by open(O_TRUNC) with nothing written yet:
+	 * "sh -c 'cat > f'" closes the descriptor it opened after dup2(), before
+	 * cat writes, and an empty page must not be published on the way.  A
+	 * file really left empty is published at release. */
+	if (!f->dirty || (!f->touched && f->len == 0)) {
 		pthread_mutex_unlock(&w->lock);
 		fuse_reply_err(req, 0);
 		return;
@@ -322,6 +326,7 @@ void cfs_fsw_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_s
 		if ((size_t)attr->st_size != f->len || !f->dirty)
 			ret = attr->st_size > (64 << 20) ? -EFBIG
 			                                 : cfs_fsw_resize(f, (size_t)attr->st_size);
+		f->touched = 1;
 		a.size = (int64_t)f->len;
 	} else {
 		/* truncate(2) of a page nobody has open: a save of its own. */

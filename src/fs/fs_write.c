@@ -267,6 +267,7 @@ static int wfile_open(struct cfs_fs *fs, struct cfs_node *n, uint64_t ino,
 	if (fi->flags & O_TRUNC) {
 		f->len = 0;
 		f->dirty = 1;
+		f->touched = 0;
 		f->gen++;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -657,6 +658,7 @@ void cfs_fsw_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
 	if (!ret) {
 		memcpy(f->buf + off, buf, size);
 		f->dirty = 1;
+		f->touched = 1;
 		f->gen++;
 	}
 	pthread_mutex_unlock(&w->lock);

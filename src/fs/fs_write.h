@@ -37,6 +37,7 @@ struct wfile {
 	size_t len, cap;
 	unsigned gen; /* bumped by every change */
 	int dirty;
+	int touched;            /* written or resized since open(O_TRUNC) emptied it */
 	int busy;               /* a publish is in flight */
 	struct waiter *waiters; /* flush and fsync waiting for it */
 	int64_t base_version;   /* the version the working copy started from */
