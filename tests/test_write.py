@@ -37,7 +37,7 @@ def run(*cmd, **kw):
 class WriteBase(MountedSpace):
     """A rw mount of the demo space; each test edits a meeting page of its own."""
 
-    opts = ["rw"]
+    opts = ["rw", "log_level=debug"]
 
     @classmethod
     def setUpClass(cls):

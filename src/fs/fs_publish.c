@@ -295,6 +295,14 @@ static void on_theirs(void *arg, const struct cfs_cf_error *e, struct cfs_page *
 	}
 	j.theirs = page->body ? page->body : "";
 	j.theirs_len = strlen(j.theirs);
+	if (p->body && page->version == p->base_version + 1 && j.theirs_len == p->body_len &&
+	    memcmp(j.theirs, p->body, p->body_len) == 0) {
+		/* Our own PUT, applied before its answer was lost. */
+		p->new_version = page->version;
+		p->mtime = page->mtime;
+		finish(p, 0);
+		return;
+	}
 	cfs_tree_with_ctx(p->fs->tree, p->node, merge_cb, &j);
 	if (j.ret == 0) {
 		p->merged = 1;

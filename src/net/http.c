@@ -251,6 +251,9 @@ static int setup_easy(struct cfs_http_req *r)
 			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->send_len);
 		}
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+		/* On a reused connection that dies before an answer, curl sends the
+		 * request again by itself: a write must never be sent twice. */
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	}
 	if (r->on_data) {
 		char range[32];
