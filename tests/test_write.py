@@ -382,6 +382,48 @@ class Faults(WriteBase):
         self.assertIn("applied it", self.mount.stderr())
 
 
+class FrontMatter(WriteBase):
+    """-o frontmatter: title renames, labels are added and removed; the body is
+    published as without front matter."""
+
+    opts = ["rw", "frontmatter", "log_level=debug"]
+
+    def test_body_edit_keeps_front_matter_out(self):
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        text = read(path).replace("- Team\n", "- Team FM\n")
+        with open(path, "w") as f:
+            f.write(text)
+        body1 = self.saved_once(path, pid, v0, body0, "Team FM")
+        self.assertNotIn("title:", body1)
+
+    def test_unchanged_front_matter_sends_nothing(self):
+        path, pid = self.take()
+        text = read(path)
+        with open(path, "w") as f:
+            f.write(text)
+        self.assertEqual([w for w in self.fake.call("GET", "/_fake/writes")
+                          if w.get("id") == pid], [])
+
+    def test_title_and_labels(self):
+        path, pid = self.take()
+        v0, body0, title0 = self.page(pid)
+        text = read(path)
+        labels = re.search(r"^labels: \[(.*)\]$", text, re.M)
+        self.assertTrue(labels, text)
+        text = text.replace('title: "%s"' % title0, 'title: "%s renamed"' % title0)
+        text = text.replace(labels.group(0), "labels: [%s]" % ", ".join(
+            [x for x in labels.group(1).split(", ") if x] + ['"edited"']))
+        with open(path, "w") as f:
+            f.write(text)
+        v1, body1, title1 = self.page(pid)
+        self.assertEqual((v1, title1), (v0 + 1, title0 + " renamed"))
+        self.assertEqual(body1, body0)  # only the title changed
+        writes = self.fake.call("GET", "/_fake/writes")
+        self.assertEqual([w["method"] for w in writes if w.get("id") == pid], ["PUT", "POST"])
+        self.assertEqual(writes[-1]["request"], [{"prefix": "global", "name": "edited"}])
+
+
 class ReadOnly(unittest.TestCase):
     def test_ro_mount_refuses_writes(self):
         fake = Fake()
