@@ -6,9 +6,7 @@ labels, attachment uploads, the write log and faults on writes, on both flavors.
 Run: python3 tests/test_fake_write.py   (standard library only)
 """
 
-import hashlib
 import http.client
-import json
 import os
 import socket
 import sys
@@ -409,6 +407,19 @@ class LabelTest(unittest.TestCase):
     def test_cloud(self):
         kinds = self.run_flavor("cloud", "/wiki", BASIC)
         self.assertEqual(kinds["label_delete"], 3)
+
+    def test_labels_changed_behind_the_back(self):
+        srv = FakeServer()
+        try:
+            srv.control("page/131084", "POST", {"labels": ["theirs"], "bump_version": False})
+            got = srv.get_json("/wiki/rest/api/content/131084/label")["results"]
+            self.assertEqual([x["name"] for x in got], ["theirs"])
+            self.assertEqual(cql_labels(srv, "131084", "/wiki", BASIC), ["theirs"])
+            r = srv.request("/_fake/page/131084", method="POST", auth=None,
+                            body={"labels": "theirs"})
+            self.assertEqual(r.status, 400)
+        finally:
+            srv.stop()
 
     def test_cloud_v2_listing(self):
         srv = FakeServer()

@@ -291,7 +291,7 @@ START_TEST(insert_delete)
 	       "<p>new</p><p>one</p><h2>two</h2>\n<ac:structured-macro ac:name=\"jira\">"
 	       "<ac:parameter ac:name=\"key\">X-1</ac:parameter></ac:structured-macro>"
 	       "<p>three &amp; <em>more</em></p>");
-	expect(PAGE, "one\n\n## two\n\nnew <b>x</b>\n\nX-1\n\nthree & *more*\n", -EINVAL,
+	expect(PAGE, "one\n\n## two\n\nnew <span>x</span>\n\nX-1\n\nthree & *more*\n", -EINVAL,
 	       "line 5: raw");
 	expect(PAGE, "one\n\n## two\n\nnew &amp; 1 < 2\n\nX-1\n\nthree & *more*\n", 0,
 	       "<p>one</p><h2>two</h2><p>new &amp; 1 &lt; 2</p>\n<ac:structured-macro "
@@ -316,11 +316,56 @@ START_TEST(insert_delete)
 	       "line 5: this block holds the jira macro");
 	/* blank lines only: the same storage, nothing to publish */
 	expect(PAGE, "one\n\n\n## two\n\nX-1\n\n\nthree & *more*\n", 1, NULL);
+	/* a line right under a paragraph continues it: the paragraph is converted again */
+	expect(PAGE, "one\nmore\n\n## two\n\nX-1\n\nthree & *more*\n", 0,
+	       "<p>one more</p><h2>two</h2>\n<ac:structured-macro ac:name=\"jira\">"
+	       "<ac:parameter ac:name=\"key\">X-1</ac:parameter></ac:structured-macro>"
+	       "<p>three &amp; <em>more</em></p>");
+	/* and a line right above the macro's block would change it: refused */
+	expect(PAGE, "one\n\n## two\n\nabove\nX-1\n\nthree & *more*\n", -EINVAL,
+	       "line 5: this block holds the jira macro");
 	/* change a heading */
 	expect(PAGE, "one\n\n### two, really\n\nX-1\n\nthree & *more*\n", 0,
 	       "<p>one</p><h3>two, really</h3>\n<ac:structured-macro ac:name=\"jira\">"
 	       "<ac:parameter ac:name=\"key\">X-1</ac:parameter></ac:structured-macro>"
 	       "<p>three &amp; <em>more</em></p>");
+}
+END_TEST
+
+/* The comment the converter writes for a macro it cannot show: kept while untouched. */
+START_TEST(macro_comments)
+{
+	static const char page[] =
+	    "<p>a</p><ac:structured-macro ac:name=\"foo-bar\"><ac:parameter ac:name=\"x\">1"
+	    "</ac:parameter></ac:structured-macro><p>b <ac:structured-macro ac:name=\"status\">"
+	    "<ac:parameter ac:name=\"title\">OK</ac:parameter></ac:structured-macro></p>";
+	char *md = wt_st2md(page);
+
+	ck_assert_str_eq(md, "a\n\n<!-- confluence macro: foo-bar -->\n\nb **`OK`**\n");
+	free(md);
+	/* edits around it: the macro's bytes stay */
+	expect(page, "A\n\n<!-- confluence macro: foo-bar -->\n\nb **`OK`**\n", 0,
+	       "<p>A</p><ac:structured-macro ac:name=\"foo-bar\"><ac:parameter ac:name=\"x\">1"
+	       "</ac:parameter></ac:structured-macro><p>b <ac:structured-macro ac:name=\"status\">"
+	       "<ac:parameter ac:name=\"title\">OK</ac:parameter></ac:structured-macro></p>");
+	expect(page, "<!-- confluence macro: foo-bar -->\n\nb **`OK`**\n", 0,
+	       "<ac:structured-macro ac:name=\"foo-bar\"><ac:parameter ac:name=\"x\">1"
+	       "</ac:parameter></ac:structured-macro><p>b <ac:structured-macro ac:name=\"status\">"
+	       "<ac:parameter ac:name=\"title\">OK</ac:parameter></ac:structured-macro></p>");
+	/* deleting it deletes the macro */
+	expect(page, "a\n\nb **`OK`**\n", 0,
+	       "<p>a</p><p>b <ac:structured-macro ac:name=\"status\">"
+	       "<ac:parameter ac:name=\"title\">OK</ac:parameter></ac:structured-macro></p>");
+	/* changing the comment, or the paragraph holding the status macro: refused */
+	expect(page, "a\n\n<!-- confluence macro: foo -->\n\nb **`OK`**\n", -EINVAL,
+	       "line 3: this block holds the foo-bar macro");
+	expect(page, "a\n\n<!-- confluence macro: foo-bar -->\n\nbe **`OK`**\n", -EINVAL,
+	       "line 5: this block holds the status macro");
+	/* a copy of the comment elsewhere cannot be made a macro */
+	expect(page,
+	       "a\n\n<!-- confluence macro: foo-bar -->\n\nb **`OK`**\n\n"
+	       "<!-- confluence macro: foo-bar -->\n",
+	       -EINVAL, "line 7: an HTML comment");
 }
 END_TEST
 
@@ -335,6 +380,7 @@ static Suite *suite(void)
 	tcase_add_test(t, fixtures_noop);
 	tcase_add_test(t, fixtures_edit_each_block);
 	tcase_add_test(t, insert_delete);
+	tcase_add_test(t, macro_comments);
 	suite_add_tcase(s, t);
 	return s;
 }

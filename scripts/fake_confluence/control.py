@@ -97,6 +97,11 @@ class Control:
                 page.title = data["title"]
             if "body" in data:
                 page.body = data["body"]
+            if "labels" in data:  # the page's whole label list, names as given
+                if not isinstance(data["labels"], list) or \
+                        not all(isinstance(x, str) for x in data["labels"]):
+                    return json_response(400, {"error": "labels must be a list of names"})
+                page.labels = list(data["labels"])
             if "position" in data and page.kind == "page":
                 page.position = data["position"]
             if "parentId" in data and data["parentId"] != page.parent_id:

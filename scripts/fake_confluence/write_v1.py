@@ -12,7 +12,7 @@ A flavor supplies v1_prefix, v1_content_json(req, content), v1_attachment_json(r
 
 import re
 
-from .dc import V1Error, v1_error
+from .dc import V1Error
 from .protocol import Response, json_response
 from .shapes import content_labels, labels_json
 from . import attach, writes
@@ -229,4 +229,4 @@ class V1Writes:
             self.v1_fail(e)
 
 
-__all__ = ["V1Writes", "v1_fail", "v1_error"]
+__all__ = ["V1Writes", "v1_fail"]

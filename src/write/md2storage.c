@@ -319,8 +319,31 @@ static int is_br(const char *h)
 	return !strcmp(h, "<br>") || !strcmp(h, "<br/>") || !strcmp(h, "<br />");
 }
 
+/*
+ * Inline HTML the converter writes where Markdown cannot nest (<em>**x**</em>,
+ * <sub>, <u>, ...): "<tag>" or "</tag>" of these only.  The tag's index, or -1.
+ */
+static int html_tag(const char *h, int *closing)
+{
+	static const char *const ok[] = {"em",  "strong", "b",   "i",   "u",   "s",
+	                                 "del", "ins",    "sub", "sup", "kbd", "code"};
+	size_t n;
+
+	*closing = h[0] == '<' && h[1] == '/';
+	h += 1 + *closing;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		n = strlen(ok[i]);
+		if (!strncmp(h, ok[i], n) && h[n] == '>' && h[n + 1] == '\0')
+			return (int)i;
+	}
+	return -1;
+}
+
 static int inlines(struct m2s *m, cmark_node *n, cmark_node *stop)
 {
+	int open[16], nopen = 0, closing, t;
+	cmark_node *first = n;
+
 	for (; n && n != stop; n = cmark_node_next(n)) {
 		const char *lit = cmark_node_get_literal(n);
 		const char *tag = NULL;
@@ -359,6 +382,19 @@ static int inlines(struct m2s *m, cmark_node *n, cmark_node *stop)
 				add(m, "<br />");
 				continue;
 			}
+			if (lit && (t = html_tag(lit, &closing)) >= 0) {
+				if (!closing && nopen < 16) {
+					open[nopen++] = t;
+					add(m, lit);
+					continue;
+				}
+				if (closing && nopen > 0 && open[nopen - 1] == t) {
+					nopen--;
+					add(m, lit);
+					continue;
+				}
+				return fail(m, n, "%s without its pair", lit);
+			}
 			if (lit && !strncmp(lit, "<!--", 4))
 				return fail(m, n,
 				            "an HTML comment (a macro the mount cannot show) "
@@ -387,6 +423,8 @@ static int inlines(struct m2s *m, cmark_node *n, cmark_node *stop)
 		wb_adds(m->o, tag);
 		wb_adds(m->o, ">");
 	}
+	if (nopen)
+		return fail(m, first, "an HTML tag without its closing tag");
 	return 0;
 }
 
@@ -710,7 +748,8 @@ int w_md2storage(const char *md, size_t n, size_t line0, const struct cfs_write_
                  struct wbuf *out, char **err)
 {
 	static const char *const exts[] = {"table", "strikethrough", "tasklist"};
-	struct m2s m = {.w = wctx, .o = out, .line0 = line0};
+	static const struct cfs_write_ctx none;
+	struct m2s m = {.w = wctx ? wctx : &none, .o = out, .line0 = line0};
 	cmark_parser *p;
 	cmark_node *doc;
 	int ret;

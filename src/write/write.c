@@ -107,7 +107,8 @@ static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
 	const char *bmd = base->md + base->body, *smd;
 	size_t blen = base->mlen - base->body, slen, body = 0, fm_lines = 0, cur = 0, first = 0;
 	struct wlines sl = {0};
-	size_t *am = NULL;
+	size_t *am = NULL, *at = NULL, *cnt = NULL;
+	unsigned char *own = NULL;
 	int ret;
 
 	memset(pl, 0, sizeof(*pl));
@@ -141,9 +142,17 @@ static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
 		w_lines_free(&sl);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < base->n && !ret; i++) {
+	at = malloc((base->n + 1) * sizeof(*at));
+	cnt = malloc((base->n + 1) * sizeof(*cnt));
+	own = calloc(sl.n + 1, 1);
+	if (!at || !cnt || !own) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* a block is kept when its lines survive in one piece, in order */
+	for (size_t i = 0; i < base->n; i++) {
 		const struct wblock *b = &base->b[i];
-		size_t l0 = b->l0, l1 = b->l0 + b->nl, at;
+		size_t l0 = b->l0, l1 = b->l0 + b->nl;
 		int kept;
 
 		/* the blank lines around a block are separators: not part of the test */
@@ -151,22 +160,57 @@ static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
 			l0++;
 		while (l1 > l0 && blank(&base->lines, l1 - 1))
 			l1--;
+		at[i] = NONE;
+		cnt[i] = l1 - l0;
 		if (l0 == l1)
 			continue; /* no Markdown: goes with the region around it */
-		at = am[l0];
-		kept = at != NONE && at >= cur;
+		kept = am[l0] != NONE && am[l0] >= cur;
 		for (size_t l = l0 + 1; kept && l < l1; l++)
-			kept = am[l] == at + (l - l0);
-		if (!kept)
+			kept = am[l] == am[l0] + (l - l0);
+		if (kept) {
+			at[i] = am[l0];
+			cur = at[i] + cnt[i];
+		}
+	}
+	/*
+	 * New text right against a kept block, with no blank line between, may
+	 * continue it (a paragraph's lazy line, a table row, a list item): then
+	 * the block is converted again with it.
+	 */
+	for (int again = 1; again;) {
+		again = 0;
+		memset(own, 0, sl.n);
+		for (size_t i = 0; i < base->n; i++)
+			if (at[i] != NONE)
+				memset(own + at[i], 1, cnt[i]);
+		for (size_t i = 0; i < base->n; i++) {
+			size_t e = at[i] + cnt[i];
+
+			if (at[i] == NONE)
+				continue;
+			if ((e < sl.n && !own[e] && !blank(&sl, e)) ||
+			    (at[i] > 0 && !own[at[i] - 1] && !blank(&sl, at[i] - 1))) {
+				at[i] = NONE;
+				again = 1;
+			}
+		}
+	}
+	cur = 0;
+	for (size_t i = 0; i < base->n && !ret; i++) {
+		if (at[i] == NONE)
 			continue;
-		ret = region(base, &sl, cur, at, first, i - first, fm_lines, wctx, pl, err);
-		cur = at + (l1 - l0);
+		ret = region(base, &sl, cur, at[i], first, i - first, fm_lines, wctx, pl, err);
+		cur = at[i] + cnt[i];
 		first = i + 1;
 	}
 	if (!ret)
 		ret = region(base, &sl, cur, sl.n, first, base->n - first, fm_lines, wctx, pl, err);
 	for (size_t i = 0; !ret && i < pl->nr; i++)
 		ret = pl->r[i].st.err;
+out:
+	free(at);
+	free(cnt);
+	free(own);
 	free(am);
 	w_lines_free(&sl);
 	if (ret) {

@@ -112,8 +112,17 @@ static void add_dir(char ***l, size_t *n, const char *dir)
 		size_t len = strlen(e->d_name);
 		char *p = NULL;
 
+		int seen = 0;
+
 		if (len < 14 || strcmp(e->d_name + len - 14, ".storage.xhtml"))
 			continue;
+		for (size_t i = 0; i < *n && !seen; i++) {
+			const char *b = strrchr((*l)[i], '/');
+
+			seen = !strcmp(b ? b + 1 : (*l)[i], e->d_name);
+		}
+		if (seen)
+			continue; /* the same page in another folder */
 		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0)
 			continue;
 		*l = realloc(*l, (*n + 2) * sizeof(**l));
@@ -129,9 +138,15 @@ char **wt_fixtures(void)
 	char **l = calloc(1, sizeof(*l)), *dir = NULL;
 	size_t n = 0;
 
-	if (asprintf(&dir, "%s/storage", fx ? fx : "tests/fixtures") >= 0)
-		add_dir(&l, &n, dir);
-	free(dir);
+	/* the storage fixtures, then the pages of the fake server's spaces */
+	static const char *const sub[] = {"storage", "demo/storage", "macros/storage"};
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if (asprintf(&dir, "%s/%s", fx ? fx : "tests/fixtures", sub[i]) >= 0)
+			add_dir(&l, &n, dir);
+		free(dir);
+		dir = NULL;
+	}
 	add_dir(&l, &n, "/work/shared/fixtures/storage");
 	return l;
 }

@@ -12,7 +12,8 @@ extern const struct cfs_convert_ctx wt_convert_ctx;
 extern const struct cfs_write_ctx wt_write_ctx;
 
 char *wt_read(const char *path, size_t *len);
-/* The storage fixtures (tests/fixtures/storage and /work/shared/fixtures/storage):
+/* The storage fixtures (tests/fixtures/storage, the fake's spaces demo/ and macros/,
+ * /work/shared/fixtures/storage; each file name once):
  * a NULL-terminated list of malloc'd paths. */
 char **wt_fixtures(void);
 void wt_free_list(char **l);
