@@ -507,5 +507,46 @@ class Crash(unittest.TestCase):
             shutil.rmtree(cache, ignore_errors=True)
 
 
+class PublishDrafts(unittest.TestCase):
+    """--publish-drafts publishes what a failed save left, without mounting."""
+
+    def test_publish_drafts_command(self):
+        fake = Fake()
+        cache = tempfile.mkdtemp(prefix="cfs-wcache-")
+        try:
+            _, pages = fake.space_pages("DEMO")
+            p = [p for p in pages if p["title"].endswith("Weekly sync")][1]
+            m = Mount(fake, opts=["rw"], cache_dir=cache)
+            try:
+                path = os.path.join(m.mnt, MEETINGS, p["title"] + ".md")
+                text = read(path).replace("- Team\n", "- Team Later\n")
+                fake.fault(match="/content/%s$" % p["id"] if DC else "/pages/%s$" % p["id"],
+                           method="PUT", kind="status", status=503, count=-1)
+                with self.assertRaises(OSError):
+                    with open(path, "w") as f:
+                        f.write(text)
+            finally:
+                m.stop()
+            fake.call("DELETE", "/_fake/fault")
+            draft = glob.glob(os.path.join(cache, "*", "*", "write", "drafts", "*.draft"))
+            self.assertEqual(len(draft), 1)
+            argv = [a for a in m.argv if a not in (m.mnt, "-f")]
+            argv.insert(1, "--publish-drafts")
+            env = dict(os.environ, CONFLUENCE_TOKEN="demo-token", HOME=tempfile.gettempdir(),
+                       CONFLUENCEFS_CONFIG="/nonexistent")
+            if not DC:
+                env["CONFLUENCE_USER"] = "demo@example.com"
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            applied = [w for w in fake.call("GET", "/_fake/writes")
+                       if w.get("applied") and w["method"] == "PUT"]
+            self.assertEqual(len(applied), 1, applied)
+            self.assertIn("Team Later", applied[0]["body"])
+            self.assertFalse(os.path.exists(draft[0]))
+        finally:
+            fake.stop()
+            shutil.rmtree(cache, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -718,6 +718,8 @@ void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)
 {
 	struct cfs_fs *fs = arg;
 
+	if (!fs->se) /* --publish-drafts: no kernel to tell */
+		return;
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct cfs_tree_inval *v = &ch->v[i];
 		int ret;

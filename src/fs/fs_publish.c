@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the kept storage of rendered pages (w->lock) ---- */
@@ -681,9 +682,31 @@ void cfs_fsw_publish(struct pub *p)
 
 static void recovered(struct pub *p, int err)
 {
+	struct cfs_fsw *w = p->fs->w;
+
 	if (err && err != -EBUSY)
 		cfs_warn("draft of %s not published yet (%s); it stays", p->fname, strerror(-err));
+	pthread_mutex_lock(&w->lock);
+	w->recovering--;
+	w->recover_failed += err != 0;
+	pthread_cond_broadcast(&w->recovered);
+	pthread_mutex_unlock(&w->lock);
 	cfs_fsw_pub_free(p);
+}
+
+int cfs_fsw_recover_wait(struct cfs_fsw *w, int timeout_s)
+{
+	struct timespec until;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_s;
+	pthread_mutex_lock(&w->lock);
+	while (w->recovering > 0 && ret == 0)
+		ret = pthread_cond_timedwait(&w->recovered, &w->lock, &until);
+	ret = w->recovering > 0 ? -ETIMEDOUT : w->recover_failed;
+	pthread_mutex_unlock(&w->lock);
+	return ret;
 }
 
 static void recover_one(struct cfs_fsw *w, const char *file)
@@ -748,6 +771,9 @@ static void recover_one(struct cfs_fsw *w, const char *file)
 	p->no_draft = 1;
 	p->recovering = 1;
 	p->done = recovered;
+	pthread_mutex_lock(&w->lock);
+	w->recovering++;
+	pthread_mutex_unlock(&w->lock);
 	cfs_info("found a draft of page %s (from version %lld) left by an earlier mount; "
 	         "publishing it",
 	         id, version);

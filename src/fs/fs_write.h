@@ -72,6 +72,8 @@ struct cfs_fsw {
 	struct wfile *wfiles;
 	struct kept *kept[KEPT_BUCKETS];
 	int front_matter;
+	pthread_cond_t recovered; /* signalled as each recovered draft is done */
+	int recovering, recover_failed;
 };
 
 /* One save to publish (fs_publish.c). */
