@@ -294,6 +294,37 @@ class Saves(WriteBase):
         self.no_strays(path)
 
 
+class Links(WriteBase):
+    """Relative links and images in changed blocks go back to ri:page and
+    ri:attachment (resolved against the mount's tree)."""
+
+    def test_new_paragraph_links_a_page(self):
+        path = os.path.join(self.mnt, "Home", "Documentation", "Other Page.md")
+        pid = os.getxattr(path, "user.confluence.id").decode()
+        v0, body0, _ = self.page(pid)
+        with open(path, "a") as f:
+            f.write("\nSee [the runbooks](../Engineering/Runbooks.md) first.\n")
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertTrue(body1.startswith(body0.rstrip()), body1)
+        self.assertIn('<ri:page ri:content-title="Runbooks"', body1)
+        self.assertNotIn("Runbooks.md", body1)
+
+    def test_edited_paragraph_keeps_its_image(self):
+        path = os.path.join(self.mnt, "Home", "Documentation", "Images and files.md")
+        pid = os.getxattr(path, "user.confluence.id").decode()
+        v0, body0, _ = self.page(pid)
+        text = read(path)
+        self.assertIn("Attached image: ![", text)
+        with open(path, "w") as f:
+            f.write(text.replace("Attached image: ![", "Attached image, edited: ![", 1))
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertIn("Attached image, edited:", body1)
+        self.assertIn('ri:filename="diagram.png"', body1)
+        self.assertNotIn("_attachments", body1)
+
+
 class Conflicts(WriteBase):
     """The page changed on the server since it was read."""
 

@@ -251,6 +251,27 @@ static void conflict(struct pub *p, int64_t theirs)
 	finish(p, -EBUSY);
 }
 
+/* Links of changed blocks back to pages and attachments (the read lock is
+ * held: inside cfs_tree_with_ctx). */
+struct link_arg {
+	struct cfs_tree *t;
+	struct cfs_node *n;
+};
+
+static int link_page(void *arg, const char *rel, char **space_key, char **title)
+{
+	struct link_arg *l = arg;
+
+	return cfs_tree_rel_target_locked(l->t, l->n, rel, 0, space_key, title);
+}
+
+static int link_att(void *arg, const char *rel, char **page_title, char **filename)
+{
+	struct link_arg *l = arg;
+
+	return cfs_tree_rel_target_locked(l->t, l->n, rel, 1, page_title, filename);
+}
+
 struct merge_job {
 	struct pub *p;
 	const char *theirs;
@@ -264,7 +285,9 @@ static int merge_cb(void *arg, const struct cfs_convert_ctx *cctx)
 	struct merge_job *j = arg;
 	struct pub *p = j->p;
 	struct cfs_blockmap *bm = NULL;
-	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct link_arg la = {p->fs->tree, p->node};
+	struct cfs_write_ctx wctx = {
+	    .convert = cctx, .page = link_page, .attachment = link_att, .arg = &la};
 	char *why = NULL;
 
 	j->ret = cfs_blockmap_build(j->theirs, j->theirs_len, cctx, &bm, &why);
@@ -517,7 +540,9 @@ static int compute_cb(void *arg, const struct cfs_convert_ctx *cctx)
 {
 	struct compute_job *j = arg;
 	struct pub *p = j->p;
-	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct link_arg la = {p->fs->tree, p->node};
+	struct cfs_write_ctx wctx = {
+	    .convert = cctx, .page = link_page, .attachment = link_att, .arg = &la};
 
 	j->ret = cfs_blockmap_build(p->base, p->base_len, cctx, &p->bm, &j->err);
 	if (j->ret)
