@@ -458,6 +458,31 @@ class FrontMatter(WriteBase):
         self.assertEqual(writes[-1]["request"], [{"prefix": "global", "name": "edited"}])
 
 
+class NotRendered(WriteBase):
+    """Without prefetch, a page nobody read yet: saving it renders it first."""
+
+    opts = ["rw", "prefetch=0"]
+
+    def test_truncate_unread_page(self):
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        os.truncate(path, len("Page marker"))
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertEqual(body1, "<p>Page marker</p>")
+        self.assertEqual(read(path), "Page marker")
+
+    def test_cat_into_unread_page(self):
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        with open(path, "a") as f:
+            f.write("\nAppended unread.\n")
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertTrue(body1.startswith(body0.rstrip()), body1)
+        self.assertIn("<p>Appended unread.</p>", body1)
+
+
 class ReadOnly(unittest.TestCase):
     def test_ro_mount_refuses_writes(self):
         fake = Fake()

@@ -627,6 +627,15 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 			p->base_len = k->len;
 			p->base_version = k->version;
 		}
+		if (p->base && p->trunc && k->md) {
+			free(p->md);
+			p->md = calloc(1, p->trunc_len + 1);
+			if (p->md) {
+				memcpy(p->md, k->md->data,
+				       p->trunc_len < k->md->len ? p->trunc_len : k->md->len);
+				p->md_len = p->trunc_len;
+			}
+		}
 	}
 	have = k ? k->version : 0;
 	pthread_mutex_unlock(&w->lock);
@@ -637,8 +646,12 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	} else if (!p->base && have && have != p->base_version) {
 		/* A draft of an older version: the server moved on. */
 		conflict(p, have);
-	} else if (!p->base) {
-		finish(p, -ENOMEM);
+	} else if (!p->base || !p->md) {
+		finish(p, -EIO);
+	} else if (p->trunc && (err = draft_write(w, p))) {
+		cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,
+		        strerror(-err));
+		p->done(p, -EIO);
 	} else {
 		pub_compute(p);
 	}
@@ -690,7 +703,7 @@ void cfs_fsw_publish(struct pub *p)
 		ret = cfs_tree_file_of(p->fs->tree, p->node, &p->fname, &p->dir, &writable);
 	if (!ret && !writable)
 		ret = -EACCES;
-	if (!ret && !p->no_draft) {
+	if (!ret && !p->no_draft && !p->trunc) {
 		ret = draft_write(w, p);
 		if (ret)
 			cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,

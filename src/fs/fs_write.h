@@ -109,6 +109,8 @@ struct pub {
 	int err;                 /* set before the loop: fail at once */
 	int requests;            /* HTTP requests this save made */
 	unsigned gen;            /* the working copy's generation saved */
+	int trunc;               /* truncate(2) of a page never rendered: md is its first */
+	size_t trunc_len;        /* trunc_len bytes, once rendered */
 };
 
 /* fs_local.c */
