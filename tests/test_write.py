@@ -19,7 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import DC, Fake, Mount, MountedSpace  # noqa: E402
+from cfstest import DC, Fake, Mount, MountedSpace, sanitizer_report  # noqa: E402
 
 MEETINGS = "Home/Meeting notes"
 
@@ -498,7 +498,8 @@ class ReadOnly(unittest.TestCase):
                     open(os.path.join(m.mnt, ".Home.md.swp"), "w")
                 self.assertEqual(cm.exception.errno, errno.EROFS)
             finally:
-                m.stop()
+                err = m.stop()
+            self.assertFalse(sanitizer_report(err), err)
             self.assertEqual(fake.call("GET", "/_fake/writes"), [])
         finally:
             fake.stop()
@@ -557,7 +558,8 @@ class Crash(unittest.TestCase):
                 self.assertIn("Team Crash", applied[0]["body"])
                 self.assertIn("draft", m2.stderr())
             finally:
-                m2.stop()
+                err = m2.stop()
+            self.assertFalse(sanitizer_report(err), err)
         finally:
             fake.stop()
             shutil.rmtree(cache, ignore_errors=True)
@@ -594,6 +596,7 @@ class PublishDrafts(unittest.TestCase):
                 env["CONFLUENCE_USER"] = "demo@example.com"
             r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertFalse(sanitizer_report(r.stderr), r.stderr)
             applied = [w for w in fake.call("GET", "/_fake/writes")
                        if w.get("applied") and w["method"] == "PUT"]
             self.assertEqual(len(applied), 1, applied)
