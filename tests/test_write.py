@@ -456,6 +456,24 @@ class FrontMatter(WriteBase):
         writes = self.fake.call("GET", "/_fake/writes")
         self.assertEqual([w["method"] for w in writes if w.get("id") == pid], ["PUT", "POST"])
         self.assertEqual(writes[-1]["request"], [{"prefix": "global", "name": "edited"}])
+        # The file follows the new title once the listing the rename starts is in.
+        renamed = os.path.join(os.path.dirname(path), title0 + " renamed.md")
+        deadline = time.time() + 10
+        while time.time() < deadline and not os.path.exists(renamed):
+            time.sleep(0.1)
+        self.assertTrue(os.path.exists(renamed))
+        self.assertFalse(os.path.exists(path))
+        path = renamed
+        # And off again: one DELETE, no PUT (the body and title are as they are).
+        text = read(path)
+        self.assertIn('title: "%s renamed"' % title0, text)
+        self.assertIn('"edited"', text)
+        text = re.sub(r', "edited"|"edited", |"edited"', "", text)
+        with open(path, "w") as f:
+            f.write(text)
+        writes = [w for w in self.fake.call("GET", "/_fake/writes") if w.get("id") == pid]
+        self.assertEqual([w["method"] for w in writes], ["PUT", "POST", "DELETE"])
+        self.assertEqual(self.page(pid)[0], v0 + 1)
 
 
 class NotRendered(WriteBase):

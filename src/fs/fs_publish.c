@@ -97,6 +97,7 @@ void cfs_fsw_pub_free(struct pub *p)
 	free(p->labels_del);
 	free(p->body);
 	free(p->conflict);
+	free(p->labels_want);
 	cfs_blockmap_free(p->bm);
 	free(p);
 }
@@ -204,6 +205,17 @@ static void finish(struct pub *p, int err)
 	} else if (err == 0) {
 		cfs_debug("saved %s: nothing changed, nothing sent", p->fname);
 	}
+	if (err == 0 && p->labels_want) {
+		/* The labels the server has now, for the next save's comparison. */
+		struct cfs_page one = {.id = p->id, .labels = p->labels_want};
+		struct cfs_page_list l = {.v = &one, .n = 1, .cap = 1};
+
+		cfs_tree_set_labels(p->fs->tree, &l, NULL);
+	}
+	/* A rename: its name on the mount follows with a listing, now (after the
+	 * labels, which the listing reads too). */
+	if (err == 0 && p->renamed && p->fs->sync)
+		cfs_sync_now(p->fs->sync);
 	if (err == 0 || err == -EBUSY)
 		draft_remove(w, p->id);
 	p->done(p, err);
@@ -417,8 +429,10 @@ static void on_put(void *arg, const struct cfs_cf_error *e, struct cfs_page *pag
 		p->new_version =
 		    page->version > p->base_version ? page->version : p->base_version + 1;
 		p->mtime = page->mtime;
-		if (p->new_title && p->title && strcmp(p->new_title, p->title) != 0)
+		if (p->new_title && p->title && strcmp(p->new_title, p->title) != 0) {
 			cfs_info("renamed page \"%s\" to \"%s\"", p->title, p->new_title);
+			p->renamed = 1;
+		}
 		next_label(p);
 		return;
 	}
@@ -504,6 +518,18 @@ static void label_diff(struct pub *p, char **want)
 	}
 	while (want[nw])
 		nw++;
+	{
+		size_t jl = 1;
+
+		for (size_t i = 0; i < nw; i++)
+			jl += strlen(want[i]) + 1;
+		p->labels_want = calloc(1, jl);
+		for (size_t i = 0; p->labels_want && i < nw; i++) {
+			if (i)
+				strcat(p->labels_want, ",");
+			strcat(p->labels_want, want[i]);
+		}
+	}
 	p->labels_add = calloc(nw + 1, sizeof(char *));
 	p->labels_del = calloc(nh + 1, sizeof(char *));
 	if (p->labels_add && p->labels_del) {
