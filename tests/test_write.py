@@ -501,7 +501,60 @@ class NotRendered(WriteBase):
         self.assertIn("<p>Appended unread.</p>", body1)
 
 
+class ServerDown(unittest.TestCase):
+    """The server goes away during a save and comes back."""
+
+    def test_down_eio_draft_kept_then_published(self):
+        fake = Fake()
+        cache = tempfile.mkdtemp(prefix="cfs-wcache-")
+        m = None
+        try:
+            _, pages = fake.space_pages("DEMO")
+            p = [p for p in pages if p["title"].endswith("Weekly sync")][2]
+            m = Mount(fake, opts=["rw", "retries=0", "timeout=5"], cache_dir=cache)
+            path = os.path.join(m.mnt, MEETINGS, p["title"] + ".md")
+            text = read(path).replace("- Team\n", "- Team Down\n")
+            port = fake.port
+            fake.stop()
+            with self.assertRaises(OSError) as cm:
+                with open(path, "w") as f:
+                    f.write(text)
+            self.assertEqual(cm.exception.errno, errno.EIO)
+            drafts = glob.glob(os.path.join(cache, "*", "*", "write", "drafts", "*.draft"))
+            self.assertEqual([os.path.basename(d) for d in drafts], [p["id"] + ".draft"])
+            self.assertTrue(read(drafts[0]).endswith(text))  # the text is safe
+            fake = Fake("--port", str(port))
+            self.assertEqual(fake.port, port)
+            with open(path, "w") as f:
+                f.write(text)
+            applied = [w for w in fake.call("GET", "/_fake/writes")
+                       if w.get("applied") and w["method"] == "PUT"]
+            self.assertEqual(len(applied), 1, applied)
+            self.assertIn("Team Down", applied[0]["body"])
+            self.assertEqual(glob.glob(os.path.join(cache, "*", "*", "write", "drafts",
+                                                    "*.draft")), [])
+        finally:
+            if m:
+                err = m.stop()
+                self.assertFalse(sanitizer_report(err), err)
+            fake.stop()
+            shutil.rmtree(cache, ignore_errors=True)
+
+
 class ReadOnly(unittest.TestCase):
+    def test_rw_then_ro_is_ro(self):
+        fake = Fake()
+        try:
+            m = Mount(fake, opts=["rw", "ro"])
+            try:
+                with self.assertRaises(OSError) as cm:
+                    os.open(os.path.join(m.mnt, "Home.md"), os.O_WRONLY)
+                self.assertEqual(cm.exception.errno, errno.EROFS)
+            finally:
+                m.stop()
+        finally:
+            fake.stop()
+
     def test_ro_mount_refuses_writes(self):
         fake = Fake()
         try:
