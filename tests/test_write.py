@@ -541,6 +541,27 @@ class ServerDown(unittest.TestCase):
             shutil.rmtree(cache, ignore_errors=True)
 
 
+class SmallMemory(WriteBase):
+    """mem_cache bounds the kept bases too: with every page prefetched into a
+    tiny bound, a save still finds (or renders again) its base."""
+
+    opts = ["rw", "mem_cache=16K", "prefetch=5", "log_level=debug"]
+
+    def test_save_after_evictions(self):
+        for _ in range(2):
+            for d, _, files in os.walk(self.mnt):
+                for f in files:
+                    if f.endswith(".md"):
+                        read(os.path.join(d, f))
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        text = read(path).replace("- Team\n", "- Team Small\n")
+        with open(path, "w") as f:
+            f.write(text)
+        self.saved_once(path, pid, v0, body0, "Team Small", text=text)
+        self.assertIn("forgot the bases", self.mount.stderr())
+
+
 class ReadOnly(unittest.TestCase):
     def test_rw_then_ro_is_ro(self):
         fake = Fake()

@@ -38,6 +38,54 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create)
 	return k;
 }
 
+static uint64_t kept_size(const struct kept *k)
+{
+	return (k->storage ? k->len : 0) + (k->md ? k->md->len : 0);
+}
+
+/* Over the bound: forget bases (lock held), the oldest buckets first; a
+ * page whose base is forgotten is rendered again when opened for writing
+ * (its base is then the current version).  Conflict names stay. */
+static void kept_evict(struct cfs_fsw *w, struct kept *keep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < KEPT_BUCKETS && w->kept_bytes > w->kept_cap / 10 * 9; i++) {
+		size_t b = (w->kept_sweep + i) % KEPT_BUCKETS;
+
+		for (struct kept *k = w->kept[b]; k; k = k->next) {
+			if (k == keep || !k->storage)
+				continue;
+			w->kept_bytes -= kept_size(k);
+			free(k->storage);
+			k->storage = NULL;
+			k->len = 0;
+			cfs_blob_unref(k->md);
+			k->md = NULL;
+			k->version = 0;
+			n++;
+		}
+		w->kept_sweep = (b + 1) % KEPT_BUCKETS;
+	}
+	cfs_debug("write path: forgot the bases of %zu pages (over the memory bound)", n);
+}
+
+/* Replace k's base (lock held); storage is taken. */
+void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
+                      struct cfs_blob *md)
+{
+	w->kept_bytes -= kept_size(k);
+	free(k->storage);
+	cfs_blob_unref(k->md);
+	k->storage = storage;
+	k->len = storage ? len : 0;
+	k->version = version;
+	k->md = md ? cfs_blob_ref(md) : NULL;
+	w->kept_bytes += kept_size(k);
+	if (w->kept_cap && w->kept_bytes > w->kept_cap)
+		kept_evict(w, k);
+}
+
 /* Loop thread, after every conversion (cfs_cache_set_keep). */
 void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
                   struct cfs_blob *md)
@@ -53,12 +101,7 @@ void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *st
 	pthread_mutex_lock(&w->lock);
 	k = cfs_fsw_kept(w, n, 1);
 	if (k) {
-		free(k->storage);
-		cfs_blob_unref(k->md);
-		k->storage = copy;
-		k->len = len;
-		k->version = version;
-		k->md = cfs_blob_ref(md);
+		cfs_fsw_kept_set(w, k, version, copy, len, md);
 		copy = NULL;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -184,12 +227,8 @@ static void finish(struct pub *p, int err)
 		pthread_mutex_lock(&w->lock);
 		struct kept *k = cfs_fsw_kept(w, p->node, 1);
 		if (k) {
-			free(k->storage);
-			cfs_blob_unref(k->md);
-			k->storage = md ? p->body : NULL;
-			k->len = md ? p->body_len : 0;
-			k->version = md ? p->new_version : 0;
-			k->md = md ? cfs_blob_ref(md) : NULL;
+			cfs_fsw_kept_set(w, k, md ? p->new_version : 0, md ? p->body : NULL,
+			                 p->body_len, md);
 			k->written = 1;
 			if (md)
 				p->body = NULL;

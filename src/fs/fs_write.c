@@ -84,6 +84,13 @@ fail:
 	return ret;
 }
 
+void cfs_fsw_set_cap(struct cfs_fsw *w, uint64_t cap)
+{
+	pthread_mutex_lock(&w->lock);
+	w->kept_cap = cap;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void cfs_fsw_free(struct cfs_fsw *w)
 {
 	if (!w)

@@ -72,7 +72,9 @@ struct cfs_fsw {
 	struct wfile *wfiles;
 	struct kept *kept[KEPT_BUCKETS];
 	int front_matter;
-	pthread_cond_t recovered; /* signalled as each recovered draft is done */
+	uint64_t kept_bytes, kept_cap; /* storage and Markdown kept; 0: no bound */
+	size_t kept_sweep;             /* the bucket the next eviction starts at */
+	pthread_cond_t recovered;      /* signalled as each recovered draft is done */
 	int recovering, recover_failed;
 };
 
@@ -138,6 +140,8 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create);
  * Any thread but the loop's. */
 void cfs_fsw_publish(struct pub *p);
 void cfs_fsw_pub_free(struct pub *p);
+void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
+                      struct cfs_blob *md);
 /* Publish the drafts a killed mount left (at mount; any thread but the loop's). */
 void cfs_fsw_recover(struct cfs_fsw *w);
 /* -errno of a save -> the errno an editor sees. */
