@@ -140,6 +140,11 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create);
  * Any thread but the loop's. */
 void cfs_fsw_publish(struct pub *p);
 void cfs_fsw_pub_free(struct pub *p);
+
+/* fs_drafts.c: write p's saved bytes (synced) before any request; remove
+ * the draft of page id once the save is done. */
+int cfs_fsw_draft_write(struct cfs_fsw *w, const struct pub *p);
+void cfs_fsw_draft_remove(struct cfs_fsw *w, const char *id);
 void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
                       struct cfs_blob *md);
 /* Publish the drafts a killed mount left (at mount; any thread but the loop's). */
