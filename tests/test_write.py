@@ -363,6 +363,31 @@ class Conflicts(WriteBase):
             self.assertEqual(f.read(), mine)
         self.assertIn(name, os.listdir(os.path.dirname(path)))
         self.assertIn("conflict", self.mount.stderr())
+        self.assertIn("user.confluence.conflict", os.listxattr(path))
+        os.unlink(conflict)
+        self.assertFalse(os.path.exists(conflict))
+        with self.assertRaises(OSError) as cm:
+            os.getxattr(path, "user.confluence.conflict")
+        self.assertEqual(cm.exception.errno, errno.ENODATA)
+
+    def test_conflict_file_survives_remount(self):
+        path, pid = self.take()
+        rel = os.path.relpath(path, self.mnt)
+        text = read(path)
+        self.edit_behind(pid, "<p>Team</p>", "<p>Team Server 2</p>")
+        with self.assertRaises(OSError):
+            with open(path, "w") as f:
+                f.write(text.replace("- Team\n", "- Team Kept\n"))
+        name = os.getxattr(path, "user.confluence.conflict").decode()
+        # The same cache directory, mounted again (after this mount is gone).
+        err = type(self).mount.stop()
+        self.assertFalse(sanitizer_report(err), err)
+        type(self).mount = Mount(self.fake, opts=self.opts, cache_dir=self.cache)
+        type(self).mnt = self.mount.mnt
+        path = os.path.join(self.mount.mnt, rel)
+        self.assertEqual(os.getxattr(path, "user.confluence.conflict").decode(), name)
+        conflict = os.path.join(os.path.dirname(path), name)
+        self.assertIn("- Team Kept\n", read(conflict))
         os.unlink(conflict)
         self.assertFalse(os.path.exists(conflict))
 

@@ -219,14 +219,6 @@ static void conflict(struct pub *p, int64_t theirs)
 	}
 	pthread_mutex_lock(&w->lock);
 	ret = cfs_fsw_local_write(w, p->dir, p->conflict, p->md, p->md_len);
-	if (!ret) {
-		struct kept *k = cfs_fsw_kept(w, p->node, 1);
-
-		if (k) {
-			free(k->conflict);
-			k->conflict = strdup(p->conflict);
-		}
-	}
 	pthread_mutex_unlock(&w->lock);
 	if (ret) {
 		cfs_err("conflict saving %s: the page changed on the server (version %lld), and "

@@ -103,7 +103,6 @@ void cfs_fsw_free(struct cfs_fsw *w)
 
 			w->kept[b] = k->next;
 			free(k->storage);
-			free(k->conflict);
 			cfs_blob_unref(k->md);
 			free(k);
 		}

@@ -19,7 +19,6 @@ struct kept {
 	size_t len;
 	struct cfs_blob *md; /* what was served for it */
 	int written;         /* saved from this mount: read opens drop the kernel's cache */
-	char *conflict;      /* the name of its conflict file, or NULL */
 	struct kept *next;
 };
 
