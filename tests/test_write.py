@@ -429,6 +429,27 @@ class Faults(WriteBase):
             f.write(text)
         self.saved_once(path, pid, v0, body0, "Team 500")
 
+    def test_written_during_a_save_is_saved_too(self):
+        path, pid = self.take()
+        v0, _, _ = self.page(pid)
+        text = read(path)
+        first = text.replace("- Team\n", "- Team One\n").encode()
+        second = text.replace("- Team\n", "- Team Two\n").encode()
+        self.fault(pid, kind="stall", stall_s=1)  # the first PUT takes a second
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        os.write(fd, first)
+        t = threading.Thread(target=os.fsync, args=(fd,))
+        t.start()
+        time.sleep(0.3)
+        os.pwrite(fd, second, 0)  # while the first save is on its way
+        os.close(fd)  # waits for the first save, then saves the rest
+        t.join(10)
+        v, body, _ = self.page(pid)
+        self.assertEqual(v, v0 + 2)
+        self.assertIn("Team Two", body)
+        self.assertEqual(read(path), second.decode())
+        self.assertEqual(self.drafts(), [])
+
     def test_reset_after_applied_no_second_version(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
