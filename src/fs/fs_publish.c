@@ -84,6 +84,58 @@ void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *
 		kept_evict(w, k);
 }
 
+/* ---- a base fetched for the write path ---- */
+
+struct base_fetch {
+	struct cfs_fs *fs;
+	struct cfs_node *node;
+	void (*cb)(void *arg, int err);
+	void *arg;
+};
+
+static void on_base_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *page)
+{
+	struct base_fetch *b = arg;
+	char *md = NULL;
+	size_t len = 0;
+	int err = e->err;
+
+	if (!err) {
+		const char *body = page->body ? page->body : "";
+		struct cfs_blob *blob;
+
+		err = cfs_tree_convert(b->fs->tree, b->node, body, strlen(body), &md, &len, NULL);
+		blob = err ? NULL : cfs_blob_take(md, len);
+		if (blob)
+			cfs_fsw_keep(b->fs->w, b->node, page->version, body, strlen(body), blob);
+		else if (!err)
+			err = -ENOMEM;
+		cfs_blob_unref(blob);
+	}
+	b->cb(b->arg, err);
+	free(b);
+}
+
+void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
+                        void *arg)
+{
+	struct base_fetch *b = calloc(1, sizeof(*b));
+	char *id = NULL;
+	int64_t version;
+	int blog = 0, ret = b ? cfs_tree_page_ref(fs->tree, n, &id, &version, &blog) : -ENOMEM;
+
+	if (!ret) {
+		*b = (struct base_fetch){fs, n, cb, arg};
+		cfs_cf_tag(fs->cf, "base of a save");
+		ret = cfs_cf_page(fs->cf, id, blog, CFS_HTTP_USER, on_base_page, b);
+	}
+	free(id);
+	if (ret) {
+		free(b);
+		cb(arg, ret);
+	}
+}
+
 /* Loop thread, after every conversion (cfs_cache_set_keep). */
 void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
                   struct cfs_blob *md)
@@ -607,6 +659,8 @@ out:
 	free(j.err);
 }
 
+static void on_base_fetched(void *arg, int err);
+
 static void on_rendered(void *arg, int err, struct cfs_blob *md)
 {
 	struct pub *p = arg;
@@ -642,6 +696,10 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	} else if (!p->base && have && have != p->base_version) {
 		/* A draft of an older version: the server moved on. */
 		conflict(p, have);
+	} else if (!p->base && !have && !p->fetched) {
+		/* Rendered, but its base was forgotten (the memory bound). */
+		p->fetched = 1;
+		cfs_fsw_fetch_base(p->fs, p->node, on_base_fetched, p);
 	} else if (!p->base || !p->md) {
 		finish(p, -EIO);
 	} else if (p->trunc && (err = cfs_fsw_draft_write(w, p))) {
@@ -651,6 +709,11 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	} else {
 		pub_compute(p);
 	}
+}
+
+static void on_base_fetched(void *arg, int err)
+{
+	on_rendered(arg, err, NULL);
 }
 
 static void pub_run(void *arg, int cancelled)

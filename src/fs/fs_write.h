@@ -95,7 +95,7 @@ struct pub {
 	/* filled in on the way */
 	char *id, *title, *new_title, *space_key, *fname;
 	uint64_t dir;
-	int blog, recovering, merged, retried, renamed;
+	int blog, recovering, merged, retried, renamed, fetched;
 	char **labels_add, **labels_del;
 	size_t nlabel;
 	char *body; /* the storage sent */
@@ -139,6 +139,10 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create);
  * Any thread but the loop's. */
 void cfs_fsw_publish(struct pub *p);
 void cfs_fsw_pub_free(struct pub *p);
+/* Loop thread: fetch page n's storage, render it and keep it as the base of
+ * saves (when the mount has its Markdown but forgot its base: the bound). */
+void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
+                        void *arg);
 
 /* fs_drafts.c: write p's saved bytes (synced) before any request; remove
  * the draft of page id once the save is done. */
