@@ -245,7 +245,36 @@ int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *sto
  * fetching its storage before the conversion.  Any thread (read lock). */
 struct cfs_node *cfs_tree_find_page(struct cfs_tree *t, struct cfs_node *from,
                                     const char *space_key, const char *title);
-/* The key of from's space (a copy, malloc'd), for cfs_tree_inc. */
-char *cfs_tree_space_key_of(struct cfs_tree *t, struct cfs_node *from);
+
+/* Call fn with the convert ctx page n is rendered with (cfs_tree_convert's),
+ * under the read lock: fn must not call back into the tree.  For the write
+ * path's block maps.  Returns fn's result.  Any thread. */
+struct cfs_convert_ctx;
+int cfs_tree_with_ctx(struct cfs_tree *t, struct cfs_node *n,
+                      int (*fn)(void *arg, const struct cfs_convert_ctx *ctx), void *arg);
+
+/* A page was saved from this mount: it is at version now, changed at mtime,
+ * and md (a reference is taken; may be NULL) is what its file shows.  Any
+ * thread (write lock). */
+void cfs_tree_page_saved(struct cfs_tree *t, struct cfs_node *n, int64_t version,
+                         struct cfs_time mtime, struct cfs_blob *md);
+
+/* Page n's file name ("Title.md", malloc'd), the inode of the directory
+ * holding it, and whether it is a page or blog post one may write (not a
+ * folder, stub, attachment or a page gone from the listing).  0 or -ENOMEM. */
+int cfs_tree_file_of(struct cfs_tree *t, struct cfs_node *n, char **name, uint64_t *dir,
+                     int *writable);
+
+/* Only inside cfs_tree_with_ctx's fn (the read lock held): a link target
+ * relative to page from's directory (percent-decoded) -> with att 0, the
+ * page: *a its space key (NULL: from's space), *b its title; with att 1, an
+ * attachment ("Page/_attachments/f.png"): *a the title of its page (NULL:
+ * from itself), *b the file name.  0, -ENOENT or -ENOMEM (malloc'd). */
+int cfs_tree_rel_target_locked(struct cfs_tree *t, struct cfs_node *from, const char *rel, int att,
+                               char **a, char **b);
+
+/* The key of page n's space (NULL: none), malloc'd: for cfs_tree_inc and the
+ * write path.  Any thread. */
+char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n);
 
 #endif

@@ -90,7 +90,9 @@ struct cfs_cache {
 	struct lookup *lookups; /* user lookups in flight */
 	struct cfs_sync *sync;  /* lists spaces links point into; may be NULL */
 	int closing;
-	int converting; /* uv_work in flight */
+	int converting;         /* uv_work in flight */
+	cfs_cache_keep_fn keep; /* the write path keeps the storage a page was rendered from */
+	void *keep_arg;
 };
 
 int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int batch,
@@ -106,6 +108,12 @@ int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int
 	c->tree = tree;
 	*out = c;
 	return 0;
+}
+
+void cfs_cache_set_keep(struct cfs_cache *c, cfs_cache_keep_fn fn, void *arg)
+{
+	c->keep = fn;
+	c->keep_arg = arg;
 }
 
 void cfs_cache_set_sync(struct cfs_cache *c, struct cfs_sync *sync)
@@ -189,6 +197,13 @@ static void convert_done(uv_work_t *req, int status)
 			                &pf->links);
 		else
 			err = -ENOMEM;
+		if (md && c->keep) {
+			const char *body = pf->page.body ? pf->page.body : "";
+
+			c->keep(c->keep_arg, pf->node,
+			        pf->page.version > 0 ? pf->page.version : pf->version, body,
+			        strlen(body), md);
+		}
 	}
 	if (c->closing && !err)
 		err = -ESHUTDOWN;
@@ -421,7 +436,7 @@ static void pf_ready(struct pagefetch *pf)
 {
 	if (pf->phase == 0 && !pf->c->closing) {
 		const char *body = pf->page.body ? pf->page.body : "";
-		char *space = cfs_tree_space_key_of(pf->c->tree, pf->node);
+		char *space = cfs_tree_space_key(pf->c->tree, pf->node);
 
 		pf->phase = 1;
 		pf->pending = 1; /* held until the scan is done */

@@ -55,8 +55,8 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 	switch (e->err) {
 	case -EACCES:
 		if (e->status == 401 && e->detail && strstr(e->detail, "scopes"))
-			snprintf(c->msg, sizeof(c->msg), "authentication failed at %s (HTTP 401): %s",
-			         url, e->detail);
+			snprintf(c->msg, sizeof(c->msg),
+			         "authentication failed at %s (HTTP 401): %s", url, e->detail);
 		else if (e->status == 401 || e->status == 403)
 			snprintf(c->msg, sizeof(c->msg),
 			         "authentication failed at %s (HTTP %ld): check the user and API "

@@ -49,13 +49,3 @@ struct cfs_node *cfs_tree_find_page(struct cfs_tree *t, struct cfs_node *from,
 	pthread_rwlock_unlock(&t->lock);
 	return n;
 }
-
-char *cfs_tree_space_key_of(struct cfs_tree *t, struct cfs_node *from)
-{
-	char *k;
-
-	pthread_rwlock_rdlock(&t->lock);
-	k = t->spaces[from->space].key ? strdup(t->spaces[from->space].key) : NULL;
-	pthread_rwlock_unlock(&t->lock);
-	return k;
-}

@@ -445,3 +445,29 @@ int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *sto
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
 }
+
+int cfs_tree_with_ctx(struct cfs_tree *t, struct cfs_node *n,
+                      int (*fn)(void *arg, const struct cfs_convert_ctx *ctx), void *arg)
+{
+	struct link_ctx lc = {.t = t, .from = n, .links = NULL};
+	struct cfs_convert_ctx ctx = {
+	    .base_url = t->base_url,
+	    .space_key = t->spaces[n->space].key,
+	    .page_path = link_page,
+	    .attachment_path = link_attachment,
+	    .user_name = link_user,
+	    .blog_path = link_blog,
+	    .list_pages = cfs_tree_list_pages,
+	    .list_attachments = cfs_tree_list_attachments,
+	    .list_recent = cfs_tree_list_recent,
+	    .arg = &lc,
+	    .title = n->title,
+	    .page_id = n->id,
+	};
+	int ret;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ret = fn(arg, &ctx);
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}

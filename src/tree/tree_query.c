@@ -618,3 +618,13 @@ int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t
 	pthread_rwlock_unlock(&t->lock);
 	return *id ? 0 : -ENOMEM;
 }
+
+char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n)
+{
+	char *s;
+
+	pthread_rwlock_rdlock(&t->lock);
+	s = t->spaces[n->space].key ? strdup(t->spaces[n->space].key) : NULL;
+	pthread_rwlock_unlock(&t->lock);
+	return s;
+}
