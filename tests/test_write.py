@@ -154,10 +154,13 @@ class Saves(WriteBase):
     def test_echo_append(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)
-        r = run("sh", "-c", 'echo "Appended line." >> "$1"', "sh", path)
+        r = run("sh", "-c", 'printf "\\nAppended line.\\n" >> "$1"', "sh", path)
         self.assertEqual(r.returncode, 0, r.stderr)
         body1 = self.saved_once(path, pid, v0, body0, "Appended line.")
+        # A new paragraph after everything (a line without the blank line
+        # before it would continue the last list item, as Markdown says).
         self.assertTrue(body1.startswith(body0.rstrip()), body1)
+        self.assertTrue(body1.rstrip().endswith("<p>Appended line.</p>"), body1)
 
     def test_sed_in_place(self):
         path, pid = self.take()
