@@ -237,4 +237,21 @@ int cfs_tree_file_of(struct cfs_tree *t, struct cfs_node *n, char **name, uint64
 /* The space key of page n (NULL: none), copied.  Any thread. */
 char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n);
 
+/* Where a new page or folder in directory dir would go (tree_shape.c): the
+ * space (an index), the node whose convert ctx renders it (the space's
+ * directory, or the parent), the parent's id (malloc'd; NULL at a space's
+ * top) and whether the parent is a folder.  -EACCES for a directory nothing
+ * is created in (_blog/..., _attachments), -ENOENT, -ENOTDIR, -ENOMEM.  Any
+ * thread. */
+struct cfs_tree_place {
+	size_t space;
+	struct cfs_node *node;
+	char *parent_id;
+	int folder;
+};
+int cfs_tree_shape_of(struct cfs_tree *t, uint64_t dir, struct cfs_tree_place *out);
+/* Show page n's directory even with no children (mkdir of it, or its last
+ * child trashed) or no longer (rmdir); from the next load on.  Any thread. */
+void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on);
+
 #endif

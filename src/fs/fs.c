@@ -9,6 +9,7 @@
  * once sync has listed it.  -errno turns into fuse_reply_err() only here.
  */
 #include "fs_int.h"
+#include "fs_shape.h"
 #include "log.h"
 
 #include <errno.h>
@@ -294,6 +295,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (cfs_fsw_open(req, ino, fi))
 		return;
+	ino =
+	    cfs_fsw_ino(fs, ino); /* a local file that became a page (rename over it, a new page) */
 	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
 		fuse_reply_err(req, fs->w ? EACCES : EROFS);
 		return;
@@ -712,6 +715,8 @@ void cfs_fs_rw_ops(struct fuse_lowlevel_ops *ops)
 	ops->unlink = cfs_fsw_unlink;
 	ops->symlink = cfs_fsw_symlink;
 	ops->readlink = cfs_fsw_readlink;
+	ops->mkdir = cfs_fss_mkdir; /* fs_shape.c */
+	ops->rmdir = cfs_fss_rmdir;
 }
 
 void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)

@@ -9,7 +9,7 @@
  * atomic save) and answers the rename with the outcome.  Names that are no
  * page are local files (fs_local.c).  docs/write-back-fs.md.
  */
-#include "fs_write.h"
+#include "fs_shape.h"
 #include "log.h"
 #include "write.h"
 
@@ -162,6 +162,8 @@ int cfs_fsw_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	if (!w)
 		return 0;
+	if (cfs_fss_lookup(req, fs, parent, name))
+		return 1; /* the old name of a page just moved (fs_shape.c) */
 	pthread_mutex_lock(&w->lock);
 	l = cfs_fsw_local_find(w, parent, name);
 	if (l)

@@ -1,0 +1,967 @@
+/* fs_shape: the operations that change a space's shape on a rw mount —
+ * rm of a page (to the trash), a new Name.md closed with content (a new
+ * page), mv of a page (retitle, move under another page or folder), mkdir
+ * (a folder on Cloud), rmdir (of an empty page directory: nothing; of a
+ * folder: to the trash).  Each is one request (a move: GET + PUT), then the
+ * space is listed again and the FUSE call is answered with the outcome.
+ * docs/shape.md. */
+#include "fs_shape.h"
+#include "log.h"
+#include "write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FOLDER_TYPE "user.confluence.type"
+
+enum jkind { J_TRASH, J_CREATE, J_FOLDER, J_MOVE, J_DIR };
+
+struct sjob {
+	struct cfs_fs *fs;
+	fuse_req_t req;
+	enum jkind kind;
+	size_t space;
+	char *id, *type, *title, *parent_id, *space_id, *space_key, *body, *what;
+	size_t len;
+	uint64_t parent;    /* J_CREATE, J_FOLDER: the directory */
+	char *name;         /* J_CREATE, J_FOLDER: the entry */
+	uint64_t local_ino; /* J_CREATE: the local file */
+	int blog;
+	struct cfs_node *keep; /* J_TRASH: the parent page, whose directory stays;
+	                          J_DIR: the page whose directory shows (or not) */
+	int keep_on;           /* J_DIR */
+	uint64_t newparent;    /* J_MOVE (parent, name: where it was) */
+	char *newname;
+};
+
+/* The last move, for the other half of "mv A A.md dest/": the page's file
+ * and directory move in one request, so the second rename finds its source
+ * gone.  For a few seconds, the old name still looks up (as an inode of its
+ * own: mv must not see source and target as one file) and renames to the new
+ * one as a no-op. */
+#define MOVED_SECONDS 10
+static struct {
+	pthread_mutex_t lock;
+	uint64_t parent, newparent;
+	char stem[PATH_MAX], newstem[PATH_MAX];
+	int md; /* the page's file moved (else its directory) */
+	time_t when;
+	uint64_t serial;
+} moved = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void job_free(struct sjob *j)
+{
+	free(j->id);
+	free(j->type);
+	free(j->title);
+	free(j->parent_id);
+	free(j->space_id);
+	free(j->space_key);
+	free(j->body);
+	free(j->what);
+	free(j->name);
+	free(j->newname);
+	free(j);
+}
+
+static int err_of(int err)
+{
+	switch (err) {
+	case 0:
+	case -EEXIST:
+	case -EACCES:
+	case -ENOENT:
+	case -EINVAL:
+	case -EPERM:
+	case -ENOMEM:
+	case -ENOTEMPTY:
+	case -EXDEV:
+		return -err;
+	default:
+		return EIO;
+	}
+}
+
+/* ---- names ---- */
+
+int cfs_fss_page_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n <= 3 || strcmp(name + n - 3, ".md") != 0)
+		return 0;
+	if (name[0] == '.' || name[0] == '#' || name[0] == '~')
+		return 0;
+	if (strstr(name, " (conflict v"))
+		return 0;
+	return 1;
+}
+
+/* "A∕B.md" -> "A/B" (the naming rules of src/tree/names.c, reversed). */
+char *cfs_fss_title_of(const char *name)
+{
+	size_t n = strlen(name);
+	char *t = malloc(n + 1), *o = t;
+
+	if (!t)
+		return NULL;
+	if (n > 3 && strcmp(name + n - 3, ".md") == 0)
+		n -= 3;
+	for (size_t i = 0; i < n; i++) {
+		if (i + 2 < n + 0 && (unsigned char)name[i] == 0xe2 &&
+		    (unsigned char)name[i + 1] == 0x88 && (unsigned char)name[i + 2] == 0x95) {
+			*o++ = '/';
+			i += 2;
+		} else {
+			*o++ = name[i];
+		}
+	}
+	*o = '\0';
+	return t;
+}
+
+static char *stem_of(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 3 && strcmp(name + n - 3, ".md") == 0 ? strndup(name, n - 3) : strdup(name);
+}
+
+/* Does directory (parent, stem) hold anything but _attachments? */
+static int has_children(struct cfs_fs *fs, uint64_t parent, const char *stem)
+{
+	struct cfs_tree_attr d;
+	struct cfs_tree_dirent *de = NULL;
+	size_t n = 0;
+	int kids = 0;
+
+	if (cfs_tree_lookup(fs->tree, parent, stem, &d) || !d.is_dir)
+		return 0;
+	if (cfs_tree_readdir(fs->tree, d.ino, &de, &n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(de[i].name, "_attachments") != 0)
+			kids = 1;
+	cfs_tree_dirents_free(de, n);
+	return kids;
+}
+
+static int space_ids(struct cfs_fs *fs, size_t space, char **id, char **key)
+{
+	int loaded;
+
+	return cfs_tree_space(fs->tree, space, id, key, &loaded);
+}
+
+/* ---- on the loop ---- */
+
+struct inval {
+	struct fuse_session *se;
+	uint64_t parent;
+	char name[];
+};
+
+static void *inval_run(void *arg)
+{
+	struct inval *v = arg;
+
+	fuse_lowlevel_notify_inval_entry(v->se, v->parent, v->name, strlen(v->name));
+	free(v);
+	return NULL;
+}
+
+/* Forget (parent, name) in the kernel, from a thread of its own after the reply. */
+static void inval_later(struct cfs_fs *fs, uint64_t parent, const char *name)
+{
+	struct inval *v = malloc(sizeof(*v) + strlen(name) + 1);
+	pthread_attr_t at;
+	pthread_t t;
+
+	if (!v || !fs->se) {
+		free(v);
+		return;
+	}
+	v->se = fs->se;
+	v->parent = parent;
+	strcpy(v->name, name);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, inval_run, v))
+		free(v);
+	pthread_attr_destroy(&at);
+}
+
+/* A created page: its local file becomes the page (the kernel keeps the
+ * local inode under the name; it stands for the page from now on). */
+static void created(struct sjob *j)
+{
+	struct cfs_fsw *w = j->fs->w;
+	struct cfs_tree_attr a;
+	struct local *l;
+	char path[PATH_MAX];
+	int found =
+	    cfs_tree_lookup(j->fs->tree, j->parent, j->name, &a) == 0 && a.kind == CFS_PAGE_FILE;
+
+	pthread_mutex_lock(&w->lock);
+	l = cfs_fsw_local_by_ino(w, j->local_ino);
+	if (l && l->name) {
+		cfs_fsw_local_path(path, sizeof(path), l->parent, l->name);
+		unlinkat(w->dirfd, path, 0);
+		if (found) {
+			free(l->name);
+			l->name = NULL;
+			l->parent = 0;
+			l->alias = a.ino;
+		} else {
+			cfs_fsw_local_drop(w, l);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!found)
+		inval_later(j->fs, j->parent, j->name);
+}
+
+static void strip_md(char *dst, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= PATH_MAX)
+		n = PATH_MAX - 1;
+	if (n > 3 && strcmp(name + n - 3, ".md") == 0)
+		n -= 3;
+	memcpy(dst, name, n);
+	dst[n] = '\0';
+}
+
+static void remember_move(struct sjob *j)
+{
+	pthread_mutex_lock(&moved.lock);
+	moved.parent = j->parent;
+	moved.newparent = j->newparent;
+	strip_md(moved.stem, j->name);
+	strip_md(moved.newstem, j->newname);
+	moved.md = strlen(j->name) > 3 && strcmp(j->name + strlen(j->name) - 3, ".md") == 0;
+	moved.when = time(NULL);
+	pthread_mutex_unlock(&moved.lock);
+}
+
+/* Is (parent, name) the old name of the last move?  Then *newname (a buffer of
+ * PATH_MAX) is its new name, the same kind (file or directory). */
+static int was_moved(uint64_t parent, const char *name, uint64_t *newparent, char *newname)
+{
+	char stem[PATH_MAX];
+	int hit;
+	size_t n = strlen(name);
+	int md = n > 3 && strcmp(name + n - 3, ".md") == 0;
+
+	strip_md(stem, name);
+	pthread_mutex_lock(&moved.lock);
+	hit = moved.when && time(NULL) - moved.when < MOVED_SECONDS && moved.parent == parent &&
+	      strcmp(moved.stem, stem) == 0 && moved.md != md;
+	if (hit) {
+		*newparent = moved.newparent;
+		size_t k = strlen(moved.newstem);
+
+		if (k + 4 > PATH_MAX)
+			k = PATH_MAX - 4;
+		memcpy(newname, moved.newstem, k);
+		strcpy(newname + k, md ? ".md" : "");
+	}
+	pthread_mutex_unlock(&moved.lock);
+	return hit;
+}
+
+int cfs_fss_lookup(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const char *name)
+{
+	char newname[PATH_MAX];
+	uint64_t np;
+	struct cfs_tree_attr a;
+	struct fuse_entry_param e;
+
+	if (!was_moved(parent, name, &np, newname) ||
+	    cfs_tree_lookup(fs->tree, parent, name, &a) == 0 ||
+	    cfs_tree_lookup(fs->tree, np, newname, &a))
+		return 0;
+	memset(&e, 0, sizeof(e));
+	cfs_fs_fill_stat(fs, &a, &e.attr);
+	pthread_mutex_lock(&moved.lock);
+	e.ino = CFS_LOCAL_INO((1ULL << 52) + ++moved.serial);
+	pthread_mutex_unlock(&moved.lock);
+	e.attr.st_ino = e.ino;
+	e.generation = 1;
+	e.attr_timeout = 1.0;
+	e.entry_timeout = 0;
+	fuse_reply_entry(req, &e);
+	return 1;
+}
+
+int cfs_fss_moved(uint64_t parent, const char *name, uint64_t newparent, const char *newname)
+{
+	char want[PATH_MAX];
+	uint64_t np;
+
+	if (!was_moved(parent, name, &np, want) || np != newparent || strcmp(want, newname) != 0)
+		return 0;
+	pthread_mutex_lock(&moved.lock);
+	moved.when = 0; /* both halves moved */
+	pthread_mutex_unlock(&moved.lock);
+	return 1;
+}
+
+static void finish(struct sjob *j, int err)
+{
+	if (j->kind == J_MOVE && !err)
+		remember_move(j);
+	if (j->kind == J_CREATE && !err)
+		created(j);
+	if ((j->kind == J_FOLDER || (j->kind == J_DIR && j->keep_on)) && !err) {
+		struct cfs_tree_attr a;
+		struct fuse_entry_param e;
+
+		if (cfs_tree_lookup(j->fs->tree, j->parent, j->name, &a) == 0) {
+			memset(&e, 0, sizeof(e));
+			e.ino = a.ino;
+			e.generation = 1;
+			e.attr_timeout = j->fs->ttl;
+			e.entry_timeout = j->fs->ttl;
+			cfs_fs_fill_stat(j->fs, &a, &e.attr);
+			fuse_reply_entry(j->req, &e);
+		} else {
+			cfs_warn("%s: created, but not in the listing yet", j->what);
+			fuse_reply_err(j->req, EIO);
+		}
+	} else {
+		fuse_reply_err(j->req, err_of(err));
+	}
+	job_free(j);
+}
+
+static void on_relisted(void *arg, int err)
+{
+	struct sjob *j = arg;
+
+	if (err)
+		cfs_warn("%s: done, but listing the space again failed: %s", j->what,
+		         strerror(-err));
+	finish(j, 0);
+}
+
+static void done_ok(struct sjob *j)
+{
+	cfs_info("%s: done", j->what);
+	if (j->keep)
+		cfs_tree_keep_dir(j->fs->tree, j->keep, j->kind == J_DIR ? j->keep_on : 1);
+	if (j->fs->sync)
+		cfs_sync_relist(j->fs->sync, j->space, on_relisted, j);
+	else
+		finish(j, 0);
+}
+
+static void failed(struct sjob *j, const struct cfs_cf_error *e)
+{
+	cfs_err("%s: %s%s%s (HTTP %ld)%s", j->what, e->path ? e->path : "", e->path ? ": " : "",
+	        e->detail ? e->detail : strerror(-e->err), e->status,
+	        j->kind == J_CREATE ? "; the file stays on this mount" : "");
+	finish(j, e->err);
+}
+
+static void on_done(void *arg, const struct cfs_cf_error *e)
+{
+	struct sjob *j = arg;
+
+	if (e->err)
+		failed(j, e);
+	else
+		done_ok(j);
+}
+
+static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct sjob *j = arg;
+
+	if (e->err)
+		failed(j, e);
+	else
+		done_ok(j);
+	(void)p;
+}
+
+static void on_current(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct sjob *j = arg;
+	struct cfs_cf_move m;
+	int ret;
+
+	if (e->err) {
+		failed(j, e);
+		return;
+	}
+	m = (struct cfs_cf_move){.id = j->id,
+	                         .title = j->title,
+	                         .parent_id = j->parent_id,
+	                         .version = p->version + 1,
+	                         .body = p->body ? p->body : "",
+	                         .len = p->body ? strlen(p->body) : 0};
+	cfs_cf_tag(j->fs->cf, j->what);
+	ret = cfs_cf_move_page(j->fs->cf, &m, on_page, j);
+	if (ret)
+		finish(j, ret);
+}
+
+static void run(void *arg, int cancelled)
+{
+	struct sjob *j = arg;
+	int ret;
+
+	if (cancelled) {
+		finish(j, -EIO);
+		return;
+	}
+	cfs_cf_tag(j->fs->cf, j->what);
+	switch (j->kind) {
+	case J_TRASH:
+		ret = cfs_cf_trash(j->fs->cf, j->id, j->type, on_done, j);
+		break;
+	case J_CREATE: {
+		struct cfs_cf_create cr = {.space_id = j->space_id,
+		                           .space_key = j->space_key,
+		                           .title = j->title,
+		                           .parent_id = j->parent_id,
+		                           .body = j->body,
+		                           .len = j->len};
+
+		ret = cfs_cf_create_page(j->fs->cf, &cr, on_page, j);
+		break;
+	}
+	case J_DIR:
+		done_ok(j);
+		return;
+	case J_FOLDER:
+		ret = cfs_cf_create_folder(j->fs->cf, j->space_id, j->title, j->parent_id, on_page,
+		                           j);
+		break;
+	default:
+		ret = cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j);
+		break;
+	}
+	if (ret)
+		finish(j, ret);
+}
+
+static void submit(struct sjob *j)
+{
+	if (cfs_loop_submit(j->fs->loop, run, j)) {
+		fuse_reply_err(j->req, EIO);
+		job_free(j);
+	}
+}
+
+static struct sjob *job_new(fuse_req_t req, struct cfs_fs *fs, enum jkind kind)
+{
+	struct sjob *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		fuse_reply_err(req, ENOMEM);
+		return NULL;
+	}
+	j->fs = fs;
+	j->req = req;
+	j->kind = kind;
+	return j;
+}
+
+static int is_folder(struct cfs_fs *fs, uint64_t ino);
+
+/* ---- rm ---- */
+
+void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const char *name)
+{
+	struct cfs_tree_attr a;
+	char *fname = NULL, *stem = NULL, *key = NULL;
+	uint64_t dir;
+	int writable = 0, ret, loaded;
+	long sp;
+	int64_t version;
+	struct sjob *j;
+
+	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
+	if (ret) {
+		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
+		return;
+	}
+	if (a.is_dir) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (a.kind != CFS_PAGE_FILE || !a.node ||
+	    cfs_tree_file_of(fs->tree, a.node, &fname, &dir, &writable) || !writable) {
+		free(fname);
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	free(fname);
+	stem = stem_of(name);
+	if (stem && has_children(fs, parent, stem)) {
+		free(stem);
+		fuse_reply_err(req, ENOTEMPTY);
+		return;
+	}
+	free(stem);
+	if (!(j = job_new(req, fs, J_TRASH)))
+		return;
+	key = cfs_tree_space_key(fs->tree, a.node);
+	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
+	free(key);
+	if (sp < 0 || cfs_tree_page_ref(fs->tree, a.node, &j->id, &version, &j->blog)) {
+		fuse_reply_err(req, EIO);
+		job_free(j);
+		return;
+	}
+	j->space = (size_t)sp;
+	{
+		struct cfs_tree_attr pa;
+
+		/* Its parent's directory stays when this was the last child (rmdir it). */
+		if (cfs_tree_getattr(fs->tree, parent, &pa) == 0 && pa.kind == CFS_PAGE_DIR &&
+		    pa.node && cfs_tree_space_of_dir(fs->tree, parent) < 0 &&
+		    !is_folder(fs, parent))
+			j->keep = pa.node;
+	}
+	j->type = strdup(j->blog ? "blogpost" : "page");
+	j->what = cfs_tree_path(fs->tree, a.node);
+	if (!j->what || !j->type || asprintf(&fname, "unlink %s: to the trash", j->what) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		job_free(j);
+		return;
+	}
+	free(j->what);
+	j->what = fname;
+	submit(j);
+}
+
+/* ---- a new page ---- */
+
+struct body_job {
+	const char *md;
+	size_t len;
+	char *out, *err;
+	size_t out_len;
+	int ret;
+};
+
+static int body_cb(void *arg, const struct cfs_convert_ctx *cctx)
+{
+	struct body_job *b = arg;
+	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct cfs_blockmap *bm = NULL;
+
+	b->ret = cfs_blockmap_build("", 0, cctx, &bm, &b->err);
+	if (b->ret)
+		return b->ret;
+	b->ret = cfs_write_storage(bm, b->md, b->len, &wctx, &b->out, &b->out_len, &b->err);
+	cfs_blockmap_free(bm);
+	if (b->ret == 1) { /* nothing but white space: an empty page */
+		b->ret = 0;
+		b->out = strdup("");
+		b->out_len = 0;
+		if (!b->out)
+			b->ret = -ENOMEM;
+	}
+	return b->ret;
+}
+
+static int read_fd(int fd, char **out, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		ssize_t r;
+
+		if (n + 4097 > cap) {
+			char *b = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!b) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = b;
+		}
+		r = pread(fd, buf + n, cap - n - 1, (off_t)n);
+		if (r < 0) {
+			free(buf);
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > (64u << 20)) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
+{
+	struct cfs_fsw *w = fs->w;
+	struct cfs_tree_place pl;
+	struct cfs_front_matter fm = {0};
+	struct body_job b = {0};
+	struct local *l;
+	struct stat st;
+	uint64_t parent = 0;
+	char *name = NULL, *md = NULL, *err = NULL;
+	size_t len = 0;
+	struct sjob *j;
+	int ret;
+
+	int rfd = -1, fl = fcntl(h->fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+		return 0; /* a reader's close */
+
+	pthread_mutex_lock(&w->lock);
+	l = cfs_fsw_local_by_ino(w, h->ino);
+	if (l && l->name && cfs_fss_page_name(l->name)) {
+		char path[PATH_MAX];
+
+		parent = l->parent;
+		name = strdup(l->name);
+		cfs_fsw_local_path(path, sizeof(path), l->parent, l->name);
+		rfd = openat(w->dirfd, path, O_RDONLY | O_CLOEXEC);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!name || rfd < 0) {
+		free(name);
+		if (rfd >= 0)
+			close(rfd);
+		return 0;
+	}
+	/* Nothing written (yet): no page.  "sh -c 'cat > f'" closes one descriptor early. */
+	if (fstat(rfd, &st) < 0 || st.st_size == 0 || cfs_tree_shape_of(fs->tree, parent, &pl)) {
+		close(rfd);
+		free(name);
+		return 0;
+	}
+	ret = read_fd(rfd, &md, &len);
+	close(rfd);
+	if (ret)
+		goto fail;
+	if (len >= 4 && memcmp(md, "---\n", 4) == 0) {
+		ret = cfs_write_front_matter(md, len, &fm, &err);
+		if (ret) {
+			cfs_err("creating %s: %s: the file stays on this mount", name,
+			        err ? err : strerror(-ret));
+			goto fail;
+		}
+	}
+	b.md = md + fm.body;
+	b.len = len - fm.body;
+	cfs_tree_with_ctx(fs->tree, pl.node, body_cb, &b);
+	if (b.ret) {
+		cfs_err("creating %s: %s: the file stays on this mount", name,
+		        b.err ? b.err : strerror(-b.ret));
+		ret = b.ret;
+		goto fail;
+	}
+	if (!(j = job_new(req, fs, J_CREATE))) {
+		ret = 1;
+		goto out;
+	}
+	j->space = pl.space;
+	j->parent_id = pl.parent_id;
+	pl.parent_id = NULL;
+	j->body = b.out;
+	j->len = b.out_len;
+	b.out = NULL;
+	j->title = fm.title ? fm.title : cfs_fss_title_of(name);
+	fm.title = NULL;
+	j->parent = parent;
+	j->name = name;
+	name = NULL;
+	j->local_ino = h->ino;
+	if (!j->title || space_ids(fs, j->space, &j->space_id, &j->space_key) ||
+	    asprintf(&j->what, "create page \"%s\"", j->title) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		job_free(j);
+		ret = 1;
+		goto out;
+	}
+	submit(j);
+	ret = 1;
+	goto out;
+fail:
+	fuse_reply_err(req, err_of(ret));
+	ret = 1;
+out:
+	free(pl.parent_id);
+	free(name);
+	free(md);
+	free(err);
+	free(b.out);
+	free(b.err);
+	cfs_front_matter_free(&fm);
+	return ret;
+}
+
+/* ---- mkdir, rmdir ---- */
+
+/* Show (on) or stop showing page n's directory (parent, name): the space is
+ * listed again for it, no write is sent. */
+static void dir_job(fuse_req_t req, struct cfs_fs *fs, struct cfs_node *n, int on, uint64_t parent,
+                    const char *name)
+{
+	struct sjob *j = job_new(req, fs, J_DIR);
+	char *key;
+	long sp;
+	int loaded;
+
+	if (!j)
+		return;
+	key = cfs_tree_space_key(fs->tree, n);
+	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
+	free(key);
+	j->space = sp < 0 ? 0 : (size_t)sp;
+	j->keep = n;
+	j->keep_on = on;
+	j->parent = parent;
+	j->name = strdup(name);
+	if (sp < 0 || !j->name ||
+	    asprintf(&j->what, "%s %s: a page's directory", on ? "mkdir" : "rmdir", name) < 0) {
+		fuse_reply_err(req, sp < 0 ? EIO : ENOMEM);
+		job_free(j);
+		return;
+	}
+	submit(j);
+}
+
+static int is_folder(struct cfs_fs *fs, uint64_t ino)
+{
+	char *v = NULL;
+	size_t n = 0;
+	int f = 0;
+
+	if (cfs_tree_xattr_get(fs->tree, ino, FOLDER_TYPE, &v, &n) == 0)
+		f = n == 6 && memcmp(v, "folder", 6) == 0;
+	free(v);
+	return f;
+}
+
+void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct cfs_fs *fs = cfs_fs_of(req);
+	struct cfs_tree_attr a;
+	struct cfs_tree_place pl;
+	char *mdname = NULL;
+	struct sjob *j;
+	int ret;
+
+	(void)mode;
+	if (!fs->w) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
+	if (ret == 0 || ret == -EAGAIN) {
+		fuse_reply_err(req, ret ? EIO : EEXIST);
+		return;
+	}
+	if (asprintf(&mdname, "%s.md", name) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ret = cfs_tree_lookup(fs->tree, parent, mdname, &a);
+	free(mdname);
+	if (ret == 0) {
+		/* Parent.md exists: its children directory shows (no request). */
+		if (a.kind != CFS_PAGE_FILE || !a.node) {
+			fuse_reply_err(req, EPERM);
+			return;
+		}
+		dir_job(req, fs, a.node, 1, parent, name);
+		return;
+	}
+	if (name[0] == '.' || strcmp(name, "_attachments") == 0 || strcmp(name, "_blog") == 0) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	ret = cfs_tree_shape_of(fs->tree, parent, &pl);
+	if (ret) {
+		fuse_reply_err(req, err_of(ret == -ENOTDIR ? -EPERM : ret));
+		return;
+	}
+	if (cfs_cf_api(fs->cf) == CFS_API_DC) {
+		cfs_warn("mkdir %s: Data Center has no folders; make a page (Name.md) instead",
+		         name);
+		free(pl.parent_id);
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (!(j = job_new(req, fs, J_FOLDER))) {
+		free(pl.parent_id);
+		return;
+	}
+	j->space = pl.space;
+	j->parent_id = pl.parent_id;
+	j->parent = parent;
+	j->name = strdup(name);
+	j->title = cfs_fss_title_of(name);
+	if (!j->name || !j->title || space_ids(fs, j->space, &j->space_id, &j->space_key) ||
+	    asprintf(&j->what, "mkdir %s: create folder", name) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		job_free(j);
+		return;
+	}
+	submit(j);
+}
+
+void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct cfs_fs *fs = cfs_fs_of(req);
+	struct cfs_tree_attr a;
+	struct cfs_tree_dirent *de = NULL;
+	size_t n = 0;
+	char *mdname = NULL, *key = NULL;
+	struct sjob *j;
+	int ret, loaded;
+	long sp;
+	int64_t version;
+
+	if (!fs->w) {
+		fuse_reply_err(req, EROFS);
+		return;
+	}
+	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
+	if (ret == -ENOENT) {
+		/* The children directory of a page that has none left: nothing to do. */
+		if (asprintf(&mdname, "%s.md", name) < 0) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		ret = cfs_tree_lookup(fs->tree, parent, mdname, &a) == 0 && a.kind == CFS_PAGE_FILE
+		          ? 0
+		          : -ENOENT;
+		free(mdname);
+		fuse_reply_err(req, -ret);
+		return;
+	}
+	if (ret) {
+		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
+		return;
+	}
+	if (!a.is_dir) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (a.kind != CFS_PAGE_DIR || !a.node || cfs_tree_space_of_dir(fs->tree, a.ino) >= 0) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	ret = cfs_tree_readdir(fs->tree, a.ino, &de, &n);
+	cfs_tree_dirents_free(de, n);
+	if (ret || n) {
+		fuse_reply_err(req, ret ? err_of(ret) : ENOTEMPTY);
+		return;
+	}
+	if (!is_folder(fs, a.ino)) {
+		/* A page's children directory, empty: nothing is sent. */
+		dir_job(req, fs, a.node, 0, parent, name);
+		return;
+	}
+	if (!(j = job_new(req, fs, J_TRASH)))
+		return;
+	key = cfs_tree_space_key(fs->tree, a.node);
+	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
+	free(key);
+	if (sp < 0 || cfs_tree_page_ref(fs->tree, a.node, &j->id, &version, &j->blog)) {
+		fuse_reply_err(req, EIO);
+		job_free(j);
+		return;
+	}
+	j->space = (size_t)sp;
+	j->type = strdup("folder");
+	if (!j->type || asprintf(&j->what, "rmdir %s: folder %s to the trash", name, j->id) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		job_free(j);
+		return;
+	}
+	submit(j);
+}
+
+/* ---- mv ---- */
+
+void cfs_fss_move(fuse_req_t req, struct cfs_fs *fs, const struct cfs_tree_attr *sa,
+                  uint64_t parent, const char *name, uint64_t newparent, const char *newname)
+{
+	struct cfs_tree_place pl;
+	char *key = NULL, *title = NULL;
+	int ret, loaded;
+	long sp;
+	int64_t version;
+	struct sjob *j;
+
+	if (!sa->is_dir && !cfs_fss_page_name(newname)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (sa->is_dir && is_folder(fs, sa->ino)) {
+		fuse_reply_err(req, EPERM); /* folders are not renamed from the mount */
+		return;
+	}
+	ret = cfs_tree_shape_of(fs->tree, newparent, &pl);
+	if (ret) {
+		fuse_reply_err(req, err_of(ret == -ENOTDIR ? -EPERM : ret));
+		return;
+	}
+	key = cfs_tree_space_key(fs->tree, sa->node);
+	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
+	free(key);
+	if (sp < 0 || (size_t)sp != pl.space) {
+		free(pl.parent_id);
+		fuse_reply_err(req, sp < 0 ? EIO : EXDEV);
+		return;
+	}
+	if (!pl.parent_id && parent != newparent) {
+		/* To the space's top: a PUT cannot say "no parent". */
+		cfs_warn("mv to the top of a space: not supported; move it under a page or folder");
+		free(pl.parent_id);
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (!(j = job_new(req, fs, J_MOVE))) {
+		free(pl.parent_id);
+		return;
+	}
+	j->space = pl.space;
+	j->parent = parent;
+	j->newparent = newparent;
+	j->name = strdup(name);
+	j->newname = strdup(newname);
+	j->parent_id = parent != newparent ? pl.parent_id : NULL;
+	if (parent == newparent)
+		free(pl.parent_id);
+	j->title = title = cfs_fss_title_of(newname);
+	if (!title || cfs_tree_page_ref(fs->tree, sa->node, &j->id, &version, &j->blog) ||
+	    asprintf(&j->what, "rename to %s: retitle/move page", newname) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		job_free(j);
+		return;
+	}
+	if (j->blog) {
+		fuse_reply_err(req, EPERM);
+		job_free(j);
+		return;
+	}
+	submit(j);
+}

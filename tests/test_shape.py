@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""End-to-end shape operations on a rw mount (-o rw): rm of a page (to the trash),
+a new Name.md (a new page), mv (retitle, move), mkdir (a folder on Cloud, EPERM on
+DC), rmdir — against the fake server, whose write log and trash prove what was sent.
+CFS_FLAVOR=dc runs the same against Data Center (suite shape-e2e-dc).  docs/shape.md."""
+
+import errno
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cfstest import DC, Fake, Mount, MountedSpace  # noqa: E402
+
+MEETINGS = "Home/Meeting notes"
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class ShapeBase(MountedSpace):
+    opts = ["rw", "log_level=debug"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = Fake()
+        cls.cache = tempfile.mkdtemp(prefix="cfs-scache-")
+        cls.mount = Mount(cls.fake, opts=cls.opts, cache_dir=cls.cache)
+        cls.mnt = cls.mount.mnt
+        cls.space, pages = cls.fake.space_pages("DEMO")
+        cls.ids = {p["title"]: p["id"] for p in pages}
+        cls.free = sorted((p["title"], p["id"]) for p in pages
+                          if p["title"].endswith("Weekly sync"))
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.cache, ignore_errors=True)
+
+    def setUp(self):
+        self.fake.call("DELETE", "/_fake/fault")
+        self.mark = len(self.fake.call("GET", "/_fake/writes"))
+
+    def p(self, *parts):
+        return os.path.join(self.mnt, *parts)
+
+    def take(self):
+        title, pid = self.free.pop(0)
+        return self.p(MEETINGS, title + ".md"), pid
+
+    def writes(self):
+        """The writes since the test began."""
+        return self.fake.call("GET", "/_fake/writes")[self.mark:]
+
+    def trash(self):
+        return self.fake.call("GET", "/_fake/trash")
+
+    def current(self):
+        """title -> page (v2 shape) of the current pages."""
+        _, pages = self.fake.space_pages("DEMO")
+        return {p["title"]: p for p in pages}
+
+    def body(self, pid):
+        if DC:
+            p = self.fake.api("%s/rest/api/content/%s?expand=body.storage"
+                              % (self.fake.context, pid))
+        else:
+            p = self.fake.api("/wiki/api/v2/pages/%s?body-format=storage" % pid)
+        return p["body"]["storage"]["value"]
+
+    def assert_errno(self, code, fn, *args):
+        with self.assertRaises(OSError) as cm:
+            fn(*args)
+        self.assertEqual(cm.exception.errno, code, os.strerror(cm.exception.errno))
+
+
+class Delete(ShapeBase):
+    def test_rm_page_goes_to_the_trash(self):
+        path, pid = self.take()
+        self.assertTrue(os.path.exists(path))
+        os.remove(path)
+        self.assertFalse(os.path.exists(path))
+        self.assertNotIn(os.path.basename(path), os.listdir(os.path.dirname(path)))
+        self.assertIn(pid, [p["id"] for p in self.trash()["pages"]])
+        w = self.writes()
+        self.assertEqual(len(w), 1, w)
+        self.assertEqual(w[0]["method"], "DELETE")
+        self.assertEqual(w[0]["path"], "/confluence/rest/api/content/%s" % pid if DC
+                         else "/wiki/api/v2/pages/%s" % pid)
+        self.assertFalse(w[0].get("purge"))
+        self.assertEqual(self.fake.stats().get("purges", 0), 0)
+
+    def test_rm_page_with_children_is_enotempty(self):
+        path = self.p("Home", "Engineering", "CI\u2215CD.md")
+        self.assert_errno(errno.ENOTEMPTY, os.remove, path)
+        self.assertTrue(os.path.exists(path))
+        self.assertEqual(self.writes(), [])
+
+    def test_rm_children_then_rmdir_then_parent(self):
+        kid = self.p("Archive", "Old design (2019).md")
+        os.remove(kid)
+        self.assertFalse(os.path.exists(kid))
+        # the children directory is empty now: rmdir succeeds and sends nothing
+        n = len(self.writes())
+        os.rmdir(self.p("Archive"))
+        self.assertEqual(len(self.writes()), n)
+        os.remove(self.p("Archive.md"))
+        self.assertFalse(os.path.exists(self.p("Archive.md")))
+        trashed = [p["id"] for p in self.trash()["pages"]]
+        self.assertIn(self.ids["Archive"], trashed)
+        self.assertIn(self.ids["Old design (2019)"], trashed)
+
+    def test_rmdir_of_a_page_with_children_is_enotempty(self):
+        self.assert_errno(errno.ENOTEMPTY, os.rmdir, self.p("Home", "Engineering", "Runbooks"))
+        self.assertEqual(self.writes(), [])
+
+    def test_rm_refused_keeps_the_page(self):
+        path, pid = self.take()
+        self.fake.fault(kind="status", status=403, match="/%s$" % pid, method="DELETE")
+        self.assert_errno(errno.EACCES, os.remove, path)
+        self.assertTrue(os.path.exists(path))
+        self.assertIn(os.path.basename(path)[:-3], self.current())
+        self.fake.call("DELETE", "/_fake/fault")
+        self.fake.fault(kind="status", status=500, match="/%s$" % pid, method="DELETE")
+        self.assert_errno(errno.EIO, os.remove, path)
+        self.assertTrue(os.path.exists(path))
+        self.assertNotIn(pid, [p["id"] for p in self.trash()["pages"]])
+
+
+class Create(ShapeBase):
+    def created(self, title):
+        page = self.current().get(title)
+        self.assertIsNotNone(page, "no page %r on the server" % title)
+        return page
+
+    def test_new_file_is_a_new_page(self):
+        path = self.p("Home", "Documentation", "Shape notes.md")
+        write(path, "# Notes\n\nFirst paragraph with **bold**.\n\n- one\n- two\n")
+        page = self.created("Shape notes")
+        self.assertEqual(page["parentId"], self.ids["Documentation"])
+        body = self.body(page["id"])
+        self.assertIn("<strong>bold</strong>", body)
+        self.assertIn("<li>", body)
+        w = [x for x in self.writes() if x["method"] == "POST"]
+        self.assertEqual(len(w), 1, w)
+        self.assertEqual(w[0]["path"], "/confluence/rest/api/content" if DC
+                         else "/wiki/api/v2/pages")
+        self.assertTrue(os.path.exists(path))
+        text = read(path)
+        self.assertIn("First paragraph with **bold**.", text)
+        self.assertIn(page["id"], os.getxattr(path, "user.confluence.id").decode())
+        self.assertIn("Shape notes.md", os.listdir(self.p("Home", "Documentation")))
+
+    def test_title_from_the_name_reverses_the_naming_rules(self):
+        path = self.p("Home", "Documentation", "Ops\u2215Dev.md")
+        write(path, "Slash in the title.\n")
+        page = self.created("Ops/Dev")
+        self.assertEqual(page["parentId"], self.ids["Documentation"])
+        self.assertIn("Slash in the title.", read(path))
+
+    def test_front_matter_title(self):
+        path = self.p("Home", "Meeting notes", "fm-page.md")
+        write(path, "---\ntitle: Front matter titled\n---\nBody text.\n")
+        page = self.created("Front matter titled")
+        self.assertEqual(page["parentId"], self.ids["Meeting notes"])
+        self.assertNotIn("title:", self.body(page["id"]))
+        self.assertTrue(os.path.exists(self.p("Home", "Meeting notes",
+                                              "Front matter titled.md")))
+
+    def test_new_page_at_the_space_top(self):
+        write(self.p("Top level shape.md"), "At the top.\n")
+        page = self.created("Top level shape")
+        self.assertIsNone(page.get("parentId"))
+
+    def test_duplicate_title_is_eexist_and_the_text_stays(self):
+        path = self.p("Home", "Documentation", "Architecture.md")  # a title of Engineering
+        f = open(path, "w")
+        f.write("Mine.\n")
+        with self.assertRaises(OSError) as cm:
+            f.close()
+        self.assertEqual(cm.exception.errno, errno.EEXIST)
+        self.assertEqual(read(path), "Mine.\n")
+        self.assertEqual(self.current()["Architecture"]["id"], self.ids["Architecture"])
+        os.remove(path)  # a local file: gone without a request
+        self.assertFalse(os.path.exists(path))
+
+    def test_create_fails_and_leaves_no_page(self):
+        self.fake.fault(kind="status", status=500, match="/content$|/pages$", method="POST")
+        path = self.p("Home", "Documentation", "Faulted page.md")
+        f = open(path, "w")
+        f.write("Kept here.\n")
+        with self.assertRaises(OSError) as cm:
+            f.close()
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        self.assertNotIn("Faulted page", self.current())
+        self.assertEqual(read(path), "Kept here.\n")
+        # the fault gone, writing it again creates the page
+        self.fake.call("DELETE", "/_fake/fault")
+        write(path, "Kept here.\n")
+        self.created("Faulted page")
+
+    def test_editor_temporaries_are_no_pages(self):
+        d = self.p("Home", "Documentation")
+        for name in (".hidden.md", "notes.md~", "#notes.md#", "draft.txt"):
+            write(os.path.join(d, name), "x\n")
+            os.remove(os.path.join(d, name))
+        self.assertEqual(self.writes(), [])
+
+    def test_empty_file_is_no_page(self):
+        path = self.p("Home", "Documentation", "Empty one.md")
+        open(path, "w").close()
+        self.assertEqual(self.writes(), [])
+        os.remove(path)
+
+
+class Move(ShapeBase):
+    def test_mv_retitles(self):
+        path, pid = self.take()
+        new = os.path.join(os.path.dirname(path), "Retitled sync.md")
+        os.rename(path, new)
+        self.assertFalse(os.path.exists(path))
+        self.assertTrue(os.path.exists(new))
+        self.assertEqual(self.current()["Retitled sync"]["id"], pid)
+        self.assertIn(pid, os.getxattr(new, "user.confluence.id").decode())
+
+    def test_mv_moves_under_another_page(self):
+        path, pid = self.take()
+        name = os.path.basename(path)
+        dest = self.p("Home", "Documentation", name)
+        body = self.body(pid)
+        os.rename(path, dest)
+        self.assertTrue(os.path.exists(dest))
+        self.assertFalse(os.path.exists(path))
+        page = self.current()[name[:-3]]
+        self.assertEqual(page["id"], pid)
+        self.assertEqual(page["parentId"], self.ids["Documentation"])
+        self.assertEqual(self.body(pid), body)
+
+    def test_mv_page_with_its_directory(self):
+        # Runbooks (2 children) under Documentation: mv Runbooks Runbooks.md dest/
+        src = self.p("Home", "Engineering")
+        dst = self.p("Home", "Documentation")
+        os.rename(os.path.join(src, "Runbooks"), os.path.join(dst, "Runbooks"))
+        os.rename(os.path.join(src, "Runbooks.md"), os.path.join(dst, "Runbooks.md"))
+        self.assertTrue(os.path.isdir(os.path.join(dst, "Runbooks")))
+        self.assertEqual(self.current()["Runbooks"]["parentId"], self.ids["Documentation"])
+        self.assertFalse(os.path.exists(os.path.join(src, "Runbooks.md")))
+        puts = [w for w in self.writes() if w["method"] == "PUT"]
+        self.assertEqual(len(puts), 1, puts)
+
+    def test_failed_move_leaves_the_page(self):
+        path, pid = self.take()
+        self.fake.fault(kind="status", status=500, match="/%s$" % pid, method="PUT")
+        dest = self.p("Home", "Documentation", os.path.basename(path))
+        self.assert_errno(errno.EIO, os.rename, path, dest)
+        self.assertTrue(os.path.exists(path))
+        self.assertFalse(os.path.exists(dest))
+        page = self.current()[os.path.basename(path)[:-3]]
+        self.assertEqual(page["parentId"], self.ids["Meeting notes"])
+
+    def test_mv_onto_a_taken_title_is_eexist(self):
+        path, pid = self.take()
+        self.assert_errno(errno.EEXIST, os.rename, path,
+                          os.path.join(os.path.dirname(path), "Architecture.md"))
+        self.assertTrue(os.path.exists(path))
+
+
+class Folders(ShapeBase):
+    def test_mkdir(self):
+        d = self.p("Home", "Documentation", "Shape folder")
+        if DC:
+            self.assert_errno(errno.EPERM, os.mkdir, d)
+            self.assertEqual(self.writes(), [])
+            self.assertIn("no folders", self.mount.stderr())
+            return
+        os.mkdir(d)
+        self.assertTrue(os.path.isdir(d))
+        w = self.writes()
+        self.assertEqual([x["path"] for x in w], ["/wiki/api/v2/folders"])
+        # a page inside the folder
+        write(os.path.join(d, "In folder.md"), "Inside.\n")
+        page = self.current()["In folder"]
+        self.assertEqual(page["parentId"], w[0]["id"])
+        os.remove(os.path.join(d, "In folder.md"))
+        os.rmdir(d)
+        self.assertFalse(os.path.exists(d))
+        self.assertIn(w[0]["id"], [f["id"] for f in self.trash()["folders"]])
+
+    def test_mkdir_of_an_existing_name_is_eexist(self):
+        self.assert_errno(errno.EEXIST, os.mkdir, self.p("Home", "Engineering"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
