@@ -47,6 +47,10 @@ int cfs_fsw_new(struct cfs_fs *fs, const char *cache_dir, int front_matter, stru
 void cfs_fsw_free(struct cfs_fsw *w);
 /* Publish the drafts a killed mount left (once mounted and the loop runs). */
 void cfs_fsw_recover(struct cfs_fsw *w);
+/* --publish-drafts: wait until the recovered drafts are done; the number
+ * that failed (0: all published or kept as conflict files... see the log),
+ * or -ETIMEDOUT. */
+int cfs_fsw_recover_wait(struct cfs_fsw *w, int timeout_s);
 /* A cfs_cache_keep_fn; arg is the struct cfs_fsw. */
 void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
                   struct cfs_blob *md);

@@ -234,6 +234,14 @@ void cfs_tree_page_saved(struct cfs_tree *t, struct cfs_node *n, int64_t version
 int cfs_tree_file_of(struct cfs_tree *t, struct cfs_node *n, char **name, uint64_t *dir,
                      int *writable);
 
+/* Only inside cfs_tree_with_ctx's fn (the read lock held): a link target
+ * relative to page from's directory (percent-decoded) -> with att 0, the
+ * page: *a its space key (NULL: from's space), *b its title; with att 1, an
+ * attachment ("Page/_attachments/f.png"): *a the title of its page (NULL:
+ * from itself), *b the file name.  0, -ENOENT or -ENOMEM (malloc'd). */
+int cfs_tree_rel_target_locked(struct cfs_tree *t, struct cfs_node *from, const char *rel, int att,
+                               char **a, char **b);
+
 /* The space key of page n (NULL: none), copied.  Any thread. */
 char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n);
 

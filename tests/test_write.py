@@ -19,7 +19,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import DC, Fake, Mount, MountedSpace  # noqa: E402
+from cfstest import DC, Fake, Mount, MountedSpace, sanitizer_report  # noqa: E402
 
 MEETINGS = "Home/Meeting notes"
 
@@ -294,6 +294,37 @@ class Saves(WriteBase):
         self.no_strays(path)
 
 
+class Links(WriteBase):
+    """Relative links and images in changed blocks go back to ri:page and
+    ri:attachment (resolved against the mount's tree)."""
+
+    def test_new_paragraph_links_a_page(self):
+        path = os.path.join(self.mnt, "Home", "Documentation", "Other Page.md")
+        pid = os.getxattr(path, "user.confluence.id").decode()
+        v0, body0, _ = self.page(pid)
+        with open(path, "a") as f:
+            f.write("\nSee [the runbooks](../Engineering/Runbooks.md) first.\n")
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertTrue(body1.startswith(body0.rstrip()), body1)
+        self.assertIn('<ri:page ri:content-title="Runbooks"', body1)
+        self.assertNotIn("Runbooks.md", body1)
+
+    def test_edited_paragraph_keeps_its_image(self):
+        path = os.path.join(self.mnt, "Home", "Documentation", "Images and files.md")
+        pid = os.getxattr(path, "user.confluence.id").decode()
+        v0, body0, _ = self.page(pid)
+        text = read(path)
+        self.assertIn("Attached image: ![", text)
+        with open(path, "w") as f:
+            f.write(text.replace("Attached image: ![", "Attached image, edited: ![", 1))
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertIn("Attached image, edited:", body1)
+        self.assertIn('ri:filename="diagram.png"', body1)
+        self.assertNotIn("_attachments", body1)
+
+
 class Conflicts(WriteBase):
     """The page changed on the server since it was read."""
 
@@ -425,9 +456,105 @@ class FrontMatter(WriteBase):
         writes = self.fake.call("GET", "/_fake/writes")
         self.assertEqual([w["method"] for w in writes if w.get("id") == pid], ["PUT", "POST"])
         self.assertEqual(writes[-1]["request"], [{"prefix": "global", "name": "edited"}])
+        # The file follows the new title once the listing the rename starts is in.
+        renamed = os.path.join(os.path.dirname(path), title0 + " renamed.md")
+        deadline = time.time() + 10
+        while time.time() < deadline and not os.path.exists(renamed):
+            time.sleep(0.1)
+        self.assertTrue(os.path.exists(renamed))
+        self.assertFalse(os.path.exists(path))
+        path = renamed
+        # And off again: one DELETE, no PUT (the body and title are as they are).
+        text = read(path)
+        self.assertIn('title: "%s renamed"' % title0, text)
+        self.assertIn('"edited"', text)
+        text = re.sub(r', "edited"|"edited", |"edited"', "", text)
+        with open(path, "w") as f:
+            f.write(text)
+        writes = [w for w in self.fake.call("GET", "/_fake/writes") if w.get("id") == pid]
+        self.assertEqual([w["method"] for w in writes], ["PUT", "POST", "DELETE"])
+        self.assertEqual(self.page(pid)[0], v0 + 1)
+
+
+class NotRendered(WriteBase):
+    """Without prefetch, a page nobody read yet: saving it renders it first."""
+
+    opts = ["rw", "prefetch=0"]
+
+    def test_truncate_unread_page(self):
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        os.truncate(path, len("Page marker"))
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertEqual(body1, "<p>Page marker</p>")
+        self.assertEqual(read(path), "Page marker")
+
+    def test_cat_into_unread_page(self):
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        with open(path, "a") as f:
+            f.write("\nAppended unread.\n")
+        v1, body1, _ = self.page(pid)
+        self.assertEqual(v1, v0 + 1)
+        self.assertTrue(body1.startswith(body0.rstrip()), body1)
+        self.assertIn("<p>Appended unread.</p>", body1)
+
+
+class ServerDown(unittest.TestCase):
+    """The server goes away during a save and comes back."""
+
+    def test_down_eio_draft_kept_then_published(self):
+        fake = Fake()
+        cache = tempfile.mkdtemp(prefix="cfs-wcache-")
+        m = None
+        try:
+            _, pages = fake.space_pages("DEMO")
+            p = [p for p in pages if p["title"].endswith("Weekly sync")][2]
+            m = Mount(fake, opts=["rw", "retries=0", "timeout=5"], cache_dir=cache)
+            path = os.path.join(m.mnt, MEETINGS, p["title"] + ".md")
+            text = read(path).replace("- Team\n", "- Team Down\n")
+            port = fake.port
+            fake.stop()
+            with self.assertRaises(OSError) as cm:
+                with open(path, "w") as f:
+                    f.write(text)
+            self.assertEqual(cm.exception.errno, errno.EIO)
+            drafts = glob.glob(os.path.join(cache, "*", "*", "write", "drafts", "*.draft"))
+            self.assertEqual([os.path.basename(d) for d in drafts], [p["id"] + ".draft"])
+            self.assertTrue(read(drafts[0]).endswith(text))  # the text is safe
+            fake = Fake("--port", str(port))
+            self.assertEqual(fake.port, port)
+            with open(path, "w") as f:
+                f.write(text)
+            applied = [w for w in fake.call("GET", "/_fake/writes")
+                       if w.get("applied") and w["method"] == "PUT"]
+            self.assertEqual(len(applied), 1, applied)
+            self.assertIn("Team Down", applied[0]["body"])
+            self.assertEqual(glob.glob(os.path.join(cache, "*", "*", "write", "drafts",
+                                                    "*.draft")), [])
+        finally:
+            if m:
+                err = m.stop()
+                self.assertFalse(sanitizer_report(err), err)
+            fake.stop()
+            shutil.rmtree(cache, ignore_errors=True)
 
 
 class ReadOnly(unittest.TestCase):
+    def test_rw_then_ro_is_ro(self):
+        fake = Fake()
+        try:
+            m = Mount(fake, opts=["rw", "ro"])
+            try:
+                with self.assertRaises(OSError) as cm:
+                    os.open(os.path.join(m.mnt, "Home.md"), os.O_WRONLY)
+                self.assertEqual(cm.exception.errno, errno.EROFS)
+            finally:
+                m.stop()
+        finally:
+            fake.stop()
+
     def test_ro_mount_refuses_writes(self):
         fake = Fake()
         try:
@@ -442,7 +569,8 @@ class ReadOnly(unittest.TestCase):
                     open(os.path.join(m.mnt, ".Home.md.swp"), "w")
                 self.assertEqual(cm.exception.errno, errno.EROFS)
             finally:
-                m.stop()
+                err = m.stop()
+            self.assertFalse(sanitizer_report(err), err)
             self.assertEqual(fake.call("GET", "/_fake/writes"), [])
         finally:
             fake.stop()
@@ -501,7 +629,50 @@ class Crash(unittest.TestCase):
                 self.assertIn("Team Crash", applied[0]["body"])
                 self.assertIn("draft", m2.stderr())
             finally:
-                m2.stop()
+                err = m2.stop()
+            self.assertFalse(sanitizer_report(err), err)
+        finally:
+            fake.stop()
+            shutil.rmtree(cache, ignore_errors=True)
+
+
+class PublishDrafts(unittest.TestCase):
+    """--publish-drafts publishes what a failed save left, without mounting."""
+
+    def test_publish_drafts_command(self):
+        fake = Fake()
+        cache = tempfile.mkdtemp(prefix="cfs-wcache-")
+        try:
+            _, pages = fake.space_pages("DEMO")
+            p = [p for p in pages if p["title"].endswith("Weekly sync")][1]
+            m = Mount(fake, opts=["rw"], cache_dir=cache)
+            try:
+                path = os.path.join(m.mnt, MEETINGS, p["title"] + ".md")
+                text = read(path).replace("- Team\n", "- Team Later\n")
+                fake.fault(match="/content/%s$" % p["id"] if DC else "/pages/%s$" % p["id"],
+                           method="PUT", kind="status", status=503, count=-1)
+                with self.assertRaises(OSError):
+                    with open(path, "w") as f:
+                        f.write(text)
+            finally:
+                m.stop()
+            fake.call("DELETE", "/_fake/fault")
+            draft = glob.glob(os.path.join(cache, "*", "*", "write", "drafts", "*.draft"))
+            self.assertEqual(len(draft), 1)
+            argv = [a for a in m.argv if a not in (m.mnt, "-f")]
+            argv.insert(1, "--publish-drafts")
+            env = dict(os.environ, CONFLUENCE_TOKEN="demo-token", HOME=tempfile.gettempdir(),
+                       CONFLUENCEFS_CONFIG="/nonexistent")
+            if not DC:
+                env["CONFLUENCE_USER"] = "demo@example.com"
+            r = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertFalse(sanitizer_report(r.stderr), r.stderr)
+            applied = [w for w in fake.call("GET", "/_fake/writes")
+                       if w.get("applied") and w["method"] == "PUT"]
+            self.assertEqual(len(applied), 1, applied)
+            self.assertIn("Team Later", applied[0]["body"])
+            self.assertFalse(os.path.exists(draft[0]))
         finally:
             fake.stop()
             shutil.rmtree(cache, ignore_errors=True)

@@ -217,7 +217,9 @@ static void answer_lookup(fuse_req_t req, struct cfs_fs *fs, int ret, const stru
 		struct fuse_entry_param e;
 
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fs->ttl;
+		/* rw: a save may rename a page (front matter), and the listing
+		 * then brings a name nobody invalidates: no negative entries. */
+		e.entry_timeout = fs->w ? 0 : fs->ttl;
 		fuse_reply_entry(req, &e);
 	} else if (ret) {
 		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
@@ -723,6 +725,8 @@ void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)
 {
 	struct cfs_fs *fs = arg;
 
+	if (!fs->se) /* --publish-drafts: no kernel to tell */
+		return;
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct cfs_tree_inval *v = &ch->v[i];
 		int ret;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- the kept storage of rendered pages (w->lock) ---- */
@@ -96,6 +97,7 @@ void cfs_fsw_pub_free(struct pub *p)
 	free(p->labels_del);
 	free(p->body);
 	free(p->conflict);
+	free(p->labels_want);
 	cfs_blockmap_free(p->bm);
 	free(p);
 }
@@ -203,6 +205,17 @@ static void finish(struct pub *p, int err)
 	} else if (err == 0) {
 		cfs_debug("saved %s: nothing changed, nothing sent", p->fname);
 	}
+	if (err == 0 && p->labels_want) {
+		/* The labels the server has now, for the next save's comparison. */
+		struct cfs_page one = {.id = p->id, .labels = p->labels_want};
+		struct cfs_page_list l = {.v = &one, .n = 1, .cap = 1};
+
+		cfs_tree_set_labels(p->fs->tree, &l, NULL);
+	}
+	/* A rename: its name on the mount follows with a listing, now (after the
+	 * labels, which the listing reads too). */
+	if (err == 0 && p->renamed && p->fs->sync)
+		cfs_sync_now(p->fs->sync);
 	if (err == 0 || err == -EBUSY)
 		draft_remove(w, p->id);
 	p->done(p, err);
@@ -250,6 +263,27 @@ static void conflict(struct pub *p, int64_t theirs)
 	finish(p, -EBUSY);
 }
 
+/* Links of changed blocks back to pages and attachments (the read lock is
+ * held: inside cfs_tree_with_ctx). */
+struct link_arg {
+	struct cfs_tree *t;
+	struct cfs_node *n;
+};
+
+static int link_page(void *arg, const char *rel, char **space_key, char **title)
+{
+	struct link_arg *l = arg;
+
+	return cfs_tree_rel_target_locked(l->t, l->n, rel, 0, space_key, title);
+}
+
+static int link_att(void *arg, const char *rel, char **page_title, char **filename)
+{
+	struct link_arg *l = arg;
+
+	return cfs_tree_rel_target_locked(l->t, l->n, rel, 1, page_title, filename);
+}
+
 struct merge_job {
 	struct pub *p;
 	const char *theirs;
@@ -263,7 +297,9 @@ static int merge_cb(void *arg, const struct cfs_convert_ctx *cctx)
 	struct merge_job *j = arg;
 	struct pub *p = j->p;
 	struct cfs_blockmap *bm = NULL;
-	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct link_arg la = {p->fs->tree, p->node};
+	struct cfs_write_ctx wctx = {
+	    .convert = cctx, .page = link_page, .attachment = link_att, .arg = &la};
 	char *why = NULL;
 
 	j->ret = cfs_blockmap_build(j->theirs, j->theirs_len, cctx, &bm, &why);
@@ -393,8 +429,10 @@ static void on_put(void *arg, const struct cfs_cf_error *e, struct cfs_page *pag
 		p->new_version =
 		    page->version > p->base_version ? page->version : p->base_version + 1;
 		p->mtime = page->mtime;
-		if (p->new_title && p->title && strcmp(p->new_title, p->title) != 0)
+		if (p->new_title && p->title && strcmp(p->new_title, p->title) != 0) {
 			cfs_info("renamed page \"%s\" to \"%s\"", p->title, p->new_title);
+			p->renamed = 1;
+		}
 		next_label(p);
 		return;
 	}
@@ -480,6 +518,18 @@ static void label_diff(struct pub *p, char **want)
 	}
 	while (want[nw])
 		nw++;
+	{
+		size_t jl = 1;
+
+		for (size_t i = 0; i < nw; i++)
+			jl += strlen(want[i]) + 1;
+		p->labels_want = calloc(1, jl);
+		for (size_t i = 0; p->labels_want && i < nw; i++) {
+			if (i)
+				strcat(p->labels_want, ",");
+			strcat(p->labels_want, want[i]);
+		}
+	}
 	p->labels_add = calloc(nw + 1, sizeof(char *));
 	p->labels_del = calloc(nh + 1, sizeof(char *));
 	if (p->labels_add && p->labels_del) {
@@ -516,7 +566,9 @@ static int compute_cb(void *arg, const struct cfs_convert_ctx *cctx)
 {
 	struct compute_job *j = arg;
 	struct pub *p = j->p;
-	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct link_arg la = {p->fs->tree, p->node};
+	struct cfs_write_ctx wctx = {
+	    .convert = cctx, .page = link_page, .attachment = link_att, .arg = &la};
 
 	j->ret = cfs_blockmap_build(p->base, p->base_len, cctx, &p->bm, &j->err);
 	if (j->ret)
@@ -601,6 +653,15 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 			p->base_len = k->len;
 			p->base_version = k->version;
 		}
+		if (p->base && p->trunc && k->md) {
+			free(p->md);
+			p->md = calloc(1, p->trunc_len + 1);
+			if (p->md) {
+				memcpy(p->md, k->md->data,
+				       p->trunc_len < k->md->len ? p->trunc_len : k->md->len);
+				p->md_len = p->trunc_len;
+			}
+		}
 	}
 	have = k ? k->version : 0;
 	pthread_mutex_unlock(&w->lock);
@@ -611,8 +672,12 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	} else if (!p->base && have && have != p->base_version) {
 		/* A draft of an older version: the server moved on. */
 		conflict(p, have);
-	} else if (!p->base) {
-		finish(p, -ENOMEM);
+	} else if (!p->base || !p->md) {
+		finish(p, -EIO);
+	} else if (p->trunc && (err = draft_write(w, p))) {
+		cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,
+		        strerror(-err));
+		p->done(p, -EIO);
 	} else {
 		pub_compute(p);
 	}
@@ -664,7 +729,7 @@ void cfs_fsw_publish(struct pub *p)
 		ret = cfs_tree_file_of(p->fs->tree, p->node, &p->fname, &p->dir, &writable);
 	if (!ret && !writable)
 		ret = -EACCES;
-	if (!ret && !p->no_draft) {
+	if (!ret && !p->no_draft && !p->trunc) {
 		ret = draft_write(w, p);
 		if (ret)
 			cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,
@@ -681,9 +746,31 @@ void cfs_fsw_publish(struct pub *p)
 
 static void recovered(struct pub *p, int err)
 {
+	struct cfs_fsw *w = p->fs->w;
+
 	if (err && err != -EBUSY)
 		cfs_warn("draft of %s not published yet (%s); it stays", p->fname, strerror(-err));
+	pthread_mutex_lock(&w->lock);
+	w->recovering--;
+	w->recover_failed += err != 0;
+	pthread_cond_broadcast(&w->recovered);
+	pthread_mutex_unlock(&w->lock);
 	cfs_fsw_pub_free(p);
+}
+
+int cfs_fsw_recover_wait(struct cfs_fsw *w, int timeout_s)
+{
+	struct timespec until;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_s;
+	pthread_mutex_lock(&w->lock);
+	while (w->recovering > 0 && ret == 0)
+		ret = pthread_cond_timedwait(&w->recovered, &w->lock, &until);
+	ret = w->recovering > 0 ? -ETIMEDOUT : w->recover_failed;
+	pthread_mutex_unlock(&w->lock);
+	return ret;
 }
 
 static void recover_one(struct cfs_fsw *w, const char *file)
@@ -748,6 +835,9 @@ static void recover_one(struct cfs_fsw *w, const char *file)
 	p->no_draft = 1;
 	p->recovering = 1;
 	p->done = recovered;
+	pthread_mutex_lock(&w->lock);
+	w->recovering++;
+	pthread_mutex_unlock(&w->lock);
 	cfs_info("found a draft of page %s (from version %lld) left by an earlier mount; "
 	         "publishing it",
 	         id, version);

@@ -334,8 +334,14 @@ void cfs_fsw_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_s
 		/* truncate(2) of a page nobody has open: a save of its own. */
 		struct kept *k = cfs_fsw_kept(w, a.node, 0);
 
-		if (!k || !k->md || !k->storage) {
-			ret = -EAGAIN;
+		if (attr->st_size > (64 << 20)) {
+			ret = -EFBIG;
+		} else if (!k || !k->md || !k->storage) {
+			/* Never rendered here: render it first, on the loop. */
+			if (!(p = calloc(1, sizeof(*p))))
+				ret = -ENOMEM;
+			else
+				p->trunc = 1, p->trunc_len = (size_t)attr->st_size;
 		} else if (!(p = calloc(1, sizeof(*p)))) {
 			ret = -ENOMEM;
 		} else {
@@ -355,12 +361,6 @@ void cfs_fsw_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_s
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
-	if (ret == -EAGAIN) {
-		cfs_fsw_pub_free(p);
-		/* Never rendered here: read it once (cat), then truncate. */
-		fuse_reply_err(req, EAGAIN);
-		return;
-	}
 	if (ret) {
 		cfs_fsw_pub_free(p);
 		fuse_reply_err(req, -ret);

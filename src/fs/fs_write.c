@@ -67,6 +67,7 @@ int cfs_fsw_new(struct cfs_fs *fs, const char *cache_dir, int front_matter, stru
 		goto fail;
 	}
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->recovered, NULL);
 	w->fs = fs;
 	w->front_matter = front_matter;
 	ret = cfs_fsw_local_init(w);
@@ -109,6 +110,7 @@ void cfs_fsw_free(struct cfs_fsw *w)
 	}
 	close(w->dirfd);
 	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->recovered);
 	free(w);
 }
 

@@ -72,6 +72,8 @@ struct cfs_fsw {
 	struct wfile *wfiles;
 	struct kept *kept[KEPT_BUCKETS];
 	int front_matter;
+	pthread_cond_t recovered; /* signalled as each recovered draft is done */
+	int recovering, recover_failed;
 };
 
 /* One save to publish (fs_publish.c). */
@@ -92,7 +94,7 @@ struct pub {
 	/* filled in on the way */
 	char *id, *title, *new_title, *space_key, *fname;
 	uint64_t dir;
-	int blog, recovering, merged, retried;
+	int blog, recovering, merged, retried, renamed;
 	char **labels_add, **labels_del;
 	size_t nlabel;
 	char *body; /* the storage sent */
@@ -107,6 +109,9 @@ struct pub {
 	int err;                 /* set before the loop: fail at once */
 	int requests;            /* HTTP requests this save made */
 	unsigned gen;            /* the working copy's generation saved */
+	char *labels_want;       /* front matter labels, comma-joined, or NULL */
+	int trunc;               /* truncate(2) of a page never rendered: md is its first */
+	size_t trunc_len;        /* trunc_len bytes, once rendered */
 };
 
 /* fs_local.c */

@@ -22,6 +22,7 @@ enum {
 	KEY_HELP,
 	KEY_VERSION,
 	KEY_CHECK,
+	KEY_PUBLISH,
 };
 
 struct cli {
@@ -29,6 +30,7 @@ struct cli {
 	int positional;
 	const char *mountpoint; /* as given (argv) */
 	int help, version, check;
+	int publish;     /* --publish-drafts */
 	char error[512]; /* the one line of a usage error */
 };
 
@@ -38,6 +40,7 @@ static const struct fuse_opt cli_spec[] = {
     FUSE_OPT_KEY("-V", KEY_VERSION),
     FUSE_OPT_KEY("--version", KEY_VERSION),
     FUSE_OPT_KEY("--check", KEY_CHECK),
+    FUSE_OPT_KEY("--publish-drafts", KEY_PUBLISH),
     /* mount(8) passes these to helpers; they mean nothing here. */
     FUSE_OPT_KEY("-n", FUSE_OPT_KEY_DISCARD),
     FUSE_OPT_KEY("-v", FUSE_OPT_KEY_DISCARD),
@@ -139,6 +142,10 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	case KEY_VERSION:
 		c->version = 1;
 		return 0;
+	case KEY_PUBLISH:
+		c->publish = 1;
+		c->check = 1; /* no mount point */
+		return 0;
 	case KEY_CHECK:
 		c->check = 1;
 		return 0;
@@ -150,6 +157,8 @@ static void usage(const char *prog)
 {
 	printf("usage: %s SPACE MOUNTPOINT [-f] [-d] [-o opt[,opt...]]\n"
 	       "       %s --check SPACE [-o opt[,opt...]]   check site, credentials and space\n"
+	       "       %s --publish-drafts SPACE [-o opt[,opt...]]   publish the saves a killed\n"
+	       "                          rw mount left in the cache directory, then exit\n"
 	       "\n"
 	       "Mount the Confluence space SPACE at MOUNTPOINT (read-only; -o rw: saving a\n"
 	       "page publishes it): pages are Markdown\n"
@@ -162,7 +171,7 @@ static void usage(const char *prog)
 	       "~/.config/confluencefs/config.\n"
 	       "\n"
 	       "Options:\n",
-	       prog, prog);
+	       prog, prog, prog);
 	cfs_opts_help(stdout);
 	printf("    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: foreground, FUSE and HTTP tracing\n"
@@ -513,7 +522,7 @@ int main(int argc, char *argv[])
 		ret = 1;
 		goto out3;
 	}
-	if (c.check) {
+	if (c.check && !c.publish) {
 		printf("OK: %s\n", err);
 		ret = 0;
 		goto out3;
@@ -549,6 +558,31 @@ int main(int argc, char *argv[])
 		}
 		ret = 1;
 		cfs_fs_rw_ops(&ops);
+	}
+	if (c.publish) {
+		/* Publish the drafts a killed rw mount left, then exit. */
+		b.fs = &fs;
+		b.hopts.retries = c.o.retries;
+		if (!fs.w && cfs_fsw_new(&fs, dc_path, c.o.front_matter, &fs.w)) {
+			fprintf(stderr, "mount.confluencefs: cannot open %s/write\n", dc_path);
+			goto out3;
+		}
+		if (backend_start(&b)) {
+			fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
+			goto out3;
+		}
+		fs.loop = b.loop;
+		cfs_fsw_recover(fs.w);
+		ret = cfs_fsw_recover_wait(fs.w, 10 * 60);
+		backend_stop(&b);
+		if (ret < 0)
+			fprintf(stderr,
+			        "mount.confluencefs: drafts still being published after 10 min\n");
+		else if (ret)
+			fprintf(stderr,
+			        "mount.confluencefs: %d draft(s) not published (see above)\n", ret);
+		ret = ret ? 1 : 0;
+		goto out3;
 	}
 	/* A comma would end the option: "A,B" shows as "A+B". */
 	if (asprintf(&mount_opts,
