@@ -5,6 +5,7 @@ DC), rmdir — against the fake server, whose write log and trash prove what was
 CFS_FLAVOR=dc runs the same against Data Center (suite shape-e2e-dc).  docs/shape.md."""
 
 import errno
+import hashlib
 import os
 import shutil
 import sys
@@ -298,6 +299,82 @@ class Folders(ShapeBase):
 
     def test_mkdir_of_an_existing_name_is_eexist(self):
         self.assert_errno(errno.EEXIST, os.mkdir, self.p("Home", "Engineering"))
+
+
+class Attachments(ShapeBase):
+    ADIR = ("Home", "Documentation", "Images", "_attachments")
+
+    def api_log(self):
+        return self.fake.call("GET", "/_fake/log")
+
+    def test_upload_overwrite_delete(self):
+        path = self.p(*self.ADIR, "shape-upload.bin")
+        data = os.urandom(3 * 1024 * 1024 + 17)
+        with open(path, "wb") as f:
+            f.write(data)
+        w = [x for x in self.writes() if x["method"] == "POST"]
+        self.assertEqual(len(w), 1, w)
+        self.assertTrue(w[0]["path"].endswith("/rest/api/content/%s/child/attachment"
+                                              % self.ids["Images"]), w[0]["path"])
+        self.assertEqual(w[0]["files"][0]["sha256"], hashlib.sha256(data).hexdigest())
+        self.assertEqual(w[0]["files"][0]["filename"], "shape-upload.bin")
+        att = w[0]["attachments"][0]
+        self.assertEqual(os.path.getsize(path), len(data))
+        # the disk cache has the bytes: reading them back asks nothing
+        n = len(self.api_log())
+        with open(path, "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).hexdigest(),
+                             hashlib.sha256(data).hexdigest())
+        self.assertEqual([r for r in self.api_log()[n:] if "download" in r["path"]], [])
+        # overwrite: a new version
+        data2 = os.urandom(100 * 1024)
+        with open(path, "wb") as f:
+            f.write(data2)
+        w = [x for x in self.writes() if x["method"] == "POST"]
+        self.assertEqual(len(w), 2, w)
+        self.assertTrue(w[1]["path"].endswith("/child/attachment/%s/data" % att["id"]),
+                        w[1]["path"])
+        self.assertEqual(w[1]["sha256"], hashlib.sha256(data2).hexdigest())
+        self.assertEqual(w[1]["version"], 2)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), data2)
+        # rm: to the trash
+        os.remove(path)
+        self.assertFalse(os.path.exists(path))
+        d = [x for x in self.writes() if x["method"] == "DELETE"]
+        self.assertEqual(len(d), 1, d)
+        self.assertEqual(d[0]["path"], "/confluence/rest/api/content/%s" % att["id"] if DC
+                         else "/wiki/api/v2/attachments/%s" % att["id"])
+        self.assertIn(att["id"], [a["id"] for a in self.trash()["attachments"]])
+        self.assertFalse(d[0].get("purge"))
+
+    def test_upload_refused_keeps_the_file(self):
+        self.fake.fault(kind="status", status=500, match="/child/attachment$", method="POST")
+        path = self.p(*self.ADIR, "refused.bin")
+        data = os.urandom(5000)
+        f = open(path, "wb")
+        f.write(data)
+        with self.assertRaises(OSError) as cm:
+            f.close()
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        with open(path, "rb") as f:
+            self.assertEqual(f.read(), data)
+        titles = [a["title"] for a in self.fake.api(
+            "%s/rest/api/content/%s/child/attachment" % (self.fake.context, self.ids["Images"])
+            if DC else "/wiki/api/v2/pages/%s/attachments" % self.ids["Images"])]
+        self.assertNotIn("refused.bin", titles)
+        self.fake.call("DELETE", "/_fake/fault")
+        with open(path, "wb") as f:
+            f.write(data)
+        w = [x for x in self.writes() if x["method"] == "POST" and x["status"] == 200]
+        self.assertEqual(w[-1]["files"][0]["sha256"], hashlib.sha256(data).hexdigest())
+
+    def test_rm_attachment_refused(self):
+        name = os.listdir(self.p(*self.ADIR))[0]
+        self.fake.fault(kind="status", status=403, match="att", method="DELETE")
+        self.assert_errno(errno.EACCES, os.remove, self.p(*self.ADIR, name))
+        self.assertTrue(os.path.exists(self.p(*self.ADIR, name)))
+        self.assertEqual(self.trash()["attachments"], [])
 
 
 if __name__ == "__main__":

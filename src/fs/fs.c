@@ -333,6 +333,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (cfs_fsw_read(req, size, off, fi))
 		return;
+	ino = cfs_fsw_ino(cfs_fs_of(req), ino); /* a local file now an attachment (fs_upload.c) */
 	if ((ino & 3) == CFS_ATT_FILE && !CFS_IS_LOCAL_INO(ino)) {
 		cfs_fs_att_read(req, fi, size, off);
 		return;
@@ -346,6 +347,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (!cfs_fsw_handle(fi))
+		ino = cfs_fsw_ino(cfs_fs_of(req), ino);
 	if (cfs_fsw_handle(fi))
 		cfs_fsw_release_handle(cfs_fs_of(req), fi);
 	else if ((ino & 3) == CFS_ATT_FILE && !CFS_IS_LOCAL_INO(ino))

@@ -499,6 +499,10 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
+	if (a.kind == CFS_ATT_FILE && a.node) {
+		cfs_fsu_unlink(req, fs, name, &a); /* fs_upload.c */
+		return;
+	}
 	if (a.kind != CFS_PAGE_FILE || !a.node ||
 	    cfs_tree_file_of(fs->tree, a.node, &fname, &dir, &writable) || !writable) {
 		free(fname);
@@ -633,6 +637,15 @@ int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 
 	pthread_mutex_lock(&w->lock);
 	l = cfs_fsw_local_by_ino(w, h->ino);
+	if (l && l->name && (l->parent & 3) == CFS_ATT_DIR) {
+		uint64_t dir = l->parent;
+		char *an = strdup(l->name);
+
+		pthread_mutex_unlock(&w->lock);
+		ret = an ? cfs_fsu_flush(req, fs, h, dir, an) : 0; /* fs_upload.c */
+		free(an);
+		return ret;
+	}
 	if (l && l->name && cfs_fss_page_name(l->name)) {
 		char path[PATH_MAX];
 

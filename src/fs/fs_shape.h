@@ -26,4 +26,15 @@ int cfs_fss_moved(uint64_t parent, const char *name, uint64_t newparent, const c
 void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
 void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
 
+/* fs_upload.c: attachments.  The flush of local file name in _attachments
+ * directory dir uploads it (1: answered req). */
+int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h, uint64_t dir,
+                  const char *name);
+/* open(O_TRUNC) of an attachment for writing: a local file shadows it until
+ * uploaded (1: answered). */
+int cfs_fsu_open(fuse_req_t req, struct cfs_fs *fs, uint64_t ino, struct fuse_file_info *fi);
+/* rm of an attachment: to the trash. */
+void cfs_fsu_unlink(fuse_req_t req, struct cfs_fs *fs, const char *name,
+                    const struct cfs_tree_attr *a);
+
 #endif

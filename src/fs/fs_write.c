@@ -437,6 +437,8 @@ int cfs_fsw_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			cfs_fsw_release_handle(fs, fi);
 		return 1;
 	}
+	if (cfs_fsu_open(req, fs, ino, fi))
+		return 1; /* an attachment replaced (fs_upload.c) */
 	if (cfs_tree_getattr(fs->tree, ino, &a) || a.kind != CFS_PAGE_FILE || !a.node)
 		return 0;
 	if ((fi->flags & O_ACCMODE) == O_RDONLY) {
@@ -527,7 +529,7 @@ void cfs_fsw_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
 		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
 		return;
 	}
-	if (cfs_tree_getattr(fs->tree, parent, &pa) || !pa.is_dir || pa.kind == CFS_ATT_DIR) {
+	if (cfs_tree_getattr(fs->tree, parent, &pa) || !pa.is_dir) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}

@@ -188,7 +188,12 @@ int cfs_cf_trash(struct cfs_cf *cf, const char *id, const char *type, cfs_cf_don
 
 	if (!eid)
 		return -ENOMEM;
-	if (cf->api == CFS_API_DC)
+	if (type && strcmp(type, "attachment") == 0)
+		path =
+		    cf->api == CFS_API_DC
+		        ? cfs_cf_path_printf("%s/rest/api/content/%s", cfs_cf_base_path(cf), eid)
+		        : cfs_cf_path_printf("%s/api/v2/attachments/%s", cfs_cf_base_path(cf), eid);
+	else if (cf->api == CFS_API_DC)
 		path = folder ? NULL
 		              : cfs_cf_path_printf("%s/rest/api/content/%s", cfs_cf_base_path(cf),
 		                                   eid);
@@ -252,4 +257,89 @@ int cfs_cf_move_page(struct cfs_cf *cf, const struct cfs_cf_move *m, cfs_cf_page
 	json_object_put(o);
 	free(id);
 	return ret;
+}
+
+/* ---- attachments ---- */
+
+struct ucall {
+	cfs_cf_att_cb cb;
+	void *arg;
+	char *path;
+	int bare; /* /data answers the attachment itself, not {"results": [...]} */
+};
+
+static void on_uploaded(void *arg, struct cfs_http_response *resp)
+{
+	struct ucall *u = arg;
+	struct cfs_cf_error e;
+	struct cfs_attachment_list l = {0};
+	struct scall c = {.path = u->path};
+
+	fill_error(&e, &c, resp);
+	if (!e.err) {
+		char *doc = NULL;
+		int bad = !resp->body;
+
+		if (!bad && u->bare)
+			bad = asprintf(&doc, "{\"results\":[%s]}", resp->body) < 0;
+		if (!bad)
+			bad = cfs_model_attachments(doc ? doc : resp->body,
+			                            doc ? strlen(doc) : resp->len, &l) ||
+			      l.n < 1;
+		free(doc);
+		if (bad) {
+			e.err = -EIO;
+			e.detail = "malformed response to an upload";
+		}
+	}
+	u->cb(u->arg, &e, e.err ? NULL : &l.v[0]);
+	cfs_model_attachment_list_clear(&l);
+	free(u->path);
+	free(u);
+}
+
+int cfs_cf_upload_attachment(struct cfs_cf *cf, const char *page_id, const char *att_id,
+                             const char *file, const char *filename, const char *type,
+                             cfs_cf_att_cb cb, void *arg)
+{
+	struct ucall *u = calloc(1, sizeof(*u));
+	char *pid = cfs_cf_escape(page_id), *aid = att_id ? cfs_cf_escape(att_id) : NULL;
+	char *url = NULL;
+	struct cfs_http_upload *up = cfs_http_upload_new(file, filename, type);
+	struct cfs_http_req *r;
+
+	if (!u || !pid || (att_id && !aid) || !up)
+		goto fail;
+	u->cb = cb;
+	u->arg = arg;
+	u->bare = att_id != NULL;
+	u->path = att_id ? cfs_cf_path_printf("%s/rest/api/content/%s/child/attachment/%s/data",
+	                                      cfs_cf_base_path(cf), pid, aid)
+	                 : cfs_cf_path_printf("%s/rest/api/content/%s/child/attachment",
+	                                      cfs_cf_base_path(cf), pid);
+	if (!u->path || asprintf(&url, "%s%s", cf->origin, u->path) < 0)
+		goto fail;
+	r = cfs_http_upload(cf->http, url, up, CFS_HTTP_USER, on_uploaded, u);
+	up = NULL; /* taken */
+	free(url);
+	url = NULL;
+	if (!r)
+		goto fail;
+	if (cf->next_tag) {
+		cfs_http_tag(r, cf->next_tag);
+		free(cf->next_tag);
+		cf->next_tag = NULL;
+	}
+	free(pid);
+	free(aid);
+	return 0;
+fail:
+	if (u)
+		free(u->path);
+	free(u);
+	free(pid);
+	free(aid);
+	free(url);
+	cfs_http_upload_free(up);
+	return -ENOMEM;
 }

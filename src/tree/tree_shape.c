@@ -44,3 +44,14 @@ void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on)
 		n->keep_dir = on;
 	pthread_rwlock_unlock(&t->lock);
 }
+
+uint64_t cfs_tree_att_dir(struct cfs_tree *t, struct cfs_node *att)
+{
+	uint64_t ino = 0;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if (att->is_att && att->parent)
+		ino = att->parent->key | CFS_ATT_DIR;
+	pthread_rwlock_unlock(&t->lock);
+	return ino;
+}
