@@ -8,6 +8,7 @@ import errno
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -297,6 +298,35 @@ class Folders(ShapeBase):
         self.assertFalse(os.path.exists(d))
         self.assertIn(w[0]["id"], [f["id"] for f in self.trash()["folders"]])
 
+    def test_mkdir_refused_makes_no_folder(self):
+        if DC:
+            self.skipTest("no folders on Data Center")
+        self.fake.fault(kind="status", status=500, match="/folders$", method="POST")
+        d = self.p("Home", "Documentation", "Refused folder")
+        self.assert_errno(errno.EIO, os.mkdir, d)
+        self.assertFalse(os.path.exists(d))
+        self.fake.call("DELETE", "/_fake/fault")
+        self.fake.fault(kind="status", status=500, match="/folders/", method="DELETE")
+        os.mkdir(d)
+        self.assert_errno(errno.EIO, os.rmdir, d)
+        self.assertTrue(os.path.isdir(d))
+        self.assertNotIn("Refused folder", [f["title"] for f in self.trash()["folders"]])
+
+    def test_mkdir_of_a_page_directory_then_a_child(self):
+        d = self.p("Home", "Documentation", "Plain Page")
+        self.assertFalse(os.path.exists(d))
+        os.mkdir(d)
+        self.assertTrue(os.path.isdir(d))
+        self.assertEqual(os.listdir(d), [])
+        self.assertEqual(self.writes(), [])
+        write(os.path.join(d, "Plain child.md"), "A child.\n")
+        self.assertEqual(self.current()["Plain child"]["parentId"], self.ids["Plain Page"])
+        os.remove(os.path.join(d, "Plain child.md"))
+        self.assertTrue(os.path.isdir(d))  # emptied: it stays until rmdir
+        os.rmdir(d)
+        self.assertFalse(os.path.exists(d))
+        self.assertTrue(os.path.exists(self.p("Home", "Documentation", "Plain Page.md")))
+
     def test_mkdir_of_an_existing_name_is_eexist(self):
         self.assert_errno(errno.EEXIST, os.mkdir, self.p("Home", "Engineering"))
 
@@ -369,12 +399,58 @@ class Attachments(ShapeBase):
         w = [x for x in self.writes() if x["method"] == "POST" and x["status"] == 200]
         self.assertEqual(w[-1]["files"][0]["sha256"], hashlib.sha256(data).hexdigest())
 
+    def test_dd_upload(self):
+        """dd closes a duplicate of the empty file first: only the written file goes up."""
+        path = self.p(*self.ADIR, "dd.bin")
+        subprocess.run(["dd", "if=/dev/urandom", "of=" + path, "bs=64k", "count=16",
+                        "status=none"], check=True)
+        with open(path, "rb") as f:
+            data = f.read()
+        self.assertEqual(len(data), 1 << 20)
+        ups = [x for x in self.writes() if x["method"] == "POST"]
+        self.assertEqual(len(ups), 1, ups)
+        self.assertEqual(ups[0]["files"][0]["sha256"], hashlib.sha256(data).hexdigest())
+
     def test_rm_attachment_refused(self):
         name = os.listdir(self.p(*self.ADIR))[0]
         self.fake.fault(kind="status", status=403, match="att", method="DELETE")
         self.assert_errno(errno.EACCES, os.remove, self.p(*self.ADIR, name))
         self.assertTrue(os.path.exists(self.p(*self.ADIR, name)))
         self.assertEqual(self.trash()["attachments"], [])
+
+
+class CrossSpace(MountedSpace):
+    """Two spaces on one mount: a move between them is EXDEV (mv then copies:
+    a new page in the other space, the old one to the trash)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = Fake("--add-space", "ENG:6")
+        cls.cache = tempfile.mkdtemp(prefix="cfs-scache-")
+        cls.mount = Mount(cls.fake, space="DEMO,ENG", opts=["rw"], cache_dir=cls.cache)
+        cls.mnt = cls.mount.mnt
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.cache, ignore_errors=True)
+
+    def test_move_across_spaces(self):
+        src = os.path.join(self.mnt, "DEMO", "Home", "Documentation", "Other Page.md")
+        dst = os.path.join(self.mnt, "ENG", "Other Page.md")
+        with self.assertRaises(OSError) as cm:
+            os.rename(src, dst)
+        self.assertEqual(cm.exception.errno, errno.EXDEV)
+        self.assertTrue(os.path.exists(src))
+        text = read(src)
+        shutil.move(src, dst)  # what mv does: copy, then unlink
+        self.assertFalse(os.path.exists(src))
+        self.assertTrue(os.path.exists(dst))
+        _, eng = self.fake.space_pages("ENG")
+        self.assertIn("Other Page", [p["title"] for p in eng])
+        self.assertIn("Other Page", [p["title"] for p in
+                                     self.fake.call("GET", "/_fake/trash")["pages"]])
+        self.assertEqual(read(dst).strip(), text.strip())
 
 
 if __name__ == "__main__":

@@ -212,7 +212,8 @@ int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h, uint64_t
 		return 0;
 	if (cfs_tree_getattr(fs->tree, dir, &da) || da.kind != CFS_ATT_DIR || !da.node)
 		return 0;
-	if (fstat(h->fd, &st) < 0)
+	/* Nothing written yet (dd and sh close a duplicate first): nothing to upload. */
+	if (fstat(h->fd, &st) < 0 || st.st_size == 0)
 		return 0;
 	j = calloc(1, sizeof(*j));
 	if (!j) {
