@@ -4,8 +4,9 @@
  * (a folder on Cloud), rmdir (of an empty page directory: nothing; of a
  * folder: to the trash).  Each is one request (a move: GET + PUT), then the
  * space is listed again and the FUSE call is answered with the outcome.
- * docs/shape.md. */
-#include "fs_shape.h"
+ * This file has the jobs and rm, mkdir, rmdir; fs_create.c new pages,
+ * fs_move.c mv, fs_upload.c attachments.  docs/shape.md. */
+#include "fs_shape_int.h"
 #include "log.h"
 #include "write.h"
 
@@ -20,42 +21,7 @@
 
 #define FOLDER_TYPE "user.confluence.type"
 
-enum jkind { J_TRASH, J_CREATE, J_FOLDER, J_MOVE, J_DIR };
-
-struct sjob {
-	struct cfs_fs *fs;
-	fuse_req_t req;
-	enum jkind kind;
-	size_t space;
-	char *id, *type, *title, *parent_id, *space_id, *space_key, *body, *what;
-	size_t len;
-	uint64_t parent;    /* J_CREATE, J_FOLDER: the directory */
-	char *name;         /* J_CREATE, J_FOLDER: the entry */
-	uint64_t local_ino; /* J_CREATE: the local file */
-	int blog;
-	struct cfs_node *keep; /* J_TRASH: the parent page, whose directory stays;
-	                          J_DIR: the page whose directory shows (or not) */
-	int keep_on;           /* J_DIR */
-	uint64_t newparent;    /* J_MOVE (parent, name: where it was) */
-	char *newname;
-};
-
-/* The last move, for the other half of "mv A A.md dest/": the page's file
- * and directory move in one request, so the second rename finds its source
- * gone.  For a few seconds, the old name still looks up (as an inode of its
- * own: mv must not see source and target as one file) and renames to the new
- * one as a no-op. */
-#define MOVED_SECONDS 10
-static struct {
-	pthread_mutex_t lock;
-	uint64_t parent, newparent;
-	char stem[PATH_MAX], newstem[PATH_MAX];
-	int md; /* the page's file moved (else its directory) */
-	time_t when;
-	uint64_t serial;
-} moved = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static void job_free(struct sjob *j)
+void cfs_fss_job_free(struct sjob *j)
 {
 	free(j->id);
 	free(j->type);
@@ -70,7 +36,7 @@ static void job_free(struct sjob *j)
 	free(j);
 }
 
-static int err_of(int err)
+int cfs_fss_err(int err)
 {
 	switch (err) {
 	case 0:
@@ -152,7 +118,7 @@ static int has_children(struct cfs_fs *fs, uint64_t parent, const char *stem)
 	return kids;
 }
 
-static int space_ids(struct cfs_fs *fs, size_t space, char **id, char **key)
+int cfs_fss_space_ids(struct cfs_fs *fs, size_t space, char **id, char **key)
 {
 	int loaded;
 
@@ -227,97 +193,10 @@ static void created(struct sjob *j)
 		inval_later(j->fs, j->parent, j->name);
 }
 
-static void strip_md(char *dst, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n >= PATH_MAX)
-		n = PATH_MAX - 1;
-	if (n > 3 && strcmp(name + n - 3, ".md") == 0)
-		n -= 3;
-	memcpy(dst, name, n);
-	dst[n] = '\0';
-}
-
-static void remember_move(struct sjob *j)
-{
-	pthread_mutex_lock(&moved.lock);
-	moved.parent = j->parent;
-	moved.newparent = j->newparent;
-	strip_md(moved.stem, j->name);
-	strip_md(moved.newstem, j->newname);
-	moved.md = strlen(j->name) > 3 && strcmp(j->name + strlen(j->name) - 3, ".md") == 0;
-	moved.when = time(NULL);
-	pthread_mutex_unlock(&moved.lock);
-}
-
-/* Is (parent, name) the old name of the last move?  Then *newname (a buffer of
- * PATH_MAX) is its new name, the same kind (file or directory). */
-static int was_moved(uint64_t parent, const char *name, uint64_t *newparent, char *newname)
-{
-	char stem[PATH_MAX];
-	int hit;
-	size_t n = strlen(name);
-	int md = n > 3 && strcmp(name + n - 3, ".md") == 0;
-
-	strip_md(stem, name);
-	pthread_mutex_lock(&moved.lock);
-	hit = moved.when && time(NULL) - moved.when < MOVED_SECONDS && moved.parent == parent &&
-	      strcmp(moved.stem, stem) == 0 && moved.md != md;
-	if (hit) {
-		*newparent = moved.newparent;
-		size_t k = strlen(moved.newstem);
-
-		if (k + 4 > PATH_MAX)
-			k = PATH_MAX - 4;
-		memcpy(newname, moved.newstem, k);
-		strcpy(newname + k, md ? ".md" : "");
-	}
-	pthread_mutex_unlock(&moved.lock);
-	return hit;
-}
-
-int cfs_fss_lookup(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const char *name)
-{
-	char newname[PATH_MAX];
-	uint64_t np;
-	struct cfs_tree_attr a;
-	struct fuse_entry_param e;
-
-	if (!was_moved(parent, name, &np, newname) ||
-	    cfs_tree_lookup(fs->tree, parent, name, &a) == 0 ||
-	    cfs_tree_lookup(fs->tree, np, newname, &a))
-		return 0;
-	memset(&e, 0, sizeof(e));
-	cfs_fs_fill_stat(fs, &a, &e.attr);
-	pthread_mutex_lock(&moved.lock);
-	e.ino = CFS_LOCAL_INO((1ULL << 52) + ++moved.serial);
-	pthread_mutex_unlock(&moved.lock);
-	e.attr.st_ino = e.ino;
-	e.generation = 1;
-	e.attr_timeout = 1.0;
-	e.entry_timeout = 0;
-	fuse_reply_entry(req, &e);
-	return 1;
-}
-
-int cfs_fss_moved(uint64_t parent, const char *name, uint64_t newparent, const char *newname)
-{
-	char want[PATH_MAX];
-	uint64_t np;
-
-	if (!was_moved(parent, name, &np, want) || np != newparent || strcmp(want, newname) != 0)
-		return 0;
-	pthread_mutex_lock(&moved.lock);
-	moved.when = 0; /* both halves moved */
-	pthread_mutex_unlock(&moved.lock);
-	return 1;
-}
-
 static void finish(struct sjob *j, int err)
 {
 	if (j->kind == J_MOVE && !err)
-		remember_move(j);
+		cfs_fss_remember_move(j);
 	if (j->kind == J_CREATE && !err)
 		created(j);
 	if ((j->kind == J_FOLDER || (j->kind == J_DIR && j->keep_on)) && !err) {
@@ -337,9 +216,9 @@ static void finish(struct sjob *j, int err)
 			fuse_reply_err(j->req, EIO);
 		}
 	} else {
-		fuse_reply_err(j->req, err_of(err));
+		fuse_reply_err(j->req, cfs_fss_err(err));
 	}
-	job_free(j);
+	cfs_fss_job_free(j);
 }
 
 static void on_relisted(void *arg, int err)
@@ -454,15 +333,15 @@ static void run(void *arg, int cancelled)
 		finish(j, ret);
 }
 
-static void submit(struct sjob *j)
+void cfs_fss_submit(struct sjob *j)
 {
 	if (cfs_loop_submit(j->fs->loop, run, j)) {
 		fuse_reply_err(j->req, EIO);
-		job_free(j);
+		cfs_fss_job_free(j);
 	}
 }
 
-static struct sjob *job_new(fuse_req_t req, struct cfs_fs *fs, enum jkind kind)
+struct sjob *cfs_fss_job_new(fuse_req_t req, struct cfs_fs *fs, enum jkind kind)
 {
 	struct sjob *j = calloc(1, sizeof(*j));
 
@@ -475,8 +354,6 @@ static struct sjob *job_new(fuse_req_t req, struct cfs_fs *fs, enum jkind kind)
 	j->kind = kind;
 	return j;
 }
-
-static int is_folder(struct cfs_fs *fs, uint64_t ino);
 
 /* ---- rm ---- */
 
@@ -517,14 +394,14 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 		return;
 	}
 	free(stem);
-	if (!(j = job_new(req, fs, J_TRASH)))
+	if (!(j = cfs_fss_job_new(req, fs, J_TRASH)))
 		return;
 	key = cfs_tree_space_key(fs->tree, a.node);
 	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
 	free(key);
 	if (sp < 0 || cfs_tree_page_ref(fs->tree, a.node, &j->id, &version, &j->blog)) {
 		fuse_reply_err(req, EIO);
-		job_free(j);
+		cfs_fss_job_free(j);
 		return;
 	}
 	j->space = (size_t)sp;
@@ -534,198 +411,19 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 		/* Its parent's directory stays when this was the last child (rmdir it). */
 		if (cfs_tree_getattr(fs->tree, parent, &pa) == 0 && pa.kind == CFS_PAGE_DIR &&
 		    pa.node && cfs_tree_space_of_dir(fs->tree, parent) < 0 &&
-		    !is_folder(fs, parent))
+		    !cfs_fss_is_folder(fs, parent))
 			j->keep = pa.node;
 	}
 	j->type = strdup(j->blog ? "blogpost" : "page");
 	j->what = cfs_tree_path(fs->tree, a.node);
 	if (!j->what || !j->type || asprintf(&fname, "unlink %s: to the trash", j->what) < 0) {
 		fuse_reply_err(req, ENOMEM);
-		job_free(j);
+		cfs_fss_job_free(j);
 		return;
 	}
 	free(j->what);
 	j->what = fname;
-	submit(j);
-}
-
-/* ---- a new page ---- */
-
-struct body_job {
-	const char *md;
-	size_t len;
-	char *out, *err;
-	size_t out_len;
-	int ret;
-};
-
-static int body_cb(void *arg, const struct cfs_convert_ctx *cctx)
-{
-	struct body_job *b = arg;
-	struct cfs_write_ctx wctx = {.convert = cctx};
-	struct cfs_blockmap *bm = NULL;
-
-	b->ret = cfs_blockmap_build("", 0, cctx, &bm, &b->err);
-	if (b->ret)
-		return b->ret;
-	b->ret = cfs_write_storage(bm, b->md, b->len, &wctx, &b->out, &b->out_len, &b->err);
-	cfs_blockmap_free(bm);
-	if (b->ret == 1) { /* nothing but white space: an empty page */
-		b->ret = 0;
-		b->out = strdup("");
-		b->out_len = 0;
-		if (!b->out)
-			b->ret = -ENOMEM;
-	}
-	return b->ret;
-}
-
-static int read_fd(int fd, char **out, size_t *len)
-{
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	for (;;) {
-		ssize_t r;
-
-		if (n + 4097 > cap) {
-			char *b = realloc(buf, cap = cap * 2 + 8192);
-
-			if (!b) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = b;
-		}
-		r = pread(fd, buf + n, cap - n - 1, (off_t)n);
-		if (r < 0) {
-			free(buf);
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > (64u << 20)) {
-			free(buf);
-			return -EFBIG;
-		}
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
-int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
-{
-	struct cfs_fsw *w = fs->w;
-	struct cfs_tree_place pl;
-	struct cfs_front_matter fm = {0};
-	struct body_job b = {0};
-	struct local *l;
-	struct stat st;
-	uint64_t parent = 0;
-	char *name = NULL, *md = NULL, *err = NULL;
-	size_t len = 0;
-	struct sjob *j;
-	int ret;
-
-	int rfd = -1, fl = fcntl(h->fd, F_GETFL);
-
-	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
-		return 0; /* a reader's close */
-
-	pthread_mutex_lock(&w->lock);
-	l = cfs_fsw_local_by_ino(w, h->ino);
-	if (l && l->name && (l->parent & 3) == CFS_ATT_DIR) {
-		uint64_t dir = l->parent;
-		char *an = strdup(l->name);
-
-		pthread_mutex_unlock(&w->lock);
-		ret = an ? cfs_fsu_flush(req, fs, h, dir, an) : 0; /* fs_upload.c */
-		free(an);
-		return ret;
-	}
-	if (l && l->name && cfs_fss_page_name(l->name)) {
-		char path[PATH_MAX];
-
-		parent = l->parent;
-		name = strdup(l->name);
-		cfs_fsw_local_path(path, sizeof(path), l->parent, l->name);
-		rfd = openat(w->dirfd, path, O_RDONLY | O_CLOEXEC);
-	}
-	pthread_mutex_unlock(&w->lock);
-	if (!name || rfd < 0) {
-		free(name);
-		if (rfd >= 0)
-			close(rfd);
-		return 0;
-	}
-	/* Nothing written (yet): no page.  "sh -c 'cat > f'" closes one descriptor early. */
-	if (fstat(rfd, &st) < 0 || st.st_size == 0 || cfs_tree_shape_of(fs->tree, parent, &pl)) {
-		close(rfd);
-		free(name);
-		return 0;
-	}
-	ret = read_fd(rfd, &md, &len);
-	close(rfd);
-	if (ret)
-		goto fail;
-	if (len >= 4 && memcmp(md, "---\n", 4) == 0) {
-		ret = cfs_write_front_matter(md, len, &fm, &err);
-		if (ret) {
-			cfs_err("creating %s: %s: the file stays on this mount", name,
-			        err ? err : strerror(-ret));
-			goto fail;
-		}
-	}
-	b.md = md + fm.body;
-	b.len = len - fm.body;
-	cfs_tree_with_ctx(fs->tree, pl.node, body_cb, &b);
-	if (b.ret) {
-		cfs_err("creating %s: %s: the file stays on this mount", name,
-		        b.err ? b.err : strerror(-b.ret));
-		ret = b.ret;
-		goto fail;
-	}
-	if (!(j = job_new(req, fs, J_CREATE))) {
-		ret = 1;
-		goto out;
-	}
-	j->space = pl.space;
-	j->parent_id = pl.parent_id;
-	pl.parent_id = NULL;
-	j->body = b.out;
-	j->len = b.out_len;
-	b.out = NULL;
-	j->title = fm.title ? fm.title : cfs_fss_title_of(name);
-	fm.title = NULL;
-	j->parent = parent;
-	j->name = name;
-	name = NULL;
-	j->local_ino = h->ino;
-	if (!j->title || space_ids(fs, j->space, &j->space_id, &j->space_key) ||
-	    asprintf(&j->what, "create page \"%s\"", j->title) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		job_free(j);
-		ret = 1;
-		goto out;
-	}
-	submit(j);
-	ret = 1;
-	goto out;
-fail:
-	fuse_reply_err(req, err_of(ret));
-	ret = 1;
-out:
-	free(pl.parent_id);
-	free(name);
-	free(md);
-	free(err);
-	free(b.out);
-	free(b.err);
-	cfs_front_matter_free(&fm);
-	return ret;
+	cfs_fss_submit(j);
 }
 
 /* ---- mkdir, rmdir ---- */
@@ -735,7 +433,7 @@ out:
 static void dir_job(fuse_req_t req, struct cfs_fs *fs, struct cfs_node *n, int on, uint64_t parent,
                     const char *name)
 {
-	struct sjob *j = job_new(req, fs, J_DIR);
+	struct sjob *j = cfs_fss_job_new(req, fs, J_DIR);
 	char *key;
 	long sp;
 	int loaded;
@@ -753,13 +451,13 @@ static void dir_job(fuse_req_t req, struct cfs_fs *fs, struct cfs_node *n, int o
 	if (sp < 0 || !j->name ||
 	    asprintf(&j->what, "%s %s: a page's directory", on ? "mkdir" : "rmdir", name) < 0) {
 		fuse_reply_err(req, sp < 0 ? EIO : ENOMEM);
-		job_free(j);
+		cfs_fss_job_free(j);
 		return;
 	}
-	submit(j);
+	cfs_fss_submit(j);
 }
 
-static int is_folder(struct cfs_fs *fs, uint64_t ino)
+int cfs_fss_is_folder(struct cfs_fs *fs, uint64_t ino)
 {
 	char *v = NULL;
 	size_t n = 0;
@@ -811,7 +509,7 @@ void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	}
 	ret = cfs_tree_shape_of(fs->tree, parent, &pl);
 	if (ret) {
-		fuse_reply_err(req, err_of(ret == -ENOTDIR ? -EPERM : ret));
+		fuse_reply_err(req, cfs_fss_err(ret == -ENOTDIR ? -EPERM : ret));
 		return;
 	}
 	if (cfs_cf_api(fs->cf) == CFS_API_DC) {
@@ -821,7 +519,7 @@ void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if (!(j = job_new(req, fs, J_FOLDER))) {
+	if (!(j = cfs_fss_job_new(req, fs, J_FOLDER))) {
 		free(pl.parent_id);
 		return;
 	}
@@ -830,13 +528,13 @@ void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 	j->parent = parent;
 	j->name = strdup(name);
 	j->title = cfs_fss_title_of(name);
-	if (!j->name || !j->title || space_ids(fs, j->space, &j->space_id, &j->space_key) ||
+	if (!j->name || !j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
 	    asprintf(&j->what, "mkdir %s: create folder", name) < 0) {
 		fuse_reply_err(req, ENOMEM);
-		job_free(j);
+		cfs_fss_job_free(j);
 		return;
 	}
-	submit(j);
+	cfs_fss_submit(j);
 }
 
 void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -884,97 +582,30 @@ void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	ret = cfs_tree_readdir(fs->tree, a.ino, &de, &n);
 	cfs_tree_dirents_free(de, n);
 	if (ret || n) {
-		fuse_reply_err(req, ret ? err_of(ret) : ENOTEMPTY);
+		fuse_reply_err(req, ret ? cfs_fss_err(ret) : ENOTEMPTY);
 		return;
 	}
-	if (!is_folder(fs, a.ino)) {
+	if (!cfs_fss_is_folder(fs, a.ino)) {
 		/* A page's children directory, empty: nothing is sent. */
 		dir_job(req, fs, a.node, 0, parent, name);
 		return;
 	}
-	if (!(j = job_new(req, fs, J_TRASH)))
+	if (!(j = cfs_fss_job_new(req, fs, J_TRASH)))
 		return;
 	key = cfs_tree_space_key(fs->tree, a.node);
 	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
 	free(key);
 	if (sp < 0 || cfs_tree_page_ref(fs->tree, a.node, &j->id, &version, &j->blog)) {
 		fuse_reply_err(req, EIO);
-		job_free(j);
+		cfs_fss_job_free(j);
 		return;
 	}
 	j->space = (size_t)sp;
 	j->type = strdup("folder");
 	if (!j->type || asprintf(&j->what, "rmdir %s: folder %s to the trash", name, j->id) < 0) {
 		fuse_reply_err(req, ENOMEM);
-		job_free(j);
+		cfs_fss_job_free(j);
 		return;
 	}
-	submit(j);
-}
-
-/* ---- mv ---- */
-
-void cfs_fss_move(fuse_req_t req, struct cfs_fs *fs, const struct cfs_tree_attr *sa,
-                  uint64_t parent, const char *name, uint64_t newparent, const char *newname)
-{
-	struct cfs_tree_place pl;
-	char *key = NULL, *title = NULL;
-	int ret, loaded;
-	long sp;
-	int64_t version;
-	struct sjob *j;
-
-	if (!sa->is_dir && !cfs_fss_page_name(newname)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	if (sa->is_dir && is_folder(fs, sa->ino)) {
-		fuse_reply_err(req, EPERM); /* folders are not renamed from the mount */
-		return;
-	}
-	ret = cfs_tree_shape_of(fs->tree, newparent, &pl);
-	if (ret) {
-		fuse_reply_err(req, err_of(ret == -ENOTDIR ? -EPERM : ret));
-		return;
-	}
-	key = cfs_tree_space_key(fs->tree, sa->node);
-	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
-	free(key);
-	if (sp < 0 || (size_t)sp != pl.space) {
-		free(pl.parent_id);
-		fuse_reply_err(req, sp < 0 ? EIO : EXDEV);
-		return;
-	}
-	if (!pl.parent_id && parent != newparent) {
-		/* To the space's top: a PUT cannot say "no parent". */
-		cfs_warn("mv to the top of a space: not supported; move it under a page or folder");
-		free(pl.parent_id);
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (!(j = job_new(req, fs, J_MOVE))) {
-		free(pl.parent_id);
-		return;
-	}
-	j->space = pl.space;
-	j->parent = parent;
-	j->newparent = newparent;
-	j->name = strdup(name);
-	j->newname = strdup(newname);
-	j->parent_id = parent != newparent ? pl.parent_id : NULL;
-	if (parent == newparent)
-		free(pl.parent_id);
-	j->title = title = cfs_fss_title_of(newname);
-	if (!title || cfs_tree_page_ref(fs->tree, sa->node, &j->id, &version, &j->blog) ||
-	    asprintf(&j->what, "rename to %s: retitle/move page", newname) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		job_free(j);
-		return;
-	}
-	if (j->blog) {
-		fuse_reply_err(req, EPERM);
-		job_free(j);
-		return;
-	}
-	submit(j);
+	cfs_fss_submit(j);
 }

@@ -1,0 +1,193 @@
+/* fs_create: a new page from the mount — a "Name.md" written and closed in a
+ * page's directory, a folder or a space's top is created on the server at
+ * its flush (close()), its body converted from Markdown by the write library
+ * (every block new), its title from the file name or front matter title:.
+ * docs/shape.md. */
+#include "fs_shape_int.h"
+#include "log.h"
+#include "write.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct body_job {
+	const char *md;
+	size_t len;
+	char *out, *err;
+	size_t out_len;
+	int ret;
+};
+
+static int body_cb(void *arg, const struct cfs_convert_ctx *cctx)
+{
+	struct body_job *b = arg;
+	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct cfs_blockmap *bm = NULL;
+
+	b->ret = cfs_blockmap_build("", 0, cctx, &bm, &b->err);
+	if (b->ret)
+		return b->ret;
+	b->ret = cfs_write_storage(bm, b->md, b->len, &wctx, &b->out, &b->out_len, &b->err);
+	cfs_blockmap_free(bm);
+	if (b->ret == 1) { /* nothing but white space: an empty page */
+		b->ret = 0;
+		b->out = strdup("");
+		b->out_len = 0;
+		if (!b->out)
+			b->ret = -ENOMEM;
+	}
+	return b->ret;
+}
+
+static int read_fd(int fd, char **out, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		ssize_t r;
+
+		if (n + 4097 > cap) {
+			char *b = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!b) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = b;
+		}
+		r = pread(fd, buf + n, cap - n - 1, (off_t)n);
+		if (r < 0) {
+			free(buf);
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > (64u << 20)) {
+			free(buf);
+			return -EFBIG;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
+{
+	struct cfs_fsw *w = fs->w;
+	struct cfs_tree_place pl;
+	struct cfs_front_matter fm = {0};
+	struct body_job b = {0};
+	struct local *l;
+	struct stat st;
+	uint64_t parent = 0;
+	char *name = NULL, *md = NULL, *err = NULL;
+	size_t len = 0;
+	struct sjob *j;
+	int ret;
+
+	int rfd = -1, fl = fcntl(h->fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+		return 0; /* a reader's close */
+
+	pthread_mutex_lock(&w->lock);
+	l = cfs_fsw_local_by_ino(w, h->ino);
+	if (l && l->name && (l->parent & 3) == CFS_ATT_DIR) {
+		uint64_t dir = l->parent;
+		char *an = strdup(l->name);
+
+		pthread_mutex_unlock(&w->lock);
+		ret = an ? cfs_fsu_flush(req, fs, h, dir, an) : 0; /* fs_upload.c */
+		free(an);
+		return ret;
+	}
+	if (l && l->name && cfs_fss_page_name(l->name)) {
+		char path[PATH_MAX];
+
+		parent = l->parent;
+		name = strdup(l->name);
+		cfs_fsw_local_path(path, sizeof(path), l->parent, l->name);
+		rfd = openat(w->dirfd, path, O_RDONLY | O_CLOEXEC);
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!name || rfd < 0) {
+		free(name);
+		if (rfd >= 0)
+			close(rfd);
+		return 0;
+	}
+	/* Nothing written (yet): no page.  "sh -c 'cat > f'" closes one descriptor early. */
+	if (fstat(rfd, &st) < 0 || st.st_size == 0 || cfs_tree_shape_of(fs->tree, parent, &pl)) {
+		close(rfd);
+		free(name);
+		return 0;
+	}
+	ret = read_fd(rfd, &md, &len);
+	close(rfd);
+	if (ret)
+		goto fail;
+	if (len >= 4 && memcmp(md, "---\n", 4) == 0) {
+		ret = cfs_write_front_matter(md, len, &fm, &err);
+		if (ret) {
+			cfs_err("creating %s: %s: the file stays on this mount", name,
+			        err ? err : strerror(-ret));
+			goto fail;
+		}
+	}
+	b.md = md + fm.body;
+	b.len = len - fm.body;
+	cfs_tree_with_ctx(fs->tree, pl.node, body_cb, &b);
+	if (b.ret) {
+		cfs_err("creating %s: %s: the file stays on this mount", name,
+		        b.err ? b.err : strerror(-b.ret));
+		ret = b.ret;
+		goto fail;
+	}
+	if (!(j = cfs_fss_job_new(req, fs, J_CREATE))) {
+		ret = 1;
+		goto out;
+	}
+	j->space = pl.space;
+	j->parent_id = pl.parent_id;
+	pl.parent_id = NULL;
+	j->body = b.out;
+	j->len = b.out_len;
+	b.out = NULL;
+	j->title = fm.title ? fm.title : cfs_fss_title_of(name);
+	fm.title = NULL;
+	j->parent = parent;
+	j->name = name;
+	name = NULL;
+	j->local_ino = h->ino;
+	if (!j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
+	    asprintf(&j->what, "create page \"%s\"", j->title) < 0) {
+		fuse_reply_err(req, ENOMEM);
+		cfs_fss_job_free(j);
+		ret = 1;
+		goto out;
+	}
+	cfs_fss_submit(j);
+	ret = 1;
+	goto out;
+fail:
+	fuse_reply_err(req, cfs_fss_err(ret));
+	ret = 1;
+out:
+	free(pl.parent_id);
+	free(name);
+	free(md);
+	free(err);
+	free(b.out);
+	free(b.err);
+	cfs_front_matter_free(&fm);
+	return ret;
+}
