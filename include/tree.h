@@ -258,8 +258,9 @@ struct cfs_tree_place {
 	int folder;
 };
 int cfs_tree_shape_of(struct cfs_tree *t, uint64_t dir, struct cfs_tree_place *out);
-/* Show page n's directory even with no children (mkdir of it, or its last
- * child trashed) or no longer (rmdir); from the next load on.  Any thread. */
+/* Show page n's directory even with no children (on 1: mkdir of it, or its
+ * last child trashed) or no longer (0: rmdir); 2: show its _attachments/
+ * even with none (mkdir _attachments).  From the next load on.  Any thread. */
 void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on);
 /* The inode of the _attachments directory holding attachment att (0: none). */
 uint64_t cfs_tree_att_dir(struct cfs_tree *t, struct cfs_node *att);

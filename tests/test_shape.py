@@ -419,6 +419,68 @@ class Attachments(ShapeBase):
         self.assertEqual(self.trash()["attachments"], [])
 
 
+class CopyTree(ShapeBase):
+    """cp -r into the mount: pages, links between the copied files as page links,
+    images under _attachments/ uploaded."""
+
+    def tree(self, files):
+        src = tempfile.mkdtemp(prefix="cfs-notes-")
+        for rel, data in files.items():
+            path = os.path.join(src, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(data if isinstance(data, bytes) else data.encode())
+        self.addCleanup(shutil.rmtree, src, True)
+        return src
+
+    def test_cp_r_pages_with_links(self):
+        src = self.tree({"Alpha note.md": "Alpha links to [beta](Beta%20note.md).\n",
+                         "Beta note.md": "Beta links back to [alpha](Alpha%20note.md).\n"})
+        dest = self.p("Home", "Documentation")
+        if DC:  # no folders: copy the files into a page's directory
+            subprocess.run(["cp", "-r", src + "/.", dest], check=True)
+        else:  # cp -r src dest/: the directory becomes a folder
+            subprocess.run(["cp", "-r", src, os.path.join(dest, "Copied notes")], check=True)
+        cur = self.current()
+        alpha, beta = cur["Alpha note"], cur["Beta note"]
+        if DC:
+            self.assertEqual(alpha["parentId"], self.ids["Documentation"])
+        else:
+            self.assertEqual(alpha["parentId"], beta["parentId"])
+            self.assertNotEqual(alpha["parentId"], self.ids["Documentation"])
+        self.assertIn('ri:content-title="Beta note"', self.body(alpha["id"]))
+        self.assertIn('ri:content-title="Alpha note"', self.body(beta["id"]))
+
+    def test_copy_parents_first_with_an_image(self):
+        png = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+        src = self.tree({
+            "Guide.md": "See [the setup](Guide/Setup.md).\n",
+            "Guide/Setup.md": "Steps.\n\n![diagram](Setup/_attachments/d.png)\n\n"
+                              "Back to [the guide](../Guide.md).\n",
+            "Guide/Setup/_attachments/d.png": png})
+        dest = self.p("Home", "Documentation")
+        # parents first: each page's file before its directory
+        shutil.copy(os.path.join(src, "Guide.md"), dest)
+        os.mkdir(os.path.join(dest, "Guide"))
+        shutil.copy(os.path.join(src, "Guide", "Setup.md"), os.path.join(dest, "Guide"))
+        subprocess.run(["cp", "-r", os.path.join(src, "Guide", "Setup"),
+                        os.path.join(dest, "Guide")], check=True)
+        cur = self.current()
+        guide, setup = cur["Guide"], cur["Setup"]
+        self.assertEqual(guide["parentId"], self.ids["Documentation"])
+        self.assertEqual(setup["parentId"], guide["id"])
+        self.assertIn('ri:content-title="Setup"', self.body(guide["id"]))
+        body = self.body(setup["id"])
+        self.assertIn('ri:content-title="Guide"', body)
+        self.assertIn('<ri:attachment ri:filename="d.png"', body)
+        ups = [w for w in self.writes() if w["method"] == "POST" and w.get("files")]
+        self.assertEqual(len(ups), 1, ups)
+        self.assertTrue(ups[0]["path"].endswith("/content/%s/child/attachment" % setup["id"]))
+        self.assertEqual(ups[0]["files"][0]["sha256"], hashlib.sha256(png).hexdigest())
+        with open(os.path.join(dest, "Guide", "Setup", "_attachments", "d.png"), "rb") as f:
+            self.assertEqual(f.read(), png)
+
+
 class CrossSpace(MountedSpace):
     """Two spaces on one mount: a move between them is EXDEV (mv then copies:
     a new page in the other space, the old one to the trash)."""

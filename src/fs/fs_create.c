@@ -18,15 +18,77 @@
 struct body_job {
 	const char *md;
 	size_t len;
+	const char *self;   /* the new page's title */
+	const char *parent; /* its parent page's title; NULL at a space's top or in a folder */
 	char *out, *err;
 	size_t out_len;
 	int ret;
 };
 
+/* Links of a new page are resolved by name, not through the tree (the pages
+ * they point to may be copied in after it, cp -r): Confluence links by title,
+ * and a page's title is its file name with the naming rules reversed.
+ * "../Ops/Runbooks.md" -> "Runbooks" in this space. */
+static char *last_title(const char *rel, size_t n)
+{
+	const char *s = rel + n;
+	char *comp, *t;
+
+	while (s > rel && s[-1] != '/')
+		s--;
+	comp = strndup(s, (size_t)(rel + n - s));
+	t = comp && *comp && strcmp(comp, "..") != 0 && strcmp(comp, ".") != 0
+	        ? cfs_fss_title_of(comp)
+	        : NULL;
+	free(comp);
+	return t;
+}
+
+static int link_page(void *arg, const char *rel, char **space_key, char **title)
+{
+	(void)arg;
+	*space_key = NULL;
+	*title = last_title(rel, strlen(rel));
+	return *title ? 0 : -ENOENT;
+}
+
+/* "Setup/_attachments/d.png" -> the page "Setup" (NULL: this page), "d.png";
+ * "_attachments/d.png" -> the page whose directory holds the new page. */
+static int link_attachment(void *arg, const char *rel, char **page_title, char **filename)
+{
+	struct body_job *b = arg;
+	const char *a = strstr(rel, "_attachments/");
+	char *t = NULL;
+
+	if (!a || (a != rel && a[-1] != '/') || !a[13] || strchr(a + 13, '/'))
+		return -ENOENT;
+	if (a == rel) {
+		if (!b->parent)
+			return -ENOENT;
+		t = strdup(b->parent);
+	} else {
+		t = last_title(rel, (size_t)(a - 1 - rel));
+	}
+	if (!t)
+		return -ENOENT;
+	if (strcmp(t, b->self) == 0) {
+		free(t);
+		t = NULL;
+	}
+	*page_title = t;
+	*filename = strdup(a + 13);
+	if (!*filename) {
+		free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int body_cb(void *arg, const struct cfs_convert_ctx *cctx)
 {
 	struct body_job *b = arg;
-	struct cfs_write_ctx wctx = {.convert = cctx};
+	struct cfs_write_ctx wctx = {
+	    .convert = cctx, .page = link_page, .attachment = link_attachment, .arg = b};
 	struct cfs_blockmap *bm = NULL;
 
 	b->ret = cfs_blockmap_build("", 0, cctx, &bm, &b->err);
@@ -89,7 +151,7 @@ int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 	struct local *l;
 	struct stat st;
 	uint64_t parent = 0;
-	char *name = NULL, *md = NULL, *err = NULL;
+	char *name = NULL, *md = NULL, *err = NULL, *self = NULL, *ptitle = NULL;
 	size_t len = 0;
 	struct sjob *j;
 	int ret;
@@ -145,6 +207,14 @@ int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 	}
 	b.md = md + fm.body;
 	b.len = len - fm.body;
+	self = fm.title ? strdup(fm.title) : cfs_fss_title_of(name);
+	ptitle = pl.parent_id && !pl.folder ? cfs_tree_title(fs->tree, pl.node) : NULL;
+	if (!self) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	b.self = self;
+	b.parent = ptitle;
 	cfs_tree_with_ctx(fs->tree, pl.node, body_cb, &b);
 	if (b.ret) {
 		cfs_err("creating %s: %s: the file stays on this mount", name,
@@ -188,6 +258,8 @@ out:
 	free(err);
 	free(b.out);
 	free(b.err);
+	free(self);
+	free(ptitle);
 	cfs_front_matter_free(&fm);
 	return ret;
 }

@@ -503,7 +503,20 @@ void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 		dir_job(req, fs, a.node, 1, parent, name);
 		return;
 	}
-	if (name[0] == '.' || strcmp(name, "_attachments") == 0 || strcmp(name, "_blog") == 0) {
+	if (strcmp(name, "_attachments") == 0) {
+		/* A page's attachments directory (cp -r of a page with its files). */
+		struct cfs_tree_attr pa;
+
+		if (cfs_tree_getattr(fs->tree, parent, &pa) == 0 && pa.kind == CFS_PAGE_DIR &&
+		    pa.node && cfs_tree_space_of_dir(fs->tree, parent) < 0 &&
+		    !cfs_fss_is_folder(fs, parent)) {
+			dir_job(req, fs, pa.node, 2, parent, name);
+			return;
+		}
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (name[0] == '.' || strcmp(name, "_blog") == 0) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}

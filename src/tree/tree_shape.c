@@ -40,8 +40,12 @@ done:
 void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on)
 {
 	pthread_rwlock_wrlock(&t->lock);
-	if (!n->synthetic && !n->is_att)
-		n->keep_dir = on;
+	if (!n->synthetic && !n->is_att) {
+		if (on == 2)
+			n->keep_atts = 1;
+		else
+			n->keep_dir = on;
+	}
 	pthread_rwlock_unlock(&t->lock);
 }
 
