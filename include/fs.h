@@ -45,6 +45,9 @@ extern const struct fuse_lowlevel_ops cfs_fs_ops;
  * before mounting and freed after the loop stopped.  0 or -errno. */
 int cfs_fsw_new(struct cfs_fs *fs, const char *cache_dir, int front_matter, struct cfs_fsw **out);
 void cfs_fsw_free(struct cfs_fsw *w);
+/* Bound the bases kept for later saves (storage and Markdown of rendered
+ * pages) to cap bytes (0: none); past it the oldest are forgotten. */
+void cfs_fsw_set_cap(struct cfs_fsw *w, uint64_t cap);
 /* Publish the drafts a killed mount left (once mounted and the loop runs). */
 void cfs_fsw_recover(struct cfs_fsw *w);
 /* --publish-drafts: wait until the recovered drafts are done; the number

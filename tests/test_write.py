@@ -363,6 +363,31 @@ class Conflicts(WriteBase):
             self.assertEqual(f.read(), mine)
         self.assertIn(name, os.listdir(os.path.dirname(path)))
         self.assertIn("conflict", self.mount.stderr())
+        self.assertIn("user.confluence.conflict", os.listxattr(path))
+        os.unlink(conflict)
+        self.assertFalse(os.path.exists(conflict))
+        with self.assertRaises(OSError) as cm:
+            os.getxattr(path, "user.confluence.conflict")
+        self.assertEqual(cm.exception.errno, errno.ENODATA)
+
+    def test_conflict_file_survives_remount(self):
+        path, pid = self.take()
+        rel = os.path.relpath(path, self.mnt)
+        text = read(path)
+        self.edit_behind(pid, "<p>Team</p>", "<p>Team Server 2</p>")
+        with self.assertRaises(OSError):
+            with open(path, "w") as f:
+                f.write(text.replace("- Team\n", "- Team Kept\n"))
+        name = os.getxattr(path, "user.confluence.conflict").decode()
+        # The same cache directory, mounted again (after this mount is gone).
+        err = type(self).mount.stop()
+        self.assertFalse(sanitizer_report(err), err)
+        type(self).mount = Mount(self.fake, opts=self.opts, cache_dir=self.cache)
+        type(self).mnt = self.mount.mnt
+        path = os.path.join(self.mount.mnt, rel)
+        self.assertEqual(os.getxattr(path, "user.confluence.conflict").decode(), name)
+        conflict = os.path.join(os.path.dirname(path), name)
+        self.assertIn("- Team Kept\n", read(conflict))
         os.unlink(conflict)
         self.assertFalse(os.path.exists(conflict))
 
@@ -403,6 +428,27 @@ class Faults(WriteBase):
         with open(path, "w") as f:
             f.write(text)
         self.saved_once(path, pid, v0, body0, "Team 500")
+
+    def test_written_during_a_save_is_saved_too(self):
+        path, pid = self.take()
+        v0, _, _ = self.page(pid)
+        text = read(path)
+        first = text.replace("- Team\n", "- Team One\n").encode()
+        second = text.replace("- Team\n", "- Team Two\n").encode()
+        self.fault(pid, kind="stall", stall_s=1)  # the first PUT takes a second
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        os.write(fd, first)
+        t = threading.Thread(target=os.fsync, args=(fd,))
+        t.start()
+        time.sleep(0.3)
+        os.pwrite(fd, second, 0)  # while the first save is on its way
+        os.close(fd)  # waits for the first save, then saves the rest
+        t.join(10)
+        v, body, _ = self.page(pid)
+        self.assertEqual(v, v0 + 2)
+        self.assertIn("Team Two", body)
+        self.assertEqual(read(path), second.decode())
+        self.assertEqual(self.drafts(), [])
 
     def test_reset_after_applied_no_second_version(self):
         path, pid = self.take()
@@ -539,6 +585,27 @@ class ServerDown(unittest.TestCase):
                 self.assertFalse(sanitizer_report(err), err)
             fake.stop()
             shutil.rmtree(cache, ignore_errors=True)
+
+
+class SmallMemory(WriteBase):
+    """mem_cache bounds the kept bases too: with every page prefetched into a
+    tiny bound, a save still finds (or renders again) its base."""
+
+    opts = ["rw", "mem_cache=16K", "prefetch=5", "log_level=debug"]
+
+    def test_save_after_evictions(self):
+        for _ in range(2):
+            for d, _, files in os.walk(self.mnt):
+                for f in files:
+                    if f.endswith(".md"):
+                        read(os.path.join(d, f))
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        text = read(path).replace("- Team\n", "- Team Small\n")
+        with open(path, "w") as f:
+            f.write(text)
+        self.saved_once(path, pid, v0, body0, "Team Small", text=text)
+        self.assertIn("forgot the bases", self.mount.stderr())
 
 
 class ReadOnly(unittest.TestCase):

@@ -291,16 +291,8 @@ void cfs_fsw_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (l) {
 		cfs_fsw_local_path(path, sizeof(path), parent, name);
 		ret = unlinkat(w->dirfd, path, 0) < 0 && errno != ENOENT ? -errno : 0;
-		if (!ret) {
-			/* A conflict file deleted: the page no longer names it. */
-			for (size_t b = 0; b < KEPT_BUCKETS; b++)
-				for (struct kept *k = w->kept[b]; k; k = k->next)
-					if (k->conflict && strcmp(k->conflict, name) == 0) {
-						free(k->conflict);
-						k->conflict = NULL;
-					}
+		if (!ret)
 			cfs_fsw_local_drop(w, l);
-		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (!l) {
@@ -386,15 +378,54 @@ void cfs_fsw_readlink(fuse_req_t req, fuse_ino_t ino)
 
 /* ---- extended attributes and listings ---- */
 
+/* The name of page n's conflict file: a local file "<stem> (conflict vN).md"
+ * beside it (the one of the highest N), found among the local files, so it
+ * is known across remounts as the file is.  malloc'd, or NULL. */
+static char *conflict_of(struct cfs_fs *fs, struct cfs_node *n)
+{
+	struct cfs_fsw *w = fs->w;
+	char *fname = NULL, *best = NULL;
+	uint64_t dir;
+	int writable;
+	long long top = -1;
+	size_t stem;
+
+	if (cfs_tree_file_of(fs->tree, n, &fname, &dir, &writable) || strlen(fname) < 3) {
+		free(fname);
+		return NULL;
+	}
+	stem = strlen(fname) - 3;
+	pthread_mutex_lock(&w->lock);
+	for (struct local *l = w->locals; l; l = l->next) {
+		const char *rest;
+		char *end;
+		long long v;
+
+		if (!l->name || l->parent != dir || strncmp(l->name, fname, stem) != 0)
+			continue;
+		rest = l->name + stem;
+		if (strncmp(rest, " (conflict v", 12) != 0)
+			continue;
+		v = strtoll(rest + 12, &end, 10);
+		if (end == rest + 12 || strcmp(end, ").md") != 0 || v <= top)
+			continue;
+		top = v;
+		free(best);
+		best = strdup(l->name);
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(fname);
+	return best;
+}
+
 int cfs_fsw_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct cfs_fs *fs = cfs_fs_of(req);
-	struct cfs_fsw *w = fs->w;
 	struct cfs_tree_attr a;
 	char *v = NULL;
 	size_t len = 0;
 
-	if (!w)
+	if (!fs->w)
 		return 0;
 	ino = cfs_fsw_ino(fs, ino);
 	if (CFS_IS_LOCAL_INO(ino)) {
@@ -403,15 +434,9 @@ int cfs_fsw_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 	}
 	if (strcmp(name, CONFLICT_XATTR) != 0)
 		return 0;
-	if (cfs_tree_getattr(fs->tree, ino, &a) == 0 && a.node && a.kind == CFS_PAGE_FILE) {
-		struct kept *k;
-
-		pthread_mutex_lock(&w->lock);
-		k = cfs_fsw_kept(w, a.node, 0);
-		if (k && k->conflict && (v = strdup(k->conflict)))
-			len = strlen(v);
-		pthread_mutex_unlock(&w->lock);
-	}
+	if (cfs_tree_getattr(fs->tree, ino, &a) == 0 && a.node && a.kind == CFS_PAGE_FILE &&
+	    (v = conflict_of(fs, a.node)))
+		len = strlen(v);
 	if (!v)
 		fuse_reply_err(req, ENODATA);
 	else if (size == 0)
@@ -425,22 +450,19 @@ int cfs_fsw_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t si
 }
 
 /* The conflict attribute's name, when the page has one: appended to a
- * listxattr answer (lock-free callers: returns 1 when v grew). */
+ * listxattr answer (returns 1 when v grew). */
 int cfs_fsw_listxattr(struct cfs_fs *fs, fuse_ino_t ino, char **v, size_t *len)
 {
-	struct cfs_fsw *w = fs->w;
 	struct cfs_tree_attr a;
-	int have = 0;
+	char *c;
 
-	if (!w || cfs_tree_getattr(fs->tree, ino, &a) || !a.node || a.kind != CFS_PAGE_FILE)
+	if (!fs->w || cfs_tree_getattr(fs->tree, ino, &a) || !a.node || a.kind != CFS_PAGE_FILE)
 		return 0;
-	pthread_mutex_lock(&w->lock);
-	struct kept *k = cfs_fsw_kept(w, a.node, 0);
-	have = k && k->conflict;
-	pthread_mutex_unlock(&w->lock);
-	if (have) {
+	c = conflict_of(fs, a.node);
+	if (c) {
 		char *more = realloc(*v, *len + sizeof(CONFLICT_XATTR));
 
+		free(c);
 		if (!more)
 			return 0;
 		*v = more;

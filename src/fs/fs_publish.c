@@ -11,13 +11,11 @@
 #include "log.h"
 #include "write.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---- the kept storage of rendered pages (w->lock) ---- */
@@ -38,6 +36,106 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create)
 	return k;
 }
 
+static uint64_t kept_size(const struct kept *k)
+{
+	return (k->storage ? k->len : 0) + (k->md ? k->md->len : 0);
+}
+
+/* Over the bound: forget bases (lock held), the oldest buckets first; a
+ * page whose base is forgotten is rendered again when opened for writing
+ * (its base is then the current version).  Conflict names stay. */
+static void kept_evict(struct cfs_fsw *w, struct kept *keep)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < KEPT_BUCKETS && w->kept_bytes > w->kept_cap / 10 * 9; i++) {
+		size_t b = (w->kept_sweep + i) % KEPT_BUCKETS;
+
+		for (struct kept *k = w->kept[b]; k; k = k->next) {
+			if (k == keep || !k->storage)
+				continue;
+			w->kept_bytes -= kept_size(k);
+			free(k->storage);
+			k->storage = NULL;
+			k->len = 0;
+			cfs_blob_unref(k->md);
+			k->md = NULL;
+			k->version = 0;
+			n++;
+		}
+		w->kept_sweep = (b + 1) % KEPT_BUCKETS;
+	}
+	cfs_debug("write path: forgot the bases of %zu pages (over the memory bound)", n);
+}
+
+/* Replace k's base (lock held); storage is taken. */
+void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
+                      struct cfs_blob *md)
+{
+	w->kept_bytes -= kept_size(k);
+	free(k->storage);
+	cfs_blob_unref(k->md);
+	k->storage = storage;
+	k->len = storage ? len : 0;
+	k->version = version;
+	k->md = md ? cfs_blob_ref(md) : NULL;
+	w->kept_bytes += kept_size(k);
+	if (w->kept_cap && w->kept_bytes > w->kept_cap)
+		kept_evict(w, k);
+}
+
+/* ---- a base fetched for the write path ---- */
+
+struct base_fetch {
+	struct cfs_fs *fs;
+	struct cfs_node *node;
+	void (*cb)(void *arg, int err);
+	void *arg;
+};
+
+static void on_base_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *page)
+{
+	struct base_fetch *b = arg;
+	char *md = NULL;
+	size_t len = 0;
+	int err = e->err;
+
+	if (!err) {
+		const char *body = page->body ? page->body : "";
+		struct cfs_blob *blob;
+
+		err = cfs_tree_convert(b->fs->tree, b->node, body, strlen(body), &md, &len, NULL);
+		blob = err ? NULL : cfs_blob_take(md, len);
+		if (blob)
+			cfs_fsw_keep(b->fs->w, b->node, page->version, body, strlen(body), blob);
+		else if (!err)
+			err = -ENOMEM;
+		cfs_blob_unref(blob);
+	}
+	b->cb(b->arg, err);
+	free(b);
+}
+
+void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
+                        void *arg)
+{
+	struct base_fetch *b = calloc(1, sizeof(*b));
+	char *id = NULL;
+	int64_t version;
+	int blog = 0, ret = b ? cfs_tree_page_ref(fs->tree, n, &id, &version, &blog) : -ENOMEM;
+
+	if (!ret) {
+		*b = (struct base_fetch){fs, n, cb, arg};
+		cfs_cf_tag(fs->cf, "base of a save");
+		ret = cfs_cf_page(fs->cf, id, blog, CFS_HTTP_USER, on_base_page, b);
+	}
+	free(id);
+	if (ret) {
+		free(b);
+		cb(arg, ret);
+	}
+}
+
 /* Loop thread, after every conversion (cfs_cache_set_keep). */
 void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
                   struct cfs_blob *md)
@@ -53,12 +151,7 @@ void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *st
 	pthread_mutex_lock(&w->lock);
 	k = cfs_fsw_kept(w, n, 1);
 	if (k) {
-		free(k->storage);
-		cfs_blob_unref(k->md);
-		k->storage = copy;
-		k->len = len;
-		k->version = version;
-		k->md = cfs_blob_ref(md);
+		cfs_fsw_kept_set(w, k, version, copy, len, md);
 		copy = NULL;
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -102,65 +195,6 @@ void cfs_fsw_pub_free(struct pub *p)
 	free(p);
 }
 
-/* ---- drafts ---- */
-
-static void draft_name(char *buf, size_t len, const char *id, const char *suffix)
-{
-	snprintf(buf, len, "drafts/%s.%s", id, suffix);
-}
-
-/* The saved bytes, with what is needed to publish them later, on disk and
- * synced before any request: write/drafts/<id>.draft. */
-static int draft_write(struct cfs_fsw *w, const struct pub *p)
-{
-	char tmp[256], name[256], *head = NULL;
-	int fd, dfd, ret = 0, hl;
-
-	if (mkdirat(w->dirfd, "drafts", 0700) < 0 && errno != EEXIST)
-		return -errno;
-	hl = asprintf(&head, "confluencefs draft 1\nid=%s\nversion=%lld\nblog=%d\ntitle=%s\n\n",
-	              p->id, (long long)p->base_version, p->blog, p->title);
-	if (hl < 0)
-		return -ENOMEM;
-	draft_name(tmp, sizeof(tmp), p->id, "tmp");
-	draft_name(name, sizeof(name), p->id, "draft");
-	fd = openat(w->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		free(head);
-		return -errno;
-	}
-	if (write(fd, head, (size_t)hl) != hl)
-		ret = -EIO;
-	for (size_t off = 0; !ret && off < p->md_len;) {
-		ssize_t n = write(fd, p->md + off, p->md_len - off);
-
-		if (n < 0)
-			ret = -errno;
-		else
-			off += (size_t)n;
-	}
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	free(head);
-	if (!ret && renameat(w->dirfd, tmp, w->dirfd, name) < 0)
-		ret = -errno;
-	dfd = openat(w->dirfd, "drafts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return ret;
-}
-
-static void draft_remove(struct cfs_fsw *w, const char *id)
-{
-	char name[256];
-
-	draft_name(name, sizeof(name), id, "draft");
-	unlinkat(w->dirfd, name, 0);
-}
-
 /* ---- on the loop ---- */
 
 static void pub_put(struct pub *p);
@@ -184,12 +218,8 @@ static void finish(struct pub *p, int err)
 		pthread_mutex_lock(&w->lock);
 		struct kept *k = cfs_fsw_kept(w, p->node, 1);
 		if (k) {
-			free(k->storage);
-			cfs_blob_unref(k->md);
-			k->storage = md ? p->body : NULL;
-			k->len = md ? p->body_len : 0;
-			k->version = md ? p->new_version : 0;
-			k->md = md ? cfs_blob_ref(md) : NULL;
+			cfs_fsw_kept_set(w, k, md ? p->new_version : 0, md ? p->body : NULL,
+			                 p->body_len, md);
 			k->written = 1;
 			if (md)
 				p->body = NULL;
@@ -217,7 +247,7 @@ static void finish(struct pub *p, int err)
 	if (err == 0 && p->renamed && p->fs->sync)
 		cfs_sync_now(p->fs->sync);
 	if (err == 0 || err == -EBUSY)
-		draft_remove(w, p->id);
+		cfs_fsw_draft_remove(w, p->id);
 	p->done(p, err);
 }
 
@@ -241,14 +271,6 @@ static void conflict(struct pub *p, int64_t theirs)
 	}
 	pthread_mutex_lock(&w->lock);
 	ret = cfs_fsw_local_write(w, p->dir, p->conflict, p->md, p->md_len);
-	if (!ret) {
-		struct kept *k = cfs_fsw_kept(w, p->node, 1);
-
-		if (k) {
-			free(k->conflict);
-			k->conflict = strdup(p->conflict);
-		}
-	}
 	pthread_mutex_unlock(&w->lock);
 	if (ret) {
 		cfs_err("conflict saving %s: the page changed on the server (version %lld), and "
@@ -637,6 +659,8 @@ out:
 	free(j.err);
 }
 
+static void on_base_fetched(void *arg, int err);
+
 static void on_rendered(void *arg, int err, struct cfs_blob *md)
 {
 	struct pub *p = arg;
@@ -672,15 +696,24 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 	} else if (!p->base && have && have != p->base_version) {
 		/* A draft of an older version: the server moved on. */
 		conflict(p, have);
+	} else if (!p->base && !have && !p->fetched) {
+		/* Rendered, but its base was forgotten (the memory bound). */
+		p->fetched = 1;
+		cfs_fsw_fetch_base(p->fs, p->node, on_base_fetched, p);
 	} else if (!p->base || !p->md) {
 		finish(p, -EIO);
-	} else if (p->trunc && (err = draft_write(w, p))) {
+	} else if (p->trunc && (err = cfs_fsw_draft_write(w, p))) {
 		cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,
 		        strerror(-err));
 		p->done(p, -EIO);
 	} else {
 		pub_compute(p);
 	}
+}
+
+static void on_base_fetched(void *arg, int err)
+{
+	on_rendered(arg, err, NULL);
 }
 
 static void pub_run(void *arg, int cancelled)
@@ -730,7 +763,7 @@ void cfs_fsw_publish(struct pub *p)
 	if (!ret && !writable)
 		ret = -EACCES;
 	if (!ret && !p->no_draft && !p->trunc) {
-		ret = draft_write(w, p);
+		ret = cfs_fsw_draft_write(w, p);
 		if (ret)
 			cfs_err("saving %s: cannot keep a draft (%s): nothing published", p->fname,
 			        strerror(-ret));
@@ -740,135 +773,4 @@ void cfs_fsw_publish(struct pub *p)
 		p->fname = strdup("?");
 	if (cfs_loop_submit(p->fs->loop, pub_run, p))
 		pub_run(p, 1);
-}
-
-/* ---- recovery ---- */
-
-static void recovered(struct pub *p, int err)
-{
-	struct cfs_fsw *w = p->fs->w;
-
-	if (err && err != -EBUSY)
-		cfs_warn("draft of %s not published yet (%s); it stays", p->fname, strerror(-err));
-	pthread_mutex_lock(&w->lock);
-	w->recovering--;
-	w->recover_failed += err != 0;
-	pthread_cond_broadcast(&w->recovered);
-	pthread_mutex_unlock(&w->lock);
-	cfs_fsw_pub_free(p);
-}
-
-int cfs_fsw_recover_wait(struct cfs_fsw *w, int timeout_s)
-{
-	struct timespec until;
-	int ret = 0;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_s;
-	pthread_mutex_lock(&w->lock);
-	while (w->recovering > 0 && ret == 0)
-		ret = pthread_cond_timedwait(&w->recovered, &w->lock, &until);
-	ret = w->recovering > 0 ? -ETIMEDOUT : w->recover_failed;
-	pthread_mutex_unlock(&w->lock);
-	return ret;
-}
-
-static void recover_one(struct cfs_fsw *w, const char *file)
-{
-	char name[300], *data = NULL, *s, *body;
-	size_t len = 0, cap = 0;
-	int fd;
-	struct pub *p;
-	struct cfs_tree_attr a;
-	long long version = 0;
-	char id[64] = "";
-
-	snprintf(name, sizeof(name), "drafts/%s", file);
-	fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 4096 + 1 > cap) {
-			char *d = realloc(data, cap = cap * 2 + 8192);
-
-			if (!d)
-				goto out;
-			data = d;
-		}
-		n = read(fd, data + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (!data)
-		goto out;
-	data[len] = '\0';
-	body = strstr(data, "\n\n");
-	if (strncmp(data, "confluencefs draft 1\n", 21) != 0 || !body)
-		goto bad;
-	for (s = data; s < body; s = strchr(s, '\n') + 1) {
-		if (strncmp(s, "id=", 3) == 0)
-			sscanf(s + 3, "%63[0-9]", id);
-		else if (strncmp(s, "version=", 8) == 0)
-			version = strtoll(s + 8, NULL, 10);
-	}
-	body += 2;
-	if (!id[0] || version <= 0 ||
-	    cfs_tree_getattr(w->fs->tree, strtoull(id, NULL, 10) << 2, &a) || !a.node)
-		goto bad;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		goto out;
-	p->fs = w->fs;
-	p->node = a.node;
-	p->ino = a.ino;
-	p->base_version = version;
-	p->md_len = len - (size_t)(body - data);
-	p->md = malloc(p->md_len + 1);
-	if (!p->md) {
-		free(p);
-		goto out;
-	}
-	memcpy(p->md, body, p->md_len + 1);
-	p->no_draft = 1;
-	p->recovering = 1;
-	p->done = recovered;
-	pthread_mutex_lock(&w->lock);
-	w->recovering++;
-	pthread_mutex_unlock(&w->lock);
-	cfs_info("found a draft of page %s (from version %lld) left by an earlier mount; "
-	         "publishing it",
-	         id, version);
-	cfs_fsw_publish(p);
-	goto out;
-bad:
-	cfs_warn("draft %s of the cache directory is not usable (unknown page?); it stays", file);
-out:
-	if (fd >= 0)
-		close(fd);
-	free(data);
-}
-
-void cfs_fsw_recover(struct cfs_fsw *w)
-{
-	int fd = openat(w->dirfd, "drafts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
-	struct dirent *de;
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n > 6 && strcmp(de->d_name + n - 6, ".draft") == 0)
-			recover_one(w, de->d_name);
-		else if (n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0)
-			unlinkat(fd, de->d_name, 0);
-	}
-	closedir(d);
 }

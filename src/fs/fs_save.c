@@ -32,12 +32,15 @@ static void wfile_unlink(struct cfs_fsw *w, struct wfile *f)
 		}
 }
 
+static struct pub *save_start(struct cfs_fs *fs, struct wfile *f, fuse_req_t req);
+
 /* Loop thread: a save of a working copy is done. */
 static void on_saved(struct pub *p, int err)
 {
 	struct cfs_fsw *w = p->fs->w;
 	struct wfile *f = p->arg;
 	struct waiter *ws;
+	struct pub *again = NULL;
 
 	pthread_mutex_lock(&w->lock);
 	f->busy = 0;
@@ -59,9 +62,21 @@ static void on_saved(struct pub *p, int err)
 	}
 	ws = f->waiters;
 	f->waiters = NULL;
-	if (f->refs == 0)
+	/* Written again while this save was on its way, and someone waits for
+	 * it (a flush that came meanwhile) or nobody will flush again (the
+	 * last handle is gone): save again; the waiters get that outcome. */
+	if (f->dirty && !(f->len == 0 && !f->touched) && (ws || f->refs == 0)) {
+		again = save_start(p->fs, f, NULL);
+		if (again) {
+			f->waiters = ws;
+			ws = NULL;
+		}
+	}
+	if (f->refs == 0 && !f->busy)
 		wfile_unlink(w, f);
 	pthread_mutex_unlock(&w->lock);
+	if (again)
+		cfs_fsw_publish(again);
 	while (ws) {
 		struct waiter *next = ws->next;
 

@@ -84,6 +84,13 @@ fail:
 	return ret;
 }
 
+void cfs_fsw_set_cap(struct cfs_fsw *w, uint64_t cap)
+{
+	pthread_mutex_lock(&w->lock);
+	w->kept_cap = cap;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void cfs_fsw_free(struct cfs_fsw *w)
 {
 	if (!w)
@@ -96,7 +103,6 @@ void cfs_fsw_free(struct cfs_fsw *w)
 
 			w->kept[b] = k->next;
 			free(k->storage);
-			free(k->conflict);
 			cfs_blob_unref(k->md);
 			free(k);
 		}
@@ -293,6 +299,7 @@ struct wjob {
 	uint64_t ino;
 	struct fuse_file_info fi;
 	int create;
+	int fetched; /* the base was fetched on its own */
 	struct fuse_entry_param e;
 };
 
@@ -317,15 +324,36 @@ static void finish_open(struct wjob *j)
 	}
 }
 
+static void on_job_fetched(void *arg, int err);
+
 static void on_job_rendered(void *arg, int err, struct cfs_blob *md)
 {
 	struct wjob *j = arg;
+	struct kept *k;
+	int have;
 
+	if (!err && !j->fetched) {
+		pthread_mutex_lock(&j->fs->w->lock);
+		k = cfs_fsw_kept(j->fs->w, j->node, 0);
+		have = k && k->storage && k->md;
+		pthread_mutex_unlock(&j->fs->w->lock);
+		if (!have) {
+			/* Rendered, but its base was forgotten (the memory bound). */
+			j->fetched = 1;
+			cfs_fsw_fetch_base(j->fs, j->node, on_job_fetched, j);
+			return;
+		}
+	}
 	if (err)
 		fuse_reply_err(j->req, err == -EACCES || err == -ENOENT ? -err : EIO);
 	else
 		finish_open(j);
 	free(j);
+}
+
+static void on_job_fetched(void *arg, int err)
+{
+	on_job_rendered(arg, err, NULL);
 }
 
 static void run_job(void *arg, int cancelled)

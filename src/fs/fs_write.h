@@ -19,7 +19,6 @@ struct kept {
 	size_t len;
 	struct cfs_blob *md; /* what was served for it */
 	int written;         /* saved from this mount: read opens drop the kernel's cache */
-	char *conflict;      /* the name of its conflict file, or NULL */
 	struct kept *next;
 };
 
@@ -72,7 +71,9 @@ struct cfs_fsw {
 	struct wfile *wfiles;
 	struct kept *kept[KEPT_BUCKETS];
 	int front_matter;
-	pthread_cond_t recovered; /* signalled as each recovered draft is done */
+	uint64_t kept_bytes, kept_cap; /* storage and Markdown kept; 0: no bound */
+	size_t kept_sweep;             /* the bucket the next eviction starts at */
+	pthread_cond_t recovered;      /* signalled as each recovered draft is done */
 	int recovering, recover_failed;
 };
 
@@ -94,7 +95,7 @@ struct pub {
 	/* filled in on the way */
 	char *id, *title, *new_title, *space_key, *fname;
 	uint64_t dir;
-	int blog, recovering, merged, retried, renamed;
+	int blog, recovering, merged, retried, renamed, fetched;
 	char **labels_add, **labels_del;
 	size_t nlabel;
 	char *body; /* the storage sent */
@@ -138,6 +139,17 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create);
  * Any thread but the loop's. */
 void cfs_fsw_publish(struct pub *p);
 void cfs_fsw_pub_free(struct pub *p);
+/* Loop thread: fetch page n's storage, render it and keep it as the base of
+ * saves (when the mount has its Markdown but forgot its base: the bound). */
+void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
+                        void *arg);
+
+/* fs_drafts.c: write p's saved bytes (synced) before any request; remove
+ * the draft of page id once the save is done. */
+int cfs_fsw_draft_write(struct cfs_fsw *w, const struct pub *p);
+void cfs_fsw_draft_remove(struct cfs_fsw *w, const char *id);
+void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
+                      struct cfs_blob *md);
 /* Publish the drafts a killed mount left (at mount; any thread but the loop's). */
 void cfs_fsw_recover(struct cfs_fsw *w);
 /* -errno of a save -> the errno an editor sees. */

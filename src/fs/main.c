@@ -550,6 +550,8 @@ int main(int argc, char *argv[])
 	fs.gid = (gid_t)c.o.gid;
 	if (c.o.rw) {
 		ret = cfs_fsw_new(&fs, dc_path, c.o.front_matter, &fs.w);
+		if (!ret) /* the bases of saves: bounded like rendered pages */
+			cfs_fsw_set_cap(fs.w, c.o.mem_cache);
 		if (ret) {
 			fprintf(stderr, "mount.confluencefs: cannot keep drafts in %s/write: %s\n",
 			        dc_path, strerror(-ret));
