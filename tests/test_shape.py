@@ -31,7 +31,7 @@ def write(path, text):
 
 
 class ShapeBase(MountedSpace):
-    opts = ["rw", "log_level=debug"]
+    opts = ["rw", "log_level=debug", "timeout=2"]
 
     @classmethod
     def setUpClass(cls):
@@ -126,6 +126,13 @@ class Delete(ShapeBase):
         self.assert_errno(errno.ENOTEMPTY, os.rmdir, self.p("Home", "Engineering", "Runbooks"))
         self.assertEqual(self.writes(), [])
 
+    def test_rm_applied_but_the_answer_lost(self):
+        path, pid = self.take()
+        self.fake.fault(kind="reset", match="/%s$" % pid, method="DELETE", apply=True)
+        os.remove(path)
+        self.assertFalse(os.path.exists(path))
+        self.assertIn(pid, [p["id"] for p in self.trash()["pages"]])
+
     def test_rm_refused_keeps_the_page(self):
         path, pid = self.take()
         self.fake.fault(kind="status", status=403, match="/%s$" % pid, method="DELETE")
@@ -210,6 +217,29 @@ class Create(ShapeBase):
         self.fake.call("DELETE", "/_fake/fault")
         write(path, "Kept here.\n")
         self.created("Faulted page")
+
+    def test_create_applied_but_the_answer_lost(self):
+        """The connection dies after the server created the page: the listing
+        shows it, so close() succeeds (nothing is sent twice)."""
+        self.fake.fault(kind="reset", match="/content$|/pages$", method="POST", apply=True)
+        path = self.p("Home", "Documentation", "Lost answer.md")
+        write(path, "Created anyway.\n")
+        self.assertEqual(self.current()["Lost answer"]["parentId"], self.ids["Documentation"])
+        self.assertEqual(len([w for w in self.writes() if w["method"] == "POST"]), 1)
+        self.assertIn("Created anyway.", read(path))
+
+    def test_create_times_out(self):
+        self.fake.fault(kind="stall", stall_s=8, match="/content$|/pages$", method="POST")
+        path = self.p("Home", "Documentation", "Stalled page.md")
+        f = open(path, "w")
+        f.write("Slow.\n")
+        t0 = time.monotonic()
+        with self.assertRaises(OSError) as cm:
+            f.close()
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        self.assertLess(time.monotonic() - t0, 7)
+        self.assertNotIn("Stalled page", self.current())
+        self.assertEqual(read(path), "Slow.\n")
 
     def test_editor_temporaries_are_no_pages(self):
         d = self.p("Home", "Documentation")
@@ -410,6 +440,20 @@ class Attachments(ShapeBase):
         ups = [x for x in self.writes() if x["method"] == "POST"]
         self.assertEqual(len(ups), 1, ups)
         self.assertEqual(ups[0]["files"][0]["sha256"], hashlib.sha256(data).hexdigest())
+
+    def test_new_version_refused_keeps_the_old(self):
+        path = self.p(*self.ADIR, "versioned.bin")
+        old = os.urandom(4000)
+        with open(path, "wb") as f:
+            f.write(old)
+        self.fake.fault(kind="status", status=500, match="/data$", method="POST")
+        f = open(path, "wb")
+        f.write(os.urandom(3000))
+        with self.assertRaises(OSError) as cm:
+            f.close()
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        ups = [x for x in self.writes() if x["method"] == "POST" and x.get("applied")]
+        self.assertEqual(len(ups), 1, ups)  # only the first upload changed anything
 
     def test_rm_attachment_refused(self):
         name = os.listdir(self.p(*self.ADIR))[0]

@@ -242,8 +242,55 @@ static void done_ok(struct sjob *j)
 		finish(j, 0);
 }
 
+/* After a failure that may have reached the server (a timeout, a reset, a
+ * 5xx): the listing says whether it was applied. */
+static int applied(struct sjob *j)
+{
+	struct cfs_tree_attr a;
+	int there = j->name && cfs_tree_lookup(j->fs->tree, j->parent, j->name, &a) == 0;
+
+	switch (j->kind) {
+	case J_CREATE:
+		return there && a.kind == CFS_PAGE_FILE;
+	case J_FOLDER:
+		return there && a.is_dir;
+	case J_TRASH:
+		return j->name && !there;
+	case J_MOVE:
+		return !there && j->newname &&
+		       cfs_tree_lookup(j->fs->tree, j->newparent, j->newname, &a) == 0;
+	default:
+		return 0;
+	}
+}
+
+static void on_verified(void *arg, int err)
+{
+	struct sjob *j = arg;
+
+	if (!err && applied(j)) {
+		cfs_info("%s: the server applied it after all", j->what);
+		finish(j, 0);
+	} else {
+		cfs_err("%s: failed%s", j->what,
+		        j->kind == J_CREATE ? "; the file stays on this mount"
+		                            : "; nothing changed");
+		finish(j, j->uncertain);
+	}
+}
+
 static void failed(struct sjob *j, const struct cfs_cf_error *e)
 {
+	int sure = e->err == -EEXIST || e->err == -EACCES || e->err == -ENOENT ||
+	           e->err == -EINVAL || e->err == -EBUSY || e->err == -ENOMEM || e->err == -EPERM;
+
+	if (!sure && j->fs->sync && !j->uncertain) {
+		cfs_warn("%s: %s (HTTP %ld); listing the space to see whether it was applied",
+		         j->what, e->detail ? e->detail : strerror(-e->err), e->status);
+		j->uncertain = e->err;
+		cfs_sync_relist(j->fs->sync, j->space, on_verified, j);
+		return;
+	}
 	cfs_err("%s: %s%s%s (HTTP %ld)%s", j->what, e->path ? e->path : "", e->path ? ": " : "",
 	        e->detail ? e->detail : strerror(-e->err), e->status,
 	        j->kind == J_CREATE ? "; the file stays on this mount" : "");
@@ -405,6 +452,8 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 		return;
 	}
 	j->space = (size_t)sp;
+	j->parent = parent;
+	j->name = strdup(name); /* to check an uncertain failure */
 	{
 		struct cfs_tree_attr pa;
 
@@ -614,6 +663,8 @@ void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	j->space = (size_t)sp;
+	j->parent = parent;
+	j->name = strdup(name); /* to check an uncertain failure */
 	j->type = strdup("folder");
 	if (!j->type || asprintf(&j->what, "rmdir %s: folder %s to the trash", name, j->id) < 0) {
 		fuse_reply_err(req, ENOMEM);

@@ -22,6 +22,7 @@ struct sjob {
 	                          J_DIR: the page whose directory shows (or not) */
 	int keep_on;           /* J_DIR */
 	uint64_t newparent;    /* J_MOVE (parent, name: where it was) */
+	int uncertain;         /* the -errno of a failure that may have been applied */
 	char *newname;
 };
 
