@@ -241,6 +241,33 @@ class Create(ShapeBase):
         self.assertNotIn("Stalled page", self.current())
         self.assertEqual(read(path), "Slow.\n")
 
+    def test_temporary_renamed_to_a_new_name(self):
+        """rsync and os.replace write a temporary and rename it into place."""
+        d = self.p("Home", "Documentation")
+        tmp = os.path.join(d, ".Renamed in.md.tmp")
+        write(tmp, "Via a temporary.\n")
+        self.assertEqual(self.writes(), [])
+        os.replace(tmp, os.path.join(d, "Renamed in.md"))
+        page = self.created("Renamed in")
+        self.assertEqual(page["parentId"], self.ids["Documentation"])
+        self.assertIn("Via a temporary.", read(os.path.join(d, "Renamed in.md")))
+        self.assertFalse(os.path.exists(tmp))
+
+    def test_rsync_into_the_mount(self):
+        src = tempfile.mkdtemp(prefix="cfs-rsync-")
+        self.addCleanup(shutil.rmtree, src, True)
+        write(os.path.join(src, "Synced page.md"), "Synced by rsync.\n")
+        png = os.urandom(3000)
+        os.makedirs(os.path.join(src, "Images", "_attachments"))
+        with open(os.path.join(src, "Images", "_attachments", "synced.png"), "wb") as f:
+            f.write(png)
+        subprocess.run(["rsync", "-r", src + "/", self.p("Home", "Documentation") + "/"],
+                       check=True, capture_output=True)
+        self.created("Synced page")
+        ups = [w for w in self.writes() if w["method"] == "POST" and w.get("files")]
+        self.assertEqual([u["files"][0]["sha256"] for u in ups],
+                         [hashlib.sha256(png).hexdigest()])
+
     def test_editor_temporaries_are_no_pages(self):
         d = self.p("Home", "Documentation")
         for name in (".hidden.md", "notes.md~", "#notes.md#", "draft.txt"):

@@ -144,6 +144,15 @@ static int read_fd(int fd, char **out, size_t *len)
 
 int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 {
+	int fl = fcntl(h->fd, F_GETFL);
+
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+		return 0; /* a reader's close */
+	return cfs_fss_publish_local(req, fs, h->ino);
+}
+
+int cfs_fss_publish_local(fuse_req_t req, struct cfs_fs *fs, uint64_t ino)
+{
 	struct cfs_fsw *w = fs->w;
 	struct cfs_tree_place pl;
 	struct cfs_front_matter fm = {0};
@@ -154,21 +163,16 @@ int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 	char *name = NULL, *md = NULL, *err = NULL, *self = NULL, *ptitle = NULL;
 	size_t len = 0;
 	struct sjob *j;
-	int ret;
-
-	int rfd = -1, fl = fcntl(h->fd, F_GETFL);
-
-	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
-		return 0; /* a reader's close */
+	int ret, rfd = -1;
 
 	pthread_mutex_lock(&w->lock);
-	l = cfs_fsw_local_by_ino(w, h->ino);
+	l = cfs_fsw_local_by_ino(w, ino);
 	if (l && l->name && (l->parent & 3) == CFS_ATT_DIR) {
 		uint64_t dir = l->parent;
 		char *an = strdup(l->name);
 
 		pthread_mutex_unlock(&w->lock);
-		ret = an ? cfs_fsu_flush(req, fs, h, dir, an) : 0; /* fs_upload.c */
+		ret = an ? cfs_fsu_flush(req, fs, ino, dir, an) : 0; /* fs_upload.c */
 		free(an);
 		return ret;
 	}
@@ -237,7 +241,7 @@ int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 	j->parent = parent;
 	j->name = name;
 	name = NULL;
-	j->local_ino = h->ino;
+	j->local_ino = ino;
 	if (!j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
 	    asprintf(&j->what, "create page \"%s\"", j->title) < 0) {
 		fuse_reply_err(req, ENOMEM);

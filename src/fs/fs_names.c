@@ -224,12 +224,20 @@ void cfs_fsw_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_in
 			else if (renameat(w->dirfd, from, w->dirfd, to) < 0)
 				ret = -errno;
 			if (!ret) {
+				uint64_t lino = ls->ino;
+
 				if (ld && ld != ls)
 					cfs_fsw_local_drop(w, ld);
 				free(ls->name);
 				ls->name = nn;
 				ls->parent = newparent;
-				nn = NULL;
+				pthread_mutex_unlock(&w->lock);
+				/* A temporary renamed to a new page's name, or into
+				 * _attachments/ (rsync): created or uploaded (fs_create.c). */
+				if (dret == -ENOENT && cfs_fss_publish_local(req, fs, lino))
+					return;
+				fuse_reply_err(req, 0);
+				return;
 			}
 			free(nn);
 		}

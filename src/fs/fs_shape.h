@@ -15,6 +15,10 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 /* flush of a local file: a new page's file is created on the server.
  * 1 when it answered req. */
 int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h);
+/* Local file ino (not empty) is a new page's file or a file in _attachments/:
+ * create or upload it and answer req (1), else 0 (fs_create.c).  For a
+ * flush, and for a temporary renamed to its final name (rsync, os.replace). */
+int cfs_fss_publish_local(fuse_req_t req, struct cfs_fs *fs, uint64_t ino);
 /* rename of a page's file (or its directory) to a new name or place. */
 void cfs_fss_move(fuse_req_t req, struct cfs_fs *fs, const struct cfs_tree_attr *sa,
                   uint64_t parent, const char *name, uint64_t newparent, const char *newname);
@@ -28,8 +32,7 @@ void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
 
 /* fs_upload.c: attachments.  The flush of local file name in _attachments
  * directory dir uploads it (1: answered req). */
-int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h, uint64_t dir,
-                  const char *name);
+int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, uint64_t ino, uint64_t dir, const char *name);
 /* open(O_TRUNC) of an attachment for writing: a local file shadows it until
  * uploaded (1: answered). */
 int cfs_fsu_open(fuse_req_t req, struct cfs_fs *fs, uint64_t ino, struct fuse_file_info *fi);

@@ -198,22 +198,21 @@ static void run_upload(void *arg, int cancelled)
 		finish(j, -ENOMEM);
 }
 
-int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h, uint64_t dir,
-                  const char *name)
+int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, uint64_t ino, uint64_t dir, const char *name)
 {
 	struct cfs_fsw *w = fs->w;
 	struct cfs_tree_attr da, a;
 	struct ujob *j;
 	struct stat st;
 	char rel[PATH_MAX];
-	int fl = fcntl(h->fd, F_GETFL);
 
-	if (!upload_name(name) || fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+	if (!upload_name(name))
 		return 0;
 	if (cfs_tree_getattr(fs->tree, dir, &da) || da.kind != CFS_ATT_DIR || !da.node)
 		return 0;
+	cfs_fsw_local_path(rel, sizeof(rel), dir, name);
 	/* Nothing written yet (dd and sh close a duplicate first): nothing to upload. */
-	if (fstat(h->fd, &st) < 0 || st.st_size == 0)
+	if (fstatat(w->dirfd, rel, &st, 0) < 0 || st.st_size == 0)
 		return 0;
 	j = calloc(1, sizeof(*j));
 	if (!j) {
@@ -223,8 +222,7 @@ int cfs_fsu_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h, uint64_t
 	j->fs = fs;
 	j->req = req;
 	j->dir = dir;
-	j->local_ino = h->ino;
-	cfs_fsw_local_path(rel, sizeof(rel), dir, name);
+	j->local_ino = ino;
 	if (space_of_node(fs, da.node, &j->space) ||
 	    cfs_tree_page_ref(fs->tree, da.node, &j->page_id, &(int64_t){0}, &(int){0}) ||
 	    !(j->name = strdup(name)) ||
