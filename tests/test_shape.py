@@ -317,6 +317,17 @@ class Move(ShapeBase):
         puts = [w for w in self.writes() if w["method"] == "PUT"]
         self.assertEqual(len(puts), 1, puts)
 
+    def test_links_follow_a_moved_page(self):
+        """Confluence links by title: after a move, pages linking to the moved one
+        render the link to its new place."""
+        d = self.p("Home", "Documentation")
+        write(os.path.join(d, "Link source.md"), "See [other](Other%20Page.md).\n")
+        self.assertIn("](Other%20Page.md)", read(os.path.join(d, "Link source.md")))
+        os.rename(os.path.join(d, "Other Page.md"),
+                  self.p("Home", "Engineering", "Other Page.md"))
+        self.assertIn("](../Engineering/Other%20Page.md)",
+                      read(os.path.join(d, "Link source.md")))
+
     def test_failed_move_leaves_the_page(self):
         path, pid = self.take()
         self.fake.fault(kind="status", status=500, match="/%s$" % pid, method="PUT")
