@@ -10,7 +10,6 @@ import os
 import pty
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
