@@ -533,6 +533,24 @@ class CopyTree(ShapeBase):
         self.assertIn('ri:content-title="Beta note"', self.body(alpha["id"]))
         self.assertIn('ri:content-title="Alpha note"', self.body(beta["id"]))
 
+    def test_directory_before_its_page(self):
+        """cp -r may copy X/ before X.md: on Cloud X/ becomes a folder first; when
+        X.md arrives, the folder's pages move under the new page X and the folder
+        goes to the trash."""
+        if DC:
+            self.skipTest("no folders on Data Center: mkdir X before X.md is EPERM")
+        dest = self.p("Home", "Documentation")
+        os.mkdir(os.path.join(dest, "Dir first"))
+        write(os.path.join(dest, "Dir first", "Inner page.md"), "Inner.\n")
+        folder = self.current()["Inner page"]["parentId"]
+        write(os.path.join(dest, "Dir first.md"), "Outer.\n")
+        cur = self.current()
+        self.assertEqual(cur["Dir first"]["parentId"], self.ids["Documentation"])
+        self.assertEqual(cur["Inner page"]["parentId"], cur["Dir first"]["id"])
+        self.assertIn(folder, [f["id"] for f in self.trash()["folders"]])
+        self.assertEqual(sorted(os.listdir(os.path.join(dest, "Dir first"))), ["Inner page.md"])
+        self.assertIn("Dir first.md", os.listdir(dest))
+
     def test_copy_parents_first_with_an_image(self):
         png = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
         src = self.tree({

@@ -142,6 +142,44 @@ static int read_fd(int fd, char **out, size_t *len)
 	return 0;
 }
 
+/* "X.md" beside a folder "X" this mount made, holding only pages (cp -r
+ * copied the directory before the file): the folder's pages move under the
+ * new page and the folder goes to the trash, so X/ is the page's directory. */
+static void promote_folder(struct cfs_fs *fs, struct sjob *j)
+{
+	struct cfs_tree_attr a;
+	struct cfs_tree_dirent *d = NULL;
+	size_t n = 0, k = 0;
+	char *stem = strndup(j->name, strlen(j->name) - 3), *pid = NULL;
+	int64_t v;
+	int blog;
+
+	if (!stem || cfs_tree_lookup(fs->tree, j->parent, stem, &a) || !a.is_dir || !a.node ||
+	    !cfs_fss_is_folder(fs, a.ino) || cfs_tree_page_ref(fs->tree, a.node, &pid, &v, &blog) ||
+	    !cfs_fss_is_made_folder(pid) || cfs_tree_readdir(fs->tree, a.ino, &d, &n))
+		goto out;
+	j->kids = calloc(n + 1, sizeof(*j->kids));
+	for (size_t i = 0; j->kids && i < n; i++) {
+		struct cfs_tree_attr c;
+		char *id = NULL;
+
+		if (d[i].is_dir)
+			continue; /* a page's directory moves with it; a folder is left */
+		if (cfs_tree_getattr(fs->tree, d[i].ino, &c) || c.kind != CFS_PAGE_FILE ||
+		    !c.node || cfs_tree_page_ref(fs->tree, c.node, &id, &v, &blog))
+			continue;
+		j->kids[k++] = id;
+	}
+	if (j->kids) {
+		j->folder_id = pid;
+		pid = NULL;
+	}
+out:
+	cfs_tree_dirents_free(d, n);
+	free(pid);
+	free(stem);
+}
+
 int cfs_fss_flush(fuse_req_t req, struct cfs_fs *fs, struct whandle *h)
 {
 	int fl = fcntl(h->fd, F_GETFL);
@@ -242,6 +280,7 @@ int cfs_fss_publish_local(fuse_req_t req, struct cfs_fs *fs, uint64_t ino)
 	j->name = name;
 	name = NULL;
 	j->local_ino = ino;
+	promote_folder(fs, j);
 	if (!j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
 	    asprintf(&j->what, "create page \"%s\"", j->title) < 0) {
 		fuse_reply_err(req, ENOMEM);

@@ -33,7 +33,42 @@ void cfs_fss_job_free(struct sjob *j)
 	free(j->what);
 	free(j->name);
 	free(j->newname);
+	free(j->folder_id);
+	for (size_t i = 0; j->kids && j->kids[i]; i++)
+		free(j->kids[i]);
+	free(j->kids);
+	free(j->new_id);
 	free(j);
+}
+
+#define MADE_MAX 64
+static struct {
+	pthread_mutex_t lock;
+	char *ids[MADE_MAX];
+	size_t next;
+} made = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void cfs_fss_made_folder(const char *id)
+{
+	char *c = strdup(id);
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&made.lock);
+	free(made.ids[made.next % MADE_MAX]);
+	made.ids[made.next++ % MADE_MAX] = c;
+	pthread_mutex_unlock(&made.lock);
+}
+
+int cfs_fss_is_made_folder(const char *id)
+{
+	int hit = 0;
+
+	pthread_mutex_lock(&made.lock);
+	for (size_t i = 0; i < MADE_MAX && !hit; i++)
+		hit = made.ids[i] && strcmp(made.ids[i], id) == 0;
+	pthread_mutex_unlock(&made.lock);
+	return hit;
 }
 
 int cfs_fss_err(int err)
@@ -307,15 +342,86 @@ static void on_done(void *arg, const struct cfs_cf_error *e)
 		done_ok(j);
 }
 
-static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+/* ---- a folder made by cp -r becomes the new page's directory ---- */
+
+static void promote_next(struct sjob *j);
+
+static void on_folder_trashed(void *arg, const struct cfs_cf_error *e)
 {
 	struct sjob *j = arg;
 
 	if (e->err)
-		failed(j, e);
-	else
-		done_ok(j);
+		cfs_warn("%s: the folder %s stays: %s", j->what, j->folder_id,
+		         e->detail ? e->detail : strerror(-e->err));
+	done_ok(j);
+}
+
+static void on_kid_moved(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct sjob *j = arg;
+
 	(void)p;
+	if (e->err) {
+		/* The page is created; what is left stays in the folder. */
+		cfs_warn("%s: moving page %s under it: %s; the folder stays", j->what,
+		         j->kids[j->kid], e->detail ? e->detail : strerror(-e->err));
+		done_ok(j);
+		return;
+	}
+	j->kid++;
+	promote_next(j);
+}
+
+static void on_kid(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct sjob *j = arg;
+	struct cfs_cf_move m;
+
+	if (e->err) {
+		on_kid_moved(j, e, NULL);
+		return;
+	}
+	m = (struct cfs_cf_move){.id = p->id,
+	                         .title = p->title,
+	                         .parent_id = j->new_id,
+	                         .version = p->version + 1,
+	                         .body = p->body ? p->body : "",
+	                         .len = p->body ? strlen(p->body) : 0};
+	cfs_cf_tag(j->fs->cf, j->what);
+	if (cfs_cf_move_page(j->fs->cf, &m, on_kid_moved, j))
+		done_ok(j);
+}
+
+static void promote_next(struct sjob *j)
+{
+	int ret;
+
+	cfs_cf_tag(j->fs->cf, j->what);
+	if (j->kids && j->kids[j->kid])
+		ret = cfs_cf_page(j->fs->cf, j->kids[j->kid], 0, CFS_HTTP_USER, on_kid, j);
+	else
+		ret = cfs_cf_trash(j->fs->cf, j->folder_id, "folder", on_folder_trashed, j);
+	if (ret)
+		done_ok(j);
+}
+
+static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct sjob *j = arg;
+
+	if (e->err) {
+		failed(j, e);
+		return;
+	}
+	if (j->kind == J_FOLDER && p->id)
+		cfs_fss_made_folder(p->id);
+	if (j->kind == J_CREATE && j->folder_id && p->id && (j->new_id = strdup(p->id))) {
+		cfs_info("%s: created; the folder %s of the same name becomes its directory",
+		         j->what, j->folder_id);
+		promote_next(j);
+		return;
+	}
+	done_ok(j);
 }
 
 static void on_current(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)

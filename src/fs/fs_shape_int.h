@@ -24,6 +24,13 @@ struct sjob {
 	uint64_t newparent;    /* J_MOVE (parent, name: where it was) */
 	int uncertain;         /* the -errno of a failure that may have been applied */
 	char *newname;
+	/* J_CREATE of X.md beside an empty-of-files folder X this mount made
+	 * (cp -r copied the directory first): its pages move under the new
+	 * page, then the folder goes to the trash. */
+	char *folder_id;
+	char **kids; /* page ids, NULL-terminated */
+	size_t kid;  /* the one being moved */
+	char *new_id;
 };
 
 /* A job, or NULL after replying ENOMEM. */
@@ -36,6 +43,9 @@ int cfs_fss_err(int err);
 int cfs_fss_space_ids(struct cfs_fs *fs, size_t space, char **id, char **key);
 /* Is directory ino a folder? */
 int cfs_fss_is_folder(struct cfs_fs *fs, uint64_t ino);
+/* Folders this mount made (mkdir), by id. */
+void cfs_fss_made_folder(const char *id);
+int cfs_fss_is_made_folder(const char *id);
 /* fs_move.c: a move done (for the other half of "mv A A.md dest/"). */
 void cfs_fss_remember_move(struct sjob *j);
 
