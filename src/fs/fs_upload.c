@@ -274,9 +274,8 @@ int cfs_fsu_open(fuse_req_t req, struct cfs_fs *fs, uint64_t ino, struct fuse_fi
 	}
 	free(pid);
 	free(dl);
-	/* The attachment's name (its file name in the directory). */
-	name = aid ? NULL : NULL;
 	free(aid);
+	/* The attachment's name (its file name in the directory). */
 	{
 		struct cfs_tree_dirent *d = NULL;
 		size_t n = 0;
