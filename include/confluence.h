@@ -184,6 +184,56 @@ typedef void (*cfs_cf_done_cb)(void *arg, const struct cfs_cf_error *e);
 int cfs_cf_label(struct cfs_cf *cf, const char *page_id, const char *label, int add,
                  cfs_cf_done_cb cb, void *arg);
 
+/* The shape of a space (confluence_shape.c, docs/shape.md).  Errors as for
+ * cfs_cf_update_page, and -EEXIST for a 400 that says the title is taken. */
+
+/* A new page: Cloud POST /api/v2/pages {spaceId, status, title, parentId?,
+ * body{representation storage}}; DC POST /rest/api/content {type page,
+ * title, space{key}, ancestors[{id}]?, body.storage}.  cb gets the page
+ * as created (its id). */
+struct cfs_cf_create {
+	const char *space_id;  /* Cloud */
+	const char *space_key; /* DC */
+	const char *title;
+	const char *parent_id; /* NULL: the space's top level */
+	const char *body;
+	size_t len;
+};
+int cfs_cf_create_page(struct cfs_cf *cf, const struct cfs_cf_create *cr, cfs_cf_page_cb cb,
+                       void *arg);
+/* A folder (Cloud POST /api/v2/folders {spaceId, title, parentId?}); -EPERM
+ * on DC, which has none (cb not called). */
+int cfs_cf_create_folder(struct cfs_cf *cf, const char *space_id, const char *title,
+                         const char *parent_id, cfs_cf_page_cb cb, void *arg);
+/* To the trash, never purged: Cloud DELETE /api/v2/pages/{id} (type
+ * "blogpost": blogposts, "folder": folders, "attachment": attachments); DC
+ * DELETE /rest/api/content/{id} (pages, blog posts, attachments)
+ * (a folder: -EPERM, cb not called). */
+int cfs_cf_trash(struct cfs_cf *cf, const char *id, const char *type, cfs_cf_done_cb cb, void *arg);
+/* Retitle and/or move a page: a new version (version: base + 1) with the
+ * same body, title and parent given: Cloud PUT /api/v2/pages/{id} with
+ * parentId; DC PUT /rest/api/content/{id} with ancestors. */
+struct cfs_cf_move {
+	const char *id;
+	const char *title;
+	const char *parent_id; /* NULL: unchanged */
+	int64_t version;
+	const char *body;
+	size_t len;
+};
+int cfs_cf_move_page(struct cfs_cf *cf, const struct cfs_cf_move *m, cfs_cf_page_cb cb, void *arg);
+
+/* Upload file (a path on local disk, streamed, never read whole into
+ * memory) as attachment filename of page page_id: v1 POST
+ * /rest/api/content/{page_id}/child/attachment (multipart, X-Atlassian-Token:
+ * no-check) for a new one, POST .../child/attachment/{att_id}/data for a new
+ * version of att_id.  Both APIs.  cb gets the attachment as answered (id,
+ * version, size). */
+typedef void (*cfs_cf_att_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_attachment *a);
+int cfs_cf_upload_attachment(struct cfs_cf *cf, const char *page_id, const char *att_id,
+                             const char *file, const char *filename, const char *type,
+                             cfs_cf_att_cb cb, void *arg);
+
 /* Say what causes the next call (a FUSE operation and path, "prefetch",
  * "refresh"); every request of that call logs it.  Copied.  Loop thread. */
 void cfs_cf_tag(struct cfs_cf *cf, const char *tag);

@@ -72,6 +72,24 @@ struct cfs_http_req *cfs_http_send(struct cfs_http *h, const char *method, const
                                    const char *body, size_t len, enum cfs_http_prio prio,
                                    cfs_http_done_fn done, void *arg);
 
+/* A file to upload as multipart/form-data (a part "file" with its file
+ * name and media type, and "minorEdit": true), streamed from path on disk
+ * (http_upload.c).  path is read at each attempt, so it must stay until done. */
+struct cfs_http_upload {
+	char *path, *filename, *type; /* type may be NULL */
+};
+/* Copies of the strings; NULL on ENOMEM. */
+struct cfs_http_upload *cfs_http_upload_new(const char *path, const char *filename,
+                                            const char *type);
+void cfs_http_upload_free(struct cfs_http_upload *up);
+/* POST up (taken, freed even on failure) to url with X-Atlassian-Token:
+ * no-check, as cfs_http_send (never resent after it may have reached the
+ * server); bounded by the low-speed timeout like a download, not a total
+ * time.  NULL on ENOMEM. */
+struct cfs_http_req *cfs_http_upload(struct cfs_http *h, const char *url,
+                                     struct cfs_http_upload *up, enum cfs_http_prio prio,
+                                     cfs_http_done_fn done, void *arg);
+
 /* Streaming data: called on the loop thread with each piece of the body as
  * it arrives (status is the final HTTP status: 200, or 206 for a range).
  * Return 0 when consumed, CFS_HTTP_PAUSE to be called again with the same

@@ -74,6 +74,13 @@ void cfs_sync_now(struct cfs_sync *s);
 typedef void (*cfs_sync_space_cb)(void *arg, int err);
 void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
 
+/* List space again now, at USER priority, and cb(arg, 0 or -errno) once
+ * that listing (one started after this call) is in the tree — for the
+ * write path, after it created, moved or trashed something.  The kernel is
+ * told what changed only after cb ran (cb may answer a FUSE request that
+ * holds a directory the invalidation needs).  Loop thread. */
+void cfs_sync_relist(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
+
 /* Stop the timer; memory is freed once a listing or load in flight ends
  * (cancelled by destroying the HTTP client).  Loop thread. */
 void cfs_sync_stop(struct cfs_sync *s);

@@ -221,31 +221,6 @@ void **cfs_tree_loop_slot(struct cfs_node *n);
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len, struct cfs_tree_links *links);
 
-/*
- * Included pages (include, excerpt-include; src/tree/tree_include.c).  The
- * caller fetched their storage format before converting (no I/O during a
- * conversion): storage() returns a malloc'd copy of the storage of the page
- * titled title in the mounted space with key space_key, or NULL.  Any thread.
- */
-struct cfs_tree_inc {
-	char *(*storage)(void *arg, const char *space_key, const char *title, size_t *len);
-	void *arg;
-};
-
-/* cfs_tree_convert() with includes inlined from inc (NULL: none, they stay
- * comments).  The pages included are remembered with the links: when one
- * gets a new version (or moves, or goes), the Markdown is dropped and
- * rendered again on the next read. */
-int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
-                         const struct cfs_tree_inc *inc, char **out, size_t *out_len,
-                         struct cfs_tree_links *links);
-
-/* The page titled title in the loaded, mounted space with key space_key (NULL:
- * from's space), or NULL: what an include macro of page from names, for
- * fetching its storage before the conversion.  Any thread (read lock). */
-struct cfs_node *cfs_tree_find_page(struct cfs_tree *t, struct cfs_node *from,
-                                    const char *space_key, const char *title);
-
 /* Call fn with the convert ctx page n is rendered with (cfs_tree_convert's),
  * under the read lock: fn must not call back into the tree.  For the write
  * path's block maps.  Returns fn's result.  Any thread. */
@@ -276,5 +251,50 @@ int cfs_tree_rel_target_locked(struct cfs_tree *t, struct cfs_node *from, const 
 /* The key of page n's space (NULL: none), malloc'd: for cfs_tree_inc and the
  * write path.  Any thread. */
 char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n);
+
+/* Where a new page or folder in directory dir would go (tree_shape.c): the
+ * space (an index), the node whose convert ctx renders it (the space's
+ * directory, or the parent), the parent's id (malloc'd; NULL at a space's
+ * top) and whether the parent is a folder.  -EACCES for a directory nothing
+ * is created in (_blog/..., _attachments), -ENOENT, -ENOTDIR, -ENOMEM.  Any
+ * thread. */
+struct cfs_tree_place {
+	size_t space;
+	struct cfs_node *node;
+	char *parent_id;
+	int folder;
+};
+int cfs_tree_shape_of(struct cfs_tree *t, uint64_t dir, struct cfs_tree_place *out);
+/* Show page n's directory even with no children (on 1: mkdir of it, or its
+ * last child trashed) or no longer (0: rmdir); 2: show its _attachments/
+ * even with none (mkdir _attachments).  From the next load on.  Any thread. */
+void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on);
+/* The inode of the _attachments directory holding attachment att (0: none). */
+uint64_t cfs_tree_att_dir(struct cfs_tree *t, struct cfs_node *att);
+
+/*
+ * Included pages (include, excerpt-include; src/tree/tree_include.c).  The
+ * caller fetched their storage format before converting (no I/O during a
+ * conversion): storage() returns a malloc'd copy of the storage of the page
+ * titled title in the mounted space with key space_key, or NULL.  Any thread.
+ */
+struct cfs_tree_inc {
+	char *(*storage)(void *arg, const char *space_key, const char *title, size_t *len);
+	void *arg;
+};
+
+/* cfs_tree_convert() with includes inlined from inc (NULL: none, they stay
+ * comments).  The pages included are remembered with the links: when one
+ * gets a new version (or moves, or goes), the Markdown is dropped and
+ * rendered again on the next read. */
+int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
+                         const struct cfs_tree_inc *inc, char **out, size_t *out_len,
+                         struct cfs_tree_links *links);
+
+/* The page titled title in the loaded, mounted space with key space_key (NULL:
+ * from's space), or NULL: what an include macro of page from names, for
+ * fetching its storage before the conversion.  Any thread (read lock). */
+struct cfs_node *cfs_tree_find_page(struct cfs_tree *t, struct cfs_node *from,
+                                    const char *space_key, const char *title);
 
 #endif

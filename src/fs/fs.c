@@ -9,6 +9,7 @@
  * once sync has listed it.  -errno turns into fuse_reply_err() only here.
  */
 #include "fs_int.h"
+#include "fs_shape.h"
 #include "log.h"
 
 #include <errno.h>
@@ -296,6 +297,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (cfs_fsw_open(req, ino, fi))
 		return;
+	ino =
+	    cfs_fsw_ino(fs, ino); /* a local file that became a page (rename over it, a new page) */
 	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
 		fuse_reply_err(req, fs->w ? EACCES : EROFS);
 		return;
@@ -330,6 +333,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	if (cfs_fsw_read(req, size, off, fi))
 		return;
+	ino = cfs_fsw_ino(cfs_fs_of(req), ino); /* a local file now an attachment (fs_upload.c) */
 	if ((ino & 3) == CFS_ATT_FILE && !CFS_IS_LOCAL_INO(ino)) {
 		cfs_fs_att_read(req, fi, size, off);
 		return;
@@ -343,6 +347,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (!cfs_fsw_handle(fi))
+		ino = cfs_fsw_ino(cfs_fs_of(req), ino);
 	if (cfs_fsw_handle(fi))
 		cfs_fsw_release_handle(cfs_fs_of(req), fi);
 	else if ((ino & 3) == CFS_ATT_FILE && !CFS_IS_LOCAL_INO(ino))
@@ -714,6 +720,8 @@ void cfs_fs_rw_ops(struct fuse_lowlevel_ops *ops)
 	ops->unlink = cfs_fsw_unlink;
 	ops->symlink = cfs_fsw_symlink;
 	ops->readlink = cfs_fsw_readlink;
+	ops->mkdir = cfs_fss_mkdir; /* fs_shape.c */
+	ops->rmdir = cfs_fss_rmdir;
 }
 
 void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)

@@ -1,7 +1,7 @@
 /* fs_names: the name operations of a rw mount — rename (an atomic save over a page, a
  * backup of a page, a local file moved), unlink, symlink, readlink — and the write
  * path's extended attribute, user.confluence.conflict.  docs/write-back-fs.md. */
-#include "fs_write.h"
+#include "fs_shape.h"
 #include "log.h"
 
 #include <errno.h>
@@ -224,15 +224,30 @@ void cfs_fsw_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_in
 			else if (renameat(w->dirfd, from, w->dirfd, to) < 0)
 				ret = -errno;
 			if (!ret) {
+				uint64_t lino = ls->ino;
+
 				if (ld && ld != ls)
 					cfs_fsw_local_drop(w, ld);
 				free(ls->name);
 				ls->name = nn;
 				ls->parent = newparent;
-				nn = NULL;
+				pthread_mutex_unlock(&w->lock);
+				/* A temporary renamed to a new page's name, or into
+				 * _attachments/ (rsync): created or uploaded (fs_create.c). */
+				if (dret == -ENOENT && cfs_fss_publish_local(req, fs, lino))
+					return;
+				fuse_reply_err(req, 0);
+				return;
 			}
 			free(nn);
 		}
+	} else if (sret == 0 && dret == -ENOENT && !ld &&
+	           ((spage && cfs_fss_page_name(newname)) ||
+	            (sa.is_dir && sa.kind == CFS_PAGE_DIR && sa.node))) {
+		/* A page retitled or moved (fs_shape.c); a page's directory moves with it. */
+		pthread_mutex_unlock(&w->lock);
+		cfs_fss_move(req, fs, &sa, parent, name, newparent, newname);
+		return;
 	} else if (sret == 0 && spage && dret == -ENOENT) {
 		/* A page renamed to a name that is no page (an editor's backup):
 		 * the backup gets the page's bytes; the page stays where it is. */
@@ -256,6 +271,8 @@ void cfs_fsw_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_in
 		ret = 0;
 	} else if (sret == 0) {
 		ret = sa.is_dir ? -EXDEV : -EACCES; /* pages are renamed by front matter title: */
+	} else if (sret == -ENOENT && cfs_fss_moved(parent, name, newparent, newname)) {
+		ret = 0; /* moved with its page's file or directory (fs_shape.c) */
 	} else {
 		ret = sret == -EAGAIN ? -EIO : sret;
 	}
@@ -287,10 +304,8 @@ void cfs_fsw_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (!l) {
-		struct cfs_tree_attr a;
-
-		/* Pages are not deleted from the mount. */
-		ret = cfs_tree_lookup(fs->tree, parent, name, &a) == 0 ? -EPERM : -ENOENT;
+		cfs_fss_unlink(req, fs, parent, name); /* a page: to the trash (fs_shape.c) */
+		return;
 	}
 	fuse_reply_err(req, -ret);
 }

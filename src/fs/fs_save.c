@@ -2,7 +2,7 @@
  * flush, fsync, release, setattr (truncate), rename, unlink, symlink, readlink — and
  * the write path's extended attribute (user.confluence.conflict).
  * docs/write-back-fs.md. */
-#include "fs_write.h"
+#include "fs_shape.h"
 #include "log.h"
 
 #include <errno.h>
@@ -171,6 +171,8 @@ void cfs_fsw_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct whandle *h = wh_of(fi);
 
+	if (h && h->fd >= 0 && cfs_fss_flush(req, cfs_fs_of(req), h))
+		return; /* a new page's file (fs_shape.c) */
 	if (!h || h->fd >= 0)
 		fuse_reply_err(req, 0);
 	else

@@ -9,7 +9,7 @@
  * atomic save) and answers the rename with the outcome.  Names that are no
  * page are local files (fs_local.c).  docs/write-back-fs.md.
  */
-#include "fs_write.h"
+#include "fs_shape.h"
 #include "log.h"
 #include "write.h"
 
@@ -170,6 +170,8 @@ int cfs_fsw_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	if (!w)
 		return 0;
+	if (cfs_fss_lookup(req, fs, parent, name))
+		return 1; /* the old name of a page just moved (fs_shape.c) */
 	pthread_mutex_lock(&w->lock);
 	l = cfs_fsw_local_find(w, parent, name);
 	if (l)
@@ -463,6 +465,8 @@ int cfs_fsw_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			cfs_fsw_release_handle(fs, fi);
 		return 1;
 	}
+	if (cfs_fsu_open(req, fs, ino, fi))
+		return 1; /* an attachment replaced (fs_upload.c) */
 	if (cfs_tree_getattr(fs->tree, ino, &a) || a.kind != CFS_PAGE_FILE || !a.node)
 		return 0;
 	if ((fi->flags & O_ACCMODE) == O_RDONLY) {
@@ -553,7 +557,7 @@ void cfs_fsw_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
 		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
 		return;
 	}
-	if (cfs_tree_getattr(fs->tree, parent, &pa) || !pa.is_dir || pa.kind == CFS_ATT_DIR) {
+	if (cfs_tree_getattr(fs->tree, parent, &pa) || !pa.is_dir) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}

@@ -16,6 +16,7 @@
  * its done callback, from the close callback of its timer.
  */
 #include "http.h"
+#include "http_int.h"
 #include "log.h"
 #include "ratelimit.h"
 
@@ -51,6 +52,8 @@ struct cfs_http_req {
 	char *send;               /* its request body (JSON), or NULL */
 	size_t send_len;
 	struct curl_slist *headers;
+	struct cfs_http_upload *up; /* cfs_http_upload(): a file streamed as multipart */
+	curl_mime *mime;            /* its body, for the attempt running */
 	void *arg;
 	struct cfs_http_req *prev, *next; /* queue links while QUEUED */
 };
@@ -155,6 +158,8 @@ static void req_closed(uv_handle_t *handle)
 	free(r->url);
 	free(r->send);
 	curl_slist_free_all(r->headers);
+	curl_mime_free(r->mime);
+	cfs_http_upload_free(r->up);
 	free(r);
 }
 
@@ -255,7 +260,15 @@ static int setup_easy(struct cfs_http_req *r)
 		 * request again by itself: a write must never be sent twice. */
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	}
-	if (r->on_data) {
+	if (r->up) { /* http_upload.c */
+		curl_mime_free(r->mime);
+		r->mime = NULL;
+		if (cfs_http_mime(e, r->up, &r->mime)) {
+			curl_easy_cleanup(e);
+			return -ENOMEM;
+		}
+	}
+	if (r->on_data || r->up) {
 		char range[32];
 
 		/* A download may take long; it must only never stall. */
@@ -688,15 +701,17 @@ void cfs_http_destroy(struct cfs_http *h)
 }
 
 /* A new request, queued; NULL when out of memory or shutting down. */
-static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
-                                      cfs_http_data_fn on_data, uint64_t from,
-                                      cfs_http_done_fn done, void *arg, const char *method,
-                                      char *send, size_t send_len, struct curl_slist *headers)
+static struct cfs_http_req *req_start_up(struct cfs_http *h, const char *url,
+                                         enum cfs_http_prio prio, cfs_http_data_fn on_data,
+                                         uint64_t from, cfs_http_done_fn done, void *arg,
+                                         const char *method, char *send, size_t send_len,
+                                         struct curl_slist *headers, struct cfs_http_upload *up)
 {
 	struct cfs_http_req *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
+	r->up = up;
 	r->method = method;
 	r->send = send;
 	r->send_len = send_len;
@@ -718,11 +733,21 @@ static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum 
 	if (h->closing) {
 		r->send = NULL; /* the caller's to free */
 		r->headers = NULL;
+		r->up = NULL;
 		uv_close((uv_handle_t *)&r->backoff, req_closed);
 		return NULL;
 	}
 	enqueue(r, 0);
 	return r;
+}
+
+static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
+                                      cfs_http_data_fn on_data, uint64_t from,
+                                      cfs_http_done_fn done, void *arg, const char *method,
+                                      char *send, size_t send_len, struct curl_slist *headers)
+{
+	return req_start_up(h, url, prio, on_data, from, done, arg, method, send, send_len, headers,
+	                    NULL);
 }
 
 struct cfs_http_req *cfs_http_get(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
@@ -756,6 +781,27 @@ struct cfs_http_req *cfs_http_send(struct cfs_http *h, const char *method, const
 	if (!r) {
 		curl_slist_free_all(hd2);
 		free(copy);
+	}
+	return r;
+}
+
+struct cfs_http_req *cfs_http_upload(struct cfs_http *h, const char *url,
+                                     struct cfs_http_upload *up, enum cfs_http_prio prio,
+                                     cfs_http_done_fn done, void *arg)
+{
+	struct curl_slist *hd = curl_slist_append(NULL, "Accept: application/json"), *hd2;
+	struct cfs_http_req *r;
+
+	hd2 = hd ? curl_slist_append(hd, "X-Atlassian-Token: no-check") : NULL;
+	if (!hd2) {
+		curl_slist_free_all(hd);
+		cfs_http_upload_free(up);
+		return NULL;
+	}
+	r = req_start_up(h, url, prio, NULL, 0, done, arg, "POST", NULL, 0, hd2, up);
+	if (!r) {
+		curl_slist_free_all(hd2);
+		cfs_http_upload_free(up);
 	}
 	return r;
 }

@@ -452,6 +452,7 @@ struct waiter {
 struct space_state {
 	enum wish wish;
 	struct waiter *waiters;
+	struct waiter *later; /* cfs_sync_relist: woken by the next listing started */
 };
 
 struct cfs_sync {
@@ -463,18 +464,24 @@ struct cfs_sync {
 	size_t nspaces;
 	size_t current;              /* the space being listed or loaded */
 	struct cfs_sync_listing got; /* its listing, being loaded */
+	struct cfs_tree_changes ch;  /* what it changed, told to the kernel after the waiters */
 	int load_err;
-	int busy; /* a listing or load in flight */
+	int busy;   /* a listing or load in flight */
+	int invals; /* kernel invalidations in flight */
 	int stopping;
 	int timer_closed;
 };
 
 static void maybe_free(struct cfs_sync *s)
 {
-	if (s->stopping && s->timer_closed && !s->busy) {
+	if (s->stopping && s->timer_closed && !s->busy && !s->invals) {
 		for (size_t i = 0; i < s->nspaces; i++) {
 			struct waiter *w = s->spaces[i].waiters;
 
+			if (!w) {
+				w = s->spaces[i].later;
+				s->spaces[i].later = NULL;
+			}
 			while (w) {
 				struct waiter *next = w->next;
 				w->cb(w->arg, -ESHUTDOWN);
@@ -503,28 +510,67 @@ static void wake(struct cfs_sync *s, size_t i, int err)
 	}
 }
 
+/* The kernel is told what a load changed after the load's waiters were
+ * answered: a waiter may be a FUSE request (an unlink, a rename) that holds
+ * the very directory an invalidation must lock. */
+struct inval_job {
+	uv_work_t work;
+	struct cfs_sync *s;
+	struct cfs_tree_changes ch;
+};
+
+static void inval_work(uv_work_t *w)
+{
+	struct inval_job *j = w->data;
+
+	j->s->cfg.inval(j->s->cfg.inval_arg, &j->ch);
+}
+
+static void inval_done(uv_work_t *w, int status)
+{
+	struct inval_job *j = w->data;
+	struct cfs_sync *s = j->s;
+
+	(void)status;
+	cfs_tree_changes_clear(&j->ch);
+	free(j);
+	s->invals--;
+	maybe_free(s);
+}
+
 static void load_work(uv_work_t *w)
 {
 	struct cfs_sync *s = w->data;
-	struct cfs_tree_changes ch = {0};
 
-	s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &ch);
+	memset(&s->ch, 0, sizeof(s->ch));
+	s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &s->ch);
 	if (s->load_err)
 		cfs_err("loading the page tree: %s", strerror(-s->load_err));
-	if (ch.n && s->cfg.inval)
-		s->cfg.inval(s->cfg.inval_arg, &ch);
 	cfs_debug("listed %zu pages and blog posts, %zu kernel invalidations", s->got.pages.n,
-	          ch.n);
-	cfs_tree_changes_clear(&ch);
+	          s->ch.n);
 }
 
 static void load_done(uv_work_t *w, int status)
 {
 	struct cfs_sync *s = w->data;
+	struct inval_job *j = NULL;
 
 	cfs_sync_listing_clear(&s->got);
 	s->busy = 0;
 	wake(s, s->current, status ? -ECANCELED : s->load_err);
+	if (s->ch.n && s->cfg.inval && !status && (j = calloc(1, sizeof(*j)))) {
+		j->s = s;
+		j->ch = s->ch;
+		j->work.data = j;
+		memset(&s->ch, 0, sizeof(s->ch));
+		if (uv_queue_work(s->loop, &j->work, inval_work, inval_done) == 0) {
+			s->invals++;
+		} else {
+			cfs_tree_changes_clear(&j->ch);
+			free(j);
+		}
+	}
+	cfs_tree_changes_clear(&s->ch);
 	if (!s->stopping)
 		next_job(s);
 	maybe_free(s);
@@ -576,6 +622,14 @@ static void next_job(struct cfs_sync *s)
 	}
 	s->current = pick;
 	s->busy = 1;
+	if (s->spaces[pick].later) {
+		struct waiter **end = &s->spaces[pick].waiters;
+
+		while (*end)
+			end = &(*end)->next;
+		*end = s->spaces[pick].later;
+		s->spaces[pick].later = NULL;
+	}
 	ret = cfs_sync_list_space(
 	    s->cfg.cf, id, key, s->cfg.tree, pick,
 	    s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
@@ -664,6 +718,28 @@ void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void
 	/* Already being listed: the waiter rides along. */
 	if (!(s->busy && s->current == space))
 		s->spaces[space].wish = LOAD;
+	next_job(s);
+}
+
+void cfs_sync_relist(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg)
+{
+	struct waiter *w;
+
+	if (s->stopping || space >= s->nspaces) {
+		cb(arg, s->stopping ? -ESHUTDOWN : -EINVAL);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		cb(arg, -ENOMEM);
+		return;
+	}
+	w->cb = cb;
+	w->arg = arg;
+	w->next = s->spaces[space].later;
+	s->spaces[space].later = w;
+	/* A listing in flight may predate the change: the waiter waits for the next. */
+	s->spaces[space].wish = LOAD;
 	next_job(s);
 }
 

@@ -402,7 +402,7 @@ static int index_dir(struct cfs_node *dir)
 	dir->names = NULL;
 	dir->nnames = 0;
 	dir->ndirs = 0;
-	if (!dir->nkids && !dir->natts)
+	if (!dir->nkids && !dir->natts && !dir->keep_atts)
 		return 0;
 	dir->names = calloc(dir->nkids * 2 + 1, sizeof(*dir->names));
 	if (!dir->names || name_nodes(dir->kids, dir->nkids, CFS_NAMES_PAGES))
@@ -432,7 +432,7 @@ static int index_dir(struct cfs_node *dir)
 			dir->ndirs++;
 		}
 	}
-	if (dir->natts)
+	if (dir->natts || dir->keep_atts)
 		dir->names[k++] = (struct entry){ATTACHMENTS_DIR, dir, CFS_ATT_DIR};
 	qsort(dir->names, k, sizeof(*dir->names), cfs_tree_cmp_entry);
 	dir->nnames = k;

@@ -49,6 +49,8 @@ struct cfs_node {
 	int is_att;
 	int is_blog;
 	int synthetic;
+	int keep_dir;  /* its directory shows even when empty (mkdir, children trashed) */
+	int keep_atts; /* its _attachments/ shows even when empty (mkdir) */
 	enum cfs_tree_ctype ctype;
 	size_t space;   /* index into the tree's spaces */
 	uint64_t idnum; /* the numeric id, for name collisions */
@@ -176,7 +178,8 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 /* Does page n show as a directory? */
 static inline int cfs_tree_has_dir(const struct cfs_node *n)
 {
-	return n->synthetic || n->ctype == CFS_CT_FOLDER || n->nkids || n->natts;
+	return n->synthetic || n->ctype == CFS_CT_FOLDER || n->nkids || n->natts || n->keep_dir ||
+	       n->keep_atts;
 }
 
 /* The inode key of an id (see tree.c). */

@@ -29,7 +29,7 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 		n = cfs_tree_find_key(t->by_key, t->n, ino & ~3ull);
 	if (!n || !n->present)
 		return -ENOENT;
-	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) || (k == CFS_ATT_DIR && !n->natts) ||
+	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) || (k == CFS_ATT_DIR && !n->natts && !n->keep_atts) ||
 	    (k == CFS_PAGE_FILE && (n->synthetic || n->ctype == CFS_CT_FOLDER)))
 		return -ENOENT;
 	*node = n;
@@ -78,7 +78,7 @@ static void fill_attr(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind
 		break;
 	case CFS_PAGE_DIR:
 	case CFS_ROOT_DIR:
-		a->nlink = 2 + n->ndirs + (n->natts ? 1 : 0);
+		a->nlink = 2 + n->ndirs + (n->natts || n->keep_atts ? 1 : 0);
 		break;
 	}
 	if (unloaded(t, n))
@@ -188,7 +188,7 @@ int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **
 		if (!ret && cfs_tree_has_dir(kid))
 			ret = add_dirent(d, &k, kid->stem, kid->key | CFS_PAGE_DIR, 1);
 	}
-	if (!ret && dir->natts)
+	if (!ret && (dir->natts || dir->keep_atts))
 		ret = add_dirent(d, &k, ATTACHMENTS_DIR, dir->key | CFS_ATT_DIR, 1);
 done:
 	if (ret) {

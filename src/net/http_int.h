@@ -1,0 +1,14 @@
+/* http_int.h: what http.c and http_upload.c share.  Not for other modules. */
+#ifndef CFS_HTTP_INT_H
+#define CFS_HTTP_INT_H
+
+#include "http.h"
+
+#include <curl/curl.h>
+
+/* Set e's body to a multipart/form-data of up's file, read from disk as
+ * curl sends it (never whole in memory).  *mime is the caller's to free
+ * (curl_mime_free) after e is cleaned up.  0 or -errno. */
+int cfs_http_mime(CURL *e, const struct cfs_http_upload *up, curl_mime **mime);
+
+#endif
