@@ -31,6 +31,7 @@ struct cfs_opts {
 	int front_matter;   /* -o frontmatter: pages start with YAML front matter */
 	int uid, gid;       /* owner of the files; -1: the mounting user */
 	int nonempty;       /* -o nonempty: mounting over a non-empty directory is fine */
+	int offline;        /* -o offline: start from the saved state, offline */
 };
 
 /* $HOME, or the user's home directory from the password database when it is
