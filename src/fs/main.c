@@ -514,6 +514,8 @@ int main(int argc, char *argv[])
 	if (have_state) {
 		saved.list = &st.list;
 		saved.space_id = st.space.id;
+		if (b.api == CFS_API_AUTO) /* the probe that tells Cloud from DC is saved too */
+			b.api = (enum cfs_cf_api)st.api;
 	}
 	if (c.o.offline && !have_state) {
 		fprintf(stderr, "mount.confluencefs: -o offline: no saved state of %s at %s\n",
