@@ -12,7 +12,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (Fake, Mount, MountError, sanitizer_report, walk_files)  # noqa: E402
+from cfstest import (MOUNT_BIN, TOKEN, USER, Fake, Mount, MountError, sanitizer_report,  # noqa: E402
+                     walk_files)
 
 
 def wait_for(pred, timeout=30.0):
@@ -148,6 +149,33 @@ class Persisted(unittest.TestCase):
         with self.assertRaises(MountError) as cm:
             self.mount(token="wrong-token")
         self.assertIn("authentication failed", cm.exception.stderr)
+
+    def check(self):
+        """mount.confluencefs --check against the fake with the test's cache."""
+        home = tempfile.mkdtemp(prefix="cfs-check-")
+        env = dict(os.environ, HOME=home, CONFLUENCE_TOKEN=TOKEN,
+                   CONFLUENCEFS_CONFIG=os.path.join(home, "none"))
+        opts = ["url=" + self.fake.url, "cache_dir=" + self.cache]
+        if self.fake.flavor == "dc":
+            opts.append("api=dc")
+        else:
+            env["CONFLUENCE_USER"] = USER
+        try:
+            return subprocess.run([MOUNT_BIN, "--check", "DEMO", "-o", ",".join(opts)],
+                                  env=env, capture_output=True, text=True, timeout=60)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+    def test_check_says_online_or_offline(self):
+        r = self.check()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("OK: ") and r.stdout.rstrip().endswith(", online"),
+                        r.stdout)
+        self.first_mount_reads_everything()
+        self.fake.halt()
+        r = self.check()
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stdout.startswith("OFFLINE: cannot reach"), r.stdout + r.stderr)
 
     def test_forced_offline(self):
         m = self.mount()
