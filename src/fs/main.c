@@ -231,6 +231,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		    .tree = b->tree,
 		    .ttl_ms = (uint64_t)(b->fs->ttl * 1000),
 		    .activity = &b->fs->activity,
+		    .paused = &b->fs->offline,
 		    .inval = cfs_fs_inval,
 		    .inval_arg = b->fs,
 		};
@@ -239,7 +240,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	if (b->cache && b->sync)
 		cfs_cache_set_sync(b->cache, b->sync);
 	if (!b->err && b->fs && atomic_load(&b->fs->offline))
-		b->err = cfs_offline_start(loop, b->cf, b->sync, &b->fs->offline, 1000, 60000,
+		b->err = cfs_offline_start(loop, b->cf, b->sync, &b->fs->offline, 1000, 30000,
 		                           &b->probe);
 	else if (!b->err && b->sync && b->reconcile)
 		cfs_sync_now(b->sync);

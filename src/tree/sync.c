@@ -5,10 +5,9 @@
  * one struct cfs_sync_listing: cfs_sync_list_space().  On Cloud the page
  * listing is completed with the folders, whiteboards, databases and embeds
  * its pages hang under or a fifth search found (containers.c; the tree
- * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have: their
- * failure is a warning, not a failed listing.  The mount check uses
- * it for a single space before mounting; everything else goes through the
- * struct cfs_sync below.
+ * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have:
+ * their failure is a warning, not a failed listing.  The mount check uses it for a single space
+ * before mounting; everything else goes through the struct cfs_sync below.
  *
  * Each space has a wish: nothing, REFRESH or LOAD.  A LOAD comes from a FUSE
  * operation waiting to look into a space that has never been listed
@@ -47,7 +46,7 @@ struct listing_call {
 	char *tag;
 	cfs_sync_listing_cb cb;
 	void *arg;
-	int left; /* listings still running */
+	int left;          /* listings still running */
 	int atts_per_page; /* the CQL search was refused: list each page's attachments */
 	struct cfs_cf_error err;
 	char detail[256], path[512];
@@ -213,8 +212,7 @@ static void on_list_pages(void *arg, const struct cfs_cf_error *e, struct cfs_pa
 
 /* The space's containers (Cloud): nice to have, as they only add empty folders
  * (and the like) to what the pages' parents tell. */
-static void on_list_containers(void *arg, const struct cfs_cf_error *e,
-                               struct cfs_page_list *found)
+static void on_list_containers(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *found)
 {
 	struct listing_call *c = arg;
 
@@ -237,9 +235,10 @@ static void on_list_blogs(void *arg, const struct cfs_cf_error *e, struct cfs_pa
 
 	if (e->err) {
 		if (e->err != -ECANCELED)
-			cfs_warn("listing the blog posts of the space failed (GET %s: %s); going on "
-			         "without _blog",
-			         e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
+			cfs_warn(
+			    "listing the blog posts of the space failed (GET %s: %s); going on "
+			    "without _blog",
+			    e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
 	} else {
 		c->blogs = *pages;
 		memset(pages, 0, sizeof(*pages));
@@ -308,7 +307,8 @@ static int atts_per_page(struct listing_call *c)
 			const struct cfs_page *p = &lists[k]->v[i];
 			struct page_atts *pa;
 
-			if (p->type && strcmp(p->type, "page") != 0 && strcmp(p->type, "blogpost") != 0)
+			if (p->type && strcmp(p->type, "page") != 0 &&
+			    strcmp(p->type, "blogpost") != 0)
 				continue;
 			pa = calloc(1, sizeof(*pa));
 			if (!pa || !(pa->page_id = strdup(p->id))) {
@@ -319,7 +319,8 @@ static int atts_per_page(struct listing_call *c)
 			pa->c = c;
 			c->left++;
 			cfs_cf_tag(c->cf, c->tag);
-			if (cfs_cf_page_attachments(c->cf, p->id, k == 1, c->prio, on_page_atts, pa)) {
+			if (cfs_cf_page_attachments(c->cf, p->id, k == 1, c->prio, on_page_atts,
+			                            pa)) {
 				struct cfs_attachment_list none = {0};
 
 				on_page_atts(pa, &nomem, &none);
@@ -605,6 +606,8 @@ static void on_timer(uv_timer_t *t)
 {
 	struct cfs_sync *s = t->data;
 
+	if (s->cfg.paused && atomic_load(s->cfg.paused))
+		return; /* offline: the probe asks for a refresh when the site answers */
 	if (atomic_exchange(s->cfg.activity, 0))
 		want_refresh(s);
 }
