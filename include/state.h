@@ -22,7 +22,7 @@ struct cfs_state_md {
 	char *id;
 	int64_t version;
 	uint64_t size; /* the disk cache entry's size */
-	uint64_t loc;  /* cfs_tree_locate_hash() it was rendered against */
+	uint64_t loc;  /* its link signature when written (cfs_tree_link_sig) */
 };
 
 struct cfs_state {
@@ -66,6 +66,18 @@ int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *o
  * mount): a rendered page's links are right as long as it is unchanged.
  * Takes the read lock. */
 uint64_t cfs_tree_locate_hash(struct cfs_tree *t, size_t space);
+
+/* Where every title of a space leads now (a snapshot; any thread). */
+struct cfs_tree_where;
+int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where **out);
+void cfs_tree_where_free(struct cfs_tree_where *w);
+/* The same as cfs_tree_locate_hash() when the snapshot was taken. */
+uint64_t cfs_tree_where_hash(const struct cfs_tree_where *w);
+/* A page's link signature: a hash of where its own title and each title it
+ * links to (keys, sorted as the tree keeps them) lead in w.  Rendered
+ * Markdown is right for as long as it is unchanged.  Takes the read lock. */
+uint64_t cfs_tree_link_sig(struct cfs_tree *t, const struct cfs_tree_where *w, struct cfs_node *n,
+                           const uint64_t *keys, size_t nkeys);
 
 /* A rendered page the tree holds at its current version. */
 struct cfs_tree_rendered {

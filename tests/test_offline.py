@@ -4,6 +4,7 @@ a corrupt state file, -o offline, and two mounts of the same space side by side.
 
 import errno
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cfstest import (MOUNT_BIN, TOKEN, USER, Fake, Mount, MountError, sanitizer_report,  # noqa: E402
+from cfstest import (ANY_PAGE_RE, BULK_RE, MOUNT_BIN, TOKEN, USER, Fake, Mount, MountError, sanitizer_report,  # noqa: E402
                      walk_files)
 
 
@@ -95,7 +96,7 @@ class Persisted(unittest.TestCase):
         self.assertEqual(stats(m.mnt)["online"], "1")
 
     def test_old_state_is_reconciled_at_once(self):
-        self.first_mount_reads_everything()
+        out, _ = self.first_mount_reads_everything()
         # An edit behind the mount's back, and a listing older than ttl.
         self.fake.call("POST", "/_fake/page/131092",
                        {"title": "Renamed While Away", "bump_version": True})
@@ -104,6 +105,18 @@ class Persisted(unittest.TestCase):
         d = m.path("Home", "Documentation")
         self.assertTrue(wait_for(lambda: "Renamed While Away.md" in os.listdir(d)))
         self.assertIn(b"cfsword-131092", read(os.path.join(d, "Renamed While Away.md")))
+        # The page linking to it was kept on disk with a link that now dangles:
+        # not served from there (its link signature changed), rendered again.
+        self.assertNotIn(b"(Documentation/Plain%20Page.md)",
+                         read(m.path("Home", "Documentation.md")))
+        # The pages not linking to it are still served from disk: reading
+        # every page fetches only the few that changed or link to it.
+        self.fake.reset()
+        rc, _ = grep_all(m.mnt)
+        self.assertEqual(rc, 0)
+        fetches = [p for p in self.log_paths() if re.search(ANY_PAGE_RE, p) or
+                   re.search(BULK_RE, p)]
+        self.assertLessEqual(len(fetches), 3, fetches)
 
     def test_offline_mount_serves_what_was_read(self):
         m = self.mount(["prefetch=0"])  # only what is read is rendered

@@ -254,6 +254,68 @@ START_TEST(tree_export_round_trip)
 }
 END_TEST
 
+/* The key of a title in space 0, as tree_int.h computes it. */
+static uint64_t title_key(const char *title)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *title; title++)
+		h = (h ^ (unsigned char)*title) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t sig_of(struct cfs_tree *t, const char *file, const uint64_t *keys, size_t n)
+{
+	struct cfs_tree_where *w;
+	struct cfs_tree_attr a;
+	uint64_t sig;
+
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, file, &a), 0);
+	ck_assert_int_eq(cfs_tree_where_new(t, 0, &w), 0);
+	sig = cfs_tree_link_sig(t, w, a.node, keys, n);
+	cfs_tree_where_free(w);
+	return sig;
+}
+
+/* A page's link signature changes when a title it links to (or its own)
+ * moves, appears or goes, and only then. */
+START_TEST(link_signature)
+{
+	struct cfs_state s;
+	struct cfs_tree *t;
+	uint64_t keys[1] = {title_key("Child")}, base, other;
+
+	sample(&s);
+	ck_assert_int_eq(cfs_tree_new(s.url, &s.space, 1, 0, &t), 0);
+	add_page(&s.list.pages, "300", "Other", NULL, "page", 1);
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	base = sig_of(t, "Home.md", keys, 1);
+	other = sig_of(t, "Other.md", keys, 1);
+	ck_assert_uint_ne(base, other); /* its own place counts */
+	/* An unrelated page renamed: unchanged. */
+	free(s.list.pages.v[3].title);
+	s.list.pages.v[3].title = strdup("Renamed");
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base);
+	/* The linked page moved to the top: changed. */
+	free(s.list.pages.v[1].parent_id);
+	s.list.pages.v[1].parent_id = NULL;
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_ne(sig_of(t, "Home.md", keys, 1), base);
+	/* Back where it was: the same again. */
+	s.list.pages.v[1].parent_id = strdup("100");
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base);
+	/* The linked title gone: changed. */
+	free(s.list.pages.v[1].title);
+	s.list.pages.v[1].title = strdup("Child 2");
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_ne(sig_of(t, "Home.md", keys, 1), base);
+	cfs_tree_free(t);
+	cfs_state_clear(&s);
+}
+END_TEST
+
 START_TEST(pagestore_round_trip)
 {
 	char dir[] = "/tmp/cfs-pages-XXXXXX";
@@ -266,17 +328,37 @@ START_TEST(pagestore_round_trip)
 	ck_assert_int_eq(cfs_diskcache_open(dir, 1 << 20, &dc), 0);
 	ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
 	ck_assert_uint_eq(size, CFS_PAGESTORE_HDR + 16 + 8);
-	/* Another rendering or other titles: not used, and dropped. */
-	ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, 23, &got, &l), -ESTALE);
-	ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, 22, &got, &l), -ENOENT);
-	ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
-	ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, 22, &got, &l), 0);
+	{
+		uint64_t sig = 0;
+
+		/* Another rendering: not used, and dropped. */
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 12, &got, &l, &sig),
+		                 -ESTALE);
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, &got, &l, &sig),
+		                 -ENOENT);
+		ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
+		/* A size that is not the entry's: not there. */
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size + 1, 11, &got, &l, &sig),
+		                 -ENOENT);
+		ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, &got, &l, &sig), 0);
+		ck_assert_uint_eq(sig, 22);
+	}
 	ck_assert_uint_eq(got->len, 8);
 	ck_assert_int_eq(memcmp(got->data, "# Hello\n", 8), 0);
 	ck_assert_uint_eq(l.n, 2);
 	ck_assert_uint_eq(l.v[1], 9);
 	cfs_blob_unref(got);
 	free(l.v);
+	l = (struct cfs_tree_links){0};
+	/* Forgotten: gone from the disk cache. */
+	cfs_pagestore_forget(dc, "101", 4, size);
+	{
+		uint64_t sig;
+
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, &got, &l, &sig),
+		                 -ENOENT);
+	}
 	cfs_blob_unref(md);
 	cfs_diskcache_close(dc);
 	{
@@ -302,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, crc32_known_value);
 	tcase_add_test(tc, save_and_load_file);
 	tcase_add_test(tc, tree_export_round_trip);
+	tcase_add_test(tc, link_signature);
 	tcase_add_test(tc, pagestore_round_trip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

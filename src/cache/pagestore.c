@@ -1,6 +1,6 @@
 /* pagestore: a rendered page as one disk cache entry.
  *
- * Entry layout (little-endian): magic "CFSMDPG1", fp, loc, number of link
+ * Entry layout (little-endian): magic "CFSMDPG1", fp, link signature, number of link
  * keys, Markdown length (u64 each), CRC-32 of what follows the header (u32),
  * 4 zero bytes; then the link keys (u64 each) and the Markdown.  The entry's
  * LRU and its share of cache_size are the disk cache's, like an attachment's.
@@ -42,7 +42,7 @@ static uint64_t rd64(const unsigned char *p)
 }
 
 int cfs_pagestore_write(struct cfs_diskcache *dc, const char *id, int64_t version, uint64_t fp,
-                        uint64_t loc, const struct cfs_blob *md, const uint64_t *links,
+                        uint64_t sig, const struct cfs_blob *md, const uint64_t *links,
                         size_t nlinks, uint64_t *size)
 {
 	char key[CFS_DISKCACHE_KEY_MAX + 1];
@@ -59,7 +59,7 @@ int cfs_pagestore_write(struct cfs_diskcache *dc, const char *id, int64_t versio
 		return -ENOMEM;
 	memcpy(buf, CFS_PAGESTORE_MAGIC, 8);
 	le64(buf + 8, fp);
-	le64(buf + 16, loc);
+	le64(buf + 16, sig);
 	le64(buf + 24, nlinks);
 	le64(buf + 32, md->len);
 	for (size_t i = 0; i < nlinks; i++)
@@ -82,8 +82,8 @@ int cfs_pagestore_write(struct cfs_diskcache *dc, const char *id, int64_t versio
 }
 
 int cfs_pagestore_read(struct cfs_diskcache *dc, const char *id, int64_t version, uint64_t size,
-                       uint64_t fp, uint64_t loc, struct cfs_blob **md,
-                       struct cfs_tree_links *links)
+                       uint64_t fp, struct cfs_blob **md, struct cfs_tree_links *links,
+                       uint64_t *sig)
 {
 	char key[CFS_DISKCACHE_KEY_MAX + 1];
 	struct cfs_diskcache_entry *e;
@@ -122,10 +122,11 @@ int cfs_pagestore_read(struct cfs_diskcache *dc, const char *id, int64_t version
 		ret = -EBADMSG;
 		goto drop;
 	}
-	if (rd64(buf + 8) != fp || rd64(buf + 16) != loc) {
+	if (rd64(buf + 8) != fp) {
 		ret = -ESTALE;
 		goto drop;
 	}
+	*sig = rd64(buf + 16);
 	text = malloc((size_t)mdlen + 1);
 	links->v = malloc((size_t)(nlinks + 1) * sizeof(*links->v));
 	if (!text || !links->v) {
@@ -154,4 +155,16 @@ out:
 	cfs_diskcache_put(e);
 	free(buf);
 	return ret;
+}
+
+void cfs_pagestore_forget(struct cfs_diskcache *dc, const char *id, int64_t version, uint64_t size)
+{
+	char key[CFS_DISKCACHE_KEY_MAX + 1];
+	struct cfs_diskcache_entry *e;
+
+	if (cfs_pagestore_key(key, sizeof(key), id, version) == 0 &&
+	    cfs_diskcache_get(dc, key, size, &e) == 0) {
+		cfs_diskcache_drop(e);
+		cfs_diskcache_put(e);
+	}
 }

@@ -9,8 +9,8 @@
  * worker consults when a page has no Markdown in memory: a hit is read from
  * the disk cache and put in the tree, so it costs no request.  A page on
  * disk is trusted only for its own version, the same rendering (fp) and the
- * same titles and paths of the space (loc, cfs_tree_locate_hash()), so
- * its links are right.
+ * same link signature (cfs_tree_link_sig(): where its own title and every
+ * title it links to lead), so its links are right.
  */
 #include "persist.h"
 #include "log.h"
@@ -39,7 +39,7 @@ struct cfs_persist {
 	struct cfs_state_md *md; /* sorted by id */
 	size_t nmd;
 	int64_t listed_at;
-	uint64_t loc; /* cfs_tree_locate_hash() now; 0: to compute */
+	struct cfs_tree_where *where; /* where titles lead now; NULL: to compute */
 	int dirty, stop, warned;
 };
 
@@ -57,12 +57,12 @@ uint64_t cfs_persist_fp(const char *version, int front_matter)
 	return (h ^ (uint64_t)(front_matter ? 2 : 1)) * 1099511628211ull;
 }
 
-/* The current locate hash.  lock held. */
-static uint64_t loc_now(struct cfs_persist *p)
+/* Where titles lead now, or NULL (ENOMEM).  lock held. */
+static struct cfs_tree_where *where_now(struct cfs_persist *p)
 {
-	if (!p->loc)
-		p->loc = cfs_tree_locate_hash(p->tree, 0);
-	return p->loc;
+	if (!p->where && cfs_tree_where_new(p->tree, 0, &p->where))
+		p->where = NULL;
+	return p->where;
 }
 
 static struct cfs_state_md *md_find(struct cfs_persist *p, const char *id)
@@ -85,6 +85,7 @@ static void md_forget(struct cfs_persist *p, struct cfs_state_md *m)
 static void save(struct cfs_persist *p)
 {
 	struct cfs_tree_rendered *r = NULL;
+	struct cfs_tree_where *w = NULL;
 	struct cfs_state st = {0};
 	size_t nr = 0, nnew = 0;
 	uint64_t loc;
@@ -94,24 +95,25 @@ static void save(struct cfs_persist *p)
 	if (cfs_tree_rendered(p->tree, 0, &r, &nr))
 		nr = 0;
 	/* A load between the two would make the rendered pages' links newer
-	 * than loc: then they are written on the next save. */
-	if (cfs_tree_locate_hash(p->tree, 0) != loc) {
+	 * than w: then they are written on the next save. */
+	if (cfs_tree_where_new(p->tree, 0, &w) || cfs_tree_where_hash(w) != loc) {
 		cfs_tree_rendered_free(r, nr);
 		r = NULL;
 		nr = 0;
 	}
 	for (size_t i = 0; i < nr; i++) {
 		struct cfs_state_md *m, *v;
-		uint64_t size;
+		uint64_t size,
+		    sig = cfs_tree_link_sig(p->tree, w, r[i].node, r[i].links, r[i].nlinks);
 
 		pthread_mutex_lock(&p->lock);
 		m = md_find(p, r[i].id);
-		if (m && m->version == r[i].version && m->loc == loc) {
+		if (m && m->version == r[i].version && m->loc == sig) {
 			pthread_mutex_unlock(&p->lock);
 			continue;
 		}
 		pthread_mutex_unlock(&p->lock);
-		ret = cfs_pagestore_write(p->dc, r[i].id, r[i].version, p->fp, loc, r[i].md,
+		ret = cfs_pagestore_write(p->dc, r[i].id, r[i].version, p->fp, sig, r[i].md,
 		                          r[i].links, r[i].nlinks, &size);
 		if (ret) {
 			if (!p->warned++)
@@ -123,13 +125,13 @@ static void save(struct cfs_persist *p)
 		if (m) {
 			m->version = r[i].version;
 			m->size = size;
-			m->loc = loc;
+			m->loc = sig;
 		} else if ((v = realloc(p->md, (p->nmd + 1) * sizeof(*v)))) {
 			p->md = v;
 			if ((v[p->nmd].id = strdup(r[i].id))) {
 				v[p->nmd].version = r[i].version;
 				v[p->nmd].size = size;
-				v[p->nmd].loc = loc;
+				v[p->nmd].loc = sig;
 				p->nmd++;
 				qsort(p->md, p->nmd, sizeof(*p->md), cmp_md);
 			}
@@ -138,6 +140,7 @@ static void save(struct cfs_persist *p)
 		nnew++;
 	}
 	cfs_tree_rendered_free(r, nr);
+	cfs_tree_where_free(w);
 
 	ret = cfs_tree_export(p->tree, 0, &st.list);
 	pthread_mutex_lock(&p->lock);
@@ -262,6 +265,7 @@ void cfs_persist_stop(struct cfs_persist *p)
 	for (size_t i = 0; i < p->nmd; i++)
 		free(p->md[i].id);
 	free(p->md);
+	cfs_tree_where_free(p->where);
 	free(p->path);
 	free(p->url);
 	cfs_model_space_clear(&p->space);
@@ -287,7 +291,8 @@ void cfs_persist_changed(struct cfs_persist *p)
 	if (!p)
 		return;
 	pthread_mutex_lock(&p->lock);
-	p->loc = 0;
+	cfs_tree_where_free(p->where);
+	p->where = NULL;
 	p->listed_at = (int64_t)time(NULL);
 	p->dirty = 1;
 	pthread_cond_signal(&p->cv);
@@ -314,11 +319,12 @@ int cfs_persist_on_disk(struct cfs_persist *p, struct cfs_node *n)
 struct cfs_blob *cfs_persist_md(struct cfs_persist *p, struct cfs_node *n)
 {
 	struct cfs_tree_links links = {0};
+	struct cfs_tree_where *w;
 	struct cfs_state_md *m;
 	struct cfs_blob *md = NULL;
 	char *id = NULL;
 	int64_t version, want;
-	uint64_t size, loc;
+	uint64_t size, sig = 0, now = 0;
 	int blog, ret;
 
 	if (!p || cfs_tree_page_ref(p->tree, n, &id, &version, &blog))
@@ -327,13 +333,27 @@ struct cfs_blob *cfs_persist_md(struct cfs_persist *p, struct cfs_node *n)
 	m = md_find(p, id);
 	want = m ? m->version : -1;
 	size = m ? m->size : 0;
-	loc = loc_now(p);
 	pthread_mutex_unlock(&p->lock);
 	if (want != version) {
 		free(id);
 		return NULL;
 	}
-	ret = cfs_pagestore_read(p->dc, id, version, size, p->fp, loc, &md, &links);
+	ret = cfs_pagestore_read(p->dc, id, version, size, p->fp, &md, &links, &sig);
+	if (ret == 0) {
+		/* Its links must lead where they led when it was rendered. */
+		pthread_mutex_lock(&p->lock);
+		w = where_now(p);
+		if (w)
+			now = cfs_tree_link_sig(p->tree, w, n, links.v, links.n);
+		pthread_mutex_unlock(&p->lock);
+		if (now != sig) {
+			cfs_pagestore_forget(p->dc, id, version, size);
+			cfs_blob_unref(md);
+			free(links.v);
+			md = NULL;
+			ret = -ESTALE;
+		}
+	}
 	if (ret) {
 		if (ret != -ENOMEM) {
 			pthread_mutex_lock(&p->lock);

@@ -96,25 +96,101 @@ out:
 	return ret;
 }
 
-uint64_t cfs_tree_locate_hash(struct cfs_tree *t, size_t space)
+struct cfs_tree_where {
+	struct cfs_tree_located *v; /* sorted by title key, then path key */
+	size_t n;
+	size_t space;
+	uint64_t hash;
+};
+
+int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where **out)
 {
-	struct cfs_tree_located *v = NULL;
-	size_t n = 0;
-	uint64_t h = 1469598103934665603ull;
+	struct cfs_tree_where *w = calloc(1, sizeof(*w));
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&t->lock);
+	ret = cfs_tree_locate(t, space, &w->v, &w->n);
+	pthread_rwlock_unlock(&t->lock);
+	if (ret) {
+		free(w);
+		return ret;
+	}
+	w->space = space;
+	w->hash = 1469598103934665603ull;
+	for (size_t i = 0; i < w->n; i++) {
+		uint64_t p[2] = {w->v[i].title, w->v[i].path};
+		const unsigned char *b = (const unsigned char *)p;
+
+		for (size_t k = 0; k < sizeof(p); k++)
+			w->hash = (w->hash ^ b[k]) * 1099511628211ull;
+	}
+	if (!w->hash)
+		w->hash = 1;
+	*out = w;
+	return 0;
+}
+
+void cfs_tree_where_free(struct cfs_tree_where *w)
+{
+	if (w)
+		free(w->v);
+	free(w);
+}
+
+uint64_t cfs_tree_where_hash(const struct cfs_tree_where *w)
+{
+	return w->hash;
+}
+
+/* The path key of the (first) page titled key, or 0 when there is none. */
+static uint64_t path_of(const struct cfs_tree_where *w, uint64_t key)
+{
+	size_t lo = 0, hi = w->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->v[mid].title < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < w->n && w->v[lo].title == key ? w->v[lo].path : 0;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	for (int k = 0; k < 8; k++)
+		h = (h ^ ((v >> (8 * k)) & 0xff)) * 1099511628211ull;
+	return h;
+}
+
+uint64_t cfs_tree_link_sig(struct cfs_tree *t, const struct cfs_tree_where *w, struct cfs_node *n,
+                           const uint64_t *keys, size_t nkeys)
+{
+	uint64_t h = 1469598103934665603ull, self;
 
 	pthread_rwlock_rdlock(&t->lock);
-	if (cfs_tree_locate(t, space, &v, &n))
-		n = 0, h = 0; /* 0 matches no stored hash: nothing is trusted */
+	self = cfs_tree_title_key(n->space, n->title);
 	pthread_rwlock_unlock(&t->lock);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t w[2] = {v[i].title, v[i].path};
-		const unsigned char *b = (const unsigned char *)w;
-
-		for (size_t k = 0; k < sizeof(w); k++)
-			h = (h ^ b[k]) * 1099511628211ull;
-	}
-	free(v);
+	h = mix(mix(h, self), path_of(w, self));
+	for (size_t i = 0; i < nkeys; i++)
+		h = mix(mix(h, keys[i]), path_of(w, keys[i]));
 	return h ? h : 1;
+}
+
+uint64_t cfs_tree_locate_hash(struct cfs_tree *t, size_t space)
+{
+	struct cfs_tree_where *w;
+	uint64_t h;
+
+	if (cfs_tree_where_new(t, space, &w))
+		return 0; /* matches no stored hash: nothing is trusted */
+	h = w->hash;
+	cfs_tree_where_free(w);
+	return h;
 }
 
 int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered **out,
