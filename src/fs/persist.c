@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -206,6 +207,8 @@ int cfs_persist_start(const char *path, struct cfs_diskcache *dc, struct cfs_tre
                       struct cfs_persist **out)
 {
 	struct cfs_persist *p = calloc(1, sizeof(*p));
+	sigset_t stop, old;
+	int ret;
 
 	if (!p)
 		return -ENOMEM;
@@ -238,7 +241,16 @@ int cfs_persist_start(const char *path, struct cfs_diskcache *dc, struct cfs_tre
 	p->dirty = !st;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	if (pthread_create(&p->thread, NULL, saver, p)) {
+	/* The signals that end the mount must reach a FUSE thread (see
+	 * backend_start in main.c): the saver never takes them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	ret = pthread_create(&p->thread, NULL, saver, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
 		p->stop = 1;
 		cfs_persist_stop(p);
 		return -EAGAIN;
