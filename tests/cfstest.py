@@ -104,7 +104,11 @@ class Fake:
         same space back on the same port (a site that went away and came back)."""
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(10)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         self.log.close()
 
     def restart(self):
