@@ -260,10 +260,10 @@ class Handler(BaseHTTPRequestHandler):
                 following = None
             if following is None:
                 self.finish_stats(resp.status)
+            if resp.is_media:  # before the write: a client that has the bytes sees them counted
+                stats.add("attachment_bytes", len(chunk))
             self.wfile.write(chunk)
             sent += len(chunk)
-            if resp.is_media:
-                stats.add("attachment_bytes", len(chunk))
             if cut is not None and sent >= cut:
                 break
             chunk = following
