@@ -74,7 +74,8 @@ void cfs_tree_where_free(struct cfs_tree_where *w);
 /* The same as cfs_tree_locate_hash() when the snapshot was taken. */
 uint64_t cfs_tree_where_hash(const struct cfs_tree_where *w);
 /* A page's link signature: a hash of where its own title and each title it
- * links to (keys, sorted as the tree keeps them) lead in w.  Rendered
+ * links to (keys, sorted as the tree keeps them) lead in w, and of the
+ * versions of the pages it includes (their include keys among keys).  Rendered
  * Markdown is right for as long as it is unchanged.  Takes the read lock. */
 uint64_t cfs_tree_link_sig(struct cfs_tree *t, const struct cfs_tree_where *w, struct cfs_node *n,
                            const uint64_t *keys, size_t nkeys);

@@ -306,6 +306,20 @@ START_TEST(link_signature)
 	s.list.pages.v[1].parent_id = strdup("100");
 	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
 	ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base);
+	/* An included page (its include key, as tree_int.h makes it): a new
+	 * version of it changes the signature, of another page not. */
+	{
+		uint64_t inc[1] = {title_key("Child") ^ 0x9e3779b97f4a7c15ull}, before;
+
+		before = sig_of(t, "Home.md", inc, 1);
+		s.list.pages.v[3].version++;
+		ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+		ck_assert_uint_eq(sig_of(t, "Home.md", inc, 1), before);
+		s.list.pages.v[1].version++;
+		ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+		ck_assert_uint_ne(sig_of(t, "Home.md", inc, 1), before);
+		ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base); /* a link only: unchanged */
+	}
 	/* The linked title gone: changed. */
 	free(s.list.pages.v[1].title);
 	s.list.pages.v[1].title = strdup("Child 2");

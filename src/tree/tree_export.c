@@ -99,9 +99,20 @@ out:
 struct cfs_tree_where {
 	struct cfs_tree_located *v; /* sorted by title key, then path key */
 	size_t n;
+	struct cfs_tree_located *inc; /* (include key, version) of every page, sorted */
+	size_t ninc;
 	size_t space;
 	uint64_t hash;
 };
+
+static int cmp_located(const void *a, const void *b)
+{
+	const struct cfs_tree_located *x = a, *y = b;
+
+	if (x->title != y->title)
+		return x->title < y->title ? -1 : 1;
+	return x->path < y->path ? -1 : x->path > y->path;
+}
 
 int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where **out)
 {
@@ -112,15 +123,28 @@ int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where *
 		return -ENOMEM;
 	pthread_rwlock_rdlock(&t->lock);
 	ret = cfs_tree_locate(t, space, &w->v, &w->n);
+	if (!ret && !(w->inc = malloc((t->n + 1) * sizeof(*w->inc))))
+		ret = -ENOMEM;
+	for (size_t i = 0; !ret && i < t->n; i++) {
+		const struct cfs_node *x = t->by_key[i];
+
+		if (x->present && x->space == space && !x->synthetic)
+			w->inc[w->ninc++] = (struct cfs_tree_located){
+			    cfs_tree_include_key(space, x->title), (uint64_t)x->version};
+	}
 	pthread_rwlock_unlock(&t->lock);
 	if (ret) {
+		free(w->v);
+		free(w->inc);
 		free(w);
 		return ret;
 	}
+	qsort(w->inc, w->ninc, sizeof(*w->inc), cmp_located);
 	w->space = space;
 	w->hash = 1469598103934665603ull;
-	for (size_t i = 0; i < w->n; i++) {
-		uint64_t p[2] = {w->v[i].title, w->v[i].path};
+	for (size_t i = 0; i < w->n + w->ninc; i++) {
+		const struct cfs_tree_located *x = i < w->n ? &w->v[i] : &w->inc[i - w->n];
+		uint64_t p[2] = {x->title, x->path};
 		const unsigned char *b = (const unsigned char *)p;
 
 		for (size_t k = 0; k < sizeof(p); k++)
@@ -134,8 +158,10 @@ int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where *
 
 void cfs_tree_where_free(struct cfs_tree_where *w)
 {
-	if (w)
+	if (w) {
 		free(w->v);
+		free(w->inc);
+	}
 	free(w);
 }
 
@@ -144,20 +170,21 @@ uint64_t cfs_tree_where_hash(const struct cfs_tree_where *w)
 	return w->hash;
 }
 
-/* The path key of the (first) page titled key, or 0 when there is none. */
-static uint64_t path_of(const struct cfs_tree_where *w, uint64_t key)
+/* The second half of the (first) pair of v whose first is key, or 0: the
+ * path of a title, the version of an included page. */
+static uint64_t second_of(const struct cfs_tree_located *v, size_t n, uint64_t key)
 {
-	size_t lo = 0, hi = w->n;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (w->v[mid].title < key)
+		if (v[mid].title < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < w->n && w->v[lo].title == key ? w->v[lo].path : 0;
+	return lo < n && v[lo].title == key ? v[lo].path : 0;
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)
@@ -175,9 +202,11 @@ uint64_t cfs_tree_link_sig(struct cfs_tree *t, const struct cfs_tree_where *w, s
 	pthread_rwlock_rdlock(&t->lock);
 	self = cfs_tree_title_key(n->space, n->title);
 	pthread_rwlock_unlock(&t->lock);
-	h = mix(mix(h, self), path_of(w, self));
+	h = mix(mix(h, self), second_of(w->v, w->n, self));
+	/* A key is a title linked to (where it leads) or a page included (its version). */
 	for (size_t i = 0; i < nkeys; i++)
-		h = mix(mix(h, keys[i]), path_of(w, keys[i]));
+		h = mix(mix(mix(h, keys[i]), second_of(w->v, w->n, keys[i])),
+		        second_of(w->inc, w->ninc, keys[i]));
 	return h ? h : 1;
 }
 
