@@ -12,6 +12,7 @@
 #include "cache.h"
 #include "confluence.h"
 #include "diskcache.h"
+#include "persist.h"
 #include "loop.h"
 #include "sync.h"
 #include "tree.h"
@@ -29,11 +30,13 @@ struct cfs_fs {
 	struct cfs_attach *attach; /* loop thread only */
 	struct cfs_diskcache *dc;  /* any thread but the loop's: attachment bytes */
 	pthread_mutex_t att_lock;
-	struct att_handle *atts;   /* open attachment handles; protected by att_lock */
-	atomic_ulong hits, misses; /* pages answered from memory / fetched for a request */
-	atomic_int activity;       /* set by every operation; the refresh clears it */
-	double ttl;                /* seconds the kernel may cache entries and attributes */
-	int prefetch;              /* directory levels to prefetch on opendir; 0: off */
+	struct att_handle *atts;     /* open attachment handles; protected by att_lock */
+	atomic_ulong hits, misses;   /* pages answered from memory / fetched for a request */
+	atomic_int activity;         /* set by every operation; the refresh clears it */
+	struct cfs_persist *persist; /* rendered pages on disk and the state file; may be NULL */
+	atomic_int offline;          /* started from the saved state, the site not answering */
+	double ttl;                  /* seconds the kernel may cache entries and attributes */
+	int prefetch;                /* directory levels to prefetch on opendir; 0: off */
 	uid_t uid;
 	gid_t gid;
 	struct cfs_cf *cf; /* loop thread only: the write path's requests */

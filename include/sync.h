@@ -57,6 +57,7 @@ struct cfs_sync_config {
 	struct cfs_tree *tree; /* borrowed; its spaces are the ones listed */
 	uint64_t ttl_ms;       /* re-list at most this often; 0 means every second */
 	atomic_int *activity;  /* set non-zero by FUSE on use; cleared here */
+	atomic_int *paused;    /* may be NULL; while non-zero the timer lists nothing */
 	cfs_sync_inval_fn inval;
 	void *inval_arg;
 };

@@ -76,10 +76,19 @@ class Fake:
         else:
             self.context = "/wiki"
         self.dir = tempfile.mkdtemp(prefix="cfs-fake-")
+        self.args = args
+        self._start(0)
+        self.origin = "http://127.0.0.1:%d" % self.port
+        self.url = self.origin + self.context  # the base URL a client is given
+
+    def _start(self, port):
         port_file = os.path.join(self.dir, "port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
         self.log = open(os.path.join(self.dir, "stderr"), "w+")
         self.proc = subprocess.Popen(
-            [sys.executable, FAKE, "--port", "0", "--port-file", port_file, "--quiet", *args],
+            [sys.executable, FAKE, "--port", str(port), "--port-file", port_file, "--quiet",
+             *self.args],
             stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 30
         while not os.path.exists(port_file):
@@ -89,8 +98,31 @@ class Fake:
             time.sleep(0.05)
         with open(port_file) as f:
             self.port = int(f.read().strip())
-        self.origin = "http://127.0.0.1:%d" % self.port
-        self.url = self.origin + self.context  # the base URL a client is given
+
+    def halt(self):
+        """Stop the server but keep its port and directory: restart() brings the
+        same space back on the same port (a site that went away and came back)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def restart(self):
+        """Start again on the same port after halt() (its state starts afresh
+        from the same arguments)."""
+        deadline = time.time() + 30
+        while True:
+            try:
+                self._start(self.port)
+                return
+            except RuntimeError:  # the port may linger a moment
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -156,14 +188,15 @@ class Fake:
         return self.api("/wiki/api/v2/spaces/%s/blogposts?limit=250" % space["id"])
 
     def stop(self):
-        if self.proc.poll() is None:
+        if self.proc.poll() is None and not self.log.closed:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -185,6 +185,8 @@ static const struct opt_def {
     {"rw", OPT_FLAG, F(rw), 0, 0, NULL,
      "write-back: saving a page publishes a new version (default ro)"},
     {"nonempty", OPT_FLAG, F(nonempty), 0, 0, NULL, "allow mounting over a non-empty directory"},
+    {"offline", OPT_FLAG, F(offline), 0, 0, NULL,
+     "start from the saved state without contacting the site (then probe it)"},
 #undef F
 };
 

@@ -112,6 +112,7 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 		fuse_reply_err(p->req, err == -ESHUTDOWN || err == -ECANCELED ? EIO : -err);
 		goto out;
 	}
+	cfs_persist_kick(p->fs->persist); /* a page to keep on disk */
 	switch (p->op) {
 	case OP_GETATTR:
 		err = cfs_tree_getattr(p->fs->tree, p->ino, &a);
@@ -200,8 +201,31 @@ void cfs_fs_submit(struct pending *p)
 static void defer(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t ino,
                   struct fuse_file_info *fi)
 {
-	struct pending *p = cfs_fs_pending_new(req, op, node, ino);
+	struct cfs_fs *fs = cfs_fs_of(req);
+	struct cfs_blob *md = cfs_persist_md(fs->persist, node);
+	struct pending *p;
 
+	if (md) { /* kept on disk by an earlier mount or earlier in this one */
+		struct cfs_tree_attr a;
+		int ret;
+
+		atomic_fetch_add(&fs->hits, 1);
+		if (op == OP_OPEN) {
+			reply_open(req, fi, md);
+		} else if ((ret = cfs_tree_getattr(fs->tree, ino, &a))) {
+			fuse_reply_err(req, -ret);
+		} else {
+			a.size = (int64_t)md->len;
+			reply_attr(req, &a);
+		}
+		cfs_blob_unref(md);
+		return;
+	}
+	if (atomic_load(&fs->offline)) { /* never had it: see docs/state.md */
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	p = cfs_fs_pending_new(req, op, node, ino);
 	if (!p)
 		return;
 	if (fi)
@@ -411,8 +435,18 @@ static void prefetch(struct cfs_fs *fs, fuse_ino_t ino)
 		return;
 	j->fs = fs;
 	if (cfs_tree_prefetch_set(fs->tree, ino, fs->prefetch, PREFETCH_ATT_MAX, &j->pages, &j->np,
-	                          &j->atts, &j->na) ||
-	    (!j->np && !j->na) || cfs_loop_submit(fs->loop, run_prefetch, j)) {
+	                          &j->atts, &j->na) == 0) {
+		size_t n = 0;
+
+		/* Offline nothing is fetched; pages kept on disk are read from there. */
+		if (atomic_load(&fs->offline))
+			j->np = j->na = 0;
+		for (size_t i = 0; i < j->np; i++)
+			if (!cfs_persist_on_disk(fs->persist, j->pages[i]))
+				j->pages[n++] = j->pages[i];
+		j->np = n;
+	}
+	if ((!j->np && !j->na) || cfs_loop_submit(fs->loop, run_prefetch, j)) {
 		free(j->pages);
 		free(j->atts);
 		free(j);
@@ -582,12 +616,13 @@ static void run_stats(void *arg, int cancelled)
 	len = snprintf(buf, sizeof(buf),
 	               "requests=%llu\nretries=%llu\nfailures=%llu\nin_flight=%d\n"
 	               "peak_in_flight=%d\nrequest_limit=%d\nqueued=%d\nbytes_received=%llu\n"
-	               "page_hits=%lu\npage_misses=%lu\nrendered_bytes=%llu\n",
+	               "page_hits=%lu\npage_misses=%lu\nrendered_bytes=%llu\nonline=%d\n",
 	               (unsigned long long)h.requests, (unsigned long long)h.retries,
 	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight,
 	               h.request_limit, h.queued, (unsigned long long)h.bytes,
 	               atomic_load(&j->fs->hits), atomic_load(&j->fs->misses),
-	               (unsigned long long)cfs_tree_md_bytes(j->fs->tree));
+	               (unsigned long long)cfs_tree_md_bytes(j->fs->tree),
+	               !atomic_load(&j->fs->offline));
 	reply_xattr(j->req, j->size, buf, (size_t)len);
 	free(j);
 }
@@ -728,6 +763,7 @@ void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)
 {
 	struct cfs_fs *fs = arg;
 
+	cfs_persist_changed(fs->persist);
 	if (!fs->se) /* --publish-drafts: no kernel to tell */
 		return;
 	for (size_t i = 0; i < ch->n; i++) {

@@ -175,8 +175,8 @@ void cfs_fs_att_read(fuse_req_t req, struct fuse_file_info *fi, size_t size, off
 		atomic_fetch_add(&fs->hits, 1);
 		return;
 	}
-	if (ret != -EAGAIN) {
-		fuse_reply_err(req, ret == -ESTALE ? EIO : -ret);
+	if (ret != -EAGAIN || atomic_load(&fs->offline)) { /* offline: never had it */
+		fuse_reply_err(req, ret == -ESTALE || ret == -EAGAIN ? EIO : -ret);
 		return;
 	}
 	p = cfs_fs_pending_new(req, OP_READ_ATT, h->node, 0);

@@ -3,7 +3,9 @@
 #include "confluence.h"
 #include "fs.h"
 #include "log.h"
+#include "mount_state.h"
 #include "mountpoint.h"
+#include "offline.h"
 #include "opts.h"
 #include "sync.h"
 
@@ -214,6 +216,8 @@ struct backend {
 	struct cfs_cache *cache;
 	struct cfs_sync *sync;
 	struct cfs_attach *attach;
+	struct cfs_offline *probe; /* offline: waits for the site to answer */
+	int reconcile;             /* re-list at once (the saved listing is older than ttl) */
 	struct cfs_tree *tree;
 	struct cfs_fs *fs; /* set once mounted: the cache and refresh serve it */
 	int batch;
@@ -241,6 +245,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		    .tree = b->tree,
 		    .ttl_ms = (uint64_t)(b->fs->ttl * 1000),
 		    .activity = &b->fs->activity,
+		    .paused = &b->fs->offline,
 		    .inval = cfs_fs_inval,
 		    .inval_arg = b->fs,
 		};
@@ -250,6 +255,11 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		cfs_cache_set_sync(b->cache, b->sync);
 	if (b->cache && b->fs && b->fs->w)
 		cfs_cache_set_keep(b->cache, cfs_fsw_keep, b->fs->w);
+	if (!b->err && b->fs && atomic_load(&b->fs->offline))
+		b->err = cfs_offline_start(loop, b->cf, b->sync, &b->fs->offline, 1000, 30000,
+		                           &b->probe);
+	else if (!b->err && b->sync && b->reconcile)
+		cfs_sync_now(b->sync);
 	if (b->fs) {
 		b->fs->cache = b->cache;
 		b->fs->sync = b->sync;
@@ -263,6 +273,8 @@ static void backend_on_stop(uv_loop_t *loop, void *arg)
 {
 	struct backend *b = arg;
 
+	cfs_offline_stop(b->probe); /* before the HTTP client cancels its probe */
+	b->probe = NULL;
 	if (b->http)
 		cfs_http_destroy(b->http);
 	if (b->sync)
@@ -435,8 +447,11 @@ int main(int argc, char *argv[])
 	struct fuse_lowlevel_ops ops = cfs_fs_ops;
 	enum cfs_log_level level = CFS_LOG_INFO;
 	char err[512] = "";
-	char *mount_opts = NULL, *dc_path = NULL;
-	int ret = 1;
+	char *mount_opts = NULL, *dc_path = NULL, *state_path = NULL, *dc_used = NULL;
+	struct cfs_state st = {0};
+	struct cfs_check_saved saved = {0};
+	int ret = 1, have_state = 0, offline = 0;
+	int64_t listed_at = (int64_t)time(NULL);
 
 	if (parse_cli(argc, argv, &args, &c)) {
 		ret = 2;
@@ -509,28 +524,97 @@ int main(int argc, char *argv[])
 	    .ca_file = c.o.ca_file,
 	    .max_body = 256u << 20,
 	};
+	/* The saved state of an earlier mount (docs/state.md). */
+	dc_path = cache_path(&c.o);
+	state_path = dc_path ? cfs_mount_state_path(dc_path) : NULL;
+	if (!state_path)
+		goto out3;
+	have_state = cfs_mount_state_load(state_path, &c.o, &st);
+	if (have_state) {
+		saved.list = &st.list;
+		saved.space_id = st.space.id;
+		if (b.api == CFS_API_AUTO) /* the probe that tells Cloud from DC is saved too */
+			b.api = (enum cfs_cf_api)st.api;
+	}
+	if (c.o.offline && !have_state) {
+		fprintf(stderr, "mount.confluencefs: -o offline: no saved state of %s at %s\n",
+		        c.o.space, state_path);
+		goto out3;
+	}
 	/* One line on failure: retries are not narrated during the check. */
 	cfs_log_init(level == CFS_LOG_DEBUG || level < CFS_LOG_WARN ? level : CFS_LOG_WARN, 0);
-	if (backend_start(&b)) {
-		fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
-		goto out3;
+	if (c.o.offline) {
+		offline = 1;
+		snprintf(saved.msg, sizeof(saved.msg), "-o offline");
+		ret = -EHOSTUNREACH;
+	} else {
+		if (backend_start(&b)) {
+			fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
+			goto out3;
+		}
+		ret = cfs_check_site(b.loop, b.cf, &c.o, &b.api, &b.tree, err, sizeof(err),
+		                     have_state ? &saved : NULL);
+		backend_stop(&b);
+		offline = ret && saved.unreachable;
 	}
-	ret = cfs_check_site(b.loop, b.cf, &c.o, &b.api, &b.tree, err, sizeof(err));
-	backend_stop(&b);
 	cfs_log_init(level, 0);
-	if (ret) {
+	if (offline) {
+		char when[64] = "?";
+		time_t t = (time_t)st.saved_at;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+		b.api = (enum cfs_cf_api)st.api;
+		listed_at = st.saved_at;
+		if (c.publish) {
+			fprintf(stderr, "mount.confluencefs: %s: drafts stay where they are\n",
+			        saved.msg);
+			ret = 1;
+			goto out3;
+		}
+		if (c.check) {
+			printf(
+			    "OFFLINE: %s; the state saved %s (%zu pages and blog posts) would be "
+			    "served\n",
+			    saved.msg, when, st.list.pages.n);
+			ret = 1;
+			goto out3;
+		}
+		ret = cfs_mount_state_tree(&st, c.o.url, &b.tree);
+		if (ret) {
+			fprintf(stderr, "mount.confluencefs: %s, and the saved state: %s\n",
+			        saved.msg, strerror(-ret));
+			ret = 1;
+			goto out3;
+		}
+		cfs_warn("%s: mounting offline and read-only from the state saved %s; pages and "
+		         "attachments never read answer EIO until the site answers again",
+		         saved.msg, when);
+		if (c.o.rw) /* a save needs the site: the mount stays read-only */
+			cfs_warn("-o rw is ignored offline: remount when the site answers to write");
+		c.o.rw = 0;
+		atomic_store(&fs.offline, 1);
+	} else if (ret) {
 		ret = 1;
 		goto out3;
+	} else if (saved.used) {
+		listed_at = st.saved_at;
+		/* The listing is trusted for ttl, like a refresh's. */
+		b.reconcile = (double)(time(NULL) - st.saved_at) >= c.o.ttl;
+	} else if (have_state) {
+		cfs_warn("discarding the saved state %s: the space has another id now", state_path);
+		cfs_state_clear(&st);
+		have_state = 0;
 	}
 	if (c.check && !c.publish) {
-		printf("OK: %s\n", err);
+		printf("OK: %s, online\n", err);
 		ret = 0;
 		goto out3;
 	}
 	ret = 1;
 
-	dc_path = cache_path(&c.o);
-	ret = dc_path ? cfs_diskcache_open(dc_path, c.o.cache_size, &fs.dc) : -ENOMEM;
+	ret = cfs_mount_cache_open(dc_path, c.o.cache_size, &fs.dc, &dc_used);
 	if (ret) {
 		fprintf(stderr, "mount.confluencefs: cannot use the cache directory %s: %s%s\n",
 		        dc_path ? dc_path : "", strerror(-ret),
@@ -609,6 +693,30 @@ int main(int argc, char *argv[])
 	fuse_daemonize(cmd.foreground);
 	if (!cmd.foreground)
 		cfs_log_init(level, 1);
+	/* After the fork: the saver is a thread.  Only the mount that holds the cache directory
+	 * itself keeps the state (a second mount's pages are in its own mount-N; docs/state.md). */
+	if (strcmp(dc_used, dc_path) == 0 && strcmp(c.o.space, "all") != 0 &&
+	    !strchr(c.o.space, ',')) {
+		const struct cfs_space *sp = have_state ? &st.space : &saved.space;
+		struct cfs_space fresh = {0};
+
+		if (!have_state && !saved.space.id) { /* the check did not hand it over */
+			char *id = NULL, *key = NULL;
+			int loaded;
+
+			if (cfs_tree_space(b.tree, 0, &id, &key, &loaded) == 0) {
+				fresh.id = id;
+				fresh.key = key;
+			}
+			sp = &fresh;
+		}
+		if (sp->id && sp->key &&
+		    cfs_persist_start(state_path, fs.dc, b.tree, (uint32_t)b.api, c.o.url, sp,
+		                      listed_at, cfs_persist_fp(CFS_VERSION, c.o.front_matter),
+		                      have_state ? &st : NULL, &fs.persist))
+			cfs_warn("the state of this mount will not be saved: out of memory");
+		cfs_model_space_clear(&fresh);
+	}
 	b.hopts.retries = c.o.retries;
 	b.fs = &fs;
 	/* Backoff jitter must differ between processes (after the fork). */
@@ -641,6 +749,8 @@ int main(int argc, char *argv[])
 out7:
 	backend_stop(&b);
 	cfs_fs_release_all(&fs);
+	cfs_persist_stop(fs.persist); /* the last save; before the cache closes */
+	fs.persist = NULL;
 out6:
 	fuse_session_unmount(se);
 out5:
@@ -648,9 +758,14 @@ out5:
 out4:
 	fuse_session_destroy(se);
 out3:
+	cfs_persist_stop(fs.persist);
 	cfs_fsw_free(fs.w);
 	cfs_diskcache_close(fs.dc);
 	free(dc_path);
+	free(dc_used);
+	free(state_path);
+	cfs_state_clear(&st);
+	cfs_model_space_clear(&saved.space);
 	cfs_tree_free(b.tree);
 	free(mount_opts);
 	xmlCleanupParser();

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "containers.h"
 #include "sync.h"
+#include "offline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +38,8 @@ struct check {
 	struct cfs_sync_listing list; /* its listing */
 	struct cfs_space_list spaces; /* several spaces */
 	char who[256];                /* the signed-in user's display name */
+	struct cfs_check_saved *saved;
+	int unreachable; /* the first failure: the site did not answer */
 };
 
 static void check_done(struct check *c)
@@ -72,6 +75,7 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 	case -EHOSTUNREACH:
 	case -ETIMEDOUT:
 	case -EPROTO:
+		c->unreachable = cfs_offline_unreachable(e->err, e->status);
 		snprintf(c->msg, sizeof(c->msg), "cannot reach %s: %s", url,
 		         e->detail ? e->detail : strerror(-e->err));
 		break;
@@ -120,6 +124,10 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 	}
 	c->space = *s;
 	memset(s, 0, sizeof(*s));
+	if (c->saved && c->saved->space_id && strcmp(c->saved->space_id, c->space.id) == 0) {
+		c->saved->used = 1; /* the saved listing stands in; the mount reconciles */
+		goto done;
+	}
 	ret = cfs_sync_list_space(c->cf, c->space.id, c->space.key, NULL, 0, CFS_HTTP_USER,
 	                          "the mount check", on_listing, c);
 	if (ret == 0)
@@ -249,17 +257,20 @@ static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, si
 			cfs_info("%zu spaces, each listed when first used", c->spaces.n);
 		return ret;
 	}
+	const struct cfs_sync_listing *list =
+	    c->saved && c->saved->used ? c->saved->list : &c->list;
+
 	ret = cfs_tree_new(c->o->url, &c->space, 1, 0, tree);
 	if (ret == 0)
-		ret = cfs_sync_apply(*tree, 0, &c->list, NULL);
-	for (size_t i = 0; i < c->list.pages.n; i++) {
-		const char *type = c->list.pages.v[i].type;
+		ret = cfs_sync_apply(*tree, 0, list, NULL);
+	for (size_t i = 0; i < list->pages.n; i++) {
+		const char *type = list->pages.v[i].type;
 
 		blogs += type && strcmp(type, "blogpost") == 0;
 		folders += type && strcmp(type, "folder") == 0;
 		others += type && strcmp(type, "folder") != 0 && cfs_containers_is_type(type);
 	}
-	pages = c->list.pages.n - blogs - folders - others;
+	pages = list->pages.n - blogs - folders - others;
 	n = (size_t)snprintf(summary, len, "%s as %s: space %s (%s), %zu pages, ", c->o->url,
 	                     c->who, c->space.key, c->space.name ? c->space.name : "", pages);
 	if (c->api != CFS_API_DC && n < len) /* Data Center has no folders */
@@ -269,18 +280,19 @@ static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, si
 		                      "%zu whiteboards, databases or embeds, ", others);
 	if (n < len)
 		snprintf(summary + n, len - n, "%zu blog posts, %zu attachments, %s API", blogs,
-		         c->list.atts.n, api);
+		         list->atts.n, api);
 	if (ret == 0)
 		cfs_info("space %s (%s): %zu pages, %zu folders, %zu blog posts, %zu attachments",
 		         c->space.key, c->space.name ? c->space.name : "", pages, folders, blogs,
-		         c->list.atts.n);
+		         list->atts.n);
 	return ret;
 }
 
 int cfs_check_site(struct cfs_loop *loop, struct cfs_cf *cf, const struct cfs_opts *o,
-                   enum cfs_cf_api *api, struct cfs_tree **tree, char *summary, size_t summary_len)
+                   enum cfs_cf_api *api, struct cfs_tree **tree, char *summary, size_t summary_len,
+                   struct cfs_check_saved *saved)
 {
-	struct check c = {.loop = loop, .cf = cf, .o = o};
+	struct check c = {.loop = loop, .cf = cf, .o = o, .saved = saved};
 	int ret;
 
 	uv_mutex_init(&c.mu);
@@ -305,9 +317,17 @@ int cfs_check_site(struct cfs_loop *loop, struct cfs_cf *cf, const struct cfs_op
 		if (ret)
 			snprintf(c.msg, sizeof(c.msg), "building the tree: %s", strerror(-ret));
 	}
-	if (c.msg[0]) {
+	if (c.msg[0] && saved && c.unreachable) {
+		saved->unreachable = 1;
+		snprintf(saved->msg, sizeof(saved->msg), "%s", c.msg);
+		ret = -EHOSTUNREACH;
+	} else if (c.msg[0]) {
 		fprintf(stderr, "mount.confluencefs: %s\n", c.msg);
 		ret = -EIO;
+	}
+	if (saved && !c.msg[0]) {
+		saved->space = c.space;
+		memset(&c.space, 0, sizeof(c.space));
 	}
 	for (size_t i = 0; i < c.nkeys; i++)
 		free(c.keys[i]);

@@ -660,6 +660,8 @@ static void on_timer(uv_timer_t *t)
 {
 	struct cfs_sync *s = t->data;
 
+	if (s->cfg.paused && atomic_load(s->cfg.paused))
+		return; /* offline: the probe asks for a refresh when the site answers */
 	if (atomic_exchange(s->cfg.activity, 0))
 		want_refresh(s);
 }

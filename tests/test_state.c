@@ -1,0 +1,409 @@
+/* Unit tests of the state file (state.c), the tree's export (tree_export.c) and
+ * rendered pages on disk (pagestore.c). */
+#include "pagestore.h"
+#include "state.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void add_page(struct cfs_page_list *l, const char *id, const char *title, const char *parent,
+                     const char *type, int64_t version)
+{
+	struct cfs_page *p;
+
+	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->cap = l->n + 1;
+	p = &l->v[l->n++];
+	memset(p, 0, sizeof(*p));
+	p->id = xstrdup(id);
+	p->idnum = strtoull(id, NULL, 10);
+	p->title = xstrdup(title);
+	p->parent_id = xstrdup(parent);
+	p->type = xstrdup(type);
+	p->position = l->n;
+	p->version = version;
+	p->mtime = (struct cfs_time){1700000000 + version, 5};
+	p->created = (struct cfs_time){1690000000, 0};
+	p->author_id = xstrdup("u1");
+	p->webui = xstrdup("/spaces/X/pages/1");
+}
+
+/* A small state: two pages, a blog post, an attachment, labels, a rendered page. */
+static void sample(struct cfs_state *s)
+{
+	struct cfs_attachment *a;
+
+	memset(s, 0, sizeof(*s));
+	s->api = 1;
+	s->saved_at = 1733000000;
+	s->url = xstrdup("http://127.0.0.1:1/wiki");
+	s->space.id = xstrdup("42");
+	s->space.key = xstrdup("DEMO");
+	s->space.name = xstrdup("Demo ✓");
+	s->space.created = (struct cfs_time){1600000000, 0};
+	add_page(&s->list.pages, "100", "Home", NULL, "page", 3);
+	add_page(&s->list.pages, "101", "Child", "100", "page", 1);
+	add_page(&s->list.pages, "200", "A post", NULL, "blogpost", 2);
+	s->list.atts.v = calloc(1, sizeof(*s->list.atts.v));
+	s->list.atts.n = s->list.atts.cap = 1;
+	a = &s->list.atts.v[0];
+	a->id = xstrdup("att7");
+	a->title = xstrdup("pic.png");
+	a->page_id = xstrdup("101");
+	a->media_type = xstrdup("image/png");
+	a->size = 1234;
+	a->version = 2;
+	a->download = xstrdup("/download/attachments/101/pic.png");
+	s->list.have_labels = 1;
+	add_page(&s->list.labels, "101", NULL, NULL, NULL, 0);
+	s->list.labels.v[0].labels = xstrdup("ops,runbook");
+	s->list.gone = calloc(1, sizeof(char *));
+	s->list.gone[0] = xstrdup("999");
+	s->list.ngone = 1;
+	s->md = calloc(1, sizeof(*s->md));
+	s->md[0] = (struct cfs_state_md){xstrdup("101"), 1, 77, 0x1234};
+	s->nmd = 1;
+}
+
+static void encode(const struct cfs_state *s, char **buf, size_t *len)
+{
+	ck_assert_int_eq(cfs_state_encode(s, buf, len), 0);
+}
+
+START_TEST(round_trip)
+{
+	struct cfs_state s, d = {0};
+	char *buf, *buf2, why[128];
+	size_t len, len2;
+
+	sample(&s);
+	encode(&s, &buf, &len);
+	ck_assert_int_eq(cfs_state_decode(buf, len, &d, why, sizeof(why)), 0);
+	ck_assert_str_eq(d.url, s.url);
+	ck_assert_str_eq(d.space.name, "Demo ✓");
+	ck_assert_uint_eq(d.list.pages.n, 3);
+	ck_assert_str_eq(d.list.pages.v[1].parent_id, "100");
+	ck_assert_ptr_null(d.list.pages.v[0].parent_id);
+	ck_assert_str_eq(d.list.pages.v[2].type, "blogpost");
+	ck_assert_int_eq(d.list.pages.v[2].mtime.sec, 1700000002);
+	ck_assert_int_eq(d.list.pages.v[2].mtime.nsec, 5);
+	ck_assert_uint_eq(d.list.atts.n, 1);
+	ck_assert_int_eq(d.list.atts.v[0].size, 1234);
+	ck_assert_str_eq(d.list.labels.v[0].labels, "ops,runbook");
+	ck_assert_str_eq(d.list.gone[0], "999");
+	ck_assert_uint_eq(d.nmd, 1);
+	ck_assert_uint_eq(d.md[0].loc, 0x1234);
+	/* Encoding what was decoded gives the same bytes. */
+	encode(&d, &buf2, &len2);
+	ck_assert_uint_eq(len2, len);
+	ck_assert_int_eq(memcmp(buf, buf2, len), 0);
+	free(buf);
+	free(buf2);
+	cfs_state_clear(&s);
+	cfs_state_clear(&d);
+}
+END_TEST
+
+START_TEST(every_truncation_fails)
+{
+	struct cfs_state s;
+	char *buf, why[128];
+	size_t len;
+
+	sample(&s);
+	encode(&s, &buf, &len);
+	for (size_t n = 0; n < len; n++) {
+		struct cfs_state d = {0};
+		int ret = cfs_state_decode(buf, n, &d, why, sizeof(why));
+
+		ck_assert_msg(ret == -EBADMSG, "length %zu of %zu: %d", n, len, ret);
+		ck_assert_ptr_null(d.list.pages.v); /* nothing half-loaded */
+	}
+	free(buf);
+	cfs_state_clear(&s);
+}
+END_TEST
+
+START_TEST(every_flipped_byte_fails)
+{
+	struct cfs_state s;
+	char *buf, why[128];
+	size_t len;
+
+	sample(&s);
+	encode(&s, &buf, &len);
+	for (size_t i = 0; i < len; i++) {
+		struct cfs_state d = {0};
+		int ret;
+
+		buf[i] ^= 0x20;
+		ret = cfs_state_decode(buf, len, &d, why, sizeof(why));
+		ck_assert_msg(ret == -EBADMSG || ret == -EPROTO, "byte %zu: %d", i, ret);
+		if (i >= CFS_STATE_HDR && i < len - 4)
+			ck_assert_str_eq(why, "checksum mismatch");
+		buf[i] ^= 0x20;
+	}
+	free(buf);
+	cfs_state_clear(&s);
+}
+END_TEST
+
+START_TEST(wrong_version)
+{
+	struct cfs_state s, d = {0};
+	char *buf, why[128];
+	size_t len;
+	uint32_t crc;
+
+	sample(&s);
+	encode(&s, &buf, &len);
+	buf[8] = (char)(CFS_STATE_FORMAT + 1);
+	/* Even with a valid checksum, another format is refused. */
+	crc = cfs_state_crc32(0, buf, len - 4);
+	for (int i = 0; i < 4; i++)
+		buf[len - 4 + (size_t)i] = (char)(crc >> (8 * i));
+	ck_assert_int_eq(cfs_state_decode(buf, len, &d, why, sizeof(why)), -EPROTO);
+	ck_assert_ptr_nonnull(strstr(why, "format 2"));
+	free(buf);
+	cfs_state_clear(&s);
+}
+END_TEST
+
+START_TEST(crc32_known_value)
+{
+	/* The standard check value of CRC-32/ISO-HDLC. */
+	ck_assert_uint_eq(cfs_state_crc32(0, "123456789", 9), 0xcbf43926u);
+	ck_assert_uint_eq(cfs_state_crc32(cfs_state_crc32(0, "1234", 4), "56789", 5), 0xcbf43926u);
+}
+END_TEST
+
+START_TEST(save_and_load_file)
+{
+	char dir[] = "/tmp/cfs-state-XXXXXX", path[256], why[128];
+	struct cfs_state s, d = {0};
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(cfs_state_load(path, &d, why, sizeof(why)), -ENOENT);
+	sample(&s);
+	ck_assert_int_eq(cfs_state_save(path, &s), 0);
+	ck_assert_int_eq(cfs_state_load(path, &d, why, sizeof(why)), 0);
+	ck_assert_uint_eq(d.list.pages.n, 3);
+	/* Only the file itself is left: the temporary was renamed. */
+	{
+		char tmp[300];
+
+		snprintf(tmp, sizeof(tmp), "%s.%ld.new", path, (long)getpid());
+		ck_assert_int_ne(access(tmp, F_OK), 0);
+	}
+	/* Truncated on disk: refused. */
+	ck_assert_int_eq(truncate(path, 100), 0);
+	cfs_state_clear(&d);
+	ck_assert_int_eq(cfs_state_load(path, &d, why, sizeof(why)), -EBADMSG);
+	unlink(path);
+	rmdir(dir);
+	cfs_state_clear(&s);
+	cfs_state_clear(&d);
+}
+END_TEST
+
+/* The tree exports what it loaded; loading the export gives the same export. */
+START_TEST(tree_export_round_trip)
+{
+	struct cfs_state s;
+	struct cfs_tree *t, *t2;
+	struct cfs_sync_listing a, b;
+	char *ba, *bb;
+	size_t la, lb;
+	struct cfs_state sa = {0}, sb = {0};
+
+	sample(&s);
+	ck_assert_int_eq(cfs_tree_new(s.url, &s.space, 1, 0, &t), 0);
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_int_eq(cfs_tree_export(t, 0, &a), 0);
+	ck_assert_uint_eq(a.pages.n, 3);
+	ck_assert_uint_eq(a.atts.n, 1);
+	ck_assert_int_eq(a.have_labels, 1);
+	ck_assert_uint_eq(a.ngone, 1);
+	ck_assert_int_eq(cfs_tree_new(s.url, &s.space, 1, 0, &t2), 0);
+	ck_assert_int_eq(cfs_sync_apply(t2, 0, &a, NULL), 0);
+	ck_assert_int_eq(cfs_tree_export(t2, 0, &b), 0);
+	sa.list = a;
+	sb.list = b;
+	encode(&sa, &ba, &la);
+	encode(&sb, &bb, &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert_int_eq(memcmp(ba, bb, la), 0);
+	ck_assert_uint_eq(cfs_tree_locate_hash(t, 0), cfs_tree_locate_hash(t2, 0));
+	free(ba);
+	free(bb);
+	cfs_state_clear(&sa);
+	cfs_state_clear(&sb);
+	cfs_tree_free(t);
+	cfs_tree_free(t2);
+	cfs_state_clear(&s);
+}
+END_TEST
+
+/* The key of a title in space 0, as tree_int.h computes it. */
+static uint64_t title_key(const char *title)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *title; title++)
+		h = (h ^ (unsigned char)*title) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t sig_of(struct cfs_tree *t, const char *file, const uint64_t *keys, size_t n)
+{
+	struct cfs_tree_where *w;
+	struct cfs_tree_attr a;
+	uint64_t sig;
+
+	ck_assert_int_eq(cfs_tree_lookup(t, CFS_ROOT_INO, file, &a), 0);
+	ck_assert_int_eq(cfs_tree_where_new(t, 0, &w), 0);
+	sig = cfs_tree_link_sig(t, w, a.node, keys, n);
+	cfs_tree_where_free(w);
+	return sig;
+}
+
+/* A page's link signature changes when a title it links to (or its own)
+ * moves, appears or goes, and only then. */
+START_TEST(link_signature)
+{
+	struct cfs_state s;
+	struct cfs_tree *t;
+	uint64_t keys[1] = {title_key("Child")}, base, other;
+
+	sample(&s);
+	ck_assert_int_eq(cfs_tree_new(s.url, &s.space, 1, 0, &t), 0);
+	add_page(&s.list.pages, "300", "Other", NULL, "page", 1);
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	base = sig_of(t, "Home.md", keys, 1);
+	other = sig_of(t, "Other.md", keys, 1);
+	ck_assert_uint_ne(base, other); /* its own place counts */
+	/* An unrelated page renamed: unchanged. */
+	free(s.list.pages.v[3].title);
+	s.list.pages.v[3].title = strdup("Renamed");
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base);
+	/* The linked page moved to the top: changed. */
+	free(s.list.pages.v[1].parent_id);
+	s.list.pages.v[1].parent_id = NULL;
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_ne(sig_of(t, "Home.md", keys, 1), base);
+	/* Back where it was: the same again. */
+	s.list.pages.v[1].parent_id = strdup("100");
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base);
+	/* An included page (its include key, as tree_int.h makes it): a new
+	 * version of it changes the signature, of another page not. */
+	{
+		uint64_t inc[1] = {title_key("Child") ^ 0x9e3779b97f4a7c15ull}, before;
+
+		before = sig_of(t, "Home.md", inc, 1);
+		s.list.pages.v[3].version++;
+		ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+		ck_assert_uint_eq(sig_of(t, "Home.md", inc, 1), before);
+		s.list.pages.v[1].version++;
+		ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+		ck_assert_uint_ne(sig_of(t, "Home.md", inc, 1), before);
+		ck_assert_uint_eq(sig_of(t, "Home.md", keys, 1), base); /* a link only: unchanged */
+	}
+	/* The linked title gone: changed. */
+	free(s.list.pages.v[1].title);
+	s.list.pages.v[1].title = strdup("Child 2");
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_uint_ne(sig_of(t, "Home.md", keys, 1), base);
+	cfs_tree_free(t);
+	cfs_state_clear(&s);
+}
+END_TEST
+
+START_TEST(pagestore_round_trip)
+{
+	char dir[] = "/tmp/cfs-pages-XXXXXX";
+	struct cfs_diskcache *dc;
+	struct cfs_blob *md = cfs_blob_take(strdup("# Hello\n"), 8), *got = NULL;
+	uint64_t links[2] = {5, 9}, size;
+	struct cfs_tree_links l = {0};
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(cfs_diskcache_open(dir, 1 << 20, &dc), 0);
+	ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
+	ck_assert_uint_eq(size, CFS_PAGESTORE_HDR + 16 + 8);
+	{
+		uint64_t sig = 0;
+
+		/* Another rendering: not used, and dropped. */
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 12, &got, &l, &sig),
+		                 -ESTALE);
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, &got, &l, &sig),
+		                 -ENOENT);
+		ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
+		/* A size that is not the entry's: not there. */
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size + 1, 11, &got, &l, &sig),
+		                 -ENOENT);
+		ck_assert_int_eq(cfs_pagestore_write(dc, "101", 4, 11, 22, md, links, 2, &size), 0);
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, &got, &l, &sig), 0);
+		ck_assert_uint_eq(sig, 22);
+	}
+	ck_assert_uint_eq(got->len, 8);
+	ck_assert_int_eq(memcmp(got->data, "# Hello\n", 8), 0);
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_uint_eq(l.v[1], 9);
+	cfs_blob_unref(got);
+	free(l.v);
+	l = (struct cfs_tree_links){0};
+	/* Forgotten: gone from the disk cache. */
+	cfs_pagestore_forget(dc, "101", 4, size);
+	{
+		uint64_t sig;
+
+		ck_assert_int_eq(cfs_pagestore_read(dc, "101", 4, size, 11, &got, &l, &sig),
+		                 -ENOENT);
+	}
+	cfs_blob_unref(md);
+	cfs_diskcache_close(dc);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, every_truncation_fails);
+	tcase_add_test(tc, every_flipped_byte_fails);
+	tcase_add_test(tc, wrong_version);
+	tcase_add_test(tc, crc32_known_value);
+	tcase_add_test(tc, save_and_load_file);
+	tcase_add_test(tc, tree_export_round_trip);
+	tcase_add_test(tc, link_signature);
+	tcase_add_test(tc, pagestore_round_trip);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
