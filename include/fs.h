@@ -30,6 +30,7 @@ struct cfs_fs {
 	atomic_ulong hits, misses; /* pages answered from memory / fetched for a request */
 	atomic_int activity;       /* set by every operation; the refresh clears it */
 	double ttl;                /* seconds the kernel may cache entries and attributes */
+	double full_ttl;           /* seconds between full listings (docs/refresh.md) */
 	int prefetch;              /* directory levels to prefetch on opendir; 0: off */
 	uid_t uid;
 	gid_t gid;

@@ -55,7 +55,10 @@ typedef void (*cfs_sync_inval_fn)(void *arg, const struct cfs_tree_changes *ch);
 struct cfs_sync_config {
 	struct cfs_cf *cf;     /* borrowed */
 	struct cfs_tree *tree; /* borrowed; its spaces are the ones listed */
-	uint64_t ttl_ms;       /* re-list at most this often; 0 means every second */
+	uint64_t ttl_ms;       /* refresh at most this often; 0 means every second */
+	uint64_t full_ttl_ms;  /* a refresh is a full listing when the last one is this old
+	                          (else the change feed, include/feed.h); 0: always full */
+	int64_t margin_ms;     /* the change feed's margin; 0: CFS_FEED_MARGIN_MS */
 	atomic_int *activity;  /* set non-zero by FUSE on use; cleared here */
 	cfs_sync_inval_fn inval;
 	void *inval_arg;
@@ -64,7 +67,7 @@ struct cfs_sync_config {
 /* Start the timer.  Loop thread.  Returns 0 or -errno. */
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out);
 
-/* Re-list the loaded spaces now (in the background), e.g. after a page
+/* List the loaded spaces again, fully, now (in the background), e.g. after a page
  * turned out to be gone. */
 void cfs_sync_now(struct cfs_sync *s);
 

@@ -61,8 +61,8 @@ static int in_list(const char *arg, const char *const *list, size_t n)
 /* Words fstab and mount(8) pass that mean nothing to a FUSE filesystem. */
 static int ignored_option(const char *arg)
 {
-	static const char *const words[] = {"_netdev", "nofail", "noauto", "auto",
-	                                    "defaults", "user",   "users",  "nouser",
+	static const char *const words[] = {"_netdev",  "nofail", "noauto",     "auto",
+	                                    "defaults", "user",   "users",      "nouser",
 	                                    "ro",       "rw",     "x-systemd.", "comment="};
 
 	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
@@ -71,11 +71,29 @@ static int ignored_option(const char *arg)
 /* Options libfuse itself takes (fuse_parse_cmdline, fuse_session_new). */
 static int fuse_option(const char *arg)
 {
-	static const char *const words[] = {
-	    "debug",    "clone_fd", "max_idle_threads=", "max_threads=", "allow_other",
-	    "allow_root", "auto_unmount", "default_permissions", "dev", "nodev", "suid",
-	    "nosuid",   "exec",     "noexec",   "async",    "sync",     "atime",
-	    "noatime",  "nodiratime", "dirsync", "max_read=", "fsname=", "subtype="};
+	static const char *const words[] = {"debug",
+	                                    "clone_fd",
+	                                    "max_idle_threads=",
+	                                    "max_threads=",
+	                                    "allow_other",
+	                                    "allow_root",
+	                                    "auto_unmount",
+	                                    "default_permissions",
+	                                    "dev",
+	                                    "nodev",
+	                                    "suid",
+	                                    "nosuid",
+	                                    "exec",
+	                                    "noexec",
+	                                    "async",
+	                                    "sync",
+	                                    "atime",
+	                                    "noatime",
+	                                    "nodiratime",
+	                                    "dirsync",
+	                                    "max_read=",
+	                                    "fsname=",
+	                                    "subtype="};
 
 	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
 }
@@ -208,6 +226,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		    .cf = b->cf,
 		    .tree = b->tree,
 		    .ttl_ms = (uint64_t)(b->fs->ttl * 1000),
+		    .full_ttl_ms = (uint64_t)(b->fs->full_ttl * 1000),
 		    .activity = &b->fs->activity,
 		    .inval = cfs_fs_inval,
 		    .inval_arg = b->fs,
@@ -507,6 +526,7 @@ int main(int argc, char *argv[])
 	pthread_mutex_init(&fs.att_lock, NULL);
 	fs.tree = b.tree;
 	fs.ttl = c.o.ttl;
+	fs.full_ttl = c.o.full_ttl;
 	fs.prefetch = c.o.prefetch;
 	cfs_tree_set_md_cap(b.tree, c.o.mem_cache);
 	cfs_tree_set_front_matter(b.tree, c.o.front_matter);

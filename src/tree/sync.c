@@ -5,10 +5,9 @@
  * one struct cfs_sync_listing: cfs_sync_list_space().  On Cloud the page
  * listing is completed with the folders, whiteboards, databases and embeds
  * its pages hang under or a fifth search found (containers.c; the tree
- * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have: their
- * failure is a warning, not a failed listing.  The mount check uses
- * it for a single space before mounting; everything else goes through the
- * struct cfs_sync below.
+ * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have:
+ * their failure is a warning, not a failed listing.  The mount check uses it for a single space
+ * before mounting; everything else goes through the struct cfs_sync below.
  *
  * Each space has a wish: nothing, REFRESH or LOAD.  A LOAD comes from a FUSE
  * operation waiting to look into a space that has never been listed
@@ -27,6 +26,7 @@
  */
 #include "sync.h"
 #include "containers.h"
+#include "feed.h"
 #include "log.h"
 
 #include <errno.h>
@@ -47,7 +47,7 @@ struct listing_call {
 	char *tag;
 	cfs_sync_listing_cb cb;
 	void *arg;
-	int left; /* listings still running */
+	int left;          /* listings still running */
 	int atts_per_page; /* the CQL search was refused: list each page's attachments */
 	struct cfs_cf_error err;
 	char detail[256], path[512];
@@ -213,8 +213,7 @@ static void on_list_pages(void *arg, const struct cfs_cf_error *e, struct cfs_pa
 
 /* The space's containers (Cloud): nice to have, as they only add empty folders
  * (and the like) to what the pages' parents tell. */
-static void on_list_containers(void *arg, const struct cfs_cf_error *e,
-                               struct cfs_page_list *found)
+static void on_list_containers(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *found)
 {
 	struct listing_call *c = arg;
 
@@ -237,9 +236,10 @@ static void on_list_blogs(void *arg, const struct cfs_cf_error *e, struct cfs_pa
 
 	if (e->err) {
 		if (e->err != -ECANCELED)
-			cfs_warn("listing the blog posts of the space failed (GET %s: %s); going on "
-			         "without _blog",
-			         e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
+			cfs_warn(
+			    "listing the blog posts of the space failed (GET %s: %s); going on "
+			    "without _blog",
+			    e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
 	} else {
 		c->blogs = *pages;
 		memset(pages, 0, sizeof(*pages));
@@ -308,7 +308,8 @@ static int atts_per_page(struct listing_call *c)
 			const struct cfs_page *p = &lists[k]->v[i];
 			struct page_atts *pa;
 
-			if (p->type && strcmp(p->type, "page") != 0 && strcmp(p->type, "blogpost") != 0)
+			if (p->type && strcmp(p->type, "page") != 0 &&
+			    strcmp(p->type, "blogpost") != 0)
 				continue;
 			pa = calloc(1, sizeof(*pa));
 			if (!pa || !(pa->page_id = strdup(p->id))) {
@@ -319,7 +320,8 @@ static int atts_per_page(struct listing_call *c)
 			pa->c = c;
 			c->left++;
 			cfs_cf_tag(c->cf, c->tag);
-			if (cfs_cf_page_attachments(c->cf, p->id, k == 1, c->prio, on_page_atts, pa)) {
+			if (cfs_cf_page_attachments(c->cf, p->id, k == 1, c->prio, on_page_atts,
+			                            pa)) {
 				struct cfs_attachment_list none = {0};
 
 				on_page_atts(pa, &nomem, &none);
@@ -440,7 +442,7 @@ int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listi
 
 /* ---- keeping the tree's spaces listed ---- */
 
-enum wish { NONE, REFRESH, LOAD };
+enum wish { NONE, FEED, REFRESH, LOAD };
 
 struct waiter {
 	cfs_sync_space_cb cb;
@@ -451,6 +453,10 @@ struct waiter {
 struct space_state {
 	enum wish wish;
 	struct waiter *waiters;
+	int fed;                /* cursor and times are set (after a listing, or on first use) */
+	struct cfs_time cursor; /* the newest modification seen, by the server's clock */
+	uint64_t last_full;     /* uv_now() when the last full listing began */
+	uint64_t last_feed;     /* uv_now() when the last listing or feed began */
 };
 
 struct cfs_sync {
@@ -462,6 +468,9 @@ struct cfs_sync {
 	size_t nspaces;
 	size_t current;              /* the space being listed or loaded */
 	struct cfs_sync_listing got; /* its listing, being loaded */
+	struct cfs_feed_result fed;  /* or its feed, being applied */
+	enum wish job;               /* what is in flight: LOAD, REFRESH or FEED */
+	uint64_t job_start;          /* uv_now() when it began */
 	int load_err;
 	int busy; /* a listing or load in flight */
 	int stopping;
@@ -507,13 +516,23 @@ static void load_work(uv_work_t *w)
 	struct cfs_sync *s = w->data;
 	struct cfs_tree_changes ch = {0};
 
-	s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &ch);
+	int changed = 1;
+
+	if (s->job == FEED)
+		s->load_err = cfs_feed_apply(s->cfg.tree, s->current, &s->fed, &ch, &changed);
+	else
+		s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &ch);
 	if (s->load_err)
 		cfs_err("loading the page tree: %s", strerror(-s->load_err));
 	if (ch.n && s->cfg.inval)
 		s->cfg.inval(s->cfg.inval_arg, &ch);
-	cfs_debug("listed %zu pages and blog posts, %zu kernel invalidations", s->got.pages.n,
-	          ch.n);
+	if (s->job == FEED)
+		cfs_debug("change feed: %zu pages and blog posts, %zu attachments%s, %zu kernel "
+		          "invalidations",
+		          s->fed.pages.n, s->fed.atts.n, changed ? "" : " (nothing new)", ch.n);
+	else
+		cfs_debug("listed %zu pages and blog posts, %zu kernel invalidations",
+		          s->got.pages.n, ch.n);
 	cfs_tree_changes_clear(&ch);
 }
 
@@ -521,7 +540,19 @@ static void load_done(uv_work_t *w, int status)
 {
 	struct cfs_sync *s = w->data;
 
+	struct space_state *sp = &s->spaces[s->current];
+
+	if (!status && !s->load_err) {
+		/* The cursor moves only once what it covers is in the tree. */
+		sp->cursor =
+		    cfs_feed_advance(sp->cursor, s->job == FEED ? &s->fed.pages : &s->got.pages);
+		sp->last_feed = s->job_start;
+		if (s->job != FEED)
+			sp->last_full = s->job_start;
+		sp->fed = 1;
+	}
 	cfs_sync_listing_clear(&s->got);
+	cfs_feed_result_clear(&s->fed);
 	s->busy = 0;
 	wake(s, s->current, status ? -ECANCELED : s->load_err);
 	if (!s->stopping)
@@ -555,7 +586,43 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 	}
 }
 
-/* List the next space that wants it: a LOAD before any REFRESH. */
+static void on_feed(void *arg, const struct cfs_cf_error *e, const char *what,
+                    struct cfs_feed_result *r)
+{
+	struct cfs_sync *s = arg;
+
+	if (s->stopping || e) {
+		if (e && e->err != -ECANCELED && !s->stopping)
+			cfs_warn("%s: GET %s: %s; trying again in ttl", what, e->path, e->detail);
+		s->busy = 0;
+		if (!s->stopping)
+			next_job(s);
+		maybe_free(s);
+		return;
+	}
+	s->fed = *r;
+	memset(r, 0, sizeof(*r));
+	s->work.data = s;
+	if (uv_queue_work(s->loop, &s->work, load_work, load_done)) {
+		cfs_feed_result_clear(&s->fed);
+		s->busy = 0;
+	}
+}
+
+/* The cursor of a space loaded before sync started (by the mount check): the newest
+ * modification in the tree, as if its listing had just been done. */
+static void first_use(struct cfs_sync *s, size_t i)
+{
+	struct space_state *sp = &s->spaces[i];
+
+	if (sp->fed)
+		return;
+	sp->cursor = cfs_tree_newest(s->cfg.tree, i);
+	sp->last_full = sp->last_feed = uv_now(s->loop);
+	sp->fed = 1;
+}
+
+/* List the next space that wants it: a LOAD before any REFRESH or FEED. */
 static void next_job(struct cfs_sync *s)
 {
 	size_t pick = s->nspaces;
@@ -575,6 +642,22 @@ static void next_job(struct cfs_sync *s)
 	}
 	s->current = pick;
 	s->busy = 1;
+	s->job = s->spaces[pick].wish;
+	s->job_start = uv_now(s->loop);
+	if (s->job == FEED) {
+		struct space_state *sp = &s->spaces[pick];
+
+		sp->wish = NONE;
+		ret =
+		    cfs_feed_list(s->cfg.cf, id, key, sp->cursor, s->cfg.margin_ms,
+		                  cfs_feed_minutes(s->job_start - sp->last_feed, s->cfg.margin_ms),
+		                  CFS_HTTP_BACKGROUND, "change feed", on_feed, s);
+		if (ret)
+			s->busy = 0;
+		free(id);
+		free(key);
+		return;
+	}
 	ret = cfs_sync_list_space(
 	    s->cfg.cf, id, key, s->cfg.tree, pick,
 	    s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
@@ -588,15 +671,26 @@ static void next_job(struct cfs_sync *s)
 	free(key);
 }
 
-/* Every loaded space is listed again. */
-static void want_refresh(struct cfs_sync *s)
+/* Every loaded space is refreshed: by its change feed, or listed again when full
+ * (asked for, or full_ttl has passed since its last full listing). */
+static void want_refresh(struct cfs_sync *s, int full)
 {
+	uint64_t now = uv_now(s->loop);
+
 	for (size_t i = 0; i < s->nspaces; i++) {
+		struct space_state *sp = &s->spaces[i];
 		int loaded = 0;
 
 		cfs_tree_space(s->cfg.tree, i, NULL, NULL, &loaded);
-		if (loaded && s->spaces[i].wish == NONE)
-			s->spaces[i].wish = REFRESH;
+		if (!loaded)
+			continue;
+		first_use(s, i);
+		if (full || now - sp->last_full >= s->cfg.full_ttl_ms) {
+			if (sp->wish < REFRESH)
+				sp->wish = REFRESH;
+		} else if (sp->wish == NONE) {
+			sp->wish = FEED;
+		}
 	}
 	next_job(s);
 }
@@ -606,7 +700,7 @@ static void on_timer(uv_timer_t *t)
 	struct cfs_sync *s = t->data;
 
 	if (atomic_exchange(s->cfg.activity, 0))
-		want_refresh(s);
+		want_refresh(s, 0);
 }
 
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out)
@@ -617,6 +711,8 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
+	if (!s->cfg.margin_ms)
+		s->cfg.margin_ms = CFS_FEED_MARGIN_MS;
 	s->nspaces = cfs_tree_nspaces(cfg->tree);
 	s->spaces = calloc(s->nspaces, sizeof(*s->spaces));
 	if (!s->spaces) {
@@ -634,7 +730,7 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 void cfs_sync_now(struct cfs_sync *s)
 {
 	if (!s->stopping)
-		want_refresh(s);
+		want_refresh(s, 1);
 }
 
 void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg)
