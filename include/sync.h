@@ -77,6 +77,10 @@ void cfs_sync_now(struct cfs_sync *s);
 typedef void (*cfs_sync_space_cb)(void *arg, int err);
 void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
 
+/* Start listing, at once, a single space that is not listed yet (the mount appeared
+ * before its listing: docs/refresh.md).  Loop thread. */
+void cfs_sync_begin(struct cfs_sync *s);
+
 /* Stop the timer; memory is freed once a listing or load in flight ends
  * (cancelled by destroying the HTTP client).  Loop thread. */
 void cfs_sync_stop(struct cfs_sync *s);

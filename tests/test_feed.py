@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""End-to-end: refresh by change feed (docs/refresh.md).  An edit on the server shows
+"""End-to-end: mount at once and refresh by change feed (docs/refresh.md).  The mount
+appears before the space's listing ends (proved from the fake's request log).  An edit on the server shows
 within ttl without a full listing, an unchanged space costs at most 4 requests per ttl
 (proved from the fake's request log), moves and deletions show at full_ttl, and a page
 that answers 404 makes the space listed again at once."""
@@ -99,8 +100,9 @@ class Feed(FeedBase):
         with self.assertRaises(OSError) as cm:
             read(path)  # never read: its fetch answers 404
         self.assertEqual(cm.exception.errno, errno.ENOENT)
-        self.assertTrue(wait_for(lambda: not os.path.exists(path), 10))
-        self.assertNotIn("Plain Page.md", os.listdir(os.path.dirname(path)))
+        self.assertTrue(wait_for(
+            lambda: "Plain Page.md" not in os.listdir(os.path.dirname(path)), 10))
+        self.assertFalse(os.path.exists(path))
         self.assertTrue(any(re.search(FULL_RE, p) for p in log_paths(self.fake)))
 
 
@@ -152,6 +154,38 @@ class Cost(FeedBase):
         print("requests per refresh of an unchanged 2,000-page space: %.2f (%d refreshes)"
               % (per, len(feeds)), file=sys.stderr)
         self.assertLessEqual(per, 4.0, paths)
+
+
+class MountAtOnce(unittest.TestCase):
+    def test_mount_returns_before_the_listing_ends(self):
+        fake = Fake("--pages", "3000")
+        try:
+            # the full listing's first request stalls 3 s
+            fake.fault(match=FULL_RE, kind="stall", stall_s=3, count=1)
+            t = time.time()
+            m = Mount(fake, space="GEN", opts=["ttl=60"])
+            took = time.time() - t
+            try:
+                # a request of our own, sent once the mount is there
+                fake.api(fake.context + ("/rest/api/space/GEN" if DC else
+                                         "/api/v2/spaces?keys=GEN"))
+                t = time.time()
+                root = os.listdir(m.mnt)  # waits for the listing
+                ls_took = time.time() - t
+                log = fake.call("GET", "/_fake/log")
+                listing = [e for e in log if re.search(FULL_RE, e["path"])][0]
+                ours = [e for e in log if re.search(r"/space(s\?keys=|/)GEN$", e["path"])][-1]
+                before = [e for e in log if e["start"] < listing["start"]]
+            finally:
+                err = m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+            self.assertLess(took, 2.5, "the mount waited for the listing")
+            self.assertLess(ours["start"], listing["end"], "mounted only after the listing")
+            self.assertLessEqual(len(before), 3, [e["path"] for e in before])
+            self.assertIn("Home", root)
+            self.assertGreater(ls_took, 1.0)  # it did wait, and answered from the listing
+        finally:
+            fake.stop()
 
 
 if __name__ == "__main__":

@@ -235,6 +235,8 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	}
 	if (b->cache && b->sync)
 		cfs_cache_set_sync(b->cache, b->sync);
+	if (b->sync)
+		cfs_sync_begin(b->sync);
 	if (b->fs) {
 		b->fs->cache = b->cache;
 		b->fs->sync = b->sync;
@@ -498,6 +500,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
 		goto out3;
 	}
+	c.o.list_first = c.check; /* a mount lists its space in the background */
 	ret = cfs_check_site(b.loop, b.cf, &c.o, &b.api, &b.tree, err, sizeof(err));
 	backend_stop(&b);
 	cfs_log_init(level, 0);

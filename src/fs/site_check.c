@@ -55,8 +55,8 @@ static void describe(struct check *c, const char *what, const struct cfs_cf_erro
 	switch (e->err) {
 	case -EACCES:
 		if (e->status == 401 && e->detail && strstr(e->detail, "scopes"))
-			snprintf(c->msg, sizeof(c->msg), "authentication failed at %s (HTTP 401): %s",
-			         url, e->detail);
+			snprintf(c->msg, sizeof(c->msg),
+			         "authentication failed at %s (HTTP 401): %s", url, e->detail);
 		else if (e->status == 401 || e->status == 403)
 			snprintf(c->msg, sizeof(c->msg),
 			         "authentication failed at %s (HTTP %ld): check the user and API "
@@ -120,6 +120,11 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 	}
 	c->space = *s;
 	memset(s, 0, sizeof(*s));
+	if (!c->o->list_first) {
+		/* Mount at once: the space is listed in the background (docs/refresh.md). */
+		check_done(c);
+		return;
+	}
 	ret = cfs_sync_list_space(c->cf, c->space.id, c->space.key, NULL, 0, CFS_HTTP_USER,
 	                          "the mount check", on_listing, c);
 	if (ret == 0)
@@ -250,6 +255,11 @@ static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, si
 		return ret;
 	}
 	ret = cfs_tree_new(c->o->url, &c->space, 1, 0, tree);
+	if (!c->o->list_first) {
+		snprintf(summary, len, "%s as %s: space %s (%s), listed in the background, %s API",
+		         c->o->url, c->who, c->space.key, c->space.name ? c->space.name : "", api);
+		return ret;
+	}
 	if (ret == 0)
 		ret = cfs_sync_apply(*tree, 0, &c->list, NULL);
 	for (size_t i = 0; i < c->list.pages.n; i++) {

@@ -475,6 +475,7 @@ struct cfs_sync {
 	int busy; /* a listing or load in flight */
 	int stopping;
 	int timer_closed;
+	int background; /* cfs_sync_begin(): an unlisted space is tried again every ttl */
 };
 
 static void maybe_free(struct cfs_sync *s)
@@ -682,6 +683,9 @@ static void want_refresh(struct cfs_sync *s, int full)
 		int loaded = 0;
 
 		cfs_tree_space(s->cfg.tree, i, NULL, NULL, &loaded);
+		if (!loaded && s->background && sp->wish == NONE && !(s->busy && s->current == i))
+			sp->wish =
+			    LOAD; /* the background listing failed: again, with the ttl's pause */
 		if (!loaded)
 			continue;
 		first_use(s, i);
@@ -775,4 +779,23 @@ void cfs_sync_stop(struct cfs_sync *s)
 	s->stopping = 1;
 	uv_timer_stop(&s->timer);
 	uv_close((uv_handle_t *)&s->timer, timer_closed);
+}
+
+static void begun(void *arg, int err)
+{
+	(void)arg;
+	(void)err; /* on_listing said it; the next use or ttl tries again */
+}
+
+void cfs_sync_begin(struct cfs_sync *s)
+{
+	int loaded = 1;
+
+	if (s->nspaces != 1)
+		return;
+	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
+	if (!loaded) {
+		s->background = 1;
+		cfs_sync_space(s, 0, begun, NULL);
+	}
 }

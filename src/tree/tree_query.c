@@ -50,7 +50,9 @@ static struct cfs_time newest_att(const struct cfs_node *page)
 /* Is dir a space's directory that has not been loaded yet? */
 static int unloaded(struct cfs_tree *t, const struct cfs_node *dir)
 {
-	return t->multi && dir->synthetic && dir->parent == NULL && dir != &t->root &&
+	if (!t->multi) /* one space, listed after the mount appeared (docs/refresh.md) */
+		return dir == &t->root && !t->spaces[0].loaded;
+	return dir->synthetic && dir->parent == NULL && dir != &t->root &&
 	       !t->spaces[dir->space].loaded;
 }
 
@@ -304,7 +306,9 @@ static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_k
 		s = space_dir ? sp->name : n->title;
 		break;
 	case X_TYPE:
-		s = n->is_att ? "attachment" : n->is_blog ? "blogpost" : cfs_tree_ctype_name(n->ctype);
+		s = n->is_att    ? "attachment"
+		    : n->is_blog ? "blogpost"
+		                 : cfs_tree_ctype_name(n->ctype);
 		break;
 	case X_VERSION:
 		if (asprintf(&v, "%lld", (long long)n->version) < 0)
