@@ -28,6 +28,11 @@ void cfs_blockmap_free(struct cfs_blockmap *bm);
 /* The whole Markdown (what the mount serves); borrowed. */
 const char *cfs_blockmap_markdown(const struct cfs_blockmap *bm, size_t *len);
 size_t cfs_blockmap_count(const struct cfs_blockmap *bm);
+/* Block i (< count): its storage bytes and its Markdown (whole lines, the
+ * blank line before it included), both borrowed; joined in order they give
+ * the storage and the Markdown after the front matter. */
+const char *cfs_blockmap_block_storage(const struct cfs_blockmap *bm, size_t i, size_t *len);
+const char *cfs_blockmap_block_markdown(const struct cfs_blockmap *bm, size_t i, size_t *len);
 
 /*
  * Markdown -> storage for blocks the user changed or added.  Links and
@@ -73,8 +78,8 @@ int cfs_write_storage(const struct cfs_blockmap *base, const char *md, size_t md
  * the user's md changes nothing relative to base.
  */
 int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_len,
-                    const struct cfs_blockmap *theirs, const struct cfs_write_ctx *wctx,
-                    char **out, size_t *out_len, char **err);
+                    const struct cfs_blockmap *theirs, const struct cfs_write_ctx *wctx, char **out,
+                    size_t *out_len, char **err);
 
 /*
  * Front matter of a saved file: *body is the offset where the Markdown body

@@ -23,6 +23,12 @@ DESIGN
   _links.base, personal access tokens, and attachment bytes served by the site itself
   (`DcApi`, a subclass of the Cloud `Api` that swaps the routes, shapes and auth rules).
 
+  Writes (write_cloud.py: `CloudWriteApi`, write_dc.py: `DcWriteApi`, both with the v1
+  endpoints of write_v1.py; the model changes in writes.py and attach.py) publish versions
+  (the old ones stay in `Page.history`), rename, move, create, trash, label and upload; each
+  write request is in the write log (Stats.writes, /_fake/writes).  Multipart uploads are
+  streamed to a temporary directory by multipart.py before the handler runs.
+
   Everything under /_fake/ is test control: no auth, no latency, not counted.
   Only the Python standard library is used.  See docs/fake-confluence.md ("Where the code
   is" names the module of each concern).

@@ -403,9 +403,10 @@ class Api:
             if types is None or "blogpost" in types:
                 content += [s.blogposts[i] for i in s.sorted_blog_ids("id")
                             if ids is None or i in ids]
-            content += [c for c in s.containers.values()  # folders, ...; not trashed pages
+            content += [c for c in s.containers.values()  # folders, ...; not trashed ones
                         if (types is None or c.kind in types) and c.kind != "page" and
-                        not c.missing and (ids is None or c.id in ids)]
+                        not c.missing and c.status == "current" and
+                        (ids is None or c.id in ids)]
             if types is None or "attachment" in types:
                 atts += [a for a in s.attachments.values()
                          if ids is None or a.id in ids or a.id[3:] in ids]

@@ -6,6 +6,7 @@ import json
 import re
 
 from .model import DEFAULT_ACCOUNT, Page, now_ms
+from .writes import snapshot
 from .shapes import blogpost_json, container_json, page_json
 from .protocol import json_response
 
@@ -28,6 +29,10 @@ class Control:
             return json_response(200, app.stats.snapshot(app.info()))
         if (method, path) == ("GET", "/_fake/log"):
             return json_response(200, app.stats.log_copy())
+        if (method, path) == ("GET", "/_fake/writes"):
+            return json_response(200, app.stats.writes_copy())
+        if (method, path) == ("GET", "/_fake/trash"):
+            return self.trash()
         if (method, path) == ("GET", "/_fake/info"):
             return json_response(200, app.info())
         if (method, path) == ("GET", "/_fake/attachments"):
@@ -86,10 +91,17 @@ class Control:
             if page.kind == "blogpost" and (data.get("parentId") is not None or
                                             data.get("position") is not None):
                 return json_response(400, {"error": "a blog post has no parent or position"})
+            if data.get("bump_version", True):
+                snapshot(space, page)  # the version this edit replaces stays readable
             if "title" in data:
                 page.title = data["title"]
             if "body" in data:
                 page.body = data["body"]
+            if "labels" in data:  # the page's whole label list, names as given
+                if not isinstance(data["labels"], list) or \
+                        not all(isinstance(x, str) for x in data["labels"]):
+                    return json_response(400, {"error": "labels must be a list of names"})
+                page.labels = list(data["labels"])
             if "position" in data and page.kind == "page":
                 page.position = data["position"]
             if "parentId" in data and data["parentId"] != page.parent_id:
@@ -109,6 +121,26 @@ class Control:
             space.touch()
             shape = blogpost_json if page.kind == "blogpost" else page_json
             return json_response(200, shape(space, page))
+
+    def trash(self):
+        """What the API trashed: pages and blog posts, attachments, folders."""
+        with self.app.site.lock:
+            out = {"pages": [], "attachments": [], "folders": []}
+            for s in self.app.site.spaces:
+                for t in s.trash.values():
+                    parent, position = t.trashed_from or (None, None)
+                    out["pages"].append({"id": t.id, "type": t.kind, "title": t.title,
+                                         "spaceKey": s.key, "version": t.version,
+                                         "parentId": parent})
+                for a in s.trashed_attachments.values():
+                    out["attachments"].append({"id": a.id, "pageId": a.page_id,
+                                               "title": a.title, "fileSize": a.size,
+                                               "version": a.version, "spaceKey": s.key})
+                for c in s.containers.values():
+                    if c.kind == "folder" and c.status == "trashed":
+                        out["folders"].append({"id": c.id, "title": c.title,
+                                               "spaceKey": s.key})
+            return json_response(200, out)
 
     @staticmethod
     def edit_container(c, data):

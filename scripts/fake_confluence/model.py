@@ -50,7 +50,8 @@ class Page:
     """A page, or (kind "blogpost") a blog post: no parent, no position, no children."""
     __slots__ = ("id", "title", "parent_id", "position", "author_id", "created_ms", "version",
                  "version_ms", "version_author", "version_message", "minor_edit", "body",
-                 "children", "attachments", "status", "kind", "labels", "space")
+                 "children", "attachments", "status", "kind", "labels", "space", "history",
+                 "trashed_from")
 
     def __init__(self, page_id, title, parent_id=None, position=0, author_id=DEFAULT_ACCOUNT,
                  created_ms=0, version=1, version_ms=0, body=None, kind="page"):
@@ -72,6 +73,8 @@ class Page:
         self.children = []  # child ids; order by (position, id) when listed
         self.attachments = []  # attachment ids
         self.status = "current"
+        self.history = []  # earlier versions, oldest first: dicts (see writes.snapshot)
+        self.trashed_from = None  # (parent_id, position) while in the trash
 
 
 CONTAINER_KINDS = ("folder", "whiteboard", "database", "embed")
@@ -200,6 +203,9 @@ class Space:
         self.attachments = {}
         self.by_file_id = {}
         self.body_source = None  # callable(page) -> str for pages whose body is None
+        self.trash = {}  # id -> Page (or blog post) of status "trashed" (writes.trash_content)
+        self.trashed_attachments = {}  # id -> Attachment deleted through the API
+        self.parked_attachments = {}  # id -> Attachment of a page in the trash
         self.lock = threading.RLock()
         self.site = None  # set by Site.add_space
         self._sorted_cache = {}
@@ -300,7 +306,9 @@ class Space:
 
     def max_id(self):
         ids = [int(p) for p in self.pages] + [int(b) for b in self.blogposts] + \
-            [int(a[3:]) for a in self.attachments] + [int(c) for c in self.containers]
+            [int(a[3:]) for a in self.attachments] + [int(c) for c in self.containers] + \
+            [int(t) for t in self.trash] + \
+            [int(a[3:]) for a in list(self.trashed_attachments) + list(self.parked_attachments)]
         return max(ids or [100000])
 
     def next_id(self):

@@ -80,6 +80,23 @@ class Request:
         self.port = server_port
         self.base = "http://%s/wiki" % host
         self.not_storage = False
+        self.fields = []  # multipart/form-data: [(name, value)] of the text parts
+        self.files = []  # multipart/form-data: multipart.FilePart of the file parts
+        self.write = None  # the write log entry of a write request (Stats.begin_write)
+
+    def json_or_none(self):
+        """The body as JSON, or None (empty or not JSON: the handler says what is wrong)."""
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except ValueError:
+            return None
+
+    def note(self, **kw):
+        """Record what a write did in its write log entry."""
+        if self.write is not None:
+            self.write.update(kw)
 
     def arg(self, name, default=None):
         for k, v in self.pairs:
@@ -155,7 +172,12 @@ def list_response(req, results, nxt):
 
 KINDS = ("user", "space", "pages_of_space", "pages_bulk", "page", "children", "attachments",
          "search", "download", "download_link", "media", "not_found", "method_not_allowed",
-         "spaces", "blogposts", "blogpost", "container")
+         "spaces", "blogposts", "blogpost", "container",
+         # writes (write_cloud.py, write_v1.py, write_dc.py)
+         "page_update", "page_create", "page_delete", "page_move", "folder_create",
+         "folder_delete", "labels", "label_delete", "attachment_upload",
+         "attachment_delete")
+WRITE_METHODS = ("POST", "PUT", "DELETE", "PATCH")
 
 
 class Stats:
@@ -179,6 +201,8 @@ class Stats:
             self.faults_injected = 0
             self.body_fetches = Counter()
             self.log = []
+            self.writes = []  # the write log: see begin_write
+            self.purges = 0
             self.clock = 0
             self.connections = 0
 
@@ -195,6 +219,27 @@ class Stats:
             if len(self.log) < MAX_LOG:
                 self.log.append(entry)
             return entry
+
+    def begin_write(self, entry, req, params):
+        """A write log entry for an API request with a write method: what was asked
+        (the JSON body, or the multipart fields and files), what the handler did
+        (`applied`, the content id, the resulting version, ...: set by the handlers
+        through req.write) and, once answered, the status."""
+        w = {"seq": entry["seq"], "method": req.method, "path": req.target,
+             "kind": entry["kind"], "id": params.get("page_id") or params.get("post_id") or
+             params.get("cid") or params.get("att_id"), "status": None, "applied": False,
+             "fault": None, "request": req.json_or_none(),
+             "files": [f.describe() for f in req.files]}
+        if req.fields:
+            w["fields"] = dict(req.fields)
+        with self.lock:
+            if len(self.writes) < MAX_LOG:
+                self.writes.append(w)
+        return w
+
+    def writes_copy(self):
+        with self.lock:
+            return [dict(w) for w in self.writes]
 
     def end(self, entry, status):
         with self.lock:
@@ -221,7 +266,8 @@ class Stats:
                  "attachment_bytes": self.attachment_bytes,
                  "credential_leaks": self.credential_leaks, "unauthorized": self.unauthorized,
                  "faults_injected": self.faults_injected,
-                 "body_fetches": dict(self.body_fetches)}
+                 "body_fetches": dict(self.body_fetches),
+                 "writes": len(self.writes), "purges": self.purges}
         d.update(extra)
         return d
 
@@ -280,11 +326,22 @@ class Fault:
         self.count = int(spec.get("count", 1))  # < 0: every match until cleared
         self.stall_s = float(spec.get("stall_s", 5))
         self.after_bytes = spec.get("after_bytes")  # reset/truncate: body bytes sent first
+        self.method = spec.get("method")  # only requests of this method (None: any)
+        if self.method is not None and not isinstance(self.method, str):
+            raise ValueError("method must be a string such as \"PUT\"")
+        self.apply = bool(spec.get("apply", False))  # run the handler first (writes)
+        if self.apply and self.kind not in ("status", "retry_after", "reset", "stall"):
+            raise ValueError("apply goes with status, retry_after, reset or stall")
+
+    def matches(self, target, method):
+        if self.method is not None and self.method.upper() != method:
+            return False
+        return bool(self.match.search(target))
 
     def describe(self):
         return {"kind": self.kind, "match": self.match_text, "status": self.status,
                 "retry_after": self.retry_after, "count": self.count, "stall_s": self.stall_s,
-                "after_bytes": self.after_bytes}
+                "after_bytes": self.after_bytes, "method": self.method, "apply": self.apply}
 
 
 class Faults:
@@ -302,11 +359,11 @@ class Faults:
         with self.lock:
             self.items = []
 
-    def take(self, target):
-        """The first armed fault matching target (consumed once), or None."""
+    def take(self, target, method="GET"):
+        """The first armed fault matching target and method (consumed once), or None."""
         with self.lock:
             for fault in self.items:
-                if fault.count != 0 and fault.match.search(target):
+                if fault.count != 0 and fault.matches(target, method):
                     if fault.count > 0:
                         fault.count -= 1
                     return fault

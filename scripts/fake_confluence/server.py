@@ -7,10 +7,12 @@ import argparse
 import hashlib
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -20,10 +22,11 @@ from urllib.parse import urlsplit
 from .model import Site
 from .generate import Generator, load_fixture, load_storage_samples
 from .protocol import (ApiError, Faults, RateLimitSignals, Request, Response, Stats,
-                       error_response, json_response)
+                       WRITE_METHODS, error_response, json_response)
+from .multipart import BodyError, BodyReader, parse_multipart
 from .cloudtree import add_cloud_tree, add_folders
-from .cloud import Api
-from .dc import DcApi
+from .write_cloud import CloudWriteApi as Api
+from .write_dc import DcWriteApi as DcApi
 from .control import Control
 
 
@@ -58,6 +61,9 @@ class App:
         # --gateway CLOUDID: the API is under /ex/confluence/CLOUDID (the media host not).
         self.gateway = "/ex/confluence/%s" % args.gateway if args.gateway else None
         self.control = Control(self)
+        # multipart uploads are streamed to files here (attachments keep theirs)
+        self.upload_dir = tempfile.mkdtemp(prefix="fake-confluence-")
+        self.api.upload_dir = self.upload_dir
 
     def info(self):
         """The main space and its counts, then every space (the main one first)."""
@@ -99,13 +105,31 @@ class Handler(BaseHTTPRequestHandler):
         if not self.server.app.quiet:
             sys.stderr.write("fake-confluence: %s\n" % (fmt % args))
 
-    def read_body(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    MAX_BODY = 256 << 20  # a JSON body (a page) larger than this is refused
 
     def dispatch(self):
         app = self.server.app
-        body = self.read_body()
+        fields, files = [], []
+        try:
+            reader = BodyReader(self.rfile, self.headers)
+            ctype = self.headers.get("Content-Type") or ""
+            if ctype.lower().startswith("multipart/form-data") and \
+                    not urlsplit(self.path).path.startswith("/_fake/"):
+                body = b""
+                fields, files = parse_multipart(reader, ctype, app.upload_dir)
+            else:
+                body = reader.read_all(self.MAX_BODY)
+        except (BodyError, OSError, ValueError) as e:
+            self.close_connection = True
+            self.send(error_response(400, "bad request body: %s" % e))
+            return
+        try:
+            self.dispatch_with(app, body, fields, files)
+        finally:
+            for f in files:
+                f.discard()
+
+    def dispatch_with(self, app, body, fields, files):
         target = self.path
         if urlsplit(target).path.startswith("/_fake/"):
             try:
@@ -123,6 +147,7 @@ class Handler(BaseHTTPRequestHandler):
                                    content_type="text/html;charset=utf-8"))
                 return
         req = Request(self.command, target, self.headers, self.server.server_address[1], body)
+        req.fields, req.files = fields, files
         app.api.prepare(req)
         self.serve_api(app, req)
 
@@ -130,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
         kind, fn, params = app.api.route(req.method, req.path)
         kind = app.api.refine_kind(req, kind, params)
         entry = app.stats.begin(req.method, req.target, kind)
+        if req.method in WRITE_METHODS:
+            req.write = app.stats.begin_write(entry, req, params)
         self._entry, self._ended = entry, False
         started = time.monotonic()
         status = 0
@@ -142,15 +169,21 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.finish_stats(status)
             self._entry = None
+            if req.write is not None:
+                req.write["status"] = status
             if not app.quiet:
                 self.log_message("%s %s -> %s (%s, %.1f ms)", req.method, req.target,
                                  status or "aborted", kind, (time.monotonic() - started) * 1000)
 
     def answer(self, app, req, kind, fn, params):
         """Produce and send the response, applying an armed fault; returns the status sent."""
-        fault = app.faults.take(req.target)
+        fault = app.faults.take(req.target, req.method)
+        applied = None
         if fault is not None:
             app.stats.add("faults_injected")
+            req.note(fault=fault.kind)
+            if fault.apply:  # the write happens, then the client gets the fault
+                applied = self.handle_api(app, req, kind, fn, params)
             if fault.kind == "stall":
                 time.sleep(fault.stall_s)
             elif fault.kind == "reset" and fault.after_bytes is None:
@@ -161,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(app.api.error(fault.status, headers=headers))
             elif fault.kind == "not_storage":
                 req.not_storage = True
-        resp = self.handle_api(app, req, kind, fn, params)
+        resp = applied if applied is not None else self.handle_api(app, req, kind, fn, params)
         if app.ratelimit is not None and kind != "media":
             resp.headers += app.ratelimit.headers()
         if fault is not None and fault.kind == "malformed_json":
@@ -227,10 +260,10 @@ class Handler(BaseHTTPRequestHandler):
                 following = None
             if following is None:
                 self.finish_stats(resp.status)
+            if resp.is_media:  # before the write: a client that has the bytes sees them counted
+                stats.add("attachment_bytes", len(chunk))
             self.wfile.write(chunk)
             sent += len(chunk)
-            if resp.is_media:
-                stats.add("attachment_bytes", len(chunk))
             if cut is not None and sent >= cut:
                 break
             chunk = following
@@ -421,4 +454,5 @@ def main(argv):
         pass
     server.shutdown()
     server.server_close()
+    shutil.rmtree(server.app.upload_dir, ignore_errors=True)
     return 0

@@ -205,6 +205,8 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 	}
 	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
 		render_free(p->cv, parent, n);
+		if (p->cv->map && cv_tag(parent) == T_ROOT)
+			cv_map_add(p->cv, in_off(p, ctxt));
 		return;
 	}
 	if (cv_tag(n) == T_TR) {
@@ -214,7 +216,8 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
 		    is_flow(p->cv, t->parent)) {
 			if (t->prev)
-				render_free(p->cv, t->parent, t->prev); /* what comes before it first */
+				render_free(p->cv, t->parent,
+				            t->prev); /* what comes before it first */
 			cv_table_rows(p->cv, t);
 		}
 	}
@@ -248,8 +251,11 @@ static void on_error(void *ctx, xmlErrorPtr err)
 
 	if (!p || !err)
 		return;
-	if (err->level >= XML_ERR_ERROR)
+	if (err->level >= XML_ERR_ERROR) {
 		p->err_off = in_off(p, ctxt);
+		if (p->cv->map && !p->cv->map->why)
+			p->cv->map->why = "the storage is not well-formed XML";
+	}
 	restore_text(ctxt, err->code);
 }
 
@@ -400,11 +406,41 @@ static void cv_free(struct cv *cv)
 	free(cv->anchors);
 }
 
-int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
-                size_t *out_len)
+void cv_map_add(struct cv *cv, size_t storage_end)
+{
+	struct cv_map *m = cv->map;
+	struct cfs_convert_block *b;
+
+	if (m->n && m->b[m->n - 1].storage_end == storage_end) {
+		m->b[m->n - 1].md_end = cv->out.len;
+		return;
+	}
+	if (m->n && storage_end < m->b[m->n - 1].storage_end) {
+		m->why = "the parser went backwards in the input";
+		return;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 32;
+
+		b = realloc(m->b, cap * sizeof(*b));
+		if (!b) {
+			cv_oom(cv);
+			return;
+		}
+		m->b = b;
+		m->cap = cap;
+	}
+	m->b[m->n].storage_end = storage_end;
+	m->b[m->n].md_end = cv->out.len;
+	m->n++;
+}
+
+static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                   size_t *out_len, struct cv_map *map)
 {
 	static const struct cfs_convert_ctx none;
-	struct cv cv = {0};
+	struct cv cv = {.map = map};
+	int segments = 0;
 	struct parse p = {0};
 	xmlParserCtxtPtr ctxt = NULL;
 	char *clean = NULL;
@@ -420,6 +456,8 @@ int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, c
 	ret = sanitize(in, len, &clean, &clen);
 	if (ret)
 		goto out;
+	if (map && clean)
+		map->why = "the storage is not valid UTF-8 (or holds control characters)";
 	p.cv = &cv;
 	p.in = clean ? clean : in;
 	p.len = clean ? clen : len;
@@ -435,8 +473,13 @@ int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, c
 		ctxt->sax->endElementNs = end_element;
 		ctxt->sax->getEntity = get_entity;
 		ctxt->sax->serror = on_error;
-		for (size_t start = 0; start < p.len && !cv.err;)
+		for (size_t start = 0; start < p.len && !cv.err; segments++)
 			start = segment(&p, ctxt, start);
+	}
+	if (map) {
+		if (segments > 1 && !map->why)
+			map->why = "the storage is not well-formed XML (the parse restarted)";
+		cv_map_add(&cv, p.len);
 	}
 	cv_finish(&cv, out, out_len);
 	ret = cv.err;
@@ -450,6 +493,8 @@ int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, c
 
 		ret = sanitize(*out, *out_len, &fixed, &flen);
 		if (!ret && fixed) {
+			if (map && !map->why)
+				map->why = "the Markdown needed UTF-8 repair";
 			free(*out);
 			*out = fixed;
 			*out_len = flen;
@@ -468,4 +513,55 @@ out:
 	free(clean);
 	cv_free(&cv);
 	return ret;
+}
+
+int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                size_t *out_len)
+{
+	return convert(in, len, ctx, out, out_len, NULL);
+}
+
+int cfs_convert_blocks(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                       size_t *out_len, size_t *body, struct cfs_convert_block **blocks,
+                       size_t *nblocks, const char **why)
+{
+	struct cv_map map = {0};
+	int ret = convert(in, len, ctx, out, out_len, &map);
+	size_t prev;
+
+	*blocks = NULL;
+	*nblocks = 0;
+	*body = 0;
+	*why = NULL;
+	if (ret) {
+		free(map.b);
+		return ret;
+	}
+	prev = map.body;
+	for (size_t i = 0; i < map.n && !map.why; i++) {
+		size_t e = map.b[i].md_end;
+
+		if (e < prev)
+			map.why = "a block's Markdown ends before the previous one";
+		else if (e > *out_len)
+			map.why = "a block's Markdown ends past the output";
+		else if (e > map.body && e < *out_len && (*out)[e - 1] != '\n')
+			map.why = "a block boundary falls inside a line of the Markdown";
+		prev = e;
+	}
+	if (!map.why && map.n &&
+	    (map.b[map.n - 1].storage_end != (in ? len : 0) || map.b[map.n - 1].md_end != *out_len))
+		map.why = "the blocks do not cover the whole page";
+	if (map.why) {
+		*why = map.why;
+		free(map.b);
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+		return -EINVAL;
+	}
+	*body = map.body;
+	*blocks = map.b;
+	*nblocks = map.n;
+	return 0;
 }

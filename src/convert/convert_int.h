@@ -30,6 +30,7 @@
 #include <libxml/tree.h>
 
 #include "convert.h"
+#include "convert_blocks.h"
 
 #define CV_NS_AC "http://www.atlassian.com/schema/confluence/4/ac/"
 #define CV_NS_RI "http://www.atlassian.com/schema/confluence/4/ri/"
@@ -92,8 +93,21 @@ struct cv_hole {
 #define IM_HEAD 0x2 /* heading: breaks become spaces */
 #define IM_LINK 0x4 /* inside link text: no nested links */
 
+/*
+ * Block map (cfs_convert_blocks(), include/convert_blocks.h): where each
+ * top-level block ends in the input and in cv->out; cv_finish() translates
+ * the Markdown ends through the holes and the front matter.
+ */
+struct cv_map {
+	struct cfs_convert_block *b;
+	size_t n, cap, mapped;
+	size_t body;     /* Markdown offset after the front matter */
+	const char *why; /* static: why the map cannot be trusted, or NULL */
+};
+
 struct cv {
 	const struct cfs_convert_ctx *ctx;
+	struct cv_map *map; /* NULL unless a block map is wanted */
 	int err;
 	struct cv_buf out; /* Markdown, holes not yet filled */
 	struct cv_buf il;  /* inline text of the paragraph being built */
@@ -285,5 +299,6 @@ int cv_page_keyword(const char *title);
 void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);
 void cv_finish(struct cv *cv, char **out, size_t *out_len);
+void cv_map_add(struct cv *cv, size_t storage_end);
 
 #endif

@@ -465,6 +465,20 @@ static void yaml(struct cv *cv, struct cv_buf *b, const char *key, const char *v
 	cv_buf_adds(cv, b, "\"\n");
 }
 
+/* Block map: the ends in [pos, off] of cv->out land at rlen + (end - pos) of the result. */
+static void map_chunk(struct cv *cv, size_t pos, size_t off, size_t rlen)
+{
+	struct cv_map *m = cv->map;
+
+	if (!m)
+		return;
+	for (; m->mapped < m->n && m->b[m->mapped].md_end <= off; m->mapped++) {
+		size_t e = m->b[m->mapped].md_end;
+
+		m->b[m->mapped].md_end = rlen + (e >= pos ? e - pos : 0);
+	}
+}
+
 /* Fill the holes, add front matter, trim blank lines at the end. */
 void cv_finish(struct cv *cv, char **out, size_t *out_len)
 {
@@ -488,12 +502,15 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 		yaml(cv, &r, "id", c->page_id);
 		cv_buf_adds(cv, &r, "---\n\n");
 	}
+	if (cv->map)
+		cv->map->body = r.len;
 	if (cv->nholes > 1)
 		qsort(cv->holes, cv->nholes, sizeof(*cv->holes), hole_cmp);
 	for (size_t i = 0; i < cv->nholes && !cv->err; i++) {
 		struct cv_hole *h = &cv->holes[i];
 		size_t off = h->off > cv->out.len ? cv->out.len : h->off;
 
+		map_chunk(cv, pos, off, r.len);
 		cv_buf_add(cv, &r, o + pos, off - pos);
 		pos = off;
 		if (h->kind == H_TOC) {
@@ -555,6 +572,7 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 			}
 		}
 	}
+	map_chunk(cv, pos, cv->out.len, r.len);
 	cv_buf_add(cv, &r, o + pos, cv->out.len - pos);
 	smap_free(&ids);
 	smap_free(&anchors);
@@ -577,6 +595,9 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 	if (n > 0)
 		r.p[n++] = '\n';
 	r.p[n] = '\0';
+	for (size_t i = 0; cv->map && i < cv->map->n; i++)
+		if (cv->map->b[i].md_end > n)
+			cv->map->b[i].md_end = n;
 	*out = r.p;
 	*out_len = n;
 }
