@@ -187,6 +187,25 @@ class MountAtOnce(unittest.TestCase):
         finally:
             fake.stop()
 
+    def test_a_failed_background_listing_is_eio_then_tried_again(self):
+        fake = Fake("--pages", "200")
+        try:
+            fake.fault(match=FULL_RE, kind="status", status=500, count=-1)
+            m = Mount(fake, space="GEN", opts=["ttl=1", "retries=0"])
+            try:
+                with self.assertRaises(OSError) as cm:
+                    os.listdir(m.mnt)
+                self.assertEqual(cm.exception.errno, errno.EIO)
+                fake.call("DELETE", "/_fake/fault")
+                self.assertTrue(wait_for(lambda: "Home" in os.listdir(m.mnt), 10))
+                self.assertTrue(os.path.isdir(m.path("Home")))
+            finally:
+                err = m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+            self.assertIn("listing the space", err)  # one warning per attempt
+        finally:
+            fake.stop()
+
 
 if __name__ == "__main__":
     unittest.main()
