@@ -9,13 +9,16 @@
  * their failure is a warning, not a failed listing.  The mount check uses it for a single space
  * before mounting; everything else goes through the struct cfs_sync below.
  *
- * Each space has a wish: nothing, REFRESH or LOAD.  A LOAD comes from a FUSE
- * operation waiting to look into a space that has never been listed
- * (cfs_sync_space(), the waiters are called back when it is in the tree); a
- * REFRESH comes from the repeating ttl timer when a FUSE operation touched
- * the mount since the last round (the activity flag), for every loaded
- * space, or from cfs_sync_now().  One space is listed at a time, LOADs first
- * and at USER priority, REFRESHes at BACKGROUND priority.  The listing is
+ * Each space has a wish: nothing, FEED, REFRESH or LOAD.  A LOAD comes from a
+ * FUSE operation waiting to look into a space that has never been listed
+ * (cfs_sync_space(), the waiters are called back when it is in the tree), or
+ * from cfs_sync_begin() right after a single space was mounted; the repeating
+ * ttl timer, when a FUSE operation touched the mount since the last round (the
+ * activity flag), gives every loaded space a FEED (only what changed, feed.c),
+ * or a REFRESH (a full listing) when its last one began full_ttl ago;
+ * cfs_sync_now() asks for a REFRESH.  One space is listed at a time, LOADs
+ * first and at USER priority, the others at BACKGROUND priority
+ * (docs/refresh.md).  The listing is
  * loaded into the tree on the thread pool — the load takes the tree's write
  * lock, which may wait behind a long conversion, and the loop must never
  * wait — and the same work item tells the kernel what changed (pages whose
