@@ -24,6 +24,14 @@ int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int
  * before it is converted.  Loop thread. */
 void cfs_cache_set_sync(struct cfs_cache *c, struct cfs_sync *sync);
 
+/* The write path (-o rw) keeps the storage each page was rendered from, the
+ * base of a later save: fn is called on the loop thread after every
+ * conversion with the page, the version of the storage, the storage (len
+ * bytes, borrowed) and the Markdown rendered from it (borrowed; ref it). */
+typedef void (*cfs_cache_keep_fn)(void *arg, struct cfs_node *n, int64_t version,
+                                  const char *storage, size_t len, struct cfs_blob *md);
+void cfs_cache_set_keep(struct cfs_cache *c, cfs_cache_keep_fn fn, void *arg);
+
 /* Stop: later calls fail with -ESHUTDOWN; conversions still running finish
  * and are dropped; memory is released once the last one has.  Call after
  * the HTTP client has been destroyed (which fails fetches in flight).  Loop thread. */

@@ -180,6 +180,33 @@ int cfs_cf_changed_content(struct cfs_cf *cf, const char *space_key, long minute
 char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
                           const char *download);
 
+/* A page's new version (confluence_write.c).  id, title (the page's, or a
+ * new one to rename it), version (the new number: the base's + 1), len bytes
+ * of storage at body; message may be NULL.  Cloud: PUT /api/v2/pages/{id}
+ * (blogposts/{id}) with version.number and body.representation "storage";
+ * DC: PUT /rest/api/content/{id} with type, title, version.number and
+ * body.storage.  cb gets the page as the server answered (its version), or
+ * -EBUSY (409: the version is not the next one: a conflict), -EACCES,
+ * -ENOENT, -EINVAL (400), -EIO (5xx), or a network error.  Never retried
+ * after an attempt that may have reached the server. */
+struct cfs_cf_update {
+	const char *id;
+	const char *title;
+	int blog;
+	int64_t version;
+	const char *body;
+	size_t len;
+	const char *message;
+};
+int cfs_cf_update_page(struct cfs_cf *cf, const struct cfs_cf_update *u, cfs_cf_page_cb cb,
+                       void *arg);
+
+typedef void (*cfs_cf_done_cb)(void *arg, const struct cfs_cf_error *e);
+/* Add (POST /rest/api/content/{id}/label, prefix global) or remove (DELETE
+ * /rest/api/content/{id}/label?name=) one label; v1 on both APIs. */
+int cfs_cf_label(struct cfs_cf *cf, const char *page_id, const char *label, int add,
+                 cfs_cf_done_cb cb, void *arg);
+
 /* Say what causes the next call (a FUSE operation and path, "prefetch",
  * "refresh"); every request of that call logs it.  Copied.  Loop thread. */
 void cfs_cf_tag(struct cfs_cf *cf, const char *tag);

@@ -75,7 +75,41 @@ struct cfs_convert_ctx {
 	                   void (*emit)(void *emit_arg, int level, const char *name,
 	                                const char *path),
 	                   void *emit_arg);
+
+	/*
+	 * include, excerpt-include: the storage format of the page titled title
+	 * in space_key (NULL = the current space), malloc'd with its length in
+	 * *len, or NULL when it is not at hand (the macro then stays a comment).
+	 * The converter converts it with this same ctx (links stay relative to
+	 * the converted page) and inlines it between "<!-- include: Title -->"
+	 * and "<!-- /include -->" (excerpt-include: only its first excerpt
+	 * macro's body, hidden or not), at most CFS_CONVERT_INCLUDE_DEPTH
+	 * levels deep; a page that includes itself (directly or not) is not
+	 * inlined again.  No I/O here: the caller fetched the storage before.
+	 */
+	char *(*include_storage)(void *arg, const char *space_key, const char *title, size_t *len);
 };
+
+/* How deep includes nest (an include in an included page is level 2). */
+#define CFS_CONVERT_INCLUDE_DEPTH 3
+
+/*
+ * The pages the include and excerpt-include macros of a storage body name,
+ * in order: found(arg, space_key or NULL for the body's own space, title),
+ * entities decoded.  A scan, not a parse (for the mount, which fetches them
+ * before converting).  Returns how many were found.
+ */
+size_t cfs_convert_scan_includes(const char *body, size_t len,
+                                 void (*found)(void *arg, const char *space_key, const char *title),
+                                 void *arg);
+/* The same for the pages that links with an anchor (ac:link ac:anchor=...
+ * with an ri:page) point into: include_storage is asked for them too (at
+ * most 16 per page), and that page is converted for its headings only, so
+ * the fragment is the id its heading or anchor has there. */
+size_t cfs_convert_scan_anchor_pages(const char *body, size_t len,
+                                     void (*found)(void *arg, const char *space_key,
+                                                   const char *title),
+                                     void *arg);
 
 /* Start the Markdown with YAML front matter (title, space, id) when any is known. */
 #define CFS_CONVERT_FRONT_MATTER 0x1u

@@ -10,12 +10,15 @@
 
 #include "attach.h"
 #include "cache.h"
+#include "confluence.h"
 #include "diskcache.h"
 #include "loop.h"
 #include "sync.h"
 #include "tree.h"
 
 /* The filesystem's state, passed as the session's userdata.  main owns it. */
+struct cfs_fsw;
+
 struct cfs_fs {
 	struct cfs_tree *tree;     /* any thread */
 	struct cfs_loop *loop;     /* any thread: cfs_loop_submit() */
@@ -34,9 +37,30 @@ struct cfs_fs {
 	int prefetch;              /* directory levels to prefetch on opendir; 0: off */
 	uid_t uid;
 	gid_t gid;
+	struct cfs_cf *cf; /* loop thread only: the write path's requests */
+	struct cfs_fsw *w; /* the write path (-o rw); NULL on a ro mount */
 };
 
 extern const struct fuse_lowlevel_ops cfs_fs_ops;
+/* The write path (-o rw): its state, kept in cache_dir/write (0700), made
+ * before mounting and freed after the loop stopped.  0 or -errno. */
+int cfs_fsw_new(struct cfs_fs *fs, const char *cache_dir, int front_matter, struct cfs_fsw **out);
+void cfs_fsw_free(struct cfs_fsw *w);
+/* Bound the bases kept for later saves (storage and Markdown of rendered
+ * pages) to cap bytes (0: none); past it the oldest are forgotten. */
+void cfs_fsw_set_cap(struct cfs_fsw *w, uint64_t cap);
+/* Publish the drafts a killed mount left (once mounted and the loop runs). */
+void cfs_fsw_recover(struct cfs_fsw *w);
+/* --publish-drafts: wait until the recovered drafts are done; the number
+ * that failed (0: all published or kept as conflict files... see the log),
+ * or -ETIMEDOUT. */
+int cfs_fsw_recover_wait(struct cfs_fsw *w, int timeout_s);
+/* A cfs_cache_keep_fn; arg is the struct cfs_fsw. */
+void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
+                  struct cfs_blob *md);
+
+/* Add the write-back operations (-o rw) to a copy of cfs_fs_ops. */
+void cfs_fs_rw_ops(struct fuse_lowlevel_ops *ops);
 
 /* After the session loop ended: release the attachment handles the kernel
  * never released (a forced unmount), so the disk cache can be closed. */

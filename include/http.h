@@ -64,6 +64,14 @@ void cfs_http_destroy(struct cfs_http *h);
 struct cfs_http_req *cfs_http_get(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                   cfs_http_done_fn done, void *arg);
 
+/* Like cfs_http_get, but method ("PUT", "POST", "DELETE"; a static string)
+ * with len bytes of JSON body (copied; may be NULL).  Never retried after an
+ * attempt that may have reached the server (a timeout, a reset, a 5xx): the
+ * caller reads back what happened.  Only a 429 is retried. */
+struct cfs_http_req *cfs_http_send(struct cfs_http *h, const char *method, const char *url,
+                                   const char *body, size_t len, enum cfs_http_prio prio,
+                                   cfs_http_done_fn done, void *arg);
+
 /* Streaming data: called on the loop thread with each piece of the body as
  * it arrives (status is the final HTTP status: 200, or 206 for a range).
  * Return 0 when consumed, CFS_HTTP_PAUSE to be called again with the same

@@ -33,6 +33,7 @@ struct cfs_opts {
 	int front_matter;   /* -o frontmatter: pages start with YAML front matter */
 	int uid, gid;       /* owner of the files; -1: the mounting user */
 	int nonempty;       /* -o nonempty: mounting over a non-empty directory is fine */
+	int rw;             /* -o rw: saving a page publishes it (docs/write-back-fs.md); ro: 0 */
 };
 
 /* $HOME, or the user's home directory from the password database when it is

@@ -199,6 +199,11 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
  * (successfully or not)?  cfs_tree_set_user: remember the answer (name NULL:
  * the lookup failed; mentions then show the id).  Any thread. */
 int cfs_tree_user_known(struct cfs_tree *t, const char *id);
+/* The account id (Cloud) or user key (DC) of page n's author, malloc'd, or
+ * NULL; looked up before the page is converted, so that its front matter
+ * and user.confluence.author show the display name (user.confluence.author_id
+ * keeps the id). */
+char *cfs_tree_author(struct cfs_tree *t, struct cfs_node *n);
 void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name);
 
 /* Start every rendered page with YAML front matter (title, id, "type:
@@ -206,6 +211,7 @@ void cfs_tree_set_user(struct cfs_tree *t, const char *id, const char *name);
  * version, author, created, updated, url), for static site generators.
  * Set before pages are rendered.  Any thread. */
 void cfs_tree_set_front_matter(struct cfs_tree *t, int on);
+int cfs_tree_front_matter(struct cfs_tree *t);
 
 /* A slot the loop thread may use for its own bookkeeping of the page (the
  * cache's fetch in progress).  The tree never reads or writes it. */
@@ -218,5 +224,61 @@ void **cfs_tree_loop_slot(struct cfs_node *n);
  * uv thread pool).  Returns 0 or -ENOMEM; *out is malloc'd. */
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len, struct cfs_tree_links *links);
+
+/*
+ * Included pages (include, excerpt-include; src/tree/tree_include.c).  The
+ * caller fetched their storage format before converting (no I/O during a
+ * conversion): storage() returns a malloc'd copy of the storage of the page
+ * titled title in the mounted space with key space_key, or NULL.  Any thread.
+ */
+struct cfs_tree_inc {
+	char *(*storage)(void *arg, const char *space_key, const char *title, size_t *len);
+	void *arg;
+};
+
+/* cfs_tree_convert() with includes inlined from inc (NULL: none, they stay
+ * comments).  The pages included are remembered with the links: when one
+ * gets a new version (or moves, or goes), the Markdown is dropped and
+ * rendered again on the next read. */
+int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
+                         const struct cfs_tree_inc *inc, char **out, size_t *out_len,
+                         struct cfs_tree_links *links);
+
+/* The page titled title in the loaded, mounted space with key space_key (NULL:
+ * from's space), or NULL: what an include macro of page from names, for
+ * fetching its storage before the conversion.  Any thread (read lock). */
+struct cfs_node *cfs_tree_find_page(struct cfs_tree *t, struct cfs_node *from,
+                                    const char *space_key, const char *title);
+
+/* Call fn with the convert ctx page n is rendered with (cfs_tree_convert's),
+ * under the read lock: fn must not call back into the tree.  For the write
+ * path's block maps.  Returns fn's result.  Any thread. */
+struct cfs_convert_ctx;
+int cfs_tree_with_ctx(struct cfs_tree *t, struct cfs_node *n,
+                      int (*fn)(void *arg, const struct cfs_convert_ctx *ctx), void *arg);
+
+/* A page was saved from this mount: it is at version now, changed at mtime,
+ * and md (a reference is taken; may be NULL) is what its file shows.  Any
+ * thread (write lock). */
+void cfs_tree_page_saved(struct cfs_tree *t, struct cfs_node *n, int64_t version,
+                         struct cfs_time mtime, struct cfs_blob *md);
+
+/* Page n's file name ("Title.md", malloc'd), the inode of the directory
+ * holding it, and whether it is a page or blog post one may write (not a
+ * folder, stub, attachment or a page gone from the listing).  0 or -ENOMEM. */
+int cfs_tree_file_of(struct cfs_tree *t, struct cfs_node *n, char **name, uint64_t *dir,
+                     int *writable);
+
+/* Only inside cfs_tree_with_ctx's fn (the read lock held): a link target
+ * relative to page from's directory (percent-decoded) -> with att 0, the
+ * page: *a its space key (NULL: from's space), *b its title; with att 1, an
+ * attachment ("Page/_attachments/f.png"): *a the title of its page (NULL:
+ * from itself), *b the file name.  0, -ENOENT or -ENOMEM (malloc'd). */
+int cfs_tree_rel_target_locked(struct cfs_tree *t, struct cfs_node *from, const char *rel, int att,
+                               char **a, char **b);
+
+/* The key of page n's space (NULL: none), malloc'd: for cfs_tree_inc and the
+ * write path.  Any thread. */
+char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n);
 
 #endif

@@ -59,7 +59,9 @@ struct cfs_write_ctx {
  * Markdown.  Returns
  *   0        *out (malloc'd, *out_len bytes) is the new body;
  *   1        nothing to publish: md differs from base only where the converter
- *            normalises (trailing blank lines / whitespace at the end);
+ *            normalises (trailing blank lines / whitespace at the end), or
+ *            the new body would be the base's bytes exactly (blank lines
+ *            added between blocks);
  *   -EINVAL  a changed block cannot be expressed safely: *err (malloc'd) says
  *            "line N: why" with N the 1-based line in md;
  *   -ENOMEM.
@@ -74,8 +76,10 @@ int cfs_write_storage(const struct cfs_blockmap *base, const char *md, size_t md
  * theirs.  When the user's changes and the server's touch different blocks of
  * base, *out is theirs with the user's changes applied (0).  When they touch
  * the same block (or insert at the same place): -EBUSY, *err names the first
- * such line of md.  -EINVAL / -ENOMEM as cfs_write_storage().  Returns 1 when
- * the user's md changes nothing relative to base.
+ * such line of md, unless the server made the same change (same Markdown
+ * there): then theirs stands.  -EINVAL / -ENOMEM as cfs_write_storage().
+ * Returns 1 when the user's md changes nothing relative to base, or the
+ * merge is theirs byte for byte (the server already has the user's changes).
  */
 int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_len,
                     const struct cfs_blockmap *theirs, const struct cfs_write_ctx *wctx, char **out,

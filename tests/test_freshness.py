@@ -161,7 +161,10 @@ class Prefetch(unittest.TestCase):
             self.assertEqual(len(out), 4)
             self.assertTrue(all(o == out[0] for o in out))
             st = fake.stats()
-            self.assertEqual(st["requests"], 1, st)
+            # one page fetch; besides it at most the lookup of its author's name
+            self.assertEqual(st["by_kind"]["page"], 1, st)
+            self.assertLessEqual(st["by_kind"]["user"], 1, st)
+            self.assertEqual(st["requests"], 1 + st["by_kind"]["user"], st)
 
     def test_prefetch_off_fetches_only_what_is_read(self):
         with serving("--pages", "40", "--fanout", "40", "--seed", "6") as fake, \

@@ -134,6 +134,51 @@ START_TEST(test_retry_5xx_then_success)
 }
 END_TEST
 
+/* A write (cfs_http_send) is never resent after an answer that may mean it
+ * was applied; only a 429 (refused) is retried. */
+START_TEST(test_send_5xx_not_retried)
+{
+	struct result r = {0};
+	const char *body = "{\"id\":\"1\"}";
+	char *s;
+
+	setup_with(2, 3, 1 << 20);
+	s = fake_call(&srv, "POST", "/_fake/fault",
+	              "{\"match\":\"/pages/1$\",\"kind\":\"status\",\"status\":503,"
+	              "\"count\":2,\"method\":\"PUT\"}");
+	free(s);
+	ck_assert_ptr_nonnull(cfs_http_send(http, "PUT", url("/wiki/api/v2/pages/1"), body,
+	                                    strlen(body), CFS_HTTP_USER, on_done, &r));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_int_eq(r.attempts, 1);
+	ck_assert_int_eq(fake_stat(&srv, "writes"), 1);
+	teardown_all();
+}
+END_TEST
+
+START_TEST(test_send_429_retried)
+{
+	struct result r = {0};
+	const char *body = "{\"id\":\"1\"}";
+	char *s;
+
+	setup_with(2, 3, 1 << 20);
+	s = fake_call(&srv, "POST", "/_fake/fault",
+	              "{\"match\":\"/pages/1$\",\"kind\":\"retry_after\",\"status\":429,"
+	              "\"retry_after\":\"0\",\"count\":1,\"method\":\"PUT\"}");
+	free(s);
+	ck_assert_ptr_nonnull(cfs_http_send(http, "PUT", url("/wiki/api/v2/pages/1"), body,
+	                                    strlen(body), CFS_HTTP_USER, on_done, &r));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_ne(r.status, 429);
+	ck_assert_int_eq(r.attempts, 2);
+	teardown_all();
+}
+END_TEST
+
 START_TEST(test_retries_exhausted)
 {
 	struct result r = {0};
@@ -275,6 +320,8 @@ int main(void)
 	tcase_add_test(tc, test_user_before_background);
 	tcase_add_test(tc, test_retry_5xx_then_success);
 	tcase_add_test(tc, test_retries_exhausted);
+	tcase_add_test(tc, test_send_5xx_not_retried);
+	tcase_add_test(tc, test_send_429_retried);
 	tcase_add_test(tc, test_retry_after_is_honoured);
 	tcase_add_test(tc, test_truncated_body_is_an_error);
 	tcase_add_test(tc, test_body_cap);

@@ -324,6 +324,14 @@ START_TEST(insert_delete)
 	/* and a line right above the macro's block would change it: refused */
 	expect(PAGE, "one\n\n## two\n\nabove\nX-1\n\nthree & *more*\n", -EINVAL,
 	       "line 5: this block holds the jira macro");
+	/* new tasks are numbered after the page's own */
+	expect("<ac:task-list><ac:task><ac:task-id>7</ac:task-id><ac:task-status>incomplete"
+	       "</ac:task-status><ac:task-body>a</ac:task-body></ac:task></ac:task-list>",
+	       "- [ ] a\n\nnew\n\n- [x] b\n", 0,
+	       "<ac:task-list><ac:task><ac:task-id>7</ac:task-id><ac:task-status>incomplete"
+	       "</ac:task-status><ac:task-body>a</ac:task-body></ac:task></ac:task-list><p>new</p>"
+	       "<ac:task-list><ac:task><ac:task-id>8</ac:task-id><ac:task-status>complete"
+	       "</ac:task-status><ac:task-body>b</ac:task-body></ac:task></ac:task-list>");
 	/* change a heading */
 	expect(PAGE, "one\n\n### two, really\n\nX-1\n\nthree & *more*\n", 0,
 	       "<p>one</p><h3>two, really</h3>\n<ac:structured-macro ac:name=\"jira\">"
@@ -331,6 +339,10 @@ START_TEST(insert_delete)
 	       "<p>three &amp; <em>more</em></p>");
 }
 END_TEST
+
+#define CODE_Y                                                                                     \
+	"<ac:structured-macro ac:name=\"code\"><ac:plain-text-body><![CDATA[y]]>"                  \
+	"</ac:plain-text-body></ac:structured-macro>"
 
 /* The comment the converter writes for a macro it cannot show: kept while untouched. */
 START_TEST(macro_comments)
@@ -361,6 +373,32 @@ START_TEST(macro_comments)
 	       "line 3: this block holds the foo-bar macro");
 	expect(page, "a\n\n<!-- confluence macro: foo-bar -->\n\nbe **`OK`**\n", -EINVAL,
 	       "line 5: this block holds the status macro");
+	/* a code block's title is a macro parameter Markdown shows as a bold line: refused */
+	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"title\">T"
+	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"
+	       "</ac:structured-macro>",
+	       "**T**\n\n```\ny\n```\n", -EINVAL,
+	       "line 1: this block holds the macro parameter title");
+	/* a style Markdown cannot show (alignment) is no silent loss either */
+	expect("<p style=\"text-align: center;\">x</p>", "y\n", -EINVAL,
+	       "line 1: this block holds a style on <p>");
+	/* a parameter at its default value is no loss */
+	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"collapse\">false"
+	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"
+	       "</ac:structured-macro>",
+	       "```\ny\n```\n", 0, CODE_Y);
+	expect("<ac:structured-macro ac:name=\"code\"><ac:parameter ac:name=\"collapse\">true"
+	       "</ac:parameter><ac:plain-text-body><![CDATA[x]]></ac:plain-text-body>"
+	       "</ac:structured-macro>",
+	       "<details>\n<summary>Code</summary>\n\n```\ny\n```\n\n</details>\n", -EINVAL,
+	       "line 1: this block holds the macro parameter collapse");
+	/* while an alert's title comes back */
+	expect(
+	    "<ac:structured-macro ac:name=\"info\"><ac:parameter ac:name=\"title\">T"
+	    "</ac:parameter><ac:rich-text-body><p>x</p></ac:rich-text-body></ac:structured-macro>",
+	    "> [!NOTE]\n> **T**\n>\n> y\n", 0,
+	    "<ac:structured-macro ac:name=\"info\"><ac:parameter ac:name=\"title\">T"
+	    "</ac:parameter><ac:rich-text-body><p>y</p></ac:rich-text-body></ac:structured-macro>");
 	/* a copy of the comment elsewhere cannot be made a macro */
 	expect(page,
 	       "a\n\n<!-- confluence macro: foo-bar -->\n\nb **`OK`**\n\n"

@@ -47,6 +47,7 @@ static const struct mcase cases[] = {
     {"    indented\n    code", CODE("", "indented\ncode")},
     {"```\nend ]]> here\n```", CODE("", "end ]]]]><![CDATA[> here")},
     {"```\n<b>&amp;</b>\n```", CODE("", "<b>&amp;</b>")},
+    {"```\nctl\x01\x1f here\n```", CODE("", "ctl here")},
     /* lists */
     {"- a\n- b\n  - c", "<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul>"},
     {"* a\n* b", "<ul><li>a</li><li>b</li></ul>"},
@@ -174,6 +175,51 @@ START_TEST(no_callbacks)
 	ck_assert_int_eq(cfs_write_storage(bm, md, strlen(md), NULL, &out, &n, &err), -EINVAL);
 	free(err);
 	cfs_blockmap_free(bm);
+}
+END_TEST
+
+/* Mentions as the converter links them (it needs a base URL) come back as ri:user. */
+START_TEST(mentions)
+{
+	static const char *const st[] = {
+	    "<p>Hi <ac:link><ri:user ri:account-id=\"557058:abc\" /></ac:link> there</p>",
+	    "<p><ac:link><ri:user ri:username=\"ada\" /></ac:link></p>",
+	    "<p><ac:link><ri:user ri:userkey=\"8a7f\" /></ac:link></p>"};
+	struct cfs_convert_ctx c = wt_convert_ctx;
+	struct cfs_write_ctx w = wt_write_ctx;
+
+	c.base_url = "https://x.atlassian.net/wiki/";
+	w.convert = &c;
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		struct cfs_blockmap *bm = NULL, *empty = NULL;
+		char *why = NULL, *md = NULL, *edited = NULL, *out = NULL, *err = NULL, *p;
+		size_t n, outl;
+
+		ck_assert_int_eq(cfs_convert(st[i], strlen(st[i]), &c, &md, &n), 0);
+		ck_assert_int_eq(cfs_blockmap_build("", 0, &c, &empty, &why), 0);
+		ck_assert_int_eq(cfs_write_storage(empty, md, n, &w, &out, &outl, &err), 0);
+		ck_assert_str_eq(out, st[i]);
+		free(out);
+		/* an edit next to it in the same paragraph keeps the mention */
+		ck_assert_int_eq(cfs_blockmap_build(st[i], strlen(st[i]), &c, &bm, &why), 0);
+		ck_assert_int_gt(asprintf(&edited, "Edited %s", md), 0);
+		ck_assert_int_eq(
+		    cfs_write_storage(bm, edited, strlen(edited), &w, &out, &outl, &err), 0);
+		p = strstr(out, "<ac:link><ri:user ");
+		ck_assert_msg(p && !strncmp(out, "<p>Edited ", 10), "%s", out);
+		free(out);
+		/* without a base URL the mention is only text: its block is not editable */
+		c.base_url = NULL;
+		ck_assert_int_eq(
+		    cfs_write_storage(bm, edited, strlen(edited), &w, &out, &outl, &err), -EINVAL);
+		ck_assert_msg(strstr(err, "<ri:user>") != NULL, "%s", err);
+		free(err);
+		c.base_url = "https://x.atlassian.net/wiki/";
+		free(edited);
+		free(md);
+		cfs_blockmap_free(bm);
+		cfs_blockmap_free(empty);
+	}
 }
 END_TEST
 
@@ -320,6 +366,7 @@ static Suite *suite(void)
 	tcase_add_loop_test(t, construct, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_loop_test(t, refusal, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(t, no_callbacks);
+	tcase_add_test(t, mentions);
 	tcase_add_test(t, round_trip_fixtures);
 	tcase_add_loop_test(t, round_trip_converter_output, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(t, mutations);

@@ -56,6 +56,12 @@ START_TEST(merge_disjoint)
 	merge("<p>ONE</p><p>two</p><p>three</p><p>four</p>",
 	      "one\n\ntwo\n\nthree\n\nfour\n\nfive\n", 0,
 	      "<p>ONE</p><p>two</p><p>three</p><p>four</p><p>five</p>");
+	/* the same change on both sides: theirs stands (here: nothing left to publish) */
+	merge("<p>one</p><p>two</p><p>3</p><p>four</p>", "one\n\ntwo\n\n3\n\nfour\n", 1, NULL);
+	merge("<p>one</p><p>two</p><p>3 </p><p>four</p>", "uno\n\ntwo\n\n3\n\nfour\n", 0,
+	      "<p>uno</p><p>two</p><p>3 </p><p>four</p>");
+	merge("<p>one</p><p>two</p><h2>x</h2><p>three</p><p>four</p>",
+	      "one\n\ntwo\n\n## x\n\nthree\n\nfour\n", 1, NULL);
 	/* they changed nothing */
 	merge(BASE, "one\n\n2\n\nthree\n\nfour\n", 0, "<p>one</p><p>2</p><p>three</p><p>four</p>");
 }
@@ -127,6 +133,10 @@ START_TEST(front_matter_parse)
 	ck_assert_ptr_null(fm.labels);
 	ck_assert_uint_eq(fm.body, 0);
 
+	/* a body that starts with a rule is no front matter */
+	md = "---\n\ntext\n\n---\n";
+	ck_assert_int_eq(cfs_write_front_matter(md, strlen(md), &fm, &err), 0);
+	ck_assert_uint_eq(fm.body, 0);
 	md = "---\ntitle: x\n";
 	ck_assert_int_eq(cfs_write_front_matter(md, strlen(md), &fm, &err), -EINVAL);
 	ck_assert_str_eq(err, "line 1: front matter without its closing \"---\"");
@@ -179,6 +189,17 @@ START_TEST(front_matter_round_trip)
 	ck_assert_msg(!strncmp(err, "line 9: raw HTML", 16), "%s", err);
 	free(err);
 	free(edited);
+	cfs_blockmap_free(bm);
+
+	/* the caller may pass the body alone, even one starting with a rule */
+	st = "<hr /><p>one</p><hr /><p>two</p>";
+	ck_assert_int_eq(cfs_blockmap_build(st, strlen(st), &c, &bm, &why), 0);
+	m = "---\n\none\n\n---\n\ntwo\n";
+	ck_assert_int_eq(cfs_write_storage(bm, m, strlen(m), &w, &out, &n, &err), 1);
+	m = "---\n\nuno\n\n---\n\ntwo\n";
+	ck_assert_int_eq(cfs_write_storage(bm, m, strlen(m), &w, &out, &n, &err), 0);
+	ck_assert_str_eq(out, "<hr /><p>uno</p><hr /><p>two</p>");
+	free(out);
 	cfs_blockmap_free(bm);
 }
 END_TEST

@@ -185,6 +185,8 @@ static const struct opt_def {
     {"uid", OPT_INT, F(uid), 0, INT_MAX, "N", "owner of the files (you)"},
     {"gid", OPT_INT, F(gid), 0, INT_MAX, "N", "group of the files (yours)"},
     {"log_level", OPT_CHOICE, F(log_level), 0, 0, "error|warn|info|debug", "what is logged (info)"},
+    {"rw", OPT_FLAG, F(rw), 0, 0, NULL,
+     "write-back: saving a page publishes a new version (default ro)"},
     {"nonempty", OPT_FLAG, F(nonempty), 0, 0, NULL, "allow mounting over a non-empty directory"},
 #undef F
 };

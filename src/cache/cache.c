@@ -22,13 +22,17 @@
  * in batches of their own (the API serves them apart from pages).
  */
 #include "cache.h"
+#include "convert.h"
 #include "log.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH_MAX 250 /* ids per request the API takes */
+#define BATCH_MAX    250 /* ids per request the API takes */
+#define INC_MAX      16  /* included pages (nested too) and anchor targets fetched per page */
+#define ANCHOR_DEPTH (CFS_CONVERT_INCLUDE_DEPTH + 1) /* inc.depth of an anchor target */
+#define USER_MAX     16                              /* user lookups one page may start */
 
 struct waiter {
 	cfs_cache_cb cb;
@@ -37,6 +41,15 @@ struct waiter {
 };
 
 struct batch;
+struct pagefetch;
+
+/* A page that the page being converted includes (include, excerpt-include). */
+struct inc {
+	struct pagefetch *pf;
+	char *space, *title; /* space: the including page's key when the macro names none */
+	char *storage;       /* NULL until fetched, or when the fetch failed */
+	int depth;           /* 1: included by the page itself; ANCHOR_DEPTH: an anchor target */
+};
 
 struct pagefetch {
 	struct cfs_cache *c;
@@ -46,7 +59,11 @@ struct pagefetch {
 	struct cfs_cf_call *call; /* the request carrying it alone, or NULL */
 	int64_t version;          /* the page's version when the fetch started */
 	int blog;                 /* a blog post */
-	int pending;              /* user lookups and space listings the conversion waits for */
+	int pending; /* user lookups, space listings, includes the conversion waits for */
+	int phase;   /* 0: spaces and users; 1: included pages */
+	struct inc *inc[INC_MAX]; /* included pages, fetched before the conversion */
+	size_t ninc;
+	int lookups; /* user lookups this page started */
 	char *id;
 	uv_work_t work;
 	struct cfs_page page; /* the fetched page; its body is consumed by the work */
@@ -73,7 +90,9 @@ struct cfs_cache {
 	struct lookup *lookups; /* user lookups in flight */
 	struct cfs_sync *sync;  /* lists spaces links point into; may be NULL */
 	int closing;
-	int converting; /* uv_work in flight */
+	int converting;         /* uv_work in flight */
+	cfs_cache_keep_fn keep; /* the write path keeps the storage a page was rendered from */
+	void *keep_arg;
 };
 
 int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int batch,
@@ -89,6 +108,12 @@ int cfs_cache_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, int
 	c->tree = tree;
 	*out = c;
 	return 0;
+}
+
+void cfs_cache_set_keep(struct cfs_cache *c, cfs_cache_keep_fn fn, void *arg)
+{
+	c->keep = fn;
+	c->keep_arg = arg;
 }
 
 void cfs_cache_set_sync(struct cfs_cache *c, struct cfs_sync *sync)
@@ -115,19 +140,43 @@ static void pf_finish(struct pagefetch *pf, int err, struct cfs_blob *md)
 		w = next;
 	}
 	cfs_model_page_clear(&pf->page);
+	for (size_t i = 0; i < pf->ninc; i++) {
+		free(pf->inc[i]->space);
+		free(pf->inc[i]->title);
+		free(pf->inc[i]->storage);
+		free(pf->inc[i]);
+	}
 	free(pf->id);
 	free(pf->md);
 	free(pf->links.v);
 	free(pf);
 }
 
+/* The converter's include_storage (on the thread pool): what was fetched. */
+static char *inc_storage(void *arg, const char *space_key, const char *title, size_t *len)
+{
+	struct pagefetch *pf = arg;
+
+	for (size_t i = 0; i < pf->ninc; i++) {
+		struct inc *x = pf->inc[i];
+
+		if (x->storage && x->space && space_key && !strcmp(x->space, space_key) &&
+		    !strcmp(x->title, title)) {
+			*len = strlen(x->storage);
+			return strdup(x->storage);
+		}
+	}
+	return NULL;
+}
+
 static void convert_work(uv_work_t *req)
 {
 	struct pagefetch *pf = req->data;
 	const char *body = pf->page.body ? pf->page.body : "";
+	struct cfs_tree_inc inc = {inc_storage, pf};
 
-	pf->err = cfs_tree_convert(pf->c->tree, pf->node, body, strlen(body), &pf->md, &pf->md_len,
-	                           &pf->links);
+	pf->err = cfs_tree_convert_inc(pf->c->tree, pf->node, body, strlen(body), &inc, &pf->md,
+	                               &pf->md_len, &pf->links);
 }
 
 static void convert_done(uv_work_t *req, int status)
@@ -148,6 +197,13 @@ static void convert_done(uv_work_t *req, int status)
 			                &pf->links);
 		else
 			err = -ENOMEM;
+		if (md && c->keep) {
+			const char *body = pf->page.body ? pf->page.body : "";
+
+			c->keep(c->keep_arg, pf->node,
+			        pf->page.version > 0 ? pf->page.version : pf->version, body,
+			        strlen(body), md);
+		}
 	}
 	if (c->closing && !err)
 		err = -ESHUTDOWN;
@@ -157,7 +213,6 @@ static void convert_done(uv_work_t *req, int status)
 		free(c);
 }
 
-/* The body arrived: convert it on the thread pool.  Takes the page. */
 /* The body is here and its mentions resolved: convert on the thread pool. */
 static void queue_convert(struct pagefetch *pf)
 {
@@ -174,6 +229,8 @@ static void queue_convert(struct pagefetch *pf)
 	}
 	c->converting++;
 }
+
+static void pf_ready(struct pagefetch *pf);
 
 /* A user lookup in flight, shared by every page that mentions the user. */
 struct lookup {
@@ -196,14 +253,14 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 	*pl = l->next;
 	for (size_t i = 0; i < l->n; i++)
 		if (--l->waiting[i]->pending == 0)
-			queue_convert(l->waiting[i]);
+			pf_ready(l->waiting[i]);
 	free(l->waiting);
 	free(l->id);
 	free(l);
 }
 
 /* Make pf wait for the lookup of id (joining one in flight).  -ENOMEM. */
-static int await_user(struct pagefetch *pf, const char *id, size_t len)
+static int await_user(struct pagefetch *pf, const char *id, size_t len, int wait)
 {
 	struct cfs_cache *c = pf->c;
 	struct lookup *l;
@@ -226,16 +283,19 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len)
 		l->c = c;
 		l->next = c->lookups;
 		c->lookups = l;
+		pf->lookups++;
 		cfs_cf_tag(c->cf, "a mention");
 		if (cfs_cf_user_by_id(c->cf, l->id,
-		                      pf->waiters ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_user,
-		                      l)) {
+		                      pf->waiters && wait ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+		                      on_user, l)) {
 			c->lookups = l->next;
 			free(l->id);
 			free(l);
 			return -ENOMEM;
 		}
 	}
+	if (!wait)
+		return 0; /* only its name for the xattr: the Markdown does not wait */
 	w = realloc(l->waiting, (l->n + 1) * sizeof(*w));
 	if (!w)
 		return -ENOMEM;
@@ -252,7 +312,7 @@ static void on_space_listed(void *arg, int err)
 
 	(void)err;
 	if (--pf->pending == 0)
-		queue_convert(pf);
+		pf_ready(pf);
 }
 
 /* Make pf wait for the listing of the mounted space with key k (len bytes),
@@ -274,12 +334,132 @@ static void await_space(struct pagefetch *pf, const char *k, size_t len)
 	cfs_sync_space(pf->c->sync, (size_t)space, on_space_listed, pf);
 }
 
-/* The body arrived: look up the users it mentions that we do not know yet
- * (one request per user, remembered for the mount), then convert.  Takes
- * the page. */
-static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
+/* Look up the users body mentions that we do not know yet (one request per
+ * user, remembered for the mount; at most USER_MAX per page, the rest show
+ * their ids). */
+static void scan_users(struct pagefetch *pf, const char *body)
 {
 	static const char *const attrs[] = {"ri:account-id=\"", "ri:userkey=\""};
+
+	for (size_t k = 0; k < 2 && !pf->c->closing; k++) {
+		for (const char *s = strstr(body, attrs[k]); s; s = strstr(s, attrs[k])) {
+			const char *id = s + strlen(attrs[k]), *end = strchr(id, '"');
+
+			if (!end || pf->lookups >= USER_MAX)
+				break;
+			if (end > id && end - id < 128 && await_user(pf, id, (size_t)(end - id), 1))
+				break; /* out of memory: mentions show ids */
+			s = end;
+		}
+	}
+}
+
+static void scan_includes(struct pagefetch *pf, const char *body, const char *space, int depth);
+
+/* An included page arrived (or could not be fetched: it stays a comment). */
+static void on_inc(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
+{
+	struct inc *x = arg;
+	struct pagefetch *pf = x->pf;
+
+	if (!e->err && p->body) {
+		x->storage = p->body;
+		p->body = NULL;
+		if (x->depth < ANCHOR_DEPTH) /* included: its mentions show too */
+			scan_users(pf, x->storage);
+		if (x->depth < CFS_CONVERT_INCLUDE_DEPTH)
+			scan_includes(pf, x->storage, x->space, x->depth + 1);
+	} else if (e->err != -ECANCELED) {
+		cfs_warn("include of '%s' (%s): not inlined (%s)", x->title, x->space,
+		         strerror(-e->err));
+	}
+	if (--pf->pending == 0)
+		pf_ready(pf);
+}
+
+struct inc_scan {
+	struct pagefetch *pf;
+	const char *space; /* the space of the body scanned */
+	int depth;
+};
+
+/* One include macro of a body: fetch the page it names, once per page. */
+static void found_include(void *arg, const char *space_key, const char *title)
+{
+	struct inc_scan *sc = arg;
+	struct pagefetch *pf = sc->pf;
+	const char *space = space_key ? space_key : sc->space;
+	struct cfs_node *n;
+	struct inc *x;
+	char *id = NULL;
+	int64_t version;
+	int blog;
+
+	if (pf->ninc >= INC_MAX || !space || pf->c->closing)
+		return;
+	for (size_t i = 0; i < pf->ninc; i++)
+		if (!strcmp(pf->inc[i]->space, space) && !strcmp(pf->inc[i]->title, title))
+			return; /* asked already */
+	n = cfs_tree_find_page(pf->c->tree, pf->node, space, title);
+	if (!n || n == pf->node || cfs_tree_page_ref(pf->c->tree, n, &id, &version, &blog))
+		return; /* not on the mount: the macro stays a comment */
+	x = calloc(1, sizeof(*x));
+	if (!x || !(x->space = strdup(space)) || !(x->title = strdup(title))) {
+		if (x)
+			free(x->space);
+		free(x);
+		free(id);
+		return;
+	}
+	x->pf = pf;
+	x->depth = sc->depth;
+	pf->inc[pf->ninc++] = x;
+	pf->pending++;
+	cfs_cf_tag(pf->c->cf, "an include");
+	if (cfs_cf_page(pf->c->cf, id, 0, pf->waiters ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_inc,
+	                x))
+		pf->pending--;
+	free(id);
+}
+
+/* Fetch the pages body includes (space: body's own space key). */
+static void scan_includes(struct pagefetch *pf, const char *body, const char *space, int depth)
+{
+	struct inc_scan sc = {pf, space, depth};
+
+	cfs_convert_scan_includes(body, strlen(body), found_include, &sc);
+}
+
+/* What the conversion waited for is here: first the spaces and users, then
+ * the included pages (which need the spaces listed to be found), then convert. */
+static void pf_ready(struct pagefetch *pf)
+{
+	if (pf->phase == 0 && !pf->c->closing) {
+		const char *body = pf->page.body ? pf->page.body : "";
+		char *space = cfs_tree_space_key(pf->c->tree, pf->node);
+
+		pf->phase = 1;
+		pf->pending = 1; /* held until the scan is done */
+		if (space && strstr(body, "include\""))
+			scan_includes(pf, body, space, 1);
+		if (space && strstr(body, "ac:anchor=\"")) {
+			/* pages that links point into: their headings give the fragment */
+			struct inc_scan sc = {pf, space, ANCHOR_DEPTH};
+
+			cfs_convert_scan_anchor_pages(body, strlen(body), found_include, &sc);
+		}
+		free(space);
+		if (--pf->pending)
+			return;
+	}
+	queue_convert(pf);
+}
+
+/* The body arrived: list the spaces it links into and look up the users it
+ * mentions (pf_ready then fetches the pages it includes), then convert.
+ * Takes the page. */
+static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
+{
 	const char *body;
 
 	pf->batch = NULL;
@@ -297,19 +477,19 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 		await_space(pf, k, (size_t)(end - k));
 		s = end;
 	}
-	for (size_t k = 0; k < 2 && !pf->c->closing; k++) {
-		for (const char *s = strstr(body, attrs[k]); s; s = strstr(s, attrs[k])) {
-			const char *id = s + strlen(attrs[k]), *end = strchr(id, '"');
+	{
+		char *author = cfs_tree_author(pf->c->tree, pf->node);
 
-			if (!end)
-				break;
-			if (end > id && end - id < 128 && await_user(pf, id, (size_t)(end - id)))
-				break; /* out of memory: mentions show ids */
-			s = end;
-		}
+		/* its name goes into user.confluence.author and the front matter
+		 * (the conversion waits for it only then) */
+		if (author && *author && strlen(author) < 128 && !pf->c->closing)
+			(void)await_user(pf, author, strlen(author),
+			                 cfs_tree_front_matter(pf->c->tree));
+		free(author);
 	}
+	scan_users(pf, body);
 	if (--pf->pending == 0)
-		queue_convert(pf);
+		pf_ready(pf);
 }
 
 /* Log a failed fetch with its context ("page 'Runbooks': GET ...: HTTP 500

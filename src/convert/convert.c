@@ -154,7 +154,10 @@ static void render_free(struct cv *cv, xmlNode *parent, xmlNode *last)
 {
 	xmlNode *c, *next, *stop = last ? last->next : NULL;
 
-	cv_flow(cv, parent->children, stop);
+	if (cv->excerpt_only)
+		cv_excerpt_only(cv, parent->children, stop);
+	else
+		cv_flow(cv, parent->children, stop);
 	for (c = parent->children; c && c != stop; c = next) {
 		next = c->next;
 		xmlUnlinkNode(c);
@@ -214,7 +217,7 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		xmlNode *t = cv_tag(parent) == T_TSECT ? parent->parent : parent;
 
 		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
-		    is_flow(p->cv, t->parent)) {
+		    !p->cv->excerpt_only && is_flow(p->cv, t->parent)) {
 			if (t->prev)
 				render_free(p->cv, t->parent,
 				            t->prev); /* what comes before it first */
@@ -435,11 +438,15 @@ void cv_map_add(struct cv *cv, size_t storage_end)
 	m->n++;
 }
 
-static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
-                   size_t *out_len, struct cv_map *map)
+/* A conversion: of a page (incl NULL), an included page (excerpt_only: its
+ * first excerpt), or only to find where anchor `resolve` is; map: see
+ * cfs_convert_blocks(). */
+static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+                        const struct cv_incl *incl, int excerpt_only, const char *resolve,
+                        struct cv_map *map, char **out, size_t *out_len)
 {
 	static const struct cfs_convert_ctx none;
-	struct cv cv = {.map = map};
+	struct cv cv = {.map = map, .incl = incl, .excerpt_only = excerpt_only, .resolve = resolve};
 	int segments = 0;
 	struct parse p = {0};
 	xmlParserCtxtPtr ctxt = NULL;
@@ -481,6 +488,11 @@ static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx
 			map->why = "the storage is not well-formed XML (the parse restarted)";
 		cv_map_add(&cv, p.len);
 	}
+	if (resolve) {
+		cv_resolve_finish(&cv, out, out_len);
+		ret = cv.err;
+		goto out;
+	}
 	cv_finish(&cv, out, out_len);
 	ret = cv.err;
 	if (!ret) {
@@ -513,6 +525,19 @@ out:
 	free(clean);
 	cv_free(&cv);
 	return ret;
+}
+
+static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
+                   size_t *out_len, struct cv_map *map)
+{
+	return convert_core(in, len, ctx, NULL, 0, NULL, map, out, out_len);
+}
+
+int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
+               size_t *out_len)
+{
+	return convert_core(in, len, ctx, incl, excerpt_only, resolve, NULL, out, out_len);
 }
 
 int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,

@@ -93,6 +93,13 @@ struct cv_hole {
 #define IM_HEAD 0x2 /* heading: breaks become spaces */
 #define IM_LINK 0x4 /* inside link text: no nested links */
 
+/* The pages being included around a conversion (convert_include.c), innermost first. */
+struct cv_incl {
+	const char *space, *title; /* space NULL: the converted page's */
+	const struct cv_incl *up;
+	int depth; /* 1: included by the converted page */
+};
+
 /*
  * Block map (cfs_convert_blocks(), include/convert_blocks.h): where each
  * top-level block ends in the input and in cv->out; cv_finish() translates
@@ -107,7 +114,12 @@ struct cv_map {
 
 struct cv {
 	const struct cfs_convert_ctx *ctx;
-	struct cv_map *map; /* NULL unless a block map is wanted */
+	const struct cv_incl *incl; /* NULL: the converted page itself */
+	int excerpt_only;           /* render only the first excerpt macro's body */
+	int excerpt_done;
+	const char *resolve; /* only find where this Confluence anchor is (cv_resolve_finish) */
+	int nresolved;       /* anchors into other pages resolved by their page's headings */
+	struct cv_map *map;  /* NULL unless a block map is wanted */
 	int err;
 	struct cv_buf out; /* Markdown, holes not yet filled */
 	struct cv_buf il;  /* inline text of the paragraph being built */
@@ -300,5 +312,15 @@ void cv_image(struct cv *cv, xmlNode *img);
 void cv_ri_link(struct cv *cv, xmlNode *ri, const char *anchor, xmlNode *body);
 void cv_finish(struct cv *cv, char **out, size_t *out_len);
 void cv_map_add(struct cv *cv, size_t storage_end);
+
+/* --- include, excerpt-include (convert_include.c) --- */
+int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
+               size_t *out_len);
+void cv_resolve_finish(struct cv *cv, char **out, size_t *out_len);
+char *cv_anchor_in(struct cv *cv, const char *space, const char *title, const char *anchor);
+char *cv_macro_target(struct cv *cv, xmlNode *m, const char *param, char **space);
+int cv_include(struct cv *cv, xmlNode *m, int excerpt);
+void cv_excerpt_only(struct cv *cv, xmlNode *first, xmlNode *stop);
 
 #endif

@@ -76,8 +76,12 @@ static void page_dest(struct cv *cv, struct cv_buf *b, const char *space, const 
 	if (b->len && anchor && *anchor) {
 		cv_buf_adds(cv, b, "#");
 		if (p) {
-			/* on the mount: the GitHub slug of the heading Confluence named */
-			char *sl = cv_anchor_slug(cv, title, anchor);
+			/* on the mount: the id of the heading Confluence named, from
+			 * that page's own headings when at hand, else its GitHub slug */
+			char *sl = cv_anchor_in(cv, space, title, anchor);
+
+			if (!sl)
+				sl = cv_anchor_slug(cv, title, anchor);
 
 			cv_url(cv, b, sl ? sl : "", 1);
 			free(sl);

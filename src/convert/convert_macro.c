@@ -355,7 +355,7 @@ static void unknown_block(struct cv *cv, xmlNode *m, const char *name)
 	xmlNode *ptb = cv_child(m, T_PTB), *rtb = cv_child(m, T_RTB);
 
 	if (cv_mount_macro(cv, m, name))
-		return; /* children, attachments, ...: what the mount knows */
+		return; /* children, attachments, include, ...: what the mount knows */
 	cv_comment(cv, &c, "confluence macro", name);
 	cv_blk_begin(cv, B_HTML, 1);
 	cv_puts(cv, c.p ? c.p : "");
@@ -532,8 +532,8 @@ static void unknown_inline(struct cv *cv, xmlNode *m, const char *name)
 	struct cv_buf c = {0};
 	xmlNode *body = cv_child(m, T_RTB);
 
-	if (cv->imode == 0 && cv->il.len == 0 && cv_placed_as_block(m) &&
-	    cv_mount_macro(cv, m, name))
+	if (cv->imode == 0 && cv->il.len == 0 &&
+	    (cv_placed_as_block(m) || strstr(name, "include")) && cv_mount_macro(cv, m, name))
 		return; /* a bodiless block macro (children, attachments, ...) the mount answers */
 	cv_comment(cv, &c, "confluence macro", name);
 	if (cv->imode == 0 && cv->il.len == 0) {

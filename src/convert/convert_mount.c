@@ -1,6 +1,6 @@
 /*
  * convert_mount: macros the mount answers — children, pagetree, attachments, gallery,
- * recently-updated, contentbylabel.
+ * recently-updated, contentbylabel (include, excerpt-include: convert_include.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +65,7 @@ static void emit(void *arg, int level, const char *name, const char *path)
 }
 
 /* The page a macro names: its page= / root= parameter (a link or a title), else NULL. */
-static char *target(struct cv *cv, xmlNode *m, const char *param, char **space)
+char *cv_macro_target(struct cv *cv, xmlNode *m, const char *param, char **space)
 {
 	xmlNode *p = cv_param_node(cv, m, param);
 	char *f, *t;
@@ -120,12 +120,14 @@ int cv_mount_macro(struct cv *cv, xmlNode *m, const char *name)
 
 	if (!c)
 		return 0;
+	if (!strcmp(name, "include") || !strcmp(name, "excerpt-include"))
+		return cv_include(cv, m, name[0] == 'e');
 	if (!strcmp(name, "children") || !strcmp(name, "pagetree")) {
 		int tree = name[0] == 'p';
 
 		if (!c->list_pages)
 			return 0;
-		title = target(cv, m, tree ? "root" : "page", &space);
+		title = cv_macro_target(cv, m, tree ? "root" : "page", &space);
 		if (tree && !title)
 			title = cv_strndup(cv, "@home", 5); /* pagetree's default root */
 		d = cv_param(cv, m, tree ? "startDepth" : "depth");
@@ -142,7 +144,7 @@ int cv_mount_macro(struct cv *cv, xmlNode *m, const char *name)
 		if (!c->list_attachments)
 			return 0;
 		l.images = name[0] == 'g';
-		title = target(cv, m, "page", &space);
+		title = cv_macro_target(cv, m, "page", &space);
 		ret = c->list_attachments(c->arg, space, title, emit, &l);
 	} else if (!strcmp(name, "recently-updated") || !strcmp(name, "contentbylabel")) {
 		char *labels = cv_param(cv, m, "labels"), *max = cv_param(cv, m, "max");

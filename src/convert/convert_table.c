@@ -306,7 +306,8 @@ static void html_line(struct cv *cv, const char *s)
 	cv_nl(cv);
 }
 
-static void html_table(struct cv *cv, xmlNode *t, struct rows *rs)
+/* "<table>" and the caption: the start of an HTML table's block. */
+static void html_open(struct cv *cv, xmlNode *t)
 {
 	xmlNode *cap = cv_child(t, T_CAPTION);
 
@@ -325,60 +326,74 @@ static void html_table(struct cv *cv, xmlNode *t, struct rows *rs)
 		free(e.p);
 		free(s);
 	}
-	for (size_t i = 0; i < rs->n; i++) {
-		html_line(cv, "<tr>");
-		for (xmlNode *c = rs->r[i]->children; c; c = c->next) {
-			const char *tag = cv_tag(c) == T_TH ? "th" : "td";
-			char open[64];
-			int cs, rsp;
+}
 
-			if (!is_cell(c))
-				continue;
-			cs = span(cv, c, "colspan");
-			rsp = span(cv, c, "rowspan");
-			snprintf(open, sizeof(open), "<%s", tag);
+static void html_row(struct cv *cv, xmlNode *row)
+{
+	html_line(cv, "<tr>");
+	for (xmlNode *c = row->children; c; c = c->next) {
+		const char *tag = cv_tag(c) == T_TH ? "th" : "td";
+		char open[64];
+		int cs, rsp;
+
+		if (!is_cell(c))
+			continue;
+		cs = span(cv, c, "colspan");
+		rsp = span(cv, c, "rowspan");
+		snprintf(open, sizeof(open), "<%s", tag);
+		cv_puts(cv, open);
+		if (cs > 1) {
+			snprintf(open, sizeof(open), " colspan=\"%d\"", cs);
 			cv_puts(cv, open);
-			if (cs > 1) {
-				snprintf(open, sizeof(open), " colspan=\"%d\"", cs);
-				cv_puts(cv, open);
-			}
-			if (rsp > 1) {
-				snprintf(open, sizeof(open), " rowspan=\"%d\"", rsp);
-				cv_puts(cv, open);
-			}
-			cv_puts(cv, ">");
-			snprintf(open, sizeof(open), "</%s>", tag);
-			if (cell_empty(cv, c)) {
-				html_line(cv, open);
-				continue;
-			}
-			if (cell_plain(c)) {
-				char *txt = cv_text_of(cv, c, 1);
-				struct cv_buf e = {0};
-
-				cv_html_esc(cv, &e, txt ? txt : "", txt ? strlen(txt) : 0);
-				if (e.p)
-					cv_puts(cv, e.p);
-				html_line(cv, open);
-				free(e.p);
-				free(txt);
-				continue;
-			}
-			cv_nl(cv);
-			cv_blank(cv);
-			if (cv_push_plain(cv) == 0) {
-				cv->html_nest++;
-				cv_flow(cv, c->children, NULL);
-				cv->html_nest--;
-				cv_pop(cv);
-			}
-			cv_blank(cv);
-			html_line(cv, open);
 		}
-		html_line(cv, "</tr>");
+		if (rsp > 1) {
+			snprintf(open, sizeof(open), " rowspan=\"%d\"", rsp);
+			cv_puts(cv, open);
+		}
+		cv_puts(cv, ">");
+		snprintf(open, sizeof(open), "</%s>", tag);
+		if (cell_empty(cv, c)) {
+			html_line(cv, open);
+			continue;
+		}
+		if (cell_plain(c)) {
+			char *txt = cv_text_of(cv, c, 1);
+			struct cv_buf e = {0};
+
+			cv_html_esc(cv, &e, txt ? txt : "", txt ? strlen(txt) : 0);
+			if (e.p)
+				cv_puts(cv, e.p);
+			html_line(cv, open);
+			free(e.p);
+			free(txt);
+			continue;
+		}
+		cv_nl(cv);
+		cv_blank(cv);
+		if (cv_push_plain(cv) == 0) {
+			cv->html_nest++;
+			cv_flow(cv, c->children, NULL);
+			cv->html_nest--;
+			cv_pop(cv);
+		}
+		cv_blank(cv);
+		html_line(cv, open);
 	}
+	html_line(cv, "</tr>");
+}
+
+static void html_close(struct cv *cv)
+{
 	cv_puts(cv, "</table>");
 	cv_blk_end(cv, B_HTML);
+}
+
+static void html_table(struct cv *cv, xmlNode *t, struct rows *rs)
+{
+	html_open(cv, t);
+	for (size_t i = 0; i < rs->n; i++)
+		html_row(cv, rs->r[i]);
+	html_close(cv);
 }
 
 /* Text sitting in the table outside any cell: after the table, in order. */
@@ -406,10 +421,17 @@ static void stray_content(struct cv *cv, xmlNode *t)
  * same pipe table.  A later row that does not fit (a span, a block, another
  * number of cells) ends the pipe table there; the rest becomes a table of its
  * own when the table closes.  Alignment comes from the rows seen by then.
+ *
+ * A table that is not a pipe table (spans, blocks in cells, ...) is streamed
+ * the same way as an HTML table: once CV_STREAM_ROWS rows are in, "<table>"
+ * and those rows are written and freed, then every row as it closes; the
+ * table's close writes "</table>".  Only the text outside any cell (written
+ * after the table) is held.
  */
 #define CV_STREAM_ROWS 1024
 #define CV_STREAMED    ((uintptr_t)0x1000) /* rows written, the pipe table's block open */
-#define CV_NOSTREAM    ((uintptr_t)0x2000) /* not a pipe table: held whole */
+#define CV_NOSTREAM    ((uintptr_t)0x2000) /* not a pipe table */
+#define CV_HTMLSTREAM  ((uintptr_t)0x4000) /* rows written, the HTML table's block open */
 
 static void free_rows(struct rows *rs)
 {
@@ -440,6 +462,31 @@ static int row_fits(struct cv *cv, xmlNode *row)
 	return n == cv->tbl_cols;
 }
 
+/* Stream the rows of a table that is not a pipe table as HTML (see above). */
+static int html_rows(struct cv *cv, xmlNode *t)
+{
+	uintptr_t m = (uintptr_t)t->_private;
+	struct rows rs = {0};
+	int stray = 0;
+
+	if (!(m & CV_HTMLSTREAM)) {
+		if (cv->tbl != t) {
+			cv->tbl = t;
+			cv->tbl_rows = 0;
+		}
+		if (++cv->tbl_rows < CV_STREAM_ROWS || cv->html_nest >= CV_MAX_HTML_NEST)
+			return 0;
+		html_open(cv, t);
+		t->_private = (void *)(m | CV_HTMLSTREAM);
+	}
+	collect(cv, t, &rs, &stray);
+	for (size_t i = 0; i < rs.n; i++)
+		html_row(cv, rs.r[i]);
+	free_rows(&rs);
+	free(rs.r);
+	return 1;
+}
+
 int cv_table_rows(struct cv *cv, xmlNode *t)
 {
 	uintptr_t m = (uintptr_t)t->_private;
@@ -447,8 +494,10 @@ int cv_table_rows(struct cv *cv, xmlNode *t)
 	int stray = 0;
 	enum pipe kind;
 
-	if ((m & CV_NOSTREAM) || cv->html_nest > 0 || cv->err)
+	if (cv->html_nest > 0 || cv->err)
 		return 0;
+	if (m & CV_NOSTREAM)
+		return html_rows(cv, t);
 	if (!(m & CV_STREAMED)) {
 		if (cv->tbl != t) {
 			cv->tbl = t;
@@ -461,7 +510,7 @@ int cv_table_rows(struct cv *cv, xmlNode *t)
 		if (kind == P_NO) {
 			t->_private = (void *)(m | CV_NOSTREAM);
 			free(rs.r);
-			return 0;
+			return html_rows(cv, t);
 		}
 		return cv_table_stream_start(cv, t, &rs, kind);
 	}
@@ -471,6 +520,7 @@ int cv_table_rows(struct cv *cv, xmlNode *t)
 			/* the pipe table ends here; the rest is a table of its own */
 			cv_blk_end(cv, B_TABLE);
 			t->_private = (void *)((m & ~CV_STREAMED) | CV_NOSTREAM);
+			cv->tbl_rows = rs.n - i;
 			rs.n = i;
 			break;
 		}
@@ -512,6 +562,17 @@ void cv_table(struct cv *cv, xmlNode *t)
 		/* streamed: every row is out, only the block is open */
 		cv_blk_end(cv, B_TABLE);
 		stray_content(cv, t);
+		return;
+	}
+	if ((uintptr_t)t->_private & CV_HTMLSTREAM) {
+		/* streamed as HTML: the rows since the last one written, then the end */
+		collect(cv, t, &rs, &stray);
+		for (size_t i = 0; i < rs.n; i++)
+			html_row(cv, rs.r[i]);
+		html_close(cv);
+		if (stray)
+			stray_content(cv, t);
+		free(rs.r);
 		return;
 	}
 

@@ -601,3 +601,37 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 	*out = r.p;
 	*out_len = n;
 }
+
+/*
+ * The anchor cv->resolve, looked up as an in-page link to it would be (an
+ * anchor of that name, a heading's id, its Confluence forms, its slug):
+ * *out is the fragment (malloc'd) or NULL when nothing on the page has it.
+ */
+void cv_resolve_finish(struct cv *cv, char **out, size_t *out_len)
+{
+	struct smap ids = {0};
+	const char *a = cv->resolve, *frag = NULL;
+	size_t *v;
+	char *sl = NULL;
+
+	*out = NULL;
+	*out_len = 0;
+	make_slugs(cv);
+	heading_ids(cv, &ids);
+	for (size_t i = 0; i < cv->nanchors && !frag; i++)
+		if (!strcmp(cv->anchors[i], a))
+			frag = a;
+	if (!frag && (v = smap_get(&ids, a)))
+		frag = cv->heads[*v].slug;
+	if (!frag && (sl = slugify(cv, a)) && (v = smap_get(&ids, sl)))
+		frag = cv->heads[*v].slug;
+	if (frag && !cv->err) {
+		*out = strdup(frag);
+		if (!*out)
+			cv_oom(cv);
+		else
+			*out_len = strlen(*out);
+	}
+	free(sl);
+	smap_free(&ids);
+}

@@ -25,11 +25,14 @@ struct cfs_fs *cfs_fs_of(fuse_req_t req)
 	return fs;
 }
 
-static void fill_stat(struct cfs_fs *fs, const struct cfs_tree_attr *a, struct stat *st)
+void cfs_fs_fill_stat(struct cfs_fs *fs, const struct cfs_tree_attr *a, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = a->ino;
-	st->st_mode = a->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	if (fs->w) /* rw: pages may be written, directories get local files */
+		st->st_mode = a->is_dir ? S_IFDIR | 0755 : S_IFREG | 0644;
+	else
+		st->st_mode = a->is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
 	st->st_nlink = a->nlink;
 	st->st_uid = fs->uid;
 	st->st_gid = fs->gid;
@@ -52,7 +55,7 @@ static void reply_entry(fuse_req_t req, const struct cfs_tree_attr *a, double at
 	e.generation = 1;
 	e.attr_timeout = attr_timeout;
 	e.entry_timeout = fs->ttl;
-	fill_stat(fs, a, &e.attr);
+	cfs_fs_fill_stat(fs, a, &e.attr);
 	fuse_reply_entry(req, &e);
 }
 
@@ -61,7 +64,7 @@ static void reply_attr(fuse_req_t req, const struct cfs_tree_attr *a)
 	struct cfs_fs *fs = cfs_fs_of(req);
 	struct stat st;
 
-	fill_stat(fs, a, &st);
+	cfs_fs_fill_stat(fs, a, &st);
 	fuse_reply_attr(req, &st, fs->ttl);
 }
 
@@ -213,7 +216,9 @@ static void answer_lookup(fuse_req_t req, struct cfs_fs *fs, int ret, const stru
 		struct fuse_entry_param e;
 
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = fs->ttl;
+		/* rw: a save may rename a page (front matter), and the listing
+		 * then brings a name nobody invalidates: no negative entries. */
+		e.entry_timeout = fs->w ? 0 : fs->ttl;
 		fuse_reply_entry(req, &e);
 	} else if (ret) {
 		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
@@ -253,8 +258,11 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct cfs_fs *fs = cfs_fs_of(req);
 	struct cfs_tree_attr a;
-	int ret = cfs_tree_lookup(fs->tree, parent, name, &a);
+	int ret;
 
+	if (cfs_fsw_lookup(req, parent, name))
+		return;
+	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
 	if (ret == -EAGAIN)
 		defer_space(req, OP_LOOKUP, parent, name, NULL);
 	else
@@ -265,8 +273,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 {
 	struct cfs_fs *fs = cfs_fs_of(req);
 	struct cfs_tree_attr a;
-	int ret = cfs_tree_getattr(fs->tree, ino, &a);
+	int ret;
 
+	if (cfs_fsw_getattr(req, ino))
+		return;
+	ino = cfs_fsw_ino(fs, ino);
+	ret = cfs_tree_getattr(fs->tree, ino, &a);
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else if (a.size < 0)
@@ -282,8 +294,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct cfs_blob *md;
 	int ret;
 
+	if (cfs_fsw_open(req, ino, fi))
+		return;
 	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
-		fuse_reply_err(req, EROFS);
+		fuse_reply_err(req, fs->w ? EACCES : EROFS);
 		return;
 	}
 	ret = cfs_tree_getattr(fs->tree, ino, &a);
@@ -314,7 +328,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct cfs_blob *md = (struct cfs_blob *)(uintptr_t)fi->fh;
 
-	if ((ino & 3) == CFS_ATT_FILE) {
+	if (cfs_fsw_read(req, size, off, fi))
+		return;
+	if ((ino & 3) == CFS_ATT_FILE && !CFS_IS_LOCAL_INO(ino)) {
 		cfs_fs_att_read(req, fi, size, off);
 		return;
 	}
@@ -327,7 +343,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if ((ino & 3) == CFS_ATT_FILE)
+	if (cfs_fsw_handle(fi))
+		cfs_fsw_release_handle(cfs_fs_of(req), fi);
+	else if ((ino & 3) == CFS_ATT_FILE && !CFS_IS_LOCAL_INO(ino))
 		cfs_fs_att_release(cfs_fs_of(req), fi);
 	else
 		cfs_blob_unref((struct cfs_blob *)(uintptr_t)fi->fh);
@@ -407,6 +425,8 @@ static void answer_opendir(fuse_req_t req, struct cfs_fs *fs, fuse_ino_t ino,
 		return;
 	}
 	ret = cfs_tree_readdir(fs->tree, ino, &h->d, &h->n);
+	if (!ret && (ret = cfs_fsw_dirents(fs, ino, &h->d, &h->n)))
+		cfs_tree_dirents_free(h->d, h->n);
 	if (ret) {
 		free(h);
 		if (ret == -EAGAIN)
@@ -418,8 +438,9 @@ static void answer_opendir(fuse_req_t req, struct cfs_fs *fs, fuse_ino_t ino,
 	h->ino = ino;
 	h->parent = cfs_tree_parent(fs->tree, ino);
 	fi->fh = (uint64_t)(uintptr_t)h;
-	fi->cache_readdir = 1;
-	fi->keep_cache = 1;
+	/* rw: local files come and go in any directory. */
+	fi->cache_readdir = !fs->w;
+	fi->keep_cache = !fs->w;
 	if (fuse_reply_open(req, fi) == -ENOENT) {
 		cfs_tree_dirents_free(h->d, h->n);
 		free(h);
@@ -509,12 +530,13 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct statvfs st;
+	int rw = cfs_fs_of(req)->w != NULL;
 
 	memset(&st, 0, sizeof(st));
 	st.f_bsize = 4096;
 	st.f_frsize = 4096;
 	st.f_namemax = 255;
-	st.f_flag = ST_RDONLY;
+	st.f_flag = rw ? 0 : ST_RDONLY;
 	fuse_reply_statfs(req, &st);
 }
 
@@ -556,10 +578,9 @@ static void run_stats(void *arg, int cancelled)
 	               "peak_in_flight=%d\nrequest_limit=%d\nqueued=%d\nbytes_received=%llu\n"
 	               "page_hits=%lu\npage_misses=%lu\nrendered_bytes=%llu\n",
 	               (unsigned long long)h.requests, (unsigned long long)h.retries,
-	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight, h.request_limit,
-	               h.queued,
-	               (unsigned long long)h.bytes, atomic_load(&j->fs->hits),
-	               atomic_load(&j->fs->misses),
+	               (unsigned long long)h.failures, h.in_flight, h.peak_in_flight,
+	               h.request_limit, h.queued, (unsigned long long)h.bytes,
+	               atomic_load(&j->fs->hits), atomic_load(&j->fs->misses),
 	               (unsigned long long)cfs_tree_md_bytes(j->fs->tree));
 	reply_xattr(j->req, j->size, buf, (size_t)len);
 	free(j);
@@ -586,6 +607,9 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		}
 		return;
 	}
+	if (cfs_fsw_getxattr(req, ino, name, size))
+		return;
+	ino = cfs_fsw_ino(cfs_fs_of(req), ino);
 	if ((ino & 3) == CFS_ATT_FILE && strcmp(name, CACHED_XATTR) == 0) {
 		ret = cfs_fs_att_cached(cfs_fs_of(req), ino, &v, &len);
 		if (ret) {
@@ -610,8 +634,16 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	char *v;
 	size_t len;
-	int ret = cfs_tree_xattr_list(cfs_fs_of(req)->tree, ino, &v, &len);
+	int ret;
 
+	ino = cfs_fsw_ino(cfs_fs_of(req), ino);
+	if (CFS_IS_LOCAL_INO(ino) && cfs_fs_of(req)->w) {
+		reply_xattr(req, size, "", 0);
+		return;
+	}
+	ret = cfs_tree_xattr_list(cfs_fs_of(req)->tree, ino, &v, &len);
+	if (!ret)
+		cfs_fsw_listxattr(cfs_fs_of(req), ino, &v, &len);
 	if (ret) {
 		fuse_reply_err(req, -ret);
 		return;
@@ -647,6 +679,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	/* Plain readdir: listing a directory must not render every page in it. */
 	conn->want &= ~FUSE_CAP_READDIRPLUS;
+	/* rw: open(O_TRUNC) truncates in open, not in a setattr after it. */
+	if (((struct cfs_fs *)userdata)->w && (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC))
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
 const struct fuse_lowlevel_ops cfs_fs_ops = {
@@ -666,10 +701,27 @@ const struct fuse_lowlevel_ops cfs_fs_ops = {
     .listxattr = op_listxattr,
 };
 
+void cfs_fs_rw_ops(struct fuse_lowlevel_ops *ops)
+{
+	/* Write-back (-o rw); a ro mount has none of these (the kernel refuses
+	 * writes before they reach us, and close sends no flush). */
+	ops->create = cfs_fsw_create;
+	ops->write = cfs_fsw_write;
+	ops->flush = cfs_fsw_flush;
+	ops->fsync = cfs_fsw_fsync;
+	ops->setattr = cfs_fsw_setattr;
+	ops->rename = cfs_fsw_rename;
+	ops->unlink = cfs_fsw_unlink;
+	ops->symlink = cfs_fsw_symlink;
+	ops->readlink = cfs_fsw_readlink;
+}
+
 void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)
 {
 	struct cfs_fs *fs = arg;
 
+	if (!fs->se) /* --publish-drafts: no kernel to tell */
+		return;
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct cfs_tree_inval *v = &ch->v[i];
 		int ret;

@@ -22,6 +22,7 @@ enum {
 	KEY_HELP,
 	KEY_VERSION,
 	KEY_CHECK,
+	KEY_PUBLISH,
 };
 
 struct cli {
@@ -29,6 +30,7 @@ struct cli {
 	int positional;
 	const char *mountpoint; /* as given (argv) */
 	int help, version, check;
+	int publish;     /* --publish-drafts */
 	char error[512]; /* the one line of a usage error */
 };
 
@@ -38,6 +40,7 @@ static const struct fuse_opt cli_spec[] = {
     FUSE_OPT_KEY("-V", KEY_VERSION),
     FUSE_OPT_KEY("--version", KEY_VERSION),
     FUSE_OPT_KEY("--check", KEY_CHECK),
+    FUSE_OPT_KEY("--publish-drafts", KEY_PUBLISH),
     /* mount(8) passes these to helpers; they mean nothing here. */
     FUSE_OPT_KEY("-n", FUSE_OPT_KEY_DISCARD),
     FUSE_OPT_KEY("-v", FUSE_OPT_KEY_DISCARD),
@@ -61,9 +64,9 @@ static int in_list(const char *arg, const char *const *list, size_t n)
 /* Words fstab and mount(8) pass that mean nothing to a FUSE filesystem. */
 static int ignored_option(const char *arg)
 {
-	static const char *const words[] = {"_netdev",  "nofail", "noauto",     "auto",
-	                                    "defaults", "user",   "users",      "nouser",
-	                                    "ro",       "rw",     "x-systemd.", "comment="};
+	static const char *const words[] = {"_netdev",    "nofail",  "noauto", "auto",
+	                                    "defaults",   "user",    "users",  "nouser",
+	                                    "x-systemd.", "comment="};
 
 	return in_list(arg, words, sizeof(words) / sizeof(words[0]));
 }
@@ -126,6 +129,10 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		}
 		if (ignored_option(arg))
 			return 0;
+		if (strcmp(arg, "ro") == 0) { /* the default; the last of ro and rw wins */
+			c->o.rw = 0;
+			return 0;
+		}
 		if (fuse_option(arg))
 			return 1;
 		return cfs_opts_set(&c->o, arg, c->error, sizeof(c->error)) ? -1 : 0;
@@ -134,6 +141,10 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 		return 0;
 	case KEY_VERSION:
 		c->version = 1;
+		return 0;
+	case KEY_PUBLISH:
+		c->publish = 1;
+		c->check = 1; /* no mount point */
 		return 0;
 	case KEY_CHECK:
 		c->check = 1;
@@ -146,8 +157,11 @@ static void usage(const char *prog)
 {
 	printf("usage: %s SPACE MOUNTPOINT [-f] [-d] [-o opt[,opt...]]\n"
 	       "       %s --check SPACE [-o opt[,opt...]]   check site, credentials and space\n"
+	       "       %s --publish-drafts SPACE [-o opt[,opt...]]   publish the saves a killed\n"
+	       "                          rw mount left in the cache directory, then exit\n"
 	       "\n"
-	       "Mount the Confluence space SPACE read-only at MOUNTPOINT: pages are Markdown\n"
+	       "Mount the Confluence space SPACE at MOUNTPOINT (read-only; -o rw: saving a\n"
+	       "page publishes it): pages are Markdown\n"
 	       "files, page trees are directories, blog posts are in _blog/YYYY/MM/.  SPACE\n"
 	       "may also be KEY1,KEY2 or all: then one directory per space.\n"
 	       "\n"
@@ -157,7 +171,7 @@ static void usage(const char *prog)
 	       "~/.config/confluencefs/config.\n"
 	       "\n"
 	       "Options:\n",
-	       prog, prog);
+	       prog, prog, prog);
 	cfs_opts_help(stdout);
 	printf("    -f                     stay in the foreground, log to stderr\n"
 	       "    -d                     debug: foreground, FUSE and HTTP tracing\n"
@@ -237,11 +251,14 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		cfs_cache_set_sync(b->cache, b->sync);
 	if (b->sync)
 		cfs_sync_begin(b->sync);
+	if (b->cache && b->fs && b->fs->w)
+		cfs_cache_set_keep(b->cache, cfs_fsw_keep, b->fs->w);
 	if (b->fs) {
 		b->fs->cache = b->cache;
 		b->fs->sync = b->sync;
 		b->fs->http = b->http;
 		b->fs->attach = b->attach;
+		b->fs->cf = b->cf;
 	}
 }
 
@@ -418,6 +435,7 @@ int main(int argc, char *argv[])
 	struct cli c = {0};
 	struct backend b = {0};
 	struct cfs_fs fs = {0};
+	struct fuse_lowlevel_ops ops = cfs_fs_ops;
 	enum cfs_log_level level = CFS_LOG_INFO;
 	char err[512] = "";
 	char *mount_opts = NULL, *dc_path = NULL;
@@ -508,7 +526,7 @@ int main(int argc, char *argv[])
 		ret = 1;
 		goto out3;
 	}
-	if (c.check) {
+	if (c.check && !c.publish) {
 		printf("OK: %s\n", err);
 		ret = 0;
 		goto out3;
@@ -535,16 +553,54 @@ int main(int argc, char *argv[])
 	cfs_tree_set_front_matter(b.tree, c.o.front_matter);
 	fs.uid = (uid_t)c.o.uid;
 	fs.gid = (gid_t)c.o.gid;
+	if (c.o.rw) {
+		ret = cfs_fsw_new(&fs, dc_path, c.o.front_matter, &fs.w);
+		if (!ret) /* the bases of saves: bounded like rendered pages */
+			cfs_fsw_set_cap(fs.w, c.o.mem_cache);
+		if (ret) {
+			fprintf(stderr, "mount.confluencefs: cannot keep drafts in %s/write: %s\n",
+			        dc_path, strerror(-ret));
+			ret = 1;
+			goto out3;
+		}
+		ret = 1;
+		cfs_fs_rw_ops(&ops);
+	}
+	if (c.publish) {
+		/* Publish the drafts a killed rw mount left, then exit. */
+		b.fs = &fs;
+		b.hopts.retries = c.o.retries;
+		if (!fs.w && cfs_fsw_new(&fs, dc_path, c.o.front_matter, &fs.w)) {
+			fprintf(stderr, "mount.confluencefs: cannot open %s/write\n", dc_path);
+			goto out3;
+		}
+		if (backend_start(&b)) {
+			fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
+			goto out3;
+		}
+		fs.loop = b.loop;
+		cfs_fsw_recover(fs.w);
+		ret = cfs_fsw_recover_wait(fs.w, 10 * 60);
+		backend_stop(&b);
+		if (ret < 0)
+			fprintf(stderr,
+			        "mount.confluencefs: drafts still being published after 10 min\n");
+		else if (ret)
+			fprintf(stderr,
+			        "mount.confluencefs: %d draft(s) not published (see above)\n", ret);
+		ret = ret ? 1 : 0;
+		goto out3;
+	}
 	/* A comma would end the option: "A,B" shows as "A+B". */
 	if (asprintf(&mount_opts,
-	             "-oro,default_permissions,subtype=confluencefs,fsname=confluencefs:%s",
-	             c.o.space) < 0)
+	             "-o%s,default_permissions,subtype=confluencefs,fsname=confluencefs:%s",
+	             c.o.rw ? "rw" : "ro", c.o.space) < 0)
 		goto out3;
 	for (char *p = strstr(mount_opts, "fsname="); *p; p++) /* fsname comes last */
 		*p = *p == ',' ? '+' : *p;
 	if (fuse_opt_add_arg(&args, mount_opts))
 		goto out3;
-	se = fuse_session_new(&args, &cfs_fs_ops, sizeof(cfs_fs_ops), &fs);
+	se = fuse_session_new(&args, &ops, sizeof(ops), &fs);
 	if (!se)
 		goto out3;
 	fs.se = se;
@@ -567,7 +623,10 @@ int main(int argc, char *argv[])
 		goto out6;
 	}
 	fs.loop = b.loop;
-	cfs_info("mounted space %s of %s on %s", c.o.space, c.o.url, cmd.mountpoint);
+	cfs_info("mounted space %s of %s on %s%s", c.o.space, c.o.url, cmd.mountpoint,
+	         fs.w ? " (rw: saving a page publishes it)" : "");
+	if (fs.w)
+		cfs_fsw_recover(fs.w);
 
 	lcfg = fuse_loop_cfg_create();
 	if (!lcfg)
@@ -594,6 +653,7 @@ out5:
 out4:
 	fuse_session_destroy(se);
 out3:
+	cfs_fsw_free(fs.w);
 	cfs_diskcache_close(fs.dc);
 	free(dc_path);
 	cfs_tree_free(b.tree);

@@ -47,6 +47,10 @@ struct cfs_http_req {
 	cfs_http_data_fn on_data; /* streaming, or NULL */
 	uint64_t from;            /* streaming: first byte wanted */
 	int data_err;             /* on_data's -errno when it aborted */
+	const char *method;       /* cfs_http_send(): "PUT", "POST", "DELETE"; NULL: GET */
+	char *send;               /* its request body (JSON), or NULL */
+	size_t send_len;
+	struct curl_slist *headers;
 	void *arg;
 	struct cfs_http_req *prev, *next; /* queue links while QUEUED */
 };
@@ -71,7 +75,7 @@ struct cfs_http {
 	struct queue running, backing_off; /* every live request is in exactly one list */
 	struct cfs_http_stats stats;
 	struct cfs_ratelimit rl; /* requests in flight allowed now (<= max_requests) */
-	uint64_t next_id; /* request ids for the log */
+	uint64_t next_id;        /* request ids for the log */
 	int closing;
 };
 
@@ -149,6 +153,8 @@ static void req_closed(uv_handle_t *handle)
 
 	free(r->body);
 	free(r->url);
+	free(r->send);
+	curl_slist_free_all(r->headers);
 	free(r);
 }
 
@@ -238,6 +244,17 @@ static int setup_easy(struct cfs_http_req *r)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	if (r->method) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+		if (r->send) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->send);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->send_len);
+		}
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+		/* On a reused connection that dies before an answer, curl sends the
+		 * request again by itself: a write must never be sent twice. */
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	}
 	if (r->on_data) {
 		char range[32];
 
@@ -310,8 +327,7 @@ static void start_one(struct cfs_http_req *r)
 
 static void start_queued(struct cfs_http *h)
 {
-	while (!h->closing &&
-	       h->stats.in_flight < cfs_ratelimit_limit(&h->rl, uv_now(h->loop))) {
+	while (!h->closing && h->stats.in_flight < cfs_ratelimit_limit(&h->rl, uv_now(h->loop))) {
 		struct queue *q =
 		    h->q[CFS_HTTP_USER].head ? &h->q[CFS_HTTP_USER] : &h->q[CFS_HTTP_BACKGROUND];
 		struct cfs_http_req *r = q->head;
@@ -418,29 +434,34 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 		         "it calms down",
 		         r->sig.reason[0] ? "RateLimit-Reason: " : "on GET ",
 		         r->sig.reason[0] ? r->sig.reason : url_path(r->url), h->rl.limit);
-	cfs_debug("http #%llu GET %s -> %ld %s%s%zu B %llu ms (attempt %d)%s%s",
-	          (unsigned long long)r->id, url_path(r->url), status, err ? r->errbuf : "",
-	          err ? " " : "", r->len, (unsigned long long)(now - r->start_ms), r->attempts,
-	          r->tag[0] ? " for " : "", r->tag);
+	cfs_debug("http #%llu %s %s -> %ld %s%s%zu B %llu ms (attempt %d)%s%s",
+	          (unsigned long long)r->id, r->method ? r->method : "GET", url_path(r->url),
+	          status, err ? r->errbuf : "", err ? " " : "", r->len,
+	          (unsigned long long)(now - r->start_ms), r->attempts, r->tag[0] ? " for " : "",
+	          r->tag);
 
-	if (!r->on_data && retryable(err, status) && r->attempts <= h->opts.retries &&
-	    !h->closing) {
+	/* A write is never retried blindly: only a 429 (refused, not applied) is. */
+	if (!r->on_data && (!r->method || (!err && status == 429)) && retryable(err, status) &&
+	    r->attempts <= h->opts.retries && !h->closing) {
 		/* One wait never exceeds a request's timeout (nor a minute), however
 		 * long the server asks us to wait. */
 		uint64_t cap = h->opts.timeout_s * 1000 < 60000 ? h->opts.timeout_s * 1000 : 60000;
 		double rnd = (double)rand() / RAND_MAX;
 		int64_t now_s = (int64_t)time(NULL);
-		uint64_t ms = cfs_http_backoff_ms(r->attempts, r->sig.retry_after, now_s, rnd, 250, cap);
-		uint64_t beta = cfs_http_backoff_ms(r->attempts, r->sig.beta_retry, now_s, rnd, 250, cap);
+		uint64_t ms =
+		    cfs_http_backoff_ms(r->attempts, r->sig.retry_after, now_s, rnd, 250, cap);
+		uint64_t beta =
+		    cfs_http_backoff_ms(r->attempts, r->sig.beta_retry, now_s, rnd, 250, cap);
 
 		if (beta > ms) /* Beta-Retry-After is a minimum wait too */
 			ms = beta;
 		if (status == 429)
-			cfs_warn("rate limited (HTTP 429, Retry-After: %s%s%s) on GET %s; retrying in "
-			         "%llu ms",
-			         r->sig.retry_after[0] ? r->sig.retry_after : "none",
-			         r->sig.reason[0] ? ", RateLimit-Reason: " : "", r->sig.reason,
-			         url_path(r->url), (unsigned long long)ms);
+			cfs_warn(
+			    "rate limited (HTTP 429, Retry-After: %s%s%s) on GET %s; retrying in "
+			    "%llu ms",
+			    r->sig.retry_after[0] ? r->sig.retry_after : "none",
+			    r->sig.reason[0] ? ", RateLimit-Reason: " : "", r->sig.reason,
+			    url_path(r->url), (unsigned long long)ms);
 		else
 			cfs_info("GET %s failed (%s); retry %d in %llu ms", url_path(r->url),
 			         err ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code))
@@ -669,12 +690,17 @@ void cfs_http_destroy(struct cfs_http *h)
 /* A new request, queued; NULL when out of memory or shutting down. */
 static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                       cfs_http_data_fn on_data, uint64_t from,
-                                      cfs_http_done_fn done, void *arg)
+                                      cfs_http_done_fn done, void *arg, const char *method,
+                                      char *send, size_t send_len, struct curl_slist *headers)
 {
 	struct cfs_http_req *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
+	r->method = method;
+	r->send = send;
+	r->send_len = send_len;
+	r->headers = headers;
 	r->url = strdup(url);
 	if (!r->url) {
 		free(r);
@@ -690,6 +716,8 @@ static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum 
 	uv_timer_init(h->loop, &r->backoff);
 	r->backoff.data = r;
 	if (h->closing) {
+		r->send = NULL; /* the caller's to free */
+		r->headers = NULL;
 		uv_close((uv_handle_t *)&r->backoff, req_closed);
 		return NULL;
 	}
@@ -700,14 +728,43 @@ static struct cfs_http_req *req_start(struct cfs_http *h, const char *url, enum 
 struct cfs_http_req *cfs_http_get(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                   cfs_http_done_fn done, void *arg)
 {
-	return req_start(h, url, prio, NULL, 0, done, arg);
+	return req_start(h, url, prio, NULL, 0, done, arg, NULL, NULL, 0, NULL);
+}
+
+struct cfs_http_req *cfs_http_send(struct cfs_http *h, const char *method, const char *url,
+                                   const char *body, size_t len, enum cfs_http_prio prio,
+                                   cfs_http_done_fn done, void *arg)
+{
+	struct cfs_http_req *r;
+	char *copy = body ? malloc(len + 1) : NULL;
+	struct curl_slist *hd = NULL, *hd2;
+
+	if (body && !copy)
+		return NULL;
+	if (copy) {
+		memcpy(copy, body, len);
+		copy[len] = '\0';
+	}
+	hd = curl_slist_append(NULL, "Content-Type: application/json");
+	hd2 = hd ? curl_slist_append(hd, "Accept: application/json") : NULL;
+	if (!hd2) {
+		curl_slist_free_all(hd);
+		free(copy);
+		return NULL;
+	}
+	r = req_start(h, url, prio, NULL, 0, done, arg, method, copy, len, hd2);
+	if (!r) {
+		curl_slist_free_all(hd2);
+		free(copy);
+	}
+	return r;
 }
 
 struct cfs_http_req *cfs_http_stream(struct cfs_http *h, const char *url, enum cfs_http_prio prio,
                                      uint64_t from, cfs_http_data_fn on_data, cfs_http_done_fn done,
                                      void *arg)
 {
-	return req_start(h, url, prio, on_data, from, done, arg);
+	return req_start(h, url, prio, on_data, from, done, arg, NULL, NULL, 0, NULL);
 }
 
 void cfs_http_tag(struct cfs_http_req *r, const char *tag)

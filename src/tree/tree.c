@@ -448,7 +448,6 @@ static int chain_ok(struct cfs_node *n, size_t limit)
 	return 1;
 }
 
-
 /* Copy a listed attachment into its node. */
 static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct cfs_node *page)
 {
@@ -526,7 +525,9 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	int keep_time;
 	struct cfs_tree_triple *before = NULL, *after = NULL;
 	struct cfs_tree_located *was = NULL, *now = NULL;
-	size_t nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0, nnow = 0;
+	uint64_t *bumped = NULL; /* include keys of pages with a new version */
+	size_t nbumped = 0, nkeep, na = 0, ntitle = 0, nbefore = 0, nafter = 0, nblog = 0, nwas = 0,
+	       nnow = 0;
 	int ret = -ENOMEM;
 
 	if (!atts)
@@ -543,7 +544,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	l.syn = calloc(2 * pages->n + 2, sizeof(*l.syn));
 	att_by_key = calloc(t->natt + atts->n + 1, sizeof(*att_by_key));
 	l.all = malloc((t->nall + 3 * pages->n + atts->n + 2) * sizeof(*l.all));
-	if (!l.by_key || !l.syn || !att_by_key || !l.all)
+	bumped = malloc((pages->n + 1) * sizeof(*bumped));
+	if (!l.by_key || !l.syn || !att_by_key || !l.all || !bumped)
 		goto fail;
 	if (t->nall)
 		memcpy(l.all, t->all, t->nall * sizeof(*l.all));
@@ -587,6 +589,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		           cfs_tree_changes_add(changes, node->key | CFS_PAGE_FILE, NULL)) {
 			goto fail;
 		}
+		if (node->version && node->version != p->version && p->title)
+			bumped[nbumped++] = cfs_tree_include_key(space, p->title);
 		if (node_update(node, p))
 			goto fail;
 		node->space = space;
@@ -623,7 +627,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 
 		if (!in_load(t, space, x) || x->synthetic || x->is_blog)
 			continue;
-		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(x->parent_id)) : NULL;
+		p = x->parent_id ? cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(x->parent_id))
+		                 : NULL;
 		x->parent = p && p->space == space && !p->synthetic && !p->is_blog
 		                ? p
 		                : t->spaces[space].top;
@@ -643,7 +648,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		struct cfs_node *page, *node;
 		uint64_t key;
 
-		if (!a->page_id || !(page = cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(a->page_id))) ||
+		if (!a->page_id ||
+		    !(page = cfs_tree_find_key(l.by_key, l.n, cfs_tree_key_of(a->page_id))) ||
 		    page->space != space || page->synthetic || page->ctype ||
 		    page == t->spaces[space].top)
 			continue;
@@ -756,13 +762,17 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	t->spaces[space].loaded = 1;
 	free(l.syn);
 	ret = 0;
-	if (was &&
-	    (cfs_tree_locate(t, space, &now, &nnow) || cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
+	if (was && (cfs_tree_locate(t, space, &now, &nnow) ||
+	            cfs_tree_drop_stale_links(t, was, nwas, now, nnow, changes)))
 		ret = -ENOMEM;
+	if (ret == 0 && nbumped && cfs_tree_drop_linking(t, bumped, nbumped, changes))
+		ret = -ENOMEM; /* pages including a page that changed are rendered again */
+	free(bumped);
 	free(was);
 	free(now);
 	if (ret == 0 && changes &&
-	    (cfs_tree_snapshot(t, &after, &nafter) || cfs_tree_diff(before, nbefore, after, nafter, changes)))
+	    (cfs_tree_snapshot(t, &after, &nafter) ||
+	     cfs_tree_diff(before, nbefore, after, nafter, changes)))
 		ret = -ENOMEM;
 	pthread_rwlock_unlock(&t->lock);
 	cfs_tree_triples_free(before, nbefore);
@@ -771,6 +781,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 fail:
 	cfs_tree_triples_free(before, nbefore);
 	free(was);
+	free(bumped);
 	/* Out of memory half-way: keep every node owned so it is freed with the
 	 * tree; the tree may be partly updated.  Report the failure. */
 	if (l.all && l.nall > t->nall) {

@@ -183,7 +183,7 @@ int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located 
 {
 	uint64_t *keys = malloc((na + nb + 1) * sizeof(*keys));
 	size_t i = 0, j = 0, n = 0;
-	int ret = 0;
+	int ret;
 
 	if (!keys)
 		return -ENOMEM;
@@ -197,8 +197,16 @@ int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located 
 			keys[n++] = c < 0 ? a[i++].title : b[j++].title;
 		}
 	}
-	if (n)
-		qsort(keys, n, sizeof(*keys), cmp_key64);
+	ret = n ? cfs_tree_drop_linking(t, keys, n, ch) : 0;
+	free(keys);
+	return ret;
+}
+
+int cfs_tree_drop_linking(struct cfs_tree *t, uint64_t *keys, size_t n, struct cfs_tree_changes *ch)
+{
+	int ret = 0;
+
+	qsort(keys, n, sizeof(*keys), cmp_key64);
 	for (size_t k = 0; n && k < t->nall && !ret; k++) {
 		struct cfs_node *x = t->all[k];
 
@@ -210,6 +218,5 @@ int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located 
 		if (ch && x->present)
 			ret = cfs_tree_changes_add(ch, x->key | CFS_PAGE_FILE, NULL);
 	}
-	free(keys);
 	return ret;
 }

@@ -121,16 +121,31 @@ static inline uint64_t cfs_tree_title_key(size_t space, const char *title)
 	return h;
 }
 
-/* A conversion's link callbacks' state (tree_link.c, tree_macro.c). */
+/* The key noted for a page that the Markdown includes (include, excerpt-include):
+ * when that page gets a new version, the Markdown is rendered again. */
+static inline uint64_t cfs_tree_include_key(size_t space, const char *title)
+{
+	return cfs_tree_title_key(space, title) ^ 0x9e3779b97f4a7c15ull;
+}
+
+/* A conversion's link callbacks' state (tree_link.c, tree_macro.c, tree_include.c). */
 struct link_ctx {
 	struct cfs_tree *t;
 	struct cfs_node *from;
-	struct cfs_tree_links *links; /* titles linked to; may be NULL */
+	struct cfs_tree_links *links;   /* titles linked to; may be NULL */
+	const struct cfs_tree_inc *inc; /* storage of included pages; may be NULL */
 };
+
+/* The display name of a user looked up (cfs_tree_set_user), or NULL.  Lock held. */
+const char *cfs_tree_user_name(struct cfs_tree *t, const char *id);
+
+/* The converter's include_storage (tree_include.c; arg a link_ctx). */
+char *cfs_tree_include_storage(void *arg, const char *space_key, const char *title, size_t *len);
 
 /* Remember that the page links to title in space (its Markdown is stale when
  * that title changes). */
 void cfs_tree_note_link(struct link_ctx *c, long space, const char *title);
+void cfs_tree_note_key(struct link_ctx *c, uint64_t key);
 /* The loaded space a link points into (space_key NULL: the page's own), or -1. */
 long cfs_tree_link_space(struct link_ctx *c, const char *space_key, const char *title);
 /* Path from the directory holding from's file to target's file, or with
@@ -221,6 +236,9 @@ int cfs_tree_diff(struct cfs_tree_triple *a, size_t na, struct cfs_tree_triple *
 int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out, size_t *nout);
 /* Titles whose page appeared, went away, or moved between a and b lose the
  * Markdown of every page linking to them. */
+/* Pages whose links hit one of keys (sorted here) lose their Markdown. */
+int cfs_tree_drop_linking(struct cfs_tree *t, uint64_t *keys, size_t n,
+                          struct cfs_tree_changes *ch);
 int cfs_tree_drop_stale_links(struct cfs_tree *t, const struct cfs_tree_located *a, size_t na,
                               const struct cfs_tree_located *b, size_t nb,
                               struct cfs_tree_changes *ch);

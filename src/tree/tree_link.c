@@ -14,9 +14,15 @@
  * so that link may stay stale after a rename). */
 void cfs_tree_note_link(struct link_ctx *c, long space, const char *title)
 {
+	if (space >= 0 && title)
+		cfs_tree_note_key(c, cfs_tree_title_key((size_t)space, title));
+}
+
+void cfs_tree_note_key(struct link_ctx *c, uint64_t key)
+{
 	struct cfs_tree_links *l = c->links;
 
-	if (!l || space < 0 || !title)
+	if (!l)
 		return;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
@@ -27,7 +33,7 @@ void cfs_tree_note_link(struct link_ctx *c, long space, const char *title)
 		l->v = v;
 		l->cap = cap;
 	}
-	l->v[l->n++] = cfs_tree_title_key((size_t)space, title);
+	l->v[l->n++] = key;
 }
 
 /* Ancestors of n, root-most first, into a malloc'd array; *depth set. */
@@ -229,6 +235,16 @@ void cfs_tree_set_front_matter(struct cfs_tree *t, int on)
 	pthread_rwlock_unlock(&t->lock);
 }
 
+int cfs_tree_front_matter(struct cfs_tree *t)
+{
+	int on;
+
+	pthread_rwlock_rdlock(&t->lock);
+	on = t->front_matter;
+	pthread_rwlock_unlock(&t->lock);
+	return on;
+}
+
 /* s as a YAML double-quoted scalar, appended to f. */
 static void yaml_str(FILE *f, const char *s)
 {
@@ -275,8 +291,10 @@ static int front_matter(struct cfs_tree *t, struct cfs_node *n, char **out, size
 	yaml_str(f, t->spaces[n->space].key);
 	fprintf(f, "\nversion: %lld\n", (long long)n->version);
 	if (n->author_id) {
+		const char *name = cfs_tree_user_name(t, n->author_id);
+
 		fputs("author: ", f);
-		yaml_str(f, n->author_id);
+		yaml_str(f, name ? name : n->author_id);
 		fputc('\n', f);
 	}
 	if (n->labels) {
@@ -317,6 +335,23 @@ static struct user *find_user(struct cfs_tree *t, const char *id)
 	struct user key = {.id = (char *)id};
 
 	return t->nusers ? bsearch(&key, t->users, t->nusers, sizeof(key), cmp_user) : NULL;
+}
+
+const char *cfs_tree_user_name(struct cfs_tree *t, const char *id)
+{
+	struct user *u = find_user(t, id);
+
+	return u ? u->name : NULL;
+}
+
+char *cfs_tree_author(struct cfs_tree *t, struct cfs_node *n)
+{
+	char *a;
+
+	pthread_rwlock_rdlock(&t->lock);
+	a = n->author_id ? strdup(n->author_id) : NULL;
+	pthread_rwlock_unlock(&t->lock);
+	return a;
 }
 
 int cfs_tree_user_known(struct cfs_tree *t, const char *id)
@@ -361,7 +396,14 @@ static char *link_user(void *arg, const char *account_id)
 int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
                      char **out, size_t *out_len, struct cfs_tree_links *links)
 {
-	struct link_ctx lc = {.t = t, .from = n, .links = links};
+	return cfs_tree_convert_inc(t, n, storage, len, NULL, out, out_len, links);
+}
+
+int cfs_tree_convert_inc(struct cfs_tree *t, struct cfs_node *n, const char *storage, size_t len,
+                         const struct cfs_tree_inc *inc, char **out, size_t *out_len,
+                         struct cfs_tree_links *links)
+{
+	struct link_ctx lc = {.t = t, .from = n, .links = links, .inc = inc};
 	struct cfs_convert_ctx ctx = {
 	    .base_url = t->base_url,
 	    .space_key = t->spaces[n->space].key,
@@ -372,6 +414,7 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 	    .list_pages = cfs_tree_list_pages,
 	    .list_attachments = cfs_tree_list_attachments,
 	    .list_recent = cfs_tree_list_recent,
+	    .include_storage = inc ? cfs_tree_include_storage : NULL,
 	    .arg = &lc,
 	    .title = n->title,
 	    .page_id = n->id,
@@ -399,6 +442,32 @@ int cfs_tree_convert(struct cfs_tree *t, struct cfs_node *n, const char *storage
 		}
 		free(fm);
 	}
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}
+
+int cfs_tree_with_ctx(struct cfs_tree *t, struct cfs_node *n,
+                      int (*fn)(void *arg, const struct cfs_convert_ctx *ctx), void *arg)
+{
+	struct link_ctx lc = {.t = t, .from = n, .links = NULL};
+	struct cfs_convert_ctx ctx = {
+	    .base_url = t->base_url,
+	    .space_key = t->spaces[n->space].key,
+	    .page_path = link_page,
+	    .attachment_path = link_attachment,
+	    .user_name = link_user,
+	    .blog_path = link_blog,
+	    .list_pages = cfs_tree_list_pages,
+	    .list_attachments = cfs_tree_list_attachments,
+	    .list_recent = cfs_tree_list_recent,
+	    .arg = &lc,
+	    .title = n->title,
+	    .page_id = n->id,
+	};
+	int ret;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ret = fn(arg, &ctx);
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
 }

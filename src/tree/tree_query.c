@@ -235,13 +235,14 @@ enum {
 	X_CREATED,
 	X_UPDATED,
 	X_LABELS,
+	X_AUTHOR_ID,
 	X_COUNT
 };
 static const char *const xattr_names[X_COUNT] = {
     "user.confluence.space",   "user.confluence.id",      "user.confluence.title",
     "user.confluence.type",    "user.confluence.version", "user.confluence.media_type",
     "user.confluence.url",     "user.confluence.author",  "user.confluence.created",
-    "user.confluence.updated", "user.confluence.labels",
+    "user.confluence.updated", "user.confluence.labels",  "user.confluence.author_id",
 };
 
 /* "2024-01-08T10:00:00Z", malloc'd; NULL for an unknown time. */
@@ -322,7 +323,12 @@ static char *xattr_value(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_k
 		v = url_of(t, n, kind);
 		*nomem = !v;
 		return v;
-	case X_AUTHOR:
+	case X_AUTHOR: /* the display name once looked up (cache.c), else the id */
+		s = n->is_att || !n->author_id ? NULL : cfs_tree_user_name(t, n->author_id);
+		if (!s)
+			s = n->is_att ? NULL : n->author_id;
+		break;
+	case X_AUTHOR_ID:
 		s = n->is_att ? NULL : n->author_id;
 		break;
 	case X_LABELS:
@@ -613,4 +619,14 @@ int cfs_tree_page_ref(struct cfs_tree *t, struct cfs_node *n, char **id, int64_t
 	*blog = n->is_blog;
 	pthread_rwlock_unlock(&t->lock);
 	return *id ? 0 : -ENOMEM;
+}
+
+char *cfs_tree_space_key(struct cfs_tree *t, struct cfs_node *n)
+{
+	char *s;
+
+	pthread_rwlock_rdlock(&t->lock);
+	s = t->spaces[n->space].key ? strdup(t->spaces[n->space].key) : NULL;
+	pthread_rwlock_unlock(&t->lock);
+	return s;
 }

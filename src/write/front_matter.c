@@ -171,6 +171,19 @@ int cfs_write_front_matter(const char *md, size_t md_len, struct cfs_front_matte
 	p = memchr(md, '\n', md_len);
 	if (!p)
 		return 0;
+	{
+		/*
+		 * A body may start with a rule ("---" and a blank line): front
+		 * matter starts with a "key:" line right under the "---".
+		 */
+		const char *l = p + 1, *le = memchr(l, '\n', (size_t)(e - l)), *c;
+
+		le = le ? le : e;
+		c = memchr(l, ':', (size_t)(le - l));
+		if (l >= e || !c || *l == ' ' || *l == '\t' || *l == '\r' || *l == '\n' ||
+		    *l == '#')
+			return 0;
+	}
 	for (p++; p < e;) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p)), *le = nl ? nl : e, *colon;
 		size_t klen;

@@ -55,7 +55,22 @@ static const char *const kept_tags[] = {"p",
                                         "ac:task-body",
                                         "ac:task-uuid"};
 static const char *const kept_macros[] = {"code", "info", "note", "tip", "warning", "expand"};
-static const char *const kept_params[] = {"language", "title"};
+
+/* Parameters at their default value: dropping them changes nothing. */
+static const char *const default_params[][2] = {
+    {"collapse", "false"}, {"linenumbers", "false"}, {"icon", "true"}};
+
+static int is_default(const char *name, size_t nl, const char *v, const char *e)
+{
+	for (size_t i = 0; i < sizeof(default_params) / sizeof(default_params[0]); i++) {
+		size_t k = strlen(default_params[i][0]), vl = strlen(default_params[i][1]);
+
+		if (nl == k && !strncmp(name, default_params[i][0], k) && (size_t)(e - v) > vl &&
+		    !strncmp(v, default_params[i][1], vl) && v[vl] == '<')
+			return 1;
+	}
+	return 0;
+}
 
 static int in(const char *const *set, size_t n, const char *s, size_t len)
 {
@@ -86,9 +101,10 @@ static const char *attr(const char *s, const char *e, const char *name, size_t *
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-int w_lossy(const char *st, size_t n, char *what, size_t cap)
+int w_lossy(const char *st, size_t n, int users, char *what, size_t cap)
 {
 	const char *p = st, *e = st + n;
+	int code = 0; /* the last macro opened is code: language only; the others: title only */
 
 	while ((p = memchr(p, '<', (size_t)(e - p)))) {
 		const char *name = p + 1, *end, *q;
@@ -115,8 +131,14 @@ int w_lossy(const char *st, size_t n, char *what, size_t cap)
 		end = memchr(name, '>', (size_t)(e - name));
 		if (!end)
 			end = e;
-		if (!in(kept_tags, COUNT(kept_tags), name, nl)) {
+		if (!in(kept_tags, COUNT(kept_tags), name, nl) &&
+		    !(users && nl == 7 && !strncmp(name, "ri:user", 7))) {
 			snprintf(what, cap, "<%.*s>", (int)(nl > 40 ? 40 : nl), name);
+			return 1;
+		}
+		if (attr(name, end, "style", &vl) && vl > 0) {
+			snprintf(what, cap, "a style on <%.*s> (alignment, colour, ...)",
+			         (int)(nl > 40 ? 40 : nl), name);
 			return 1;
 		}
 		if (nl == 19 && !strncmp(name, "ac:structured-macro", nl)) {
@@ -126,9 +148,12 @@ int w_lossy(const char *st, size_t n, char *what, size_t cap)
 				         q ? q : "");
 				return 1;
 			}
+			code = vl == 4 && !strncmp(q, "code", 4);
 		} else if (nl == 12 && !strncmp(name, "ac:parameter", nl)) {
 			q = attr(name, end, "ac:name", &vl);
-			if (!q || !in(kept_params, COUNT(kept_params), q, vl)) {
+			if (!q || !((vl == (code ? 8u : 5u) &&
+			             !strncmp(q, code ? "language" : "title", vl)) ||
+			            (end < e && is_default(q, vl, end + 1, e)))) {
 				snprintf(what, cap, "the macro parameter %.*s",
 				         (int)(vl > 40 ? 40 : vl), q ? q : "");
 				return 1;

@@ -10,12 +10,15 @@
 /* Saved lines that replace base blocks [first, first + nrep) (or insert there). */
 struct wregion {
 	size_t first, nrep;
-	size_t line; /* 1-based line in the saved file */
+	size_t line;    /* 1-based line in the saved file */
+	const char *md; /* its saved lines (in the caller's buffer) */
+	size_t md_len;
 	struct wbuf st;
 };
 
 struct wplan {
 	int nochange;
+	long task_id; /* the largest ac:task-id of the page and of the new text */
 	struct wregion *r;
 	size_t nr;
 };
@@ -50,6 +53,7 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 {
 	struct wregion *r;
 	size_t nb = from, md_blocks = 0, first_end = first + nrep;
+	int users = wctx && wctx->convert && wctx->convert->base_url && *wctx->convert->base_url;
 	int ret;
 
 	while (nb < to && blank(sl, nb))
@@ -68,6 +72,10 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 	r->first = first;
 	r->nrep = nrep;
 	r->line = fm_lines + (nb < to ? nb : from) + 1;
+	if (from < to) {
+		r->md = sl->p[from];
+		r->md_len = (size_t)(sl->p[to - 1] + sl->len[to - 1] - r->md);
+	}
 	/* blocks with no Markdown before the first replaced one stay, in front */
 	for (; first < first_end && base->b[first].nl == 0; first++)
 		wb_add(&r->st, base->st + base->b[first].s_off, base->b[first].s_len);
@@ -76,8 +84,8 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 	for (size_t i = first; i < first_end; i++) {
 		char what[96];
 
-		if (base->b[i].nl &&
-		    w_lossy(base->st + base->b[i].s_off, base->b[i].s_len, what, sizeof(what))) {
+		if (base->b[i].nl && w_lossy(base->st + base->b[i].s_off, base->b[i].s_len, users,
+		                             what, sizeof(what))) {
 			*err =
 			    w_fmt("line %zu: this block holds %s, which its Markdown cannot carry "
 			          "back: undo the change to it or edit it in the browser",
@@ -89,7 +97,8 @@ static int region(const struct cfs_blockmap *base, const struct wlines *sl, size
 		const char *s = sl->p[from];
 		const char *e = sl->p[to - 1] + sl->len[to - 1];
 
-		ret = w_md2storage(s, (size_t)(e - s), fm_lines + from + 1, wctx, &r->st, err);
+		ret = w_md2storage(s, (size_t)(e - s), fm_lines + from + 1, wctx, &pl->task_id,
+		                   &r->st, err);
 		if (ret)
 			return ret;
 	}
@@ -99,6 +108,23 @@ rest:
 		if (base->b[i].nl == 0)
 			wb_add(&r->st, base->st + base->b[i].s_off, base->b[i].s_len);
 	return r->st.err;
+}
+
+/* The largest numeric <ac:task-id> in the storage. */
+static long max_task_id(const char *st, size_t n)
+{
+	const char *p = st, *e = st + n;
+	long max = 0;
+
+	while ((p = memmem(p, (size_t)(e - p), "<ac:task-id>", 12))) {
+		long v = 0;
+
+		for (p += 12; p < e && *p >= '0' && *p <= '9' && v < 100000000; p++)
+			v = v * 10 + (*p - '0');
+		if (v > max)
+			max = v;
+	}
+	return max;
 }
 
 static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
@@ -133,6 +159,7 @@ static int plan(const struct cfs_blockmap *base, const char *md, size_t len,
 		pl->nochange = 1;
 		return 0;
 	}
+	pl->task_id = max_task_id(base->st, base->slen);
 	ret = w_lines(smd, slen, &sl);
 	if (ret)
 		return ret;
@@ -291,6 +318,45 @@ static int block_lines(const struct cfs_blockmap *bm, struct wlines *l)
 	return 0;
 }
 
+static const char *trim_blank(const char *s, size_t *n)
+{
+	while (*n && strchr(" \t\r\n", *s))
+		s++, (*n)--;
+	*n = trim_end(s, *n);
+	return s;
+}
+
+/*
+ * Did the server make the same change?  Between the base blocks around g,
+ * theirs' Markdown equals our saved lines: then theirs stays as it is.
+ */
+static int same_change(const struct cfs_blockmap *base, const struct cfs_blockmap *theirs,
+                       const size_t *bpos, const struct wregion *g)
+{
+	size_t ts, te, kn = g->first + g->nrep, tl = 0, ol = g->md_len;
+	const char *t = NULL, *o;
+
+	if (g->first > 0 && bpos[g->first - 1] == NONE)
+		return 0;
+	if (kn < base->n && bpos[kn] == NONE)
+		return 0;
+	ts = g->first > 0 ? bpos[g->first - 1] + 1 : 0;
+	te = kn < base->n ? bpos[kn] : theirs->n;
+	if (ts > te)
+		return 0;
+	for (size_t j = ts; j < te; j++) {
+		size_t n;
+		const char *m = cfs_blockmap_block_markdown(theirs, j, &n);
+
+		if (!t)
+			t = m;
+		tl = (size_t)(m + n - t);
+	}
+	t = trim_blank(t ? t : "", &tl);
+	o = trim_blank(g->md ? g->md : "", &ol);
+	return tl == ol && !memcmp(t, o, tl);
+}
+
 static int conflict(size_t line, char **err, const char *why)
 {
 	*err = w_fmt("line %zu: %s", line, why);
@@ -332,6 +398,10 @@ int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_l
 	for (size_t i = 0; i < pl.nr && !ret; i++) {
 		const struct wregion *g = &pl.r[i];
 
+		if (same_change(base, theirs, bpos, g)) {
+			from[i] = to[i] = NONE; /* theirs already says it */
+			continue;
+		}
 		for (size_t k = g->first; k < g->first + g->nrep && !ret; k++)
 			if (bpos[k] == NONE)
 				ret = conflict(g->line, err, "the server changed this block too");
@@ -357,10 +427,14 @@ int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_l
 	if (ret)
 		goto out;
 	for (size_t j = 0; j <= theirs->n; j++) {
+		while (r < pl.nr && from[r] == NONE)
+			r++;
 		while (r < pl.nr && from[r] == j) {
 			wb_add(&o, pl.r[r].st.p, pl.r[r].st.len);
 			j = to[r];
 			r++;
+			while (r < pl.nr && from[r] == NONE)
+				r++;
 		}
 		if (j < theirs->n)
 			wb_add(&o, theirs->st + theirs->b[j].s_off, theirs->b[j].s_len);

@@ -56,17 +56,19 @@ int w_diff_ex(const struct wlines *a, const struct wlines *b, size_t *am, int ex
 
 /*
  * n bytes of Markdown -> storage appended to out.  line0: the 1-based line
- * of md's first line in the saved file (for messages).  0, -EINVAL (*err:
+ * of md's first line in the saved file (for messages).  New tasks are
+ * numbered after *task_id (the largest ac:task-id on the page), which grows.  0, -EINVAL (*err:
  * "line N: why"), -ENOMEM.
  */
 int w_md2storage(const char *md, size_t n, size_t line0, const struct cfs_write_ctx *wctx,
-                 struct wbuf *out, char **err);
+                 long *task_id, struct wbuf *out, char **err);
 
 /*
  * Does this storage hold something the Markdown cannot carry back (a macro
- * other than those w_md2storage writes, a layout, a mention, ...)?  1 and
- * what (a short name) or 0.
+ * other than those w_md2storage writes, a layout, ...)?  Mentions come back
+ * when users (the converter links them: it has a base URL).  1 and what (a
+ * short name) or 0.
  */
-int w_lossy(const char *st, size_t n, char *what, size_t cap);
+int w_lossy(const char *st, size_t n, int users, char *what, size_t cap);
 
 #endif
