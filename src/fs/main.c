@@ -518,7 +518,10 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "mount.confluencefs: cannot start: %s\n", strerror(-b.err));
 		goto out3;
 	}
-	c.o.list_first = c.check; /* a mount lists its space in the background */
+	/* A read-only mount lists its space in the background (docs/refresh.md); --check
+	 * prints its counts, and publishing drafts (at --publish-drafts or at an rw
+	 * mount's start) needs the tree. */
+	c.o.list_first = c.check || c.publish || c.o.rw;
 	ret = cfs_check_site(b.loop, b.cf, &c.o, &b.api, &b.tree, err, sizeof(err));
 	backend_stop(&b);
 	cfs_log_init(level, 0);
