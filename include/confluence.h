@@ -147,6 +147,29 @@ int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
 int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                         cfs_cf_pages_cb cb, void *arg);
 
+/* A paginated page listing asks this after each batch (pages->v[batch_start..n) are the
+ * batch's); nonzero: follow the next link, 0: stop and answer with what was listed. */
+typedef int (*cfs_cf_more_fn)(void *arg, const struct cfs_page_list *pages, size_t batch_start);
+
+/* ---- the change feed (confluence_feed.c) ---- */
+
+/* Cloud only: the pages (blog: blog posts) of a space, most recently modified first
+ * (GET /api/v2/spaces/{id}/pages?sort=-modified-date), with their parents and versions,
+ * paginated while more says so.  -EINVAL on Data Center. */
+int cfs_cf_space_recent(struct cfs_cf *cf, const char *space_id, int blog, enum cfs_http_prio prio,
+                        cfs_cf_more_fn more, void *more_arg, cfs_cf_pages_cb cb, void *arg);
+/* CQL searches of what changed in a space in the last minutes minutes (by the server's
+ * clock: lastmodified >= now("-Nm")): its attachments (as cfs_cf_space_attachments), the
+ * labels of its pages and blog posts (as cfs_cf_space_labels), and, for Data Center
+ * where the v2 listing does not exist, its pages and blog posts with their parents,
+ * versions and labels (as the DC listings, type set). */
+int cfs_cf_changed_attachments(struct cfs_cf *cf, const char *space_key, long minutes,
+                               enum cfs_http_prio prio, cfs_cf_attachments_cb cb, void *arg);
+int cfs_cf_changed_labels(struct cfs_cf *cf, const char *space_key, long minutes,
+                          enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg);
+int cfs_cf_changed_content(struct cfs_cf *cf, const char *space_key, long minutes,
+                           enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg);
+
 /* The absolute URL that downloads an attachment: on Cloud the v1 download
  * endpoint (a redirect to the media host, which curl follows without our
  * credentials; download is ignored); on Data Center base + download, the

@@ -36,6 +36,7 @@ struct cfs_fs {
 	struct cfs_persist *persist; /* rendered pages on disk and the state file; may be NULL */
 	atomic_int offline;          /* started from the saved state, the site not answering */
 	double ttl;                  /* seconds the kernel may cache entries and attributes */
+	double full_ttl;             /* seconds between full listings (docs/refresh.md) */
 	int prefetch;                /* directory levels to prefetch on opendir; 0: off */
 	uid_t uid;
 	gid_t gid;

@@ -23,7 +23,9 @@ struct cfs_opts {
 	int max_requests;
 	int timeout; /* seconds per attempt */
 	int retries;
-	int ttl; /* seconds metadata is trusted */
+	int ttl;        /* seconds metadata is trusted */
+	int full_ttl;   /* seconds between full listings while in use (docs/refresh.md) */
+	int list_first; /* not an option: list a single space before mounting (--check) */
 	uint64_t cache_size;
 	uint64_t mem_cache; /* bytes of rendered pages kept in memory */
 	int prefetch;       /* directory levels fetched ahead on opendir; 0: off */

@@ -55,7 +55,10 @@ typedef void (*cfs_sync_inval_fn)(void *arg, const struct cfs_tree_changes *ch);
 struct cfs_sync_config {
 	struct cfs_cf *cf;     /* borrowed */
 	struct cfs_tree *tree; /* borrowed; its spaces are the ones listed */
-	uint64_t ttl_ms;       /* re-list at most this often; 0 means every second */
+	uint64_t ttl_ms;       /* refresh at most this often; 0 means every second */
+	uint64_t full_ttl_ms;  /* a refresh is a full listing when the last one is this old
+	                          (else the change feed, include/feed.h); 0: always full */
+	int64_t margin_ms;     /* the change feed's margin; 0: CFS_FEED_MARGIN_MS */
 	atomic_int *activity;  /* set non-zero by FUSE on use; cleared here */
 	atomic_int *paused;    /* may be NULL; while non-zero the timer lists nothing */
 	cfs_sync_inval_fn inval;
@@ -65,9 +68,14 @@ struct cfs_sync_config {
 /* Start the timer.  Loop thread.  Returns 0 or -errno. */
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out);
 
-/* Re-list the loaded spaces now (in the background), e.g. after a page
+/* List the loaded spaces again, fully, now (in the background), e.g. after a page
  * turned out to be gone. */
 void cfs_sync_now(struct cfs_sync *s);
+
+/* Refresh the loaded spaces now as the timer would: by their change feed, or
+ * fully when their last full listing is full_ttl old.  For a mount started
+ * from a saved state (reconcile) and one coming back online. */
+void cfs_sync_feed_now(struct cfs_sync *s);
 
 /* cb(arg, 0) once space (an index into the tree's spaces) is in the tree —
  * at once when it is — else cb(arg, -errno) when its listing failed.  The
@@ -81,6 +89,10 @@ void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void
  * told what changed only after cb ran (cb may answer a FUSE request that
  * holds a directory the invalidation needs).  Loop thread. */
 void cfs_sync_relist(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
+
+/* Start listing, at once, a single space that is not listed yet (the mount appeared
+ * before its listing: docs/refresh.md).  Loop thread. */
+void cfs_sync_begin(struct cfs_sync *s);
 
 /* Stop the timer; memory is freed once a listing or load in flight ends
  * (cancelled by destroying the HTTP client).  Loop thread. */

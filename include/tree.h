@@ -73,6 +73,10 @@ struct cfs_tree_changes {
 
 void cfs_tree_changes_clear(struct cfs_tree_changes *c);
 
+/* The newest modification time of the pages and blog posts of space ({0, 0}: none);
+ * the change feed's first cursor (feed_apply.c).  Any thread. */
+struct cfs_time cfs_tree_newest(struct cfs_tree *t, size_t space);
+
 /* A tree of n spaces (their id, key and name are copied; name may be NULL).
  * With multi, the root holds one directory per space, named by its key, and
  * each space is empty until it is loaded; else n must be 1 and the root is

@@ -59,6 +59,7 @@ class CloudTree(MountedSpace):
         cls.listed = container_requests(cls.fake)  # nothing yet
         cls.mount = Mount(cls.fake, opts=["ttl=600", "log_level=debug"])
         cls.mnt = cls.mount.mnt
+        os.listdir(cls.mnt)  # the space is listed in the background: wait for it
         cls.after_mount = container_requests(cls.fake)
 
     def test_find_shows_the_tree(self):
@@ -155,7 +156,8 @@ class CloudTree(MountedSpace):
 class Refresh(unittest.TestCase):
     def test_a_refresh_asks_only_for_what_it_does_not_know(self):
         with serving("--flavor", "cloud", "--cloud-tree") as fake, \
-                mounted(fake, opts=["ttl=1"]) as m:
+                mounted(fake, opts=["ttl=1", "full_ttl=1"]) as m:  # every refresh a full listing
+            os.listdir(m.mnt)  # the mount lists its space in the background: wait for it
             first = container_requests(fake)
             fake.reset()
             listings = []

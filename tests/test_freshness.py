@@ -32,7 +32,8 @@ def read(path):
 class Freshness(unittest.TestCase):
     def setUp(self):
         self.fake = Fake()
-        self.m = Mount(self.fake, opts=["ttl=1"])
+        # deletions are found by the full listing, every full_ttl (docs/refresh.md)
+        self.m = Mount(self.fake, opts=["ttl=1", "full_ttl=2"])
 
     def tearDown(self):
         err = self.m.stop()

@@ -14,6 +14,7 @@ from .model import (AUTHORS, Attachment, BLOG_SORTS, CHILD_SORTS, DEFAULT_ACCOUN
 from .shapes import (anonymous_json, attachment_json, attachment_v1_json, blogpost_json,
                      child_json, container_json, content_labels, labels_json, page_json,
                      space_json, user_json, v1_not_found)
+from .feed import cql_since, modified_since
 from .protocol import (ApiError, Response, error_response, json_response, list_response,
                        media_response, page_of)
 
@@ -389,10 +390,11 @@ class Api:
     CQL_TYPE = CQL_TYPE
     CQL_SPACE = CQL_SPACE
 
-    def site_items(self, types, keys, ids=None):
+    def site_items(self, types, keys, ids=None, since=None):
         """What a CQL search finds: the pages and blog posts (by id) of the spaces with
         these keys (None: every space) whose type is in types (None: any type), then their
-        attachments (by id); ids (a set, or None) narrows both (type-agnostic)."""
+        attachments (by id); ids (a set, or None) narrows both (type-agnostic), and since
+        (feed.cql_since of the query) to what was modified since then."""
         spaces = [s for s in self.site.spaces if keys is None or s.key in keys]
         content, atts = [], []
         for s in spaces:
@@ -408,6 +410,9 @@ class Api:
             if types is None or "attachment" in types:
                 atts += [a for a in s.attachments.values()
                          if ids is None or a.id in ids or a.id[3:] in ids]
+        if since is not None:
+            content = [c for c in content if modified_since(c, since)]
+            atts = [a for a in atts if modified_since(a, since)]
         content.sort(key=lambda c: int(c.id))
         atts.sort(key=lambda a: (int(a.id[3:]), a.id))
         return content + atts
@@ -436,8 +441,13 @@ class Api:
         if types is None:
             return json_response(400, {"statusCode": 400, "message":
                                        "Could not parse cql : %s" % cql})
+        try:
+            since = cql_since(cql)
+        except ValueError:
+            return json_response(400, {"statusCode": 400, "message":
+                                       "Could not parse cql : %s" % cql})
         expand = set((req.arg("expand") or "").split(","))
-        items = self.site_items(types, keys)
+        items = self.site_items(types, keys, since=since)
         batch, nxt = page_of(req, "search", items)
         results = []
         for x in batch:

@@ -9,6 +9,7 @@ from urllib.parse import quote, quote_plus, urlencode
 from .model import AUTHORS, DEFAULT_ACCOUNT, Page, tiny_link
 from .shapes import content_labels, labels_json, status_phrase
 from .protocol import ApiError, Response, json_response, media_response
+from .feed import cql_since
 from .cloud import Api, ID_RE, NOT_STORAGE_VALUE, cql_scope
 
 
@@ -410,7 +411,11 @@ class DcApi(Api):
             ids = set(x.strip().strip('"') for x in id_in.group(1).split(",") if x.strip())
         elif id_eq:
             ids = {id_eq.group(1)}
-        items = self.site_items(types, keys, ids)
+        try:
+            since = cql_since(cql)
+        except ValueError:
+            raise V1Error(400, "Could not parse cql : %s" % cql)
+        items = self.site_items(types, keys, ids, since)
         batch, envelope = self.window(req, items)
         expand = self.expand(req)
         with_body = "body.storage" in expand

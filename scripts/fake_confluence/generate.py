@@ -102,6 +102,7 @@ class Generator:
         self.blog_base = self.page_base + 3 * self.n + 2 * self.n_att + 20
         self.cross = cross
         self.titles = []
+        self.next_suffix = {}  # title -> the next " (n)" to try (all smaller n are taken)
         self.att_titles = {}  # page index -> [(title, media type)] as generated
 
     def page_id(self, i):
@@ -171,11 +172,16 @@ class Generator:
         if i == 7:
             return "_attachments"
         title = "%s %s" % (rng.choice(AREAS), rng.choice(DOCS))
-        n = 2
-        candidate = title
+        if title not in used:
+            return title
+        # The lowest free " (n)": resume where the last search for this title stopped
+        # (used only grows), so a 100,000-page space is not quadratic.
+        n = self.next_suffix.get(title, 2)
+        candidate = "%s (%d)" % (title, n)
         while candidate in used:
-            candidate = "%s (%d)" % (title, n)
             n += 1
+            candidate = "%s (%d)" % (title, n)
+        self.next_suffix[title] = n + 1
         return candidate
 
     def page(self, i, title):

@@ -20,6 +20,7 @@ void cfs_opts_defaults(struct cfs_opts *o)
 	o->timeout = 30;
 	o->retries = 5;
 	o->ttl = 60;
+	o->full_ttl = 15 * 60;
 	o->cache_size = 1ull << 30;
 	o->mem_cache = 256ull << 20;
 	o->prefetch = 3;
@@ -172,6 +173,8 @@ static const struct opt_def {
     {"retries", OPT_INT, F(retries), 0, 100, "N", "retries of 429/5xx/network errors (5)"},
     {"ttl", OPT_DURATION, F(ttl), 0, 7 * 86400, "DURATION",
      "names and attributes trusted for (60s)"},
+    {"full_ttl", OPT_DURATION, F(full_ttl), 0, 7 * 86400, "DURATION",
+     "full re-listing for deletions and moves (15m)"},
     {"prefetch", OPT_INT, F(prefetch), 0, 100, "N", "directory levels fetched ahead (3)"},
     {"batch", OPT_INT, F(batch), 1, 250, "N", "pages per prefetch request (25)"},
     {"frontmatter", OPT_FLAG, F(front_matter), 0, 0, NULL,

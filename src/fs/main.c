@@ -244,6 +244,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 		    .cf = b->cf,
 		    .tree = b->tree,
 		    .ttl_ms = (uint64_t)(b->fs->ttl * 1000),
+		    .full_ttl_ms = (uint64_t)(b->fs->full_ttl * 1000),
 		    .activity = &b->fs->activity,
 		    .paused = &b->fs->offline,
 		    .inval = cfs_fs_inval,
@@ -253,13 +254,15 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	}
 	if (b->cache && b->sync)
 		cfs_cache_set_sync(b->cache, b->sync);
+	if (b->sync)
+		cfs_sync_begin(b->sync);
 	if (b->cache && b->fs && b->fs->w)
 		cfs_cache_set_keep(b->cache, cfs_fsw_keep, b->fs->w);
 	if (!b->err && b->fs && atomic_load(&b->fs->offline))
 		b->err = cfs_offline_start(loop, b->cf, b->sync, &b->fs->offline, 1000, 30000,
 		                           &b->probe);
 	else if (!b->err && b->sync && b->reconcile)
-		cfs_sync_now(b->sync);
+		cfs_sync_feed_now(b->sync);
 	if (b->fs) {
 		b->fs->cache = b->cache;
 		b->fs->sync = b->sync;
@@ -543,6 +546,10 @@ int main(int argc, char *argv[])
 	}
 	/* One line on failure: retries are not narrated during the check. */
 	cfs_log_init(level == CFS_LOG_DEBUG || level < CFS_LOG_WARN ? level : CFS_LOG_WARN, 0);
+	/* A read-only mount lists its space in the background (docs/refresh.md); --check
+	 * prints its counts, and publishing drafts (at --publish-drafts or at an rw
+	 * mount's start) needs the tree. */
+	c.o.list_first = c.check || c.publish || c.o.rw;
 	if (c.o.offline) {
 		offline = 1;
 		snprintf(saved.msg, sizeof(saved.msg), "-o offline");
@@ -627,6 +634,7 @@ int main(int argc, char *argv[])
 	pthread_mutex_init(&fs.att_lock, NULL);
 	fs.tree = b.tree;
 	fs.ttl = c.o.ttl;
+	fs.full_ttl = c.o.full_ttl;
 	fs.prefetch = c.o.prefetch;
 	cfs_tree_set_md_cap(b.tree, c.o.mem_cache);
 	cfs_tree_set_front_matter(b.tree, c.o.front_matter);

@@ -55,7 +55,7 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 	atomic_store(o->offline, 0);
 	cfs_warn("the site answers again: online, refreshing the listing");
 	if (o->sync)
-		cfs_sync_now(o->sync);
+		cfs_sync_feed_now(o->sync);
 }
 
 static void on_timer(uv_timer_t *t)

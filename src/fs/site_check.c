@@ -128,6 +128,11 @@ static void on_space(void *arg, const struct cfs_cf_error *e, struct cfs_space *
 		c->saved->used = 1; /* the saved listing stands in; the mount reconciles */
 		goto done;
 	}
+	if (!c->o->list_first) {
+		/* Mount at once: the space is listed in the background (docs/refresh.md). */
+		check_done(c);
+		return;
+	}
 	ret = cfs_sync_list_space(c->cf, c->space.id, c->space.key, NULL, 0, CFS_HTTP_USER,
 	                          "the mount check", on_listing, c);
 	if (ret == 0)
@@ -261,6 +266,11 @@ static int check_tree(struct check *c, struct cfs_tree **tree, char *summary, si
 	    c->saved && c->saved->used ? c->saved->list : &c->list;
 
 	ret = cfs_tree_new(c->o->url, &c->space, 1, 0, tree);
+	if (!c->o->list_first && !(c->saved && c->saved->used)) {
+		snprintf(summary, len, "%s as %s: space %s (%s), listed in the background, %s API",
+		         c->o->url, c->who, c->space.key, c->space.name ? c->space.name : "", api);
+		return ret;
+	}
 	if (ret == 0)
 		ret = cfs_sync_apply(*tree, 0, list, NULL);
 	for (size_t i = 0; i < list->pages.n; i++) {

@@ -135,7 +135,6 @@ int cfs_cf_call_start(struct cfs_cf *cf, enum call_kind kind, enum cfs_http_prio
 	return ret;
 }
 
-
 /* Is the base path the API gateway's "/ex/confluence/CLOUDID/wiki"? */
 static int gateway_wiki(const char *bp, size_t bl)
 {
@@ -266,9 +265,10 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 		e.err = status_to_errno(resp->status);
 		e.detail = "unexpected HTTP status";
 		if (resp->status == 401 && strstr(body, "scope does not match"))
-			e.detail = "the API token's scopes do not allow this request (a scoped token "
-			           "needs the read scopes of Confluence, and the api.atlassian.com "
-			           "gateway URL)";
+			e.detail =
+			    "the API token's scopes do not allow this request (a scoped token "
+			    "needs the read scopes of Confluence, and the api.atlassian.com "
+			    "gateway URL)";
 		goto fail;
 	}
 	switch (c->kind) {
@@ -294,8 +294,7 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 		ret = cfs_model_page(body, resp->len, &c->u.page);
 		if (ret == 0 && !c->ctype && !c->u.page.body)
 			ret = -EBADMSG;
-		if (ret == 0 && c->ctype && !c->u.page.type &&
-		    !(c->u.page.type = strdup(c->ctype)))
+		if (ret == 0 && c->ctype && !c->u.page.type && !(c->u.page.type = strdup(c->ctype)))
 			ret = -ENOMEM;
 		break;
 	case CALL_SPACES:
@@ -308,9 +307,16 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 		ret = c->kind == CALL_PAGES    ? cfs_model_pages(body, resp->len, &c->u.pages)
 		      : c->kind == CALL_SPACES ? cfs_model_spaces(body, resp->len, &c->u.spaces)
 		                               : cfs_model_attachments(body, resp->len, &c->u.atts);
+		if (ret == 0 && *nextp && c->kind == CALL_PAGES && c->more &&
+		    !c->more(c->more_arg, &c->u.pages, c->batch_start)) {
+			free(*nextp); /* the caller has what it needs: stop paginating */
+			*nextp = NULL;
+		}
 		if (ret == 0 && *nextp) {
 			char *next = *nextp;
 
+			if (c->kind == CALL_PAGES)
+				c->batch_start = c->u.pages.n;
 			*nextp = NULL;
 			ret = call_next(c, next);
 			free(next);
@@ -466,8 +472,8 @@ int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg)
 	int ret;
 
 	if (cf->api != CFS_API_AUTO)
-		return cfs_cf_call_start(cf, CALL_USER, CFS_HTTP_USER, user_path(cf), (void *)cb, arg,
-		                  NULL);
+		return cfs_cf_call_start(cf, CALL_USER, CFS_HTTP_USER, user_path(cf), (void *)cb,
+		                         arg, NULL);
 	/* Probe first (probe_done() then sends the user GET on the same call). */
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -493,9 +499,11 @@ int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *a
 	if (!k)
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
-		path = cfs_cf_path_printf("%s/rest/api/space/%s?expand=homepage", cfs_cf_base_path(cf), k);
+		path = cfs_cf_path_printf("%s/rest/api/space/%s?expand=homepage",
+		                          cfs_cf_base_path(cf), k);
 	else
-		path = cfs_cf_path_printf("%s/api/v2/spaces?keys=%s&limit=1", cfs_cf_base_path(cf), k);
+		path =
+		    cfs_cf_path_printf("%s/api/v2/spaces?keys=%s&limit=1", cfs_cf_base_path(cf), k);
 	free(k);
 	return cfs_cf_call_start(cf, CALL_SPACE, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
@@ -513,13 +521,13 @@ static int space_content(struct cfs_cf *cf, const char *space_id, int blog, enum
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
 		path = cfs_cf_path_printf("%s/rest/api/content?spaceKey=%s&type=%s&status=current"
-		                   "&expand=%s&start=0&limit=%d",
-		                   cfs_cf_base_path(cf), id, blog ? "blogpost" : "page",
-		                   blog ? "version,history" : "ancestors,version", DC_LIMIT);
+		                          "&expand=%s&start=0&limit=%d",
+		                          cfs_cf_base_path(cf), id, blog ? "blogpost" : "page",
+		                          blog ? "version,history" : "ancestors,version", DC_LIMIT);
 	else
-		path = cfs_cf_path_printf("%s/api/v2/spaces/%s/%s&limit=250", cfs_cf_base_path(cf), id,
-		                   blog ? "blogposts?status=current"
-		                        : "pages?depth=all&status=current");
+		path = cfs_cf_path_printf(
+		    "%s/api/v2/spaces/%s/%s&limit=250", cfs_cf_base_path(cf), id,
+		    blog ? "blogposts?status=current" : "pages?depth=all&status=current");
 	free(id);
 	ret = cfs_cf_call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, &c);
 	if (ret == 0)
@@ -543,10 +551,10 @@ int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_
 		return -ENOMEM;
 	if (cf->api == CFS_API_DC)
 		path = cfs_cf_path_printf("%s/rest/api/content/%s?expand=body.storage,version",
-		                   cfs_cf_base_path(cf), id);
+		                          cfs_cf_base_path(cf), id);
 	else
-		path = cfs_cf_path_printf("%s/api/v2/%s/%s?body-format=storage", cfs_cf_base_path(cf),
-		                   blog ? "blogposts" : "pages", id);
+		path = cfs_cf_path_printf("%s/api/v2/%s/%s?body-format=storage",
+		                          cfs_cf_base_path(cf), blog ? "blogposts" : "pages", id);
 	free(id);
 	return cfs_cf_call_start(cf, CALL_PAGE, prio, path, (void *)cb, arg, NULL);
 }
@@ -586,13 +594,14 @@ int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, int 
 		/* CQL: id in (1,2,3), escaped: "id%20in%20(1%2C2%2C3)". */
 		list = id_list(ids, n, "id%20in%20(", "%2C", ")");
 		path = list ? cfs_cf_path_printf("%s/rest/api/content/search?cql=%s"
-		                          "&expand=body.storage,version&limit=%zu",
-		                          cfs_cf_base_path(cf), list, n)
+		                                 "&expand=body.storage,version&limit=%zu",
+		                                 cfs_cf_base_path(cf), list, n)
 		            : NULL;
 	} else {
 		list = id_list(ids, n, "", ",", "");
 		path = list ? cfs_cf_path_printf("%s/api/v2/%s?id=%s&body-format=storage&limit=250",
-		                          cfs_cf_base_path(cf), blog ? "blogposts" : "pages", list)
+		                                 cfs_cf_base_path(cf), blog ? "blogposts" : "pages",
+		                                 list)
 		            : NULL;
 	}
 	free(list);
@@ -630,11 +639,12 @@ int cfs_cf_spaces(struct cfs_cf *cf, const char *const *keys, size_t n, cfs_cf_s
 		free(k);
 	}
 	if (cf->api == CFS_API_DC)
-		path = cfs_cf_path_printf("%s/rest/api/space?%s%sexpand=homepage&start=0&limit=%d",
-		                   cfs_cf_base_path(cf), n ? list : "", n ? "&" : "", DC_LIMIT);
+		path =
+		    cfs_cf_path_printf("%s/rest/api/space?%s%sexpand=homepage&start=0&limit=%d",
+		                       cfs_cf_base_path(cf), n ? list : "", n ? "&" : "", DC_LIMIT);
 	else
-		path = cfs_cf_path_printf("%s/api/v2/spaces?%s%slimit=250", cfs_cf_base_path(cf), n ? list : "",
-		                   n ? "&" : "");
+		path = cfs_cf_path_printf("%s/api/v2/spaces?%s%slimit=250", cfs_cf_base_path(cf),
+		                          n ? list : "", n ? "&" : "");
 	free(list);
 	return cfs_cf_call_start(cf, CALL_SPACES, CFS_HTTP_USER, path, (void *)cb, arg, NULL);
 }
@@ -680,7 +690,7 @@ int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio
 	if (!e)
 		return -ENOMEM;
 	path = cfs_cf_path_printf("%s/rest/api/user?%s=%s", cfs_cf_base_path(cf),
-	                   cf->api == CFS_API_DC ? "key" : "accountId", e);
+	                          cf->api == CFS_API_DC ? "key" : "accountId", e);
 	free(e);
 	return cfs_cf_call_start(cf, CALL_USER, prio, path, (void *)cb, arg, NULL);
 }

@@ -29,6 +29,9 @@ struct cfs_cf_call {
 	int probing;              /* CALL_USER: the API probe is in flight, the user GET next */
 	int blog;                 /* CALL_PAGES: blog posts (listings do not say so) */
 	const char *ctype;        /* CALL_PAGE of a container: its type; no body expected */
+	cfs_cf_more_fn more;      /* CALL_PAGES: follow "next" only while this says so */
+	void *more_arg;
+	size_t batch_start; /* CALL_PAGES: where the last batch starts in u.pages */
 	void *cb;
 	void *arg;
 	union {

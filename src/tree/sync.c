@@ -9,13 +9,16 @@
  * their failure is a warning, not a failed listing.  The mount check uses it for a single space
  * before mounting; everything else goes through the struct cfs_sync below.
  *
- * Each space has a wish: nothing, REFRESH or LOAD.  A LOAD comes from a FUSE
- * operation waiting to look into a space that has never been listed
- * (cfs_sync_space(), the waiters are called back when it is in the tree); a
- * REFRESH comes from the repeating ttl timer when a FUSE operation touched
- * the mount since the last round (the activity flag), for every loaded
- * space, or from cfs_sync_now().  One space is listed at a time, LOADs first
- * and at USER priority, REFRESHes at BACKGROUND priority.  The listing is
+ * Each space has a wish: nothing, FEED, REFRESH or LOAD.  A LOAD comes from a
+ * FUSE operation waiting to look into a space that has never been listed
+ * (cfs_sync_space(), the waiters are called back when it is in the tree), or
+ * from cfs_sync_begin() right after a single space was mounted; the repeating
+ * ttl timer, when a FUSE operation touched the mount since the last round (the
+ * activity flag), gives every loaded space a FEED (only what changed, feed.c),
+ * or a REFRESH (a full listing) when its last one began full_ttl ago;
+ * cfs_sync_now() asks for a REFRESH.  One space is listed at a time, LOADs
+ * first and at USER priority, the others at BACKGROUND priority
+ * (docs/refresh.md).  The listing is
  * loaded into the tree on the thread pool — the load takes the tree's write
  * lock, which may wait behind a long conversion, and the loop must never
  * wait — and the same work item tells the kernel what changed (pages whose
@@ -26,6 +29,7 @@
  */
 #include "sync.h"
 #include "containers.h"
+#include "feed.h"
 #include "log.h"
 
 #include <errno.h>
@@ -441,7 +445,7 @@ int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listi
 
 /* ---- keeping the tree's spaces listed ---- */
 
-enum wish { NONE, REFRESH, LOAD };
+enum wish { NONE, FEED, REFRESH, LOAD };
 
 struct waiter {
 	cfs_sync_space_cb cb;
@@ -453,6 +457,10 @@ struct space_state {
 	enum wish wish;
 	struct waiter *waiters;
 	struct waiter *later; /* cfs_sync_relist: woken by the next listing started */
+	int fed;                /* cursor and times are set (after a listing, or on first use) */
+	struct cfs_time cursor; /* the newest modification seen, by the server's clock */
+	uint64_t last_full;     /* uv_now() when the last full listing began */
+	uint64_t last_feed;     /* uv_now() when the last listing or feed began */
 };
 
 struct cfs_sync {
@@ -465,11 +473,15 @@ struct cfs_sync {
 	size_t current;              /* the space being listed or loaded */
 	struct cfs_sync_listing got; /* its listing, being loaded */
 	struct cfs_tree_changes ch;  /* what it changed, told to the kernel after the waiters */
+	struct cfs_feed_result fed;  /* or its feed, being applied */
+	enum wish job;               /* what is in flight: LOAD, REFRESH or FEED */
+	uint64_t job_start;          /* uv_now() when it began */
 	int load_err;
 	int busy;   /* a listing or load in flight */
 	int invals; /* kernel invalidations in flight */
 	int stopping;
 	int timer_closed;
+	int background; /* cfs_sync_begin(): an unlisted space is tried again every ttl */
 };
 
 static void maybe_free(struct cfs_sync *s)
@@ -541,21 +553,41 @@ static void inval_done(uv_work_t *w, int status)
 static void load_work(uv_work_t *w)
 {
 	struct cfs_sync *s = w->data;
+	int changed = 1;
 
 	memset(&s->ch, 0, sizeof(s->ch));
-	s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &s->ch);
+	if (s->job == FEED)
+		s->load_err = cfs_feed_apply(s->cfg.tree, s->current, &s->fed, &s->ch, &changed);
+	else
+		s->load_err = cfs_sync_apply(s->cfg.tree, s->current, &s->got, &s->ch);
 	if (s->load_err)
 		cfs_err("loading the page tree: %s", strerror(-s->load_err));
-	cfs_debug("listed %zu pages and blog posts, %zu kernel invalidations", s->got.pages.n,
-	          s->ch.n);
+	if (s->job == FEED)
+		cfs_debug("change feed: %zu pages and blog posts, %zu attachments%s, %zu kernel "
+		          "invalidations",
+		          s->fed.pages.n, s->fed.atts.n, changed ? "" : " (nothing new)", s->ch.n);
+	else
+		cfs_debug("listed %zu pages and blog posts, %zu kernel invalidations",
+		          s->got.pages.n, s->ch.n);
 }
 
 static void load_done(uv_work_t *w, int status)
 {
 	struct cfs_sync *s = w->data;
 	struct inval_job *j = NULL;
+	struct space_state *sp = &s->spaces[s->current];
 
+	if (!status && !s->load_err) {
+		/* The cursor moves only once what it covers is in the tree. */
+		sp->cursor =
+		    cfs_feed_advance(sp->cursor, s->job == FEED ? &s->fed.pages : &s->got.pages);
+		sp->last_feed = s->job_start;
+		if (s->job != FEED)
+			sp->last_full = s->job_start;
+		sp->fed = 1;
+	}
 	cfs_sync_listing_clear(&s->got);
+	cfs_feed_result_clear(&s->fed);
 	s->busy = 0;
 	wake(s, s->current, status ? -ECANCELED : s->load_err);
 	if (s->ch.n && s->cfg.inval && !status && (j = calloc(1, sizeof(*j)))) {
@@ -602,7 +634,43 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 	}
 }
 
-/* List the next space that wants it: a LOAD before any REFRESH. */
+static void on_feed(void *arg, const struct cfs_cf_error *e, const char *what,
+                    struct cfs_feed_result *r)
+{
+	struct cfs_sync *s = arg;
+
+	if (s->stopping || e) {
+		if (e && e->err != -ECANCELED && !s->stopping)
+			cfs_warn("%s: GET %s: %s; trying again in ttl", what, e->path, e->detail);
+		s->busy = 0;
+		if (!s->stopping)
+			next_job(s);
+		maybe_free(s);
+		return;
+	}
+	s->fed = *r;
+	memset(r, 0, sizeof(*r));
+	s->work.data = s;
+	if (uv_queue_work(s->loop, &s->work, load_work, load_done)) {
+		cfs_feed_result_clear(&s->fed);
+		s->busy = 0;
+	}
+}
+
+/* The cursor of a space loaded before sync started (by the mount check): the newest
+ * modification in the tree, as if its listing had just been done. */
+static void first_use(struct cfs_sync *s, size_t i)
+{
+	struct space_state *sp = &s->spaces[i];
+
+	if (sp->fed)
+		return;
+	sp->cursor = cfs_tree_newest(s->cfg.tree, i);
+	sp->last_full = sp->last_feed = uv_now(s->loop);
+	sp->fed = 1;
+}
+
+/* List the next space that wants it: a LOAD before any REFRESH or FEED. */
 static void next_job(struct cfs_sync *s)
 {
 	size_t pick = s->nspaces;
@@ -630,6 +698,22 @@ static void next_job(struct cfs_sync *s)
 		*end = s->spaces[pick].later;
 		s->spaces[pick].later = NULL;
 	}
+	s->job = s->spaces[pick].wish;
+	s->job_start = uv_now(s->loop);
+	if (s->job == FEED) {
+		struct space_state *sp = &s->spaces[pick];
+
+		sp->wish = NONE;
+		ret =
+		    cfs_feed_list(s->cfg.cf, id, key, sp->cursor, s->cfg.margin_ms,
+		                  cfs_feed_minutes(s->job_start - sp->last_feed, s->cfg.margin_ms),
+		                  CFS_HTTP_BACKGROUND, "change feed", on_feed, s);
+		if (ret)
+			s->busy = 0;
+		free(id);
+		free(key);
+		return;
+	}
 	ret = cfs_sync_list_space(
 	    s->cfg.cf, id, key, s->cfg.tree, pick,
 	    s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
@@ -643,15 +727,29 @@ static void next_job(struct cfs_sync *s)
 	free(key);
 }
 
-/* Every loaded space is listed again. */
-static void want_refresh(struct cfs_sync *s)
+/* Every loaded space is refreshed: by its change feed, or listed again when full
+ * (asked for, or full_ttl has passed since its last full listing). */
+static void want_refresh(struct cfs_sync *s, int full)
 {
+	uint64_t now = uv_now(s->loop);
+
 	for (size_t i = 0; i < s->nspaces; i++) {
+		struct space_state *sp = &s->spaces[i];
 		int loaded = 0;
 
 		cfs_tree_space(s->cfg.tree, i, NULL, NULL, &loaded);
-		if (loaded && s->spaces[i].wish == NONE)
-			s->spaces[i].wish = REFRESH;
+		if (!loaded && s->background && sp->wish == NONE && !(s->busy && s->current == i))
+			sp->wish =
+			    LOAD; /* the background listing failed: again, with the ttl's pause */
+		if (!loaded)
+			continue;
+		first_use(s, i);
+		if (full || now - sp->last_full >= s->cfg.full_ttl_ms) {
+			if (sp->wish < REFRESH)
+				sp->wish = REFRESH;
+		} else if (sp->wish == NONE) {
+			sp->wish = FEED;
+		}
 	}
 	next_job(s);
 }
@@ -663,7 +761,7 @@ static void on_timer(uv_timer_t *t)
 	if (s->cfg.paused && atomic_load(s->cfg.paused))
 		return; /* offline: the probe asks for a refresh when the site answers */
 	if (atomic_exchange(s->cfg.activity, 0))
-		want_refresh(s);
+		want_refresh(s, 0);
 }
 
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out)
@@ -674,6 +772,8 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
+	if (!s->cfg.margin_ms)
+		s->cfg.margin_ms = CFS_FEED_MARGIN_MS;
 	s->nspaces = cfs_tree_nspaces(cfg->tree);
 	s->spaces = calloc(s->nspaces, sizeof(*s->spaces));
 	if (!s->spaces) {
@@ -691,7 +791,13 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 void cfs_sync_now(struct cfs_sync *s)
 {
 	if (!s->stopping)
-		want_refresh(s);
+		want_refresh(s, 1);
+}
+
+void cfs_sync_feed_now(struct cfs_sync *s)
+{
+	if (!s->stopping)
+		want_refresh(s, 0);
 }
 
 void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg)
@@ -758,4 +864,23 @@ void cfs_sync_stop(struct cfs_sync *s)
 	s->stopping = 1;
 	uv_timer_stop(&s->timer);
 	uv_close((uv_handle_t *)&s->timer, timer_closed);
+}
+
+static void begun(void *arg, int err)
+{
+	(void)arg;
+	(void)err; /* on_listing said it; the next use or ttl tries again */
+}
+
+void cfs_sync_begin(struct cfs_sync *s)
+{
+	int loaded = 1;
+
+	if (s->nspaces != 1)
+		return;
+	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
+	if (!loaded) {
+		s->background = 1;
+		cfs_sync_space(s, 0, begun, NULL);
+	}
 }

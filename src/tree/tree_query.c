@@ -50,7 +50,9 @@ static struct cfs_time newest_att(const struct cfs_node *page)
 /* Is dir a space's directory that has not been loaded yet? */
 static int unloaded(struct cfs_tree *t, const struct cfs_node *dir)
 {
-	return t->multi && dir->synthetic && dir->parent == NULL && dir != &t->root &&
+	if (!t->multi) /* one space, listed after the mount appeared (docs/refresh.md) */
+		return dir == &t->root && !t->spaces[0].loaded;
+	return dir->synthetic && dir->parent == NULL && dir != &t->root &&
 	       !t->spaces[dir->space].loaded;
 }
 
