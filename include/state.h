@@ -85,14 +85,22 @@ struct cfs_tree_rendered {
 	struct cfs_node *node;
 	char *id;
 	int64_t version;
-	struct cfs_blob *md; /* a reference */
+	struct cfs_blob *md; /* NULL: the list holds no Markdown (cfs_tree_md_peek) */
 	uint64_t *links;     /* the title keys it links to (malloc'd copy) */
 	size_t nlinks;
 };
 
 /* Every page of space with Markdown of its current version (stubs of
- * whiteboards and such left out).  Takes the read lock.  0 or -ENOMEM. */
+ * whiteboards and such left out).  The list keeps no page alive: the tree
+ * may drop a page's Markdown (mem_cache) before it is written.  Takes the
+ * read lock.  0 or -ENOMEM. */
 int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered **out, size_t *n);
 void cfs_tree_rendered_free(struct cfs_tree_rendered *v, size_t n);
+
+/* Page n's Markdown if it is still held for exactly version and these
+ * links (r's, so the two go to disk together; a new reference), else NULL.
+ * Unlike cfs_tree_md(), not a use: the page's place in the
+ * least-recently-used order stays.  Any thread. */
+struct cfs_blob *cfs_tree_md_peek(struct cfs_tree *t, const struct cfs_tree_rendered *r);
 
 #endif

@@ -82,13 +82,59 @@ static void md_forget(struct cfs_persist *p, struct cfs_state_md *m)
 	p->nmd--;
 }
 
+/* Add the entries of add (ids not in p->md; sorted here) to p->md, keeping it
+ * sorted: one merge, not a sort per page (a save may write 100,000 pages).
+ * On ENOMEM they are left out (those pages are fetched again).  lock held. */
+static void md_merge(struct cfs_persist *p, struct cfs_state_md *add, size_t nadd)
+{
+	struct cfs_state_md *v;
+	size_t i, j, k;
+
+	if (!nadd)
+		return;
+	qsort(add, nadd, sizeof(*add), cmp_md);
+	v = realloc(p->md, (p->nmd + nadd) * sizeof(*v));
+	if (!v) {
+		for (i = 0; i < nadd; i++)
+			free(add[i].id);
+		return;
+	}
+	p->md = v;
+	i = p->nmd;
+	j = nadd;
+	k = p->nmd + nadd;
+	while (j > 0) {
+		if (i > 0 && cmp_md(&v[i - 1], &add[j - 1]) > 0)
+			v[--k] = v[--i];
+		else
+			v[--k] = add[--j];
+	}
+	p->nmd += nadd;
+}
+
+/* Let go of a rendered page's Markdown as soon as it is on disk: a save of
+ * a whole space holds one page at a time, so mem_cache bounds the rendered
+ * pages in memory (docs/memory.md). */
+static void release(struct cfs_tree_rendered *r)
+{
+	cfs_blob_unref(r->md);
+	r->md = NULL;
+	free(r->links);
+	r->links = NULL;
+	r->nlinks = 0;
+}
+
+/* New pages on disk are published to the index in runs of this many. */
+#define MD_MERGE_RUN 512
+
 /* Write the pages the tree holds that are not on disk, then the state file. */
 static void save(struct cfs_persist *p)
 {
 	struct cfs_tree_rendered *r = NULL;
 	struct cfs_tree_where *w = NULL;
 	struct cfs_state st = {0};
-	size_t nr = 0, nnew = 0;
+	struct cfs_state_md add[MD_MERGE_RUN];
+	size_t nr = 0, nnew = 0, nadd = 0;
 	uint64_t loc;
 	int ret;
 
@@ -103,7 +149,7 @@ static void save(struct cfs_persist *p)
 		nr = 0;
 	}
 	for (size_t i = 0; i < nr; i++) {
-		struct cfs_state_md *m, *v;
+		struct cfs_state_md *m;
 		uint64_t size,
 		    sig = cfs_tree_link_sig(p->tree, w, r[i].node, r[i].links, r[i].nlinks);
 
@@ -111,11 +157,18 @@ static void save(struct cfs_persist *p)
 		m = md_find(p, r[i].id);
 		if (m && m->version == r[i].version && m->loc == sig) {
 			pthread_mutex_unlock(&p->lock);
+			release(&r[i]);
 			continue;
 		}
 		pthread_mutex_unlock(&p->lock);
+		r[i].md = cfs_tree_md_peek(p->tree, &r[i]);
+		if (!r[i].md) {
+			release(&r[i]); /* dropped from memory since: fetched again if needed */
+			continue;
+		}
 		ret = cfs_pagestore_write(p->dc, r[i].id, r[i].version, p->fp, sig, r[i].md,
 		                          r[i].links, r[i].nlinks, &size);
+		release(&r[i]);
 		if (ret) {
 			if (!p->warned++)
 				cfs_warn("cannot keep rendered pages on disk: %s", strerror(-ret));
@@ -127,19 +180,22 @@ static void save(struct cfs_persist *p)
 			m->version = r[i].version;
 			m->size = size;
 			m->loc = sig;
-		} else if ((v = realloc(p->md, (p->nmd + 1) * sizeof(*v)))) {
-			p->md = v;
-			if ((v[p->nmd].id = strdup(r[i].id))) {
-				v[p->nmd].version = r[i].version;
-				v[p->nmd].size = size;
-				v[p->nmd].loc = sig;
-				p->nmd++;
-				qsort(p->md, p->nmd, sizeof(*p->md), cmp_md);
+		} else if ((add[nadd].id = strdup(r[i].id))) {
+			/* r holds each id once, so add does too */
+			add[nadd].version = r[i].version;
+			add[nadd].size = size;
+			add[nadd].loc = sig;
+			if (++nadd == MD_MERGE_RUN) {
+				md_merge(p, add, nadd);
+				nadd = 0;
 			}
 		}
 		pthread_mutex_unlock(&p->lock);
 		nnew++;
 	}
+	pthread_mutex_lock(&p->lock);
+	md_merge(p, add, nadd);
+	pthread_mutex_unlock(&p->lock);
 	cfs_tree_rendered_free(r, nr);
 	cfs_tree_where_free(w);
 

@@ -255,7 +255,6 @@ int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered
 		if (x->nlink_keys)
 			memcpy(r->links, x->link_keys, x->nlink_keys * sizeof(*r->links));
 		r->nlinks = x->nlink_keys;
-		r->md = cfs_blob_ref(x->md);
 		n++;
 	}
 	pthread_rwlock_unlock(&t->lock);
@@ -266,6 +265,19 @@ int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+struct cfs_blob *cfs_tree_md_peek(struct cfs_tree *t, const struct cfs_tree_rendered *r)
+{
+	struct cfs_node *n = r->node;
+	struct cfs_blob *b = NULL;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if (n->md && n->md_version == r->version && n->nlink_keys == r->nlinks &&
+	    (!r->nlinks || memcmp(n->link_keys, r->links, r->nlinks * sizeof(*r->links)) == 0))
+		b = cfs_blob_ref(n->md);
+	pthread_rwlock_unlock(&t->lock);
+	return b;
 }
 
 void cfs_tree_rendered_free(struct cfs_tree_rendered *v, size_t n)
