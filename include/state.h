@@ -50,6 +50,8 @@ int cfs_state_decode(const char *buf, size_t len, struct cfs_state *s, char *why
 /* Write path atomically: a temporary file next to it (unique to this
  * process), fsync, rename.  0 or -errno. */
 int cfs_state_save(const char *path, const struct cfs_state *s);
+/* The same for bytes already encoded (cfs_state_encode). */
+int cfs_state_write(const char *path, const char *buf, size_t len);
 /* Read and decode path.  -ENOENT when there is none; other errors as
  * cfs_state_decode (or the read's -errno). */
 int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_len);
@@ -61,6 +63,12 @@ int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_
  * their parents, positions, versions, times and labels; attachments;
  * containers found gone.  Takes the read lock.  0 or -ENOMEM. */
 int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out);
+/* The same listing lent to fn for the length of the call: its strings are
+ * the tree's own (no copy of the whole space, docs/memory.md), valid only
+ * inside fn, which runs under the read lock and must not call into the
+ * tree.  Returns fn's result, or -EINVAL or -ENOMEM.  Any thread. */
+int cfs_tree_with_export(struct cfs_tree *t, size_t space,
+                         int (*fn)(void *arg, const struct cfs_sync_listing *l), void *arg);
 
 /* A hash of where every page title of space leads (title -> path on the
  * mount): a rendered page's links are right as long as it is unchanged.

@@ -254,6 +254,52 @@ START_TEST(tree_export_round_trip)
 }
 END_TEST
 
+struct lent_bytes {
+	struct cfs_state st; /* all but the listing: empty here */
+	char *buf;
+	size_t len;
+};
+
+static int encode_lent(void *arg, const struct cfs_sync_listing *l)
+{
+	struct lent_bytes *e = arg;
+	int ret;
+
+	e->st.list = *l; /* lent: handed back below */
+	ret = cfs_state_encode(&e->st, &e->buf, &e->len);
+	memset(&e->st.list, 0, sizeof(e->st.list));
+	return ret;
+}
+
+/* The lent listing (the saver's, docs/memory.md) encodes to the same bytes
+ * as a copy of it. */
+START_TEST(tree_with_export_same_bytes)
+{
+	struct cfs_state s, copied = {0};
+	struct lent_bytes lent = {0};
+	struct cfs_tree *t;
+	char *bc;
+	size_t lc;
+
+	sample(&s);
+	ck_assert_int_eq(cfs_tree_new(s.url, &s.space, 1, 0, &t), 0);
+	ck_assert_int_eq(cfs_sync_apply(t, 0, &s.list, NULL), 0);
+	ck_assert_int_eq(cfs_tree_export(t, 0, &copied.list), 0);
+	ck_assert_uint_eq(copied.list.pages.n, 3);
+	encode(&copied, &bc, &lc);
+	ck_assert_int_eq(cfs_tree_with_export(t, 0, encode_lent, &lent), 0);
+	ck_assert_ptr_nonnull(lent.buf);
+	ck_assert_uint_eq(lent.len, lc);
+	ck_assert_int_eq(memcmp(lent.buf, bc, lc), 0);
+	ck_assert_int_eq(cfs_tree_with_export(t, 5, encode_lent, &lent), -EINVAL);
+	free(bc);
+	free(lent.buf);
+	cfs_state_clear(&copied);
+	cfs_tree_free(t);
+	cfs_state_clear(&s);
+}
+END_TEST
+
 /* The key of a title in space 0, as tree_int.h computes it. */
 static uint64_t title_key(const char *title)
 {
@@ -398,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, crc32_known_value);
 	tcase_add_test(tc, save_and_load_file);
 	tcase_add_test(tc, tree_export_round_trip);
+	tcase_add_test(tc, tree_with_export_same_bytes);
 	tcase_add_test(tc, link_signature);
 	tcase_add_test(tc, pagestore_round_trip);
 	suite_add_tcase(s, tc);

@@ -127,12 +127,31 @@ static void release(struct cfs_tree_rendered *r)
 /* New pages on disk are published to the index in runs of this many. */
 #define MD_MERGE_RUN 512
 
+/* The state file's bytes, encoded while the tree lends its listing. */
+struct encoding {
+	struct cfs_state *st; /* all but the listing */
+	char *buf;
+	size_t len;
+};
+
+static int encode(void *arg, const struct cfs_sync_listing *l)
+{
+	struct encoding *e = arg;
+	int ret;
+
+	e->st->list = *l; /* lent: taken back before anyone frees it */
+	ret = cfs_state_encode(e->st, &e->buf, &e->len);
+	memset(&e->st->list, 0, sizeof(e->st->list));
+	return ret;
+}
+
 /* Write the pages the tree holds that are not on disk, then the state file. */
 static void save(struct cfs_persist *p)
 {
 	struct cfs_tree_rendered *r = NULL;
 	struct cfs_tree_where *w = NULL;
 	struct cfs_state st = {0};
+	struct encoding enc = {&st, NULL, 0};
 	struct cfs_state_md add[MD_MERGE_RUN];
 	size_t nr = 0, nnew = 0, nadd = 0;
 	uint64_t loc;
@@ -199,27 +218,30 @@ static void save(struct cfs_persist *p)
 	cfs_tree_rendered_free(r, nr);
 	cfs_tree_where_free(w);
 
-	ret = cfs_tree_export(p->tree, 0, &st.list);
+	ret = 0;
 	pthread_mutex_lock(&p->lock);
-	if (!ret) {
-		st.md = calloc(p->nmd + 1, sizeof(*st.md));
-		if (!st.md)
+	st.md = calloc(p->nmd + 1, sizeof(*st.md));
+	if (!st.md)
+		ret = -ENOMEM;
+	for (size_t i = 0; !ret && i < p->nmd; i++) {
+		st.md[i] = p->md[i];
+		if (!(st.md[i].id = strdup(p->md[i].id)))
 			ret = -ENOMEM;
-		for (size_t i = 0; !ret && i < p->nmd; i++) {
-			st.md[i] = p->md[i];
-			if (!(st.md[i].id = strdup(p->md[i].id)))
-				ret = -ENOMEM;
-			else
-				st.nmd++;
-		}
+		else
+			st.nmd++;
 	}
 	st.saved_at = p->listed_at;
 	pthread_mutex_unlock(&p->lock);
 	st.api = p->api;
 	st.space = p->space; /* borrowed: not cleared below */
 	st.url = p->url;
+	/* Encoded from the tree's own strings: a copy of a 100,000-page listing
+	 * is ~45 MB (docs/memory.md). */
 	if (!ret)
-		ret = cfs_state_save(p->path, &st);
+		ret = cfs_tree_with_export(p->tree, 0, encode, &enc);
+	if (!ret)
+		ret = cfs_state_write(p->path, enc.buf, enc.len);
+	free(enc.buf);
 	memset(&st.space, 0, sizeof(st.space));
 	st.url = NULL;
 	cfs_state_clear(&st);

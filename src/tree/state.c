@@ -462,18 +462,26 @@ static int write_all(int fd, const char *p, size_t n)
 
 int cfs_state_save(const char *path, const struct cfs_state *s)
 {
-	char *buf = NULL, *tmp = NULL;
+	char *buf = NULL;
 	size_t len;
-	int fd, ret = cfs_state_encode(s, &buf, &len);
+	int ret = cfs_state_encode(s, &buf, &len);
 
 	if (ret)
 		return ret;
+	ret = cfs_state_write(path, buf, len);
+	free(buf);
+	return ret;
+}
+
+int cfs_state_write(const char *path, const char *buf, size_t len)
+{
+	char *tmp = NULL;
+	int fd, ret;
+
 	/* Unique per process and not a disk cache suffix (".tmp" files are
 	 * removed by the cache's open, which may be another mount's). */
-	if (asprintf(&tmp, "%s.%ld.new", path, (long)getpid()) < 0) {
-		free(buf);
+	if (asprintf(&tmp, "%s.%ld.new", path, (long)getpid()) < 0)
 		return -ENOMEM;
-	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ret = -errno;
@@ -490,7 +498,6 @@ int cfs_state_save(const char *path, const struct cfs_state *s)
 		unlink(tmp);
 out:
 	free(tmp);
-	free(buf);
 	return ret;
 }
 
