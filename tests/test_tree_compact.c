@@ -156,6 +156,67 @@ START_TEST(test_md_name_in_stem)
 }
 END_TEST
 
+static struct cfs_blob *blob_of(size_t len)
+{
+	char *d = malloc(len + 1);
+
+	memset(d, 'x', len);
+	d[len] = '\0';
+	return cfs_blob_take(d, len);
+}
+
+/* Over mem_cache, pages also kept on disk go first, then the least recently
+ * used; the mark belongs to the bytes it was given for. */
+START_TEST(test_evict_on_disk_first)
+{
+	struct cfs_space sp = {.id = (char *)"1", .key = (char *)"ENG"};
+	struct cfs_page_list l = {0};
+	struct cfs_tree *t;
+	struct cfs_node *a, *b, *c;
+	struct cfs_blob *ba = blob_of(40), *bb = blob_of(40), *bc = blob_of(40), *old = blob_of(40);
+	struct cfs_blob *got;
+
+	add(&l, "10", "Home", NULL, "acc-1");
+	add(&l, "20", "A", "10", "acc-1");
+	add(&l, "30", "B", "10", "acc-1");
+	add(&l, "40", "C", "10", "acc-1");
+	ck_assert_int_eq(cfs_tree_new("https://x.example/wiki", &sp, 1, 0, &t), 0);
+	ck_assert_int_eq(cfs_tree_load(t, 0, &l, NULL, NULL), 0);
+	cfs_tree_set_md_cap(t, 100);
+	a = node_of(t, 20);
+	b = node_of(t, 30);
+	c = node_of(t, 40);
+	cfs_tree_set_md(t, a, ba, 1, NULL); /* a: least recently used */
+	cfs_tree_set_md(t, b, bb, 1, NULL);
+	cfs_tree_md_on_disk(t, b, old); /* other bytes: no mark */
+	ck_assert_int_eq(b->md_on_disk, 0);
+	cfs_tree_md_on_disk(t, b, bb);
+	ck_assert_int_eq(b->md_on_disk, 1);
+	cfs_tree_set_md(t, c, bc, 1, NULL); /* 120 bytes > 100: down to 90 */
+	ck_assert_uint_eq(cfs_tree_md_bytes(t), 80);
+	ck_assert_ptr_null(cfs_tree_md(t, b)); /* on disk: dropped although used later */
+	got = cfs_tree_md(t, a);
+	ck_assert_ptr_eq(got, ba);
+	cfs_blob_unref(got);
+	/* New bytes for a page clear its mark; without marks, LRU decides. */
+	cfs_tree_md_on_disk(t, c, bc);
+	cfs_tree_set_md(t, c, bc, 1, NULL);
+	ck_assert_int_eq(c->md_on_disk, 0);
+	cfs_tree_set_md(t, b, bb, 1, NULL); /* 120 again: a is the oldest, c unmarked */
+	ck_assert_ptr_null(cfs_tree_md(t, a));
+	got = cfs_tree_md(t, c);
+	ck_assert_ptr_eq(got, bc);
+	cfs_blob_unref(got);
+	ck_assert_uint_eq(cfs_tree_md_bytes(t), 80);
+	cfs_blob_unref(ba);
+	cfs_blob_unref(bb);
+	cfs_blob_unref(bc);
+	cfs_blob_unref(old);
+	cfs_model_page_list_clear(&l);
+	cfs_tree_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("tree_compact");
@@ -167,6 +228,7 @@ int main(void)
 	tcase_add_test(tc, test_intern_grows);
 	tcase_add_test(tc, test_nodes_share_strings);
 	tcase_add_test(tc, test_md_name_in_stem);
+	tcase_add_test(tc, test_evict_on_disk_first);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

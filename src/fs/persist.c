@@ -84,20 +84,21 @@ static void md_forget(struct cfs_persist *p, struct cfs_state_md *m)
 
 /* Add the entries of add (ids not in p->md; sorted here) to p->md, keeping it
  * sorted: one merge, not a sort per page (a save may write 100,000 pages).
- * On ENOMEM they are left out (those pages are fetched again).  lock held. */
-static void md_merge(struct cfs_persist *p, struct cfs_state_md *add, size_t nadd)
+ * On ENOMEM they are left out (those pages are fetched again) and -ENOMEM
+ * is returned.  lock held. */
+static int md_merge(struct cfs_persist *p, struct cfs_state_md *add, size_t nadd)
 {
 	struct cfs_state_md *v;
 	size_t i, j, k;
 
 	if (!nadd)
-		return;
+		return 0;
 	qsort(add, nadd, sizeof(*add), cmp_md);
 	v = realloc(p->md, (p->nmd + nadd) * sizeof(*v));
 	if (!v) {
 		for (i = 0; i < nadd; i++)
 			free(add[i].id);
-		return;
+		return -ENOMEM;
 	}
 	p->md = v;
 	i = p->nmd;
@@ -110,6 +111,7 @@ static void md_merge(struct cfs_persist *p, struct cfs_state_md *add, size_t nad
 			v[--k] = add[--j];
 	}
 	p->nmd += nadd;
+	return 0;
 }
 
 /* Let go of a rendered page's Markdown as soon as it is on disk: a save of
@@ -122,6 +124,26 @@ static void release(struct cfs_tree_rendered *r)
 	free(r->links);
 	r->links = NULL;
 	r->nlinks = 0;
+}
+
+/* r's page is on disk and in the index: the tree may drop it first (its
+ * Markdown is read back without a request).  Lets go of it. */
+static void on_disk(struct cfs_persist *p, struct cfs_tree_rendered *r)
+{
+	if (r->md)
+		cfs_tree_md_on_disk(p->tree, r->node, r->md);
+	release(r);
+}
+
+/* The pages of a merge (md_merge's result ret) are in the index, or not. */
+static void published(struct cfs_persist *p, struct cfs_tree_rendered **v, size_t n, int ret)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (ret)
+			release(v[k]);
+		else
+			on_disk(p, v[k]);
+	}
 }
 
 /* New pages on disk are published to the index in runs of this many. */
@@ -153,6 +175,7 @@ static void save(struct cfs_persist *p)
 	struct cfs_state st = {0};
 	struct encoding enc = {&st, NULL, 0};
 	struct cfs_state_md add[MD_MERGE_RUN];
+	struct cfs_tree_rendered *pend[MD_MERGE_RUN]; /* add's pages, marked once indexed */
 	size_t nr = 0, nnew = 0, nadd = 0;
 	uint64_t loc;
 	int ret;
@@ -169,6 +192,7 @@ static void save(struct cfs_persist *p)
 	}
 	for (size_t i = 0; i < nr; i++) {
 		struct cfs_state_md *m;
+		char *id;
 		uint64_t size,
 		    sig = cfs_tree_link_sig(p->tree, w, r[i].node, r[i].links, r[i].nlinks);
 
@@ -176,7 +200,8 @@ static void save(struct cfs_persist *p)
 		m = md_find(p, r[i].id);
 		if (m && m->version == r[i].version && m->loc == sig) {
 			pthread_mutex_unlock(&p->lock);
-			release(&r[i]);
+			r[i].md = cfs_tree_md_peek(p->tree, &r[i]);
+			on_disk(p, &r[i]);
 			continue;
 		}
 		pthread_mutex_unlock(&p->lock);
@@ -187,34 +212,44 @@ static void save(struct cfs_persist *p)
 		}
 		ret = cfs_pagestore_write(p->dc, r[i].id, r[i].version, p->fp, sig, r[i].md,
 		                          r[i].links, r[i].nlinks, &size);
-		release(&r[i]);
 		if (ret) {
+			release(&r[i]);
 			if (!p->warned++)
 				cfs_warn("cannot keep rendered pages on disk: %s", strerror(-ret));
 			continue;
 		}
+		nnew++;
 		pthread_mutex_lock(&p->lock);
 		m = md_find(p, r[i].id);
 		if (m) {
 			m->version = r[i].version;
 			m->size = size;
 			m->loc = sig;
-		} else if ((add[nadd].id = strdup(r[i].id))) {
-			/* r holds each id once, so add does too */
-			add[nadd].version = r[i].version;
-			add[nadd].size = size;
-			add[nadd].loc = sig;
-			if (++nadd == MD_MERGE_RUN) {
-				md_merge(p, add, nadd);
-				nadd = 0;
-			}
+			pthread_mutex_unlock(&p->lock);
+			on_disk(p, &r[i]);
+			continue;
 		}
+		if (!(id = strdup(r[i].id))) {
+			pthread_mutex_unlock(&p->lock);
+			release(&r[i]); /* ENOMEM: left out of the index */
+			continue;
+		}
+		/* r holds each id once, so add does too */
+		add[nadd] = (struct cfs_state_md){id, r[i].version, size, sig};
+		pend[nadd++] = &r[i];
+		if (nadd < MD_MERGE_RUN) {
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		ret = md_merge(p, add, nadd);
 		pthread_mutex_unlock(&p->lock);
-		nnew++;
+		published(p, pend, nadd, ret);
+		nadd = 0;
 	}
 	pthread_mutex_lock(&p->lock);
-	md_merge(p, add, nadd);
+	ret = md_merge(p, add, nadd);
 	pthread_mutex_unlock(&p->lock);
+	published(p, pend, nadd, ret);
 	cfs_tree_rendered_free(r, nr);
 	cfs_tree_where_free(w);
 
@@ -459,6 +494,7 @@ struct cfs_blob *cfs_persist_md(struct cfs_persist *p, struct cfs_node *n)
 	}
 	free(id);
 	cfs_tree_set_md(p->tree, n, md, version, &links); /* takes its own reference */
+	cfs_tree_md_on_disk(p->tree, n, md);
 	free(links.v);
 	return md;
 }

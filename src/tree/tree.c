@@ -628,6 +628,7 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 			t->md_bytes -= node->md->len;
 			cfs_blob_unref(node->md);
 			node->md = NULL;
+			node->md_on_disk = 0;
 		}
 		if (cfs_tree_stub_render(t, node))
 			goto fail;
@@ -845,6 +846,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 			t->md_bytes -= n->md->len;
 			cfs_blob_unref(n->md);
 			n->md = NULL;
+			n->md_on_disk = 0;
 			if (changes)
 				ret = cfs_tree_changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
 		}

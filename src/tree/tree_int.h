@@ -55,9 +55,10 @@ struct cfs_node {
 	unsigned char keep_atts; /* its _attachments/ shows even when empty (mkdir) */
 	unsigned char ctype;     /* enum cfs_tree_ctype */
 	unsigned char present;
-	unsigned ndirs; /* kids that are directories */
-	size_t space;   /* index into the tree's spaces */
-	uint64_t idnum; /* the numeric id, for name collisions */
+	unsigned char md_on_disk; /* md is also on disk (cfs_tree_md_on_disk): dropped first */
+	unsigned ndirs;           /* kids that are directories */
+	size_t space;             /* index into the tree's spaces */
+	uint64_t idnum;           /* the numeric id, for name collisions */
 	char *id;
 	char *title;
 	char *parent_id;
