@@ -68,6 +68,12 @@ int cfs_diskcache_get(struct cfs_diskcache *dc, const char *key, uint64_t size,
  * the last put of a dropped entry frees its disk space.  e is invalid after. */
 void cfs_diskcache_put(struct cfs_diskcache_entry *e);
 
+/* The entry's bytes carry their own checksum (a rendered page, pagestore.c),
+ * so its sidecar saves skip fdatasync and fsync: a crash may leave a torn or
+ * zeroed entry, which its reader detects and forgets, never serves.  Several
+ * times faster for small entries (docs/memory.md).  Any thread, pinned. */
+void cfs_diskcache_no_sync(struct cfs_diskcache_entry *e);
+
 /* Write len bytes at off and, only once every byte is written, record
  * [off, off+len) as present.  Any thread, concurrently with reads and other
  * writes.  If recording would exceed CFS_DISKCACHE_MAX_RANGES disjoint ranges,

@@ -48,6 +48,7 @@ struct cfs_diskcache_entry {
 	uint64_t present;
 	bool dirty; /* ranges added since the last save */
 	bool dropped;
+	bool no_sync; /* saves skip fdatasync/fsync (cfs_diskcache_no_sync) */
 
 	char key[CFS_DISKCACHE_KEY_MAX + 1];
 };
