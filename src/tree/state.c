@@ -59,12 +59,17 @@ struct out {
 	char *p;
 	size_t n, cap;
 	int err;
+	int count; /* only count the bytes (the sizing pass) */
 };
 
 static void put(struct out *o, const void *p, size_t n)
 {
 	if (o->err)
 		return;
+	if (o->count) {
+		o->n += n;
+		return;
+	}
 	if (o->n + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;
 		char *q;
@@ -138,54 +143,22 @@ static void put_page(struct out *o, const struct cfs_page *p)
 	put_str(o, p->webui);
 }
 
+static void encode(struct out *o, const struct cfs_state *s);
+
+/* Two passes: the size, then the bytes into one block of exactly that size
+ * (a 100,000-page state is tens of MB: no doubling slack, docs/memory.md). */
 int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 {
-	struct out o = {0};
-	const struct cfs_sync_listing *l = &s->list;
+	struct out o = {.count = 1};
 	uint32_t crc;
 
-	put(&o, CFS_STATE_MAGIC, 8);
-	put_u32(&o, CFS_STATE_FORMAT);
-	put_u32(&o, 0);
-	put_u64(&o, 0); /* the payload's length, below */
-	put_u32(&o, s->api);
-	put_u64(&o, (uint64_t)s->saved_at);
-	put_str(&o, s->url);
-	put_str(&o, s->space.id);
-	put_str(&o, s->space.key);
-	put_str(&o, s->space.name);
-	put_str(&o, s->space.homepage_id);
-	put_time(&o, s->space.created);
-	put_u64(&o, l->pages.n);
-	for (size_t i = 0; i < l->pages.n; i++)
-		put_page(&o, &l->pages.v[i]);
-	put_u64(&o, l->atts.n);
-	for (size_t i = 0; i < l->atts.n; i++) {
-		const struct cfs_attachment *a = &l->atts.v[i];
-
-		put_str(&o, a->id);
-		put_str(&o, a->title);
-		put_str(&o, a->page_id);
-		put_str(&o, a->media_type);
-		put_u64(&o, (uint64_t)a->size);
-		put_u64(&o, (uint64_t)a->version);
-		put_time(&o, a->mtime);
-		put_str(&o, a->download);
-	}
-	put_u32(&o, l->have_labels ? 1 : 0);
-	put_u64(&o, l->labels.n);
-	for (size_t i = 0; i < l->labels.n; i++)
-		put_page(&o, &l->labels.v[i]);
-	put_u64(&o, l->ngone);
-	for (size_t i = 0; i < l->ngone; i++)
-		put_str(&o, l->gone[i]);
-	put_u64(&o, s->nmd);
-	for (size_t i = 0; i < s->nmd; i++) {
-		put_str(&o, s->md[i].id);
-		put_u64(&o, (uint64_t)s->md[i].version);
-		put_u64(&o, s->md[i].size);
-		put_u64(&o, s->md[i].loc);
-	}
+	encode(&o, s);
+	if (o.err)
+		return o.err;
+	o = (struct out){.cap = o.n + 4};
+	if (!(o.p = malloc(o.cap)))
+		return -ENOMEM;
+	encode(&o, s);
 	if (o.err) {
 		free(o.p);
 		return o.err;
@@ -201,6 +174,55 @@ int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 	*out = o.p;
 	*len = o.n;
 	return 0;
+}
+
+/* Everything but the trailing checksum; the payload's length is left 0. */
+static void encode(struct out *o, const struct cfs_state *s)
+{
+	const struct cfs_sync_listing *l = &s->list;
+
+	put(o, CFS_STATE_MAGIC, 8);
+	put_u32(o, CFS_STATE_FORMAT);
+	put_u32(o, 0);
+	put_u64(o, 0); /* the payload's length, below */
+	put_u32(o, s->api);
+	put_u64(o, (uint64_t)s->saved_at);
+	put_str(o, s->url);
+	put_str(o, s->space.id);
+	put_str(o, s->space.key);
+	put_str(o, s->space.name);
+	put_str(o, s->space.homepage_id);
+	put_time(o, s->space.created);
+	put_u64(o, l->pages.n);
+	for (size_t i = 0; i < l->pages.n; i++)
+		put_page(o, &l->pages.v[i]);
+	put_u64(o, l->atts.n);
+	for (size_t i = 0; i < l->atts.n; i++) {
+		const struct cfs_attachment *a = &l->atts.v[i];
+
+		put_str(o, a->id);
+		put_str(o, a->title);
+		put_str(o, a->page_id);
+		put_str(o, a->media_type);
+		put_u64(o, (uint64_t)a->size);
+		put_u64(o, (uint64_t)a->version);
+		put_time(o, a->mtime);
+		put_str(o, a->download);
+	}
+	put_u32(o, l->have_labels ? 1 : 0);
+	put_u64(o, l->labels.n);
+	for (size_t i = 0; i < l->labels.n; i++)
+		put_page(o, &l->labels.v[i]);
+	put_u64(o, l->ngone);
+	for (size_t i = 0; i < l->ngone; i++)
+		put_str(o, l->gone[i]);
+	put_u64(o, s->nmd);
+	for (size_t i = 0; i < s->nmd; i++) {
+		put_str(o, s->md[i].id);
+		put_u64(o, (uint64_t)s->md[i].version);
+		put_u64(o, s->md[i].size);
+		put_u64(o, s->md[i].loc);
+	}
 }
 
 /* ---- decoding ---- */
