@@ -38,7 +38,18 @@ struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create)
 
 static uint64_t kept_size(const struct kept *k)
 {
-	return (k->storage ? k->len : 0) + (k->md ? k->md->len : 0);
+	return (k->storage ? k->len : 0) + (k->md ? k->md->len : 0) +
+	       (k->prev_storage ? k->prev_len : 0) + (k->prev_md ? k->prev_md->len : 0);
+}
+
+static void kept_drop_prev(struct kept *k)
+{
+	free(k->prev_storage);
+	k->prev_storage = NULL;
+	k->prev_len = 0;
+	cfs_blob_unref(k->prev_md);
+	k->prev_md = NULL;
+	k->prev_version = 0;
 }
 
 /* Over the bound: forget bases (lock held), the oldest buckets first; a
@@ -61,6 +72,7 @@ static void kept_evict(struct cfs_fsw *w, struct kept *keep)
 			cfs_blob_unref(k->md);
 			k->md = NULL;
 			k->version = 0;
+			kept_drop_prev(k);
 			n++;
 		}
 		w->kept_sweep = (b + 1) % KEPT_BUCKETS;
@@ -73,8 +85,19 @@ void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *
                       struct cfs_blob *md)
 {
 	w->kept_bytes -= kept_size(k);
-	free(k->storage);
-	cfs_blob_unref(k->md);
+	if (k->storage && k->md && k->version > 0 && version > k->version) {
+		/* a newer version rendered: the one before may be what an editor holds */
+		kept_drop_prev(k);
+		k->prev_version = k->version;
+		k->prev_storage = k->storage;
+		k->prev_len = k->len;
+		k->prev_md = k->md;
+	} else {
+		free(k->storage);
+		cfs_blob_unref(k->md);
+		if (version <= 0 || version <= k->prev_version)
+			kept_drop_prev(k);
+	}
 	k->storage = storage;
 	k->len = storage ? len : 0;
 	k->version = version;
@@ -749,6 +772,45 @@ static void pub_run(void *arg, int cancelled)
 	cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER, "save", on_rendered, p);
 }
 
+/*
+ * The mount rendered a newer version since the base was taken from it, and
+ * the editor may hold the older one (vim reads once, a refresh re-renders
+ * the page when anything reads it).  Saving that text over the newer base
+ * would revert the server's change, so the base is the one of the two the
+ * saved text is nearer to; an older base then merges with the server's
+ * version (a 409, on_theirs).  FUSE thread, before the draft is written.
+ */
+static void pick_base(struct pub *p)
+{
+	struct cfs_fsw *w = p->fs->w;
+	struct kept *k;
+	char *base = NULL;
+	int64_t version = 0;
+
+	if (!p->base || !p->md || p->recovering)
+		return;
+	pthread_mutex_lock(&w->lock);
+	k = cfs_fsw_kept(w, p->node, 0);
+	if (k && k->md && k->prev_md && k->prev_storage && k->version == p->base_version &&
+	    cfs_write_distance(p->md, p->md_len, k->prev_md->data, k->prev_md->len) <
+	        cfs_write_distance(p->md, p->md_len, k->md->data, k->md->len) &&
+	    (base = malloc(k->prev_len + 1))) {
+		memcpy(base, k->prev_storage, k->prev_len);
+		base[k->prev_len] = '\0';
+		version = k->prev_version;
+		free(p->base);
+		p->base = base;
+		p->base_len = k->prev_len;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (base) {
+		cfs_info("saving %s: it was edited from version %lld (the mount has read version "
+		         "%lld since): the changes are merged into the newer one",
+		         p->fname ? p->fname : "?", (long long)version, (long long)p->base_version);
+		p->base_version = version;
+	}
+}
+
 void cfs_fsw_publish(struct pub *p)
 {
 	struct cfs_fsw *w = p->fs->w;
@@ -762,6 +824,8 @@ void cfs_fsw_publish(struct pub *p)
 		ret = cfs_tree_file_of(p->fs->tree, p->node, &p->fname, &p->dir, &writable);
 	if (!ret && !writable)
 		ret = -EACCES;
+	if (!ret)
+		pick_base(p);
 	if (!ret && !p->no_draft && !p->trunc) {
 		ret = cfs_fsw_draft_write(w, p);
 		if (ret)

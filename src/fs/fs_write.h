@@ -11,14 +11,20 @@
 #define KEPT_BUCKETS 1024
 
 /* The storage a page was last rendered from on this mount: the base of its
- * next save. */
+ * next save.  The version rendered before it is kept too (prev): an editor
+ * may have read that one, and a save of it must merge with the newer one,
+ * not revert it (cfs_fsw_publish picks the nearer). */
 struct kept {
 	struct cfs_node *node;
 	int64_t version;
 	char *storage;
 	size_t len;
 	struct cfs_blob *md; /* what was served for it */
-	int written;         /* saved from this mount: read opens drop the kernel's cache */
+	int64_t prev_version;
+	char *prev_storage;
+	size_t prev_len;
+	struct cfs_blob *prev_md;
+	int written; /* saved from this mount: read opens drop the kernel's cache */
 	struct kept *next;
 };
 
