@@ -48,7 +48,7 @@ struct cfs_diskcache_entry {
 	uint64_t present;
 	bool dirty; /* ranges added since the last save */
 	bool dropped;
-	bool no_sync; /* saves skip fdatasync/fsync (cfs_diskcache_no_sync) */
+	bool nosync; /* cfs_diskcache_set_nosync(): saves skip fdatasync and fsync */
 
 	char key[CFS_DISKCACHE_KEY_MAX + 1];
 };

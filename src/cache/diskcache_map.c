@@ -254,13 +254,6 @@ out:
 	return ret;
 }
 
-void cfs_diskcache_no_sync(struct cfs_diskcache_entry *e)
-{
-	pthread_mutex_lock(&e->lock);
-	e->no_sync = true;
-	pthread_mutex_unlock(&e->lock);
-}
-
 /* Persist the entry's ranges if they changed since the last save: fdatasync
  * the data, write a temp sidecar, fsync it, rename it into place — the
  * rename only while the entry still owns its name.  Caller holds a pin (or
@@ -274,7 +267,7 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 	size_t len = 0;
 	struct stat st;
 	int fd = -1, ret = 0;
-	bool no_sync;
+	bool nosync;
 
 	pthread_mutex_lock(&e->save_lock);
 	pthread_mutex_lock(&e->lock);
@@ -297,12 +290,12 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 		put64(buf + MAP_HDR + 16 * i + 8, e->r[i].end);
 	}
 	e->dirty = false;
-	no_sync = e->no_sync;
+	nosync = e->nosync;
 	pthread_mutex_unlock(&e->lock);
 	put64(buf + len - 8, cfs_diskcache_fnv1a(buf, len - 8));
 
 	/* Every range in buf was pwritten before it was recorded. */
-	if (!no_sync && fdatasync(e->fd) < 0) {
+	if (!nosync && fdatasync(e->fd) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -314,7 +307,7 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 		goto out;
 	}
 	ret = cfs_diskcache_pwrite_all(fd, buf, len, 0);
-	if (ret == 0 && !no_sync && fsync(fd) < 0)
+	if (ret == 0 && !nosync && fsync(fd) < 0)
 		ret = -errno;
 	if (ret == 0 && fstat(fd, &st) < 0)
 		ret = -errno;
@@ -345,3 +338,10 @@ out:
 }
 
 /* --- index, LRU, eviction (dc->lock held) --- */
+
+void cfs_diskcache_set_nosync(struct cfs_diskcache_entry *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->nosync = true;
+	pthread_mutex_unlock(&e->lock);
+}
