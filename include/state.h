@@ -42,6 +42,9 @@ uint32_t cfs_state_crc32(uint32_t crc, const void *p, size_t n);
 
 /* The file's bytes (malloc'd).  0 or -ENOMEM. */
 int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len);
+/* The same bytes written to fd through a 64 KiB buffer (a 100,000-page state
+ * is tens of MB: never all in memory, docs/memory.md).  0 or -errno. */
+int cfs_state_encode_fd(const struct cfs_state *s, int fd);
 /* Parse a whole file into *s (zeroed by the caller; clear it after).  0, or
  * -EPROTO (another format number), -EBADMSG (wrong magic, truncated,
  * trailing bytes, checksum), -ENOMEM; why says which, for the warning. */
@@ -52,6 +55,9 @@ int cfs_state_decode(const char *buf, size_t len, struct cfs_state *s, char *why
 int cfs_state_save(const char *path, const struct cfs_state *s);
 /* The same for bytes already encoded (cfs_state_encode). */
 int cfs_state_write(const char *path, const char *buf, size_t len);
+/* The same for bytes fill writes to fd (the temporary file; fill returns 0
+ * or -errno); the fsync and rename come after fill returned. */
+int cfs_state_write_with(const char *path, int (*fill)(void *arg, int fd), void *arg);
 /* Read and decode path.  -ENOENT when there is none; other errors as
  * cfs_state_decode (or the read's -errno). */
 int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_len);

@@ -216,6 +216,52 @@ START_TEST(save_and_load_file)
 }
 END_TEST
 
+static int fill_stream(void *arg, int fd)
+{
+	return cfs_state_encode_fd(arg, fd);
+}
+
+/* The streamed encoding (the saver's) is byte for byte the in-memory one,
+ * also past the 64 KiB buffer, and loads back. */
+START_TEST(stream_same_bytes)
+{
+	char dir[] = "/tmp/cfs-state-XXXXXX", path[256], why[128], title[32];
+	struct cfs_state s, d = {0};
+	char *buf, *got;
+	size_t len;
+	FILE *f;
+
+	sample(&s);
+	for (int i = 0; i < 2000; i++) { /* ~100 KiB: the buffer is flushed */
+		char id[16];
+
+		snprintf(id, sizeof(id), "%d", 1000 + i);
+		snprintf(title, sizeof(title), "Page number %d", i);
+		add_page(&s.list.pages, id, title, "100", "page", 1);
+	}
+	encode(&s, &buf, &len);
+	ck_assert_uint_gt(len, 1 << 16);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(cfs_state_write_with(path, fill_stream, &s), 0);
+	got = malloc(len + 1);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(got, 1, len + 1, f), len);
+	fclose(f);
+	ck_assert_int_eq(memcmp(got, buf, len), 0);
+	ck_assert_int_eq(cfs_state_load(path, &d, why, sizeof(why)), 0);
+	ck_assert_uint_eq(d.list.pages.n, 2003);
+	ck_assert_str_eq(d.list.pages.v[2002].title, "Page number 1999");
+	free(got);
+	free(buf);
+	unlink(path);
+	rmdir(dir);
+	cfs_state_clear(&s);
+	cfs_state_clear(&d);
+}
+END_TEST
+
 /* The tree exports what it loaded; loading the export gives the same export. */
 START_TEST(tree_export_round_trip)
 {
@@ -479,6 +525,7 @@ int main(void)
 	tcase_add_test(tc, crc32_known_value);
 	tcase_add_test(tc, save_and_load_file);
 	tcase_add_test(tc, tree_export_round_trip);
+	tcase_add_test(tc, stream_same_bytes);
 	tcase_add_test(tc, tree_with_export_same_bytes);
 	tcase_add_test(tc, link_signature);
 	tcase_add_test(tc, pagestore_round_trip);

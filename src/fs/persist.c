@@ -149,11 +149,11 @@ static void published(struct cfs_persist *p, struct cfs_tree_rendered **v, size_
 /* New pages on disk are published to the index in runs of this many. */
 #define MD_MERGE_RUN 512
 
-/* The state file's bytes, encoded while the tree lends its listing. */
+/* The state file, written to fd while the tree lends its listing. */
 struct encoding {
+	struct cfs_persist *p;
 	struct cfs_state *st; /* all but the listing */
-	char *buf;
-	size_t len;
+	int fd;
 };
 
 static int encode(void *arg, const struct cfs_sync_listing *l)
@@ -162,9 +162,20 @@ static int encode(void *arg, const struct cfs_sync_listing *l)
 	int ret;
 
 	e->st->list = *l; /* lent: taken back before anyone frees it */
-	ret = cfs_state_encode(e->st, &e->buf, &e->len);
+	ret = cfs_state_encode_fd(e->st, e->fd);
 	memset(&e->st->list, 0, sizeof(e->st->list));
 	return ret;
+}
+
+/* Fill the temporary state file (cfs_state_write_with): under the tree's
+ * read lock, streamed, so neither a copy of the listing nor the file's bytes
+ * are ever all in memory (docs/memory.md); the fsync comes after. */
+static int fill(void *arg, int fd)
+{
+	struct encoding *e = arg;
+
+	e->fd = fd;
+	return cfs_tree_with_export(e->p->tree, 0, encode, e);
 }
 
 /* Write the pages the tree holds that are not on disk, then the state file. */
@@ -173,7 +184,7 @@ static void save(struct cfs_persist *p)
 	struct cfs_tree_rendered *r = NULL;
 	struct cfs_tree_where *w = NULL;
 	struct cfs_state st = {0};
-	struct encoding enc = {&st, NULL, 0};
+	struct encoding enc = {p, &st, -1};
 	struct cfs_state_md add[MD_MERGE_RUN];
 	struct cfs_tree_rendered *pend[MD_MERGE_RUN]; /* add's pages, marked once indexed */
 	size_t nr = 0, nnew = 0, nadd = 0;
@@ -273,10 +284,7 @@ static void save(struct cfs_persist *p)
 	/* Encoded from the tree's own strings: a copy of a 100,000-page listing
 	 * is ~45 MB (docs/memory.md). */
 	if (!ret)
-		ret = cfs_tree_with_export(p->tree, 0, encode, &enc);
-	if (!ret)
-		ret = cfs_state_write(p->path, enc.buf, enc.len);
-	free(enc.buf);
+		ret = cfs_state_write_with(p->path, fill, &enc);
 	memset(&st.space, 0, sizeof(st.space));
 	st.url = NULL;
 	cfs_state_clear(&st);

@@ -59,8 +59,28 @@ struct out {
 	char *p;
 	size_t n, cap;
 	int err;
-	int count; /* only count the bytes (the sizing pass) */
+	int count;     /* only count the bytes (the sizing pass) */
+	uint64_t plen; /* the payload's length, from the sizing pass */
+	/* streaming to fd (stream set): p is a buffer of cap bytes, used of
+	 * them filled; crc runs over what was written */
+	int stream, fd;
+	size_t used;
+	uint32_t crc;
 };
+
+static int write_all(int fd, const char *p, size_t n);
+
+static void flush(struct out *o)
+{
+	int ret;
+
+	if (o->err || !o->used)
+		return;
+	o->crc = cfs_state_crc32(o->crc, o->p, o->used);
+	if ((ret = write_all(o->fd, o->p, o->used)))
+		o->err = ret;
+	o->used = 0;
+}
 
 static void put(struct out *o, const void *p, size_t n)
 {
@@ -68,6 +88,22 @@ static void put(struct out *o, const void *p, size_t n)
 		return;
 	if (o->count) {
 		o->n += n;
+		return;
+	}
+	if (o->stream) {
+		const char *c = p;
+
+		o->n += n;
+		while (n && !o->err) {
+			size_t k = o->cap - o->used < n ? o->cap - o->used : n;
+
+			memcpy(o->p + o->used, c, k);
+			o->used += k;
+			c += k;
+			n -= k;
+			if (o->used == o->cap)
+				flush(o);
+		}
 		return;
 	}
 	if (o->n + n > o->cap) {
@@ -155,7 +191,7 @@ int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 	encode(&o, s);
 	if (o.err)
 		return o.err;
-	o = (struct out){.cap = o.n + 4};
+	o = (struct out){.cap = o.n + 4, .plen = (uint64_t)(o.n - CFS_STATE_HDR)};
 	if (!(o.p = malloc(o.cap)))
 		return -ENOMEM;
 	encode(&o, s);
@@ -163,8 +199,6 @@ int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 		free(o.p);
 		return o.err;
 	}
-	for (int i = 0; i < 8; i++)
-		o.p[16 + i] = (char)((uint64_t)(o.n - CFS_STATE_HDR) >> (8 * i));
 	crc = cfs_state_crc32(0, o.p, o.n);
 	put_u32(&o, crc);
 	if (o.err) {
@@ -176,7 +210,31 @@ int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 	return 0;
 }
 
-/* Everything but the trailing checksum; the payload's length is left 0. */
+int cfs_state_encode_fd(const struct cfs_state *s, int fd)
+{
+	struct out o = {.count = 1};
+	unsigned char b[4];
+	int ret;
+
+	encode(&o, s);
+	if (o.err)
+		return o.err;
+	o = (struct out){
+	    .cap = 1 << 16, .plen = (uint64_t)(o.n - CFS_STATE_HDR), .stream = 1, .fd = fd};
+	if (!(o.p = malloc(o.cap)))
+		return -ENOMEM;
+	encode(&o, s);
+	flush(&o);
+	free(o.p);
+	if (o.err)
+		return o.err;
+	for (int i = 0; i < 4; i++)
+		b[i] = (unsigned char)(o.crc >> (8 * i));
+	ret = write_all(fd, (const char *)b, 4);
+	return ret;
+}
+
+/* Everything but the trailing checksum (the payload's length is o->plen). */
 static void encode(struct out *o, const struct cfs_state *s)
 {
 	const struct cfs_sync_listing *l = &s->list;
@@ -184,7 +242,7 @@ static void encode(struct out *o, const struct cfs_state *s)
 	put(o, CFS_STATE_MAGIC, 8);
 	put_u32(o, CFS_STATE_FORMAT);
 	put_u32(o, 0);
-	put_u64(o, 0); /* the payload's length, below */
+	put_u64(o, o->plen); /* the payload's length (the sizing pass's) */
 	put_u32(o, s->api);
 	put_u64(o, (uint64_t)s->saved_at);
 	put_str(o, s->url);
@@ -495,7 +553,26 @@ int cfs_state_save(const char *path, const struct cfs_state *s)
 	return ret;
 }
 
+struct bytes {
+	const char *buf;
+	size_t len;
+};
+
+static int fill_bytes(void *arg, int fd)
+{
+	const struct bytes *b = arg;
+
+	return write_all(fd, b->buf, b->len);
+}
+
 int cfs_state_write(const char *path, const char *buf, size_t len)
+{
+	struct bytes b = {buf, len};
+
+	return cfs_state_write_with(path, fill_bytes, &b);
+}
+
+int cfs_state_write_with(const char *path, int (*fill)(void *arg, int fd), void *arg)
 {
 	char *tmp = NULL;
 	int fd, ret;
@@ -509,7 +586,7 @@ int cfs_state_write(const char *path, const char *buf, size_t len)
 		ret = -errno;
 		goto out;
 	}
-	ret = write_all(fd, buf, len);
+	ret = fill(arg, fd);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
