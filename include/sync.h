@@ -83,6 +83,13 @@ void cfs_sync_feed_now(struct cfs_sync *s);
 typedef void (*cfs_sync_space_cb)(void *arg, int err);
 void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
 
+/* cb(arg, 0) once the entries of the directory ino are in the tree (at once when they
+ * are), else cb(arg, -errno).  For a lookup or readdir that got -EAGAIN from the tree.
+ * A single space mounted before its listing (cfs_sync_begin) lists just that directory
+ * at USER priority ahead of the full listing (lazy.c, docs/refresh.md); otherwise as
+ * cfs_sync_space().  Loop thread; cb runs on the loop thread. */
+void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *arg);
+
 /* List space again now, at USER priority, and cb(arg, 0 or -errno) once
  * that listing (one started after this call) is in the tree — for the
  * write path, after it created, moved or trashed something.  The kernel is

@@ -30,6 +30,7 @@
 #include "sync.h"
 #include "containers.h"
 #include "feed.h"
+#include "lazy.h"
 #include "log.h"
 
 #include <errno.h>
@@ -456,7 +457,7 @@ struct waiter {
 struct space_state {
 	enum wish wish;
 	struct waiter *waiters;
-	struct waiter *later; /* cfs_sync_relist: woken by the next listing started */
+	struct waiter *later;   /* cfs_sync_relist: woken by the next listing started */
 	int fed;                /* cursor and times are set (after a listing, or on first use) */
 	struct cfs_time cursor; /* the newest modification seen, by the server's clock */
 	uint64_t last_full;     /* uv_now() when the last full listing began */
@@ -481,12 +482,17 @@ struct cfs_sync {
 	int invals; /* kernel invalidations in flight */
 	int stopping;
 	int timer_closed;
-	int background; /* cfs_sync_begin(): an unlisted space is tried again every ttl */
+	int background;        /* cfs_sync_begin(): an unlisted space is tried again every ttl */
+	struct cfs_lazy *lazy; /* background: directories listed ahead (lazy.c) */
+	uv_timer_t retry;      /* background: a failed listing is tried again after backoff */
+	uint64_t backoff_ms;   /* the next retry's pause */
+	int retry_closed;
 };
 
 static void maybe_free(struct cfs_sync *s)
 {
-	if (s->stopping && s->timer_closed && !s->busy && !s->invals) {
+	if (s->stopping && s->timer_closed && s->retry_closed && !s->busy && !s->invals &&
+	    cfs_lazy_idle(s->lazy)) {
 		for (size_t i = 0; i < s->nspaces; i++) {
 			struct waiter *w = s->spaces[i].waiters;
 
@@ -501,6 +507,7 @@ static void maybe_free(struct cfs_sync *s)
 				w = next;
 			}
 		}
+		cfs_lazy_free(s->lazy);
 		free(s->spaces);
 		free(s);
 	}
@@ -585,6 +592,10 @@ static void load_done(uv_work_t *w, int status)
 		if (s->job != FEED)
 			sp->last_full = s->job_start;
 		sp->fed = 1;
+		if (s->job != FEED) {
+			s->backoff_ms = 0;
+			cfs_lazy_loaded(s->lazy, s->current);
+		}
 	}
 	cfs_sync_listing_clear(&s->got);
 	cfs_feed_result_clear(&s->fed);
@@ -608,6 +619,8 @@ static void load_done(uv_work_t *w, int status)
 	maybe_free(s);
 }
 
+static void retry_later(struct cfs_sync *s);
+
 static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what,
                        struct cfs_sync_listing *l)
 {
@@ -619,6 +632,8 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 			         s->spaces[s->current].waiters ? "" : "; keeping the old listing");
 		s->busy = 0;
 		wake(s, s->current, s->stopping ? -ESHUTDOWN : e->err);
+		if (!s->stopping)
+			retry_later(s);
 		if (!s->stopping)
 			next_job(s);
 		maybe_free(s);
@@ -632,6 +647,35 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 		s->busy = 0;
 		wake(s, s->current, -EIO);
 	}
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct cfs_sync *s = t->data;
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
+	if (!loaded && !s->stopping && s->spaces[0].wish == NONE && !(s->busy && s->current == 0)) {
+		cfs_info("listing the space again");
+		s->spaces[0].wish = LOAD;
+		next_job(s);
+	}
+}
+
+/* The background listing of a single space failed: again after 1 s, 2 s, 4 s, ... up to
+ * a minute (each of its requests was already retried by the HTTP client).  The timer
+ * tries again too (every ttl while the mount is in use). */
+static void retry_later(struct cfs_sync *s)
+{
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
+	if (!s->background || loaded)
+		return;
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
+	if (s->backoff_ms > 60000)
+		s->backoff_ms = 60000;
+	uv_timer_start(&s->retry, on_retry, s->backoff_ms, 0);
 }
 
 static void on_feed(void *arg, const struct cfs_cf_error *e, const char *what,
@@ -714,9 +758,10 @@ static void next_job(struct cfs_sync *s)
 		free(key);
 		return;
 	}
+	/* A single space's first listing runs in the background: users wait on lazy.c. */
 	ret = cfs_sync_list_space(
 	    s->cfg.cf, id, key, s->cfg.tree, pick,
-	    s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+	    s->spaces[pick].wish == LOAD && !s->background ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
 	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh", on_listing, s);
 	s->spaces[pick].wish = NONE;
 	if (ret) {
@@ -764,6 +809,11 @@ static void on_timer(uv_timer_t *t)
 		want_refresh(s, 0);
 }
 
+static void lazy_idle(void *arg)
+{
+	maybe_free(arg);
+}
+
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out)
 {
 	struct cfs_sync *s = calloc(1, sizeof(*s));
@@ -781,6 +831,13 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 		return -ENOMEM;
 	}
 	s->loop = loop;
+	if (cfs_lazy_new(loop, cfg->cf, cfg->tree, lazy_idle, s, &s->lazy)) {
+		free(s->spaces);
+		free(s);
+		return -ENOMEM;
+	}
+	uv_timer_init(loop, &s->retry);
+	s->retry.data = s;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	uv_timer_start(&s->timer, on_timer, every, every);
@@ -855,15 +912,21 @@ static void timer_closed(uv_handle_t *h)
 {
 	struct cfs_sync *s = h->data;
 
-	s->timer_closed = 1;
+	if (h == (uv_handle_t *)&s->retry)
+		s->retry_closed = 1;
+	else
+		s->timer_closed = 1;
 	maybe_free(s);
 }
 
 void cfs_sync_stop(struct cfs_sync *s)
 {
 	s->stopping = 1;
+	cfs_lazy_stop(s->lazy);
 	uv_timer_stop(&s->timer);
+	uv_timer_stop(&s->retry);
 	uv_close((uv_handle_t *)&s->timer, timer_closed);
+	uv_close((uv_handle_t *)&s->retry, timer_closed);
 }
 
 static void begun(void *arg, int err)
@@ -883,4 +946,33 @@ void cfs_sync_begin(struct cfs_sync *s)
 		s->background = 1;
 		cfs_sync_space(s, 0, begun, NULL);
 	}
+}
+
+void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *arg)
+{
+	size_t space = 0;
+	char *id = NULL, *type = NULL;
+	int ret;
+
+	if (s->stopping) {
+		cb(arg, -ESHUTDOWN);
+		return;
+	}
+	ret = cfs_tree_dir_wanted(s->cfg.tree, ino, &space, &id, &type);
+	if (ret <= 0) {
+		cb(arg, ret);
+		return;
+	}
+	if (!s->background) { /* several spaces, or listed before mounting */
+		free(id);
+		free(type);
+		cfs_sync_space(s, space, cb, arg);
+		return;
+	}
+	/* The full listing goes on (or again, if it failed); this directory goes first. */
+	if (!(s->busy && s->current == space) && s->spaces[space].wish == NONE) {
+		s->spaces[space].wish = LOAD;
+		next_job(s);
+	}
+	cfs_lazy_want(s->lazy, space, id, type, cb, arg);
 }
