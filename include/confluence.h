@@ -167,6 +167,11 @@ typedef int (*cfs_cf_more_fn)(void *arg, const struct cfs_page_list *pages, size
 
 /* ---- the change feed (confluence_feed.c) ---- */
 
+/* cfs_cf_space_pages(), and more(more_arg, ...) before each further batch is asked for:
+ * 0 stops there.  Sync uses it to learn that a space's listing will take a while. */
+int cfs_cf_space_pages_more(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                            cfs_cf_more_fn more, void *more_arg, cfs_cf_pages_cb cb, void *arg);
+
 /* Cloud only: the pages (blog: blog posts) of a space, most recently modified first
  * (GET /api/v2/spaces/{id}/pages?sort=-modified-date), with their parents and versions,
  * paginated while more says so.  -EINVAL on Data Center. */

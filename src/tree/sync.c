@@ -56,6 +56,7 @@ struct listing_call {
 	struct cfs_cf_error err;
 	char detail[256], path[512];
 	const char *what;
+	void (*paged)(void *arg); /* may be NULL: told once when the pages need a 2nd request */
 };
 
 /* Move the items of from to the end of to (both page lists). */
@@ -369,9 +370,23 @@ static void on_list_labels(void *arg, const struct cfs_cf_error *e, struct cfs_p
 	listing_step(c);
 }
 
-int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
-                        struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
-                        const char *tag, cfs_sync_listing_cb cb, void *arg)
+/* Before the page listing's second batch: the listing will take a while. */
+static int listing_more(void *arg, const struct cfs_page_list *pages, size_t batch_start)
+{
+	struct listing_call *c = arg;
+
+	(void)pages;
+	(void)batch_start;
+	if (c->paged) {
+		c->paged(c->arg);
+		c->paged = NULL;
+	}
+	return 1;
+}
+
+static int list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
+                      struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
+                      const char *tag, void (*paged)(void *arg), cfs_sync_listing_cb cb, void *arg)
 {
 	static const struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory"};
 	struct listing_call *c = calloc(1, sizeof(*c));
@@ -389,8 +404,9 @@ int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *spa
 	c->arg = arg;
 	c->left = 2; /* the page listing, and a hold until all are sent */
 	c->learn_wait = 1;
+	c->paged = paged;
 	cfs_cf_tag(cf, tag);
-	ret = cfs_cf_space_pages(cf, space_id, prio, on_list_pages, c);
+	ret = cfs_cf_space_pages_more(cf, space_id, prio, listing_more, c, on_list_pages, c);
 	if (ret) {
 		free(c->tag);
 		free(c);
@@ -417,6 +433,13 @@ int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *spa
 		on_list_labels(c, &nomem, NULL);
 	listing_step(c); /* the hold: the last listing's callback finishes it */
 	return 0;
+}
+
+int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
+                        struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
+                        const char *tag, cfs_sync_listing_cb cb, void *arg)
+{
+	return list_space(cf, space_id, space_key, known, space, prio, tag, NULL, cb, arg);
 }
 
 void cfs_sync_listing_clear(struct cfs_sync_listing *l)
@@ -454,8 +477,18 @@ struct waiter {
 	struct waiter *next;
 };
 
+/* A lookup or readdir waiting for a directory of a space not listed yet (cfs_sync_dir). */
+struct dir_waiter {
+	uint64_t ino;
+	cfs_sync_space_cb cb;
+	void *arg;
+	struct dir_waiter *next;
+};
+
 struct space_state {
 	enum wish wish;
+	struct dir_waiter *undecided; /* wait for the full listing, unless it turns out long */
+	int lazy;                     /* it did (or failed): directories are listed ahead */
 	struct waiter *waiters;
 	struct waiter *later;   /* cfs_sync_relist: woken by the next listing started */
 	int fed;                /* cursor and times are set (after a listing, or on first use) */
@@ -489,6 +522,8 @@ struct cfs_sync {
 	int retry_closed;
 };
 
+static void decide(struct cfs_sync *s, size_t i, int err);
+
 static void maybe_free(struct cfs_sync *s)
 {
 	if (s->stopping && s->timer_closed && s->retry_closed && !s->busy && !s->invals &&
@@ -506,6 +541,7 @@ static void maybe_free(struct cfs_sync *s)
 				free(w);
 				w = next;
 			}
+			decide(s, i, -ESHUTDOWN);
 		}
 		cfs_lazy_free(s->lazy);
 		free(s->spaces);
@@ -595,7 +631,10 @@ static void load_done(uv_work_t *w, int status)
 		if (s->job != FEED) {
 			s->backoff_ms = 0;
 			cfs_lazy_loaded(s->lazy, s->current);
+			decide(s, s->current, 0);
 		}
+	} else if (s->job != FEED && !s->stopping) {
+		decide(s, s->current, 1);
 	}
 	cfs_sync_listing_clear(&s->got);
 	cfs_feed_result_clear(&s->fed);
@@ -632,6 +671,8 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 			         s->spaces[s->current].waiters ? "" : "; keeping the old listing");
 		s->busy = 0;
 		wake(s, s->current, s->stopping ? -ESHUTDOWN : e->err);
+		if (!s->stopping)
+			decide(s, s->current, 1); /* a failed listing: learn what can be */
 		if (!s->stopping)
 			retry_later(s);
 		if (!s->stopping)
@@ -714,6 +755,18 @@ static void first_use(struct cfs_sync *s, size_t i)
 	sp->fed = 1;
 }
 
+/* The space being listed needs more than one page of pages: a user waiting for a
+ * directory has it listed ahead instead (lazy.c). */
+static void on_paged(void *arg)
+{
+	struct cfs_sync *s = arg;
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, s->current, NULL, NULL, &loaded);
+	if (!loaded && !s->stopping)
+		decide(s, s->current, 1);
+}
+
 /* List the next space that wants it: a LOAD before any REFRESH or FEED. */
 static void next_job(struct cfs_sync *s)
 {
@@ -759,10 +812,11 @@ static void next_job(struct cfs_sync *s)
 		return;
 	}
 	/* A single space's first listing runs in the background: users wait on lazy.c. */
-	ret = cfs_sync_list_space(
-	    s->cfg.cf, id, key, s->cfg.tree, pick,
-	    s->spaces[pick].wish == LOAD && !s->background ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
-	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh", on_listing, s);
+	ret = list_space(s->cfg.cf, id, key, s->cfg.tree, pick,
+	                 s->spaces[pick].wish == LOAD && !s->background ? CFS_HTTP_USER
+	                                                                : CFS_HTTP_BACKGROUND,
+	                 s->spaces[pick].wish == LOAD ? "listing the space" : "refresh",
+	                 s->background ? on_paged : NULL, on_listing, s);
 	s->spaces[pick].wish = NONE;
 	if (ret) {
 		s->busy = 0;
@@ -952,6 +1006,7 @@ void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *
 {
 	size_t space = 0;
 	char *id = NULL, *type = NULL;
+	struct dir_waiter *w;
 	int ret;
 
 	if (s->stopping) {
@@ -969,10 +1024,49 @@ void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *
 		cfs_sync_space(s, space, cb, arg);
 		return;
 	}
-	/* The full listing goes on (or again, if it failed); this directory goes first. */
+	/* The full listing goes on (or again, if it failed). */
 	if (!(s->busy && s->current == space) && s->spaces[space].wish == NONE) {
 		s->spaces[space].wish = LOAD;
 		next_job(s);
 	}
-	cfs_lazy_want(s->lazy, space, id, type, cb, arg);
+	if (s->spaces[space].lazy) { /* a long (or failed) listing: this directory first */
+		cfs_lazy_want(s->lazy, space, id, type, cb, arg);
+		return;
+	}
+	free(id);
+	free(type);
+	/* Until the listing's first page tells whether it is short, wait for it. */
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		cb(arg, -ENOMEM);
+		return;
+	}
+	w->ino = ino;
+	w->cb = cb;
+	w->arg = arg;
+	w->next = s->spaces[space].undecided;
+	s->spaces[space].undecided = w;
+}
+
+/* The space's listing is in (lazy 0: answer the waiters with err), or it turned out long
+ * or failed (lazy 1: list their directories ahead from now on). */
+static void decide(struct cfs_sync *s, size_t i, int lazy)
+{
+	struct dir_waiter *w = s->spaces[i].undecided;
+
+	s->spaces[i].undecided = NULL;
+	if (lazy == 1)
+		s->spaces[i].lazy = 1;
+	else if (lazy == 0)
+		s->spaces[i].lazy = 0;
+	while (w) {
+		struct dir_waiter *next = w->next;
+
+		if (lazy == 1)
+			cfs_sync_dir(s, w->ino, w->cb, w->arg);
+		else
+			w->cb(w->arg, lazy);
+		free(w);
+		w = next;
+	}
 }
