@@ -634,6 +634,7 @@ static void load_done(uv_work_t *w, int status)
 			decide(s, s->current, 0);
 		}
 	} else if (s->job != FEED && !s->stopping) {
+		retry_later(s);
 		decide(s, s->current, 1);
 	}
 	cfs_sync_listing_clear(&s->got);
@@ -672,9 +673,9 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 		s->busy = 0;
 		wake(s, s->current, s->stopping ? -ESHUTDOWN : e->err);
 		if (!s->stopping)
-			decide(s, s->current, 1); /* a failed listing: learn what can be */
-		if (!s->stopping)
 			retry_later(s);
+		if (!s->stopping)
+			decide(s, s->current, 1); /* a failed listing: learn what can be */
 		if (!s->stopping)
 			next_job(s);
 		maybe_free(s);
@@ -1024,8 +1025,9 @@ void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *
 		cfs_sync_space(s, space, cb, arg);
 		return;
 	}
-	/* The full listing goes on (or again, if it failed). */
-	if (!(s->busy && s->current == space) && s->spaces[space].wish == NONE) {
+	/* The full listing goes on (or again, if it failed and no backoff is pending). */
+	if (!(s->busy && s->current == space) && s->spaces[space].wish == NONE &&
+	    !uv_is_active((uv_handle_t *)&s->retry)) {
 		s->spaces[space].wish = LOAD;
 		next_job(s);
 	}
