@@ -614,6 +614,8 @@ static void load_work(uv_work_t *w)
 		          s->got.pages.n, s->ch.n);
 }
 
+static void retry_later(struct cfs_sync *s);
+
 static void load_done(uv_work_t *w, int status)
 {
 	struct cfs_sync *s = w->data;
@@ -658,8 +660,6 @@ static void load_done(uv_work_t *w, int status)
 		next_job(s);
 	maybe_free(s);
 }
-
-static void retry_later(struct cfs_sync *s);
 
 static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what,
                        struct cfs_sync_listing *l)
