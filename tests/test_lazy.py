@@ -179,5 +179,35 @@ class Lazy(LazyBase):
             bad_dir, os.listdir(bad_dir)) == {p["id"] for p in self.kids_of(bad["id"])}))
 
 
+
+@unittest.skipIf(DC, "Data Center has no folders")
+class LazyFolders(unittest.TestCase):
+    def test_a_folder_opened_before_the_full_listing(self):
+        fake = Fake("--pages", "600", "--folders", "3")
+        try:
+            fake.fault(match=SECOND_RE, kind="stall", stall_s=5, count=1)
+            m = Mount(fake, space="GEN", opts=["ttl=60", "prefetch=0"])
+            try:
+                home = os.listdir(m.path("Home"))
+                self.assertIn("Folder 000", home)
+                self.assertNotIn("Folder 000.md", home)
+                inside = os.listdir(m.path("Home", "Folder 000"))
+                self.assertIsNone(entry_of(fake.call("GET", "/_fake/log"), SECOND_RE)["end"])
+                fid = os.getxattr(m.path("Home", "Folder 000"), "user.confluence.id").decode()
+                kids = fake.api("/wiki/api/v2/folders/%s/direct-children" % fid)
+                self.assertTrue(kids)
+                self.assertEqual({os.getxattr(m.path("Home", "Folder 000", n),
+                                              "user.confluence.id").decode()
+                                  for n in inside if n.endswith(".md")},
+                                 {k["id"] for k in kids})
+                self.assertEqual(os.getxattr(m.path("Home", "Folder 000"),
+                                             "user.confluence.type"), b"folder")
+            finally:
+                err = m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+        finally:
+            fake.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
