@@ -38,6 +38,12 @@ typedef void (*cfs_sync_listing_cb)(void *arg, const struct cfs_cf_error *e, con
 int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
                         struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
                         const char *tag, cfs_sync_listing_cb cb, void *arg);
+/* The same; paged (may be NULL) is called once with arg when the page listing needs a
+ * second request (the listing will take a while: docs/refresh.md). */
+int cfs_sync_list_space_paged(struct cfs_cf *cf, const char *space_id, const char *space_key,
+                              struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
+                              const char *tag, void (*paged)(void *arg), cfs_sync_listing_cb cb,
+                              void *arg);
 void cfs_sync_listing_clear(struct cfs_sync_listing *l);
 /* Load a listing into space of the tree (cfs_tree_load, then the labels and
  * the containers found gone).
