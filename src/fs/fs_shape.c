@@ -2,8 +2,9 @@
  * rm of a page (to the trash), a new Name.md closed with content (a new
  * page), mv of a page (retitle, move under another page or folder), mkdir
  * (a folder on Cloud), rmdir (of an empty page directory: nothing; of a
- * folder: to the trash).  Each is one request (a move: GET + PUT), then the
- * space is listed again and the FUSE call is answered with the outcome.
+ * folder: to the trash).  Each is one request (a move: GET + PUT), then what
+ * the server answered is put into the tree (cfs_sync_change: no listing) and
+ * the FUSE call is answered with the outcome.
  * This file has the jobs and rm, mkdir, rmdir; fs_create.c new pages,
  * fs_move.c mv, fs_upload.c attachments.  docs/shape.md. */
 #include "fs_shape_int.h"
@@ -38,6 +39,7 @@ void cfs_fss_job_free(struct sjob *j)
 		free(j->kids[i]);
 	free(j->kids);
 	free(j->new_id);
+	cfs_sync_change_clear(&j->done);
 	free(j);
 }
 
@@ -261,9 +263,26 @@ static void on_relisted(void *arg, int err)
 	struct sjob *j = arg;
 
 	if (err)
-		cfs_warn("%s: done, but listing the space again failed: %s", j->what,
+		cfs_warn("%s: done, but putting it into the tree failed: %s", j->what,
 		         strerror(-err));
 	finish(j, 0);
+}
+
+/* The server's answer p (taken) for the tree: where the job put it when the
+ * answer does not say (DC answers without ancestors). */
+static void confirm_page(struct sjob *j, struct cfs_page *p, const char *parent_id,
+                         const char *type)
+{
+	if (!p || !p->id)
+		return;
+	if (!p->parent_id && parent_id)
+		p->parent_id = strdup(parent_id);
+	if (!p->type && type)
+		p->type = strdup(type);
+	free(p->body); /* the tree does not keep it */
+	p->body = NULL;
+	if (cfs_sync_change_take_page(&j->done, p))
+		cfs_warn("%s: out of memory noting the change", j->what);
 }
 
 static void done_ok(struct sjob *j)
@@ -272,7 +291,7 @@ static void done_ok(struct sjob *j)
 	if (j->keep)
 		cfs_tree_keep_dir(j->fs->tree, j->keep, j->kind == J_DIR ? j->keep_on : 1);
 	if (j->fs->sync)
-		cfs_sync_relist(j->fs->sync, j->space, on_relisted, j);
+		cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
 	else
 		finish(j, 0);
 }
@@ -336,10 +355,13 @@ static void on_done(void *arg, const struct cfs_cf_error *e)
 {
 	struct sjob *j = arg;
 
-	if (e->err)
+	if (e->err) {
 		failed(j, e);
-	else
-		done_ok(j);
+		return;
+	}
+	if (cfs_sync_change_gone(&j->done, j->id))
+		cfs_warn("%s: out of memory noting the change", j->what);
+	done_ok(j);
 }
 
 /* ---- a folder made by cp -r becomes the new page's directory ---- */
@@ -353,6 +375,8 @@ static void on_folder_trashed(void *arg, const struct cfs_cf_error *e)
 	if (e->err)
 		cfs_warn("%s: the folder %s stays: %s", j->what, j->folder_id,
 		         e->detail ? e->detail : strerror(-e->err));
+	else if (cfs_sync_change_gone(&j->done, j->folder_id))
+		cfs_warn("%s: out of memory noting the change", j->what);
 	done_ok(j);
 }
 
@@ -360,7 +384,6 @@ static void on_kid_moved(void *arg, const struct cfs_cf_error *e, struct cfs_pag
 {
 	struct sjob *j = arg;
 
-	(void)p;
 	if (e->err) {
 		/* The page is created; what is left stays in the folder. */
 		cfs_warn("%s: moving page %s under it: %s; the folder stays", j->what,
@@ -368,6 +391,7 @@ static void on_kid_moved(void *arg, const struct cfs_cf_error *e, struct cfs_pag
 		done_ok(j);
 		return;
 	}
+	confirm_page(j, p, j->new_id, NULL);
 	j->kid++;
 	promote_next(j);
 }
@@ -415,7 +439,10 @@ static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 	}
 	if (j->kind == J_FOLDER && p->id)
 		cfs_fss_made_folder(p->id);
-	if (j->kind == J_CREATE && j->folder_id && p->id && (j->new_id = strdup(p->id))) {
+	if (j->kind == J_CREATE && j->folder_id && p->id)
+		j->new_id = strdup(p->id);
+	confirm_page(j, p, j->parent_id, j->kind == J_FOLDER ? "folder" : NULL);
+	if (j->kind == J_CREATE && j->folder_id && j->new_id) {
 		cfs_info("%s: created; the folder %s of the same name becomes its directory",
 		         j->what, j->folder_id);
 		promote_next(j);

@@ -4,6 +4,7 @@
 #define CFS_FS_SHAPE_INT_H
 
 #include "fs_shape.h"
+#include "sync.h"
 
 enum jkind { J_TRASH, J_CREATE, J_FOLDER, J_MOVE, J_DIR };
 
@@ -31,6 +32,7 @@ struct sjob {
 	char **kids; /* page ids, NULL-terminated */
 	size_t kid;  /* the one being moved */
 	char *new_id;
+	struct cfs_sync_change done; /* what the server confirmed, for the tree */
 };
 
 /* A job, or NULL after replying ENOMEM. */
