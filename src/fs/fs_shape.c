@@ -39,6 +39,8 @@ void cfs_fss_job_free(struct sjob *j)
 		free(j->kids[i]);
 	free(j->kids);
 	free(j->new_id);
+	free(j->top_target);
+	free(j->old_title);
 	cfs_sync_change_clear(&j->done);
 	free(j);
 }
@@ -473,6 +475,34 @@ static void on_current(void *arg, const struct cfs_cf_error *e, struct cfs_page 
 		finish(j, ret);
 }
 
+/* Moved to the top level (v1 move "after" a top-level page); then retitled
+ * when the name changed too (GET + PUT, the parent kept). */
+static void on_moved_top(void *arg, const struct cfs_cf_error *e)
+{
+	struct sjob *j = arg;
+	struct cfs_page p = {0};
+
+	if (e->err) {
+		failed(j, e);
+		return;
+	}
+	p.id = strdup(j->id);
+	p.parent_id = strdup(""); /* the top level */
+	p.position = INT64_MAX;
+	if (p.id && p.parent_id)
+		confirm_page(j, &p, NULL, NULL);
+	cfs_model_page_clear(&p);
+	free(j->top_target);
+	j->top_target = NULL;
+	if (j->old_title && strcmp(j->old_title, j->title) == 0) {
+		done_ok(j);
+		return;
+	}
+	cfs_cf_tag(j->fs->cf, j->what);
+	if (cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j))
+		done_ok(j); /* moved; the title stays */
+}
+
 static void run(void *arg, int cancelled)
 {
 	struct sjob *j = arg;
@@ -501,6 +531,14 @@ static void run(void *arg, int cancelled)
 	case J_DIR:
 		done_ok(j);
 		return;
+	case J_MOVE:
+		if (j->top_target) {
+			ret = cfs_cf_move_relative(j->fs->cf, j->id, "after", j->top_target,
+			                           on_moved_top, j);
+			break;
+		}
+		ret = cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j);
+		break;
 	case J_FOLDER:
 		ret = cfs_cf_create_folder(j->fs->cf, j->space_id, j->title, j->parent_id, on_page,
 		                           j);

@@ -32,6 +32,8 @@ struct sjob {
 	char **kids; /* page ids, NULL-terminated */
 	size_t kid;  /* the one being moved */
 	char *new_id;
+	char *top_target;            /* J_MOVE to the space's top: "after" this top-level page */
+	char *old_title;             /* J_MOVE: the title before */
 	struct cfs_sync_change done; /* what the server confirmed, for the tree */
 };
 

@@ -59,3 +59,20 @@ uint64_t cfs_tree_att_dir(struct cfs_tree *t, struct cfs_node *att)
 	pthread_rwlock_unlock(&t->lock);
 	return ino;
 }
+
+int cfs_tree_top_page(struct cfs_tree *t, size_t space, const char *not_id, char **id)
+{
+	int ret = -ENOENT;
+
+	*id = NULL;
+	pthread_rwlock_rdlock(&t->lock);
+	for (size_t i = 0; i < t->n && ret == -ENOENT; i++) {
+		struct cfs_node *n = t->by_key[i];
+
+		if (n->present && !n->synthetic && n->space == space && !n->is_blog && n->id &&
+		    n->ctype == CFS_CT_PAGE && !n->parent_id && (!not_id || strcmp(n->id, not_id)))
+			ret = (*id = strdup(n->id)) ? 0 : -ENOMEM;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Shaping the tree on a rw mount, part 2 (docs/shape.md): what a create, move or rm
+costs in requests (its own only: the server's answer goes into the tree, the space is
+not listed again), moves to a space's top level (v1 move "after" a top-level page),
+and `cp -r` of a small tree in one command (pages parents-first, links between the
+copied files as page links, an image under _attachments/), read back through the
+mount.  CFS_FLAVOR=dc runs the same against Data Center (suite shape-e2e-dc)."""
+
+import errno
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cfstest import DC, Fake, Mount, MountedSpace  # noqa: E402
+
+MEETINGS = "Home/Meeting notes"
+# what a listing of the space (full or by the change feed) asks for
+LISTING_KINDS = {"pages_of_space", "search", "blogposts", "children", "attachments",
+                 "folders", "pages_bulk"}
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class TreeBase(MountedSpace):
+    # a long ttl: no refresh of our own during a test (what is counted is the operation's)
+    opts = ["rw", "log_level=debug", "timeout=2", "ttl=3600"]
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = Fake()
+        cls.cache = tempfile.mkdtemp(prefix="cfs-stcache-")
+        cls.mount = Mount(cls.fake, opts=cls.opts, cache_dir=cls.cache)
+        cls.mnt = cls.mount.mnt
+        cls.space, pages = cls.fake.space_pages("DEMO")
+        cls.ids = {p["title"]: p["id"] for p in pages}
+        cls.free = sorted((p["title"], p["id"]) for p in pages
+                          if p["title"].endswith("Weekly sync"))
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.cache, ignore_errors=True)
+
+    def setUp(self):
+        self.fake.call("DELETE", "/_fake/fault")
+        self.mark = len(self.fake.call("GET", "/_fake/writes"))
+
+    def p(self, *parts):
+        return os.path.join(self.mnt, *parts)
+
+    def take(self):
+        title, pid = self.free.pop(0)
+        return self.p(MEETINGS, title + ".md"), pid
+
+    def writes(self):
+        return self.fake.call("GET", "/_fake/writes")[self.mark:]
+
+    def current(self):
+        _, pages = self.fake.space_pages("DEMO")
+        return {p["title"]: p for p in pages}
+
+    def body(self, pid):
+        if DC:
+            p = self.fake.api("%s/rest/api/content/%s?expand=body.storage"
+                              % (self.fake.context, pid))
+        else:
+            p = self.fake.api("/wiki/api/v2/pages/%s?body-format=storage" % pid)
+        return p["body"]["storage"]["value"]
+
+    def settle(self):
+        """Wait until the mount sends nothing more (prefetches of what a test read)."""
+        n = -1
+        for _ in range(50):
+            m = len(self.fake.call("GET", "/_fake/log"))
+            if m == n:
+                return m
+            n = m
+            time.sleep(0.3)
+        return n
+
+    def requests_of(self, fn):
+        """The requests the mount sends while fn runs (after settling)."""
+        before = self.settle()
+        fn()
+        return self.fake.call("GET", "/_fake/log")[before:]
+
+
+class Cost(TreeBase):
+    """Each operation costs its own requests: no listing of the space after it."""
+
+    def kinds(self, log):
+        return sorted(e["kind"] for e in log)
+
+    def test_rm_is_one_request(self):
+        path, pid = self.take()
+        os.listdir(os.path.dirname(path))
+        log = self.requests_of(lambda: os.remove(path))
+        self.assertEqual(self.kinds(log), ["page_delete"], log)
+        self.assertFalse(os.path.exists(path))
+        self.assertNotIn(os.path.basename(path), os.listdir(os.path.dirname(path)))
+
+    def test_create_is_one_request(self):
+        d = self.p("Home", "Documentation")
+        os.listdir(d)
+        log = self.requests_of(lambda: write(os.path.join(d, "Costed page.md"), "Hi.\n"))
+        self.assertEqual(self.kinds(log), ["page_create"], log)
+        self.assertIn("Costed page.md", os.listdir(d))
+        self.assertEqual(self.current()["Costed page"]["parentId"], self.ids["Documentation"])
+        # its Markdown is what was written (read back without a listing)
+        self.assertIn("Hi.", read(os.path.join(d, "Costed page.md")))
+
+    def test_mv_is_a_get_and_a_put(self):
+        path, pid = self.take()
+        dest = self.p("Home", "Documentation", "Costed move.md")
+        os.listdir(os.path.dirname(dest))
+        log = self.requests_of(lambda: os.rename(path, dest))
+        kinds = self.kinds(log)
+        self.assertEqual([k for k in kinds if k in LISTING_KINDS], [], log)
+        self.assertIn("page_update", kinds)
+        self.assertLessEqual(len(log), 2, log)
+        self.assertTrue(os.path.exists(dest))
+        self.assertFalse(os.path.exists(path))
+        self.assertEqual(self.current()["Costed move"]["parentId"], self.ids["Documentation"])
+
+    def test_mkdir_and_upload_without_a_listing(self):
+        d = self.p("Home", "Documentation")
+        os.listdir(d)
+        data = os.urandom(3000)
+        target = os.path.join(d, "_attachments", "costed.bin")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+
+        def upload():
+            with open(target, "wb") as f:
+                f.write(data)
+        log = self.requests_of(upload)
+        self.assertEqual(self.kinds(log), ["attachment_upload"], log)
+        self.assertIn("costed.bin", os.listdir(os.path.dirname(target)))
+        with open(target, "rb") as f:
+            self.assertEqual(f.read(), data)
+        log = self.requests_of(lambda: os.remove(target))
+        self.assertEqual([k for k in self.kinds(log) if k in LISTING_KINDS], [], log)
+        self.assertNotIn("costed.bin", os.listdir(os.path.dirname(target)))
+
+
+class TopLevel(TreeBase):
+    """mv to the space's top level: v1 PUT .../move/after/{a top-level page}."""
+
+    def test_mv_to_the_top(self):
+        path, pid = self.take()
+        name = os.path.basename(path)
+        os.rename(path, self.p(name))
+        self.assertIn(name, os.listdir(self.mnt))
+        self.assertFalse(os.path.exists(path))
+        moves = [w for w in self.writes() if "/move/" in w["path"]]
+        self.assertEqual(len(moves), 1, self.writes())
+        self.assertRegex(moves[0]["path"], r"/rest/api/content/%s/move/after/\d+$" % pid)
+        self.assertIsNone(self.current()[name[:-3]]["parentId"])
+        # and back under a page
+        os.rename(self.p(name), self.p("Home", "Documentation", name))
+        self.assertEqual(self.current()[name[:-3]]["parentId"], self.ids["Documentation"])
+
+    def test_mv_to_the_top_with_a_new_title(self):
+        path, pid = self.take()
+        os.rename(path, self.p("Top and renamed.md"))
+        cur = self.current()
+        self.assertIn("Top and renamed", cur)
+        self.assertEqual(cur["Top and renamed"]["id"], pid)
+        self.assertIsNone(cur["Top and renamed"]["parentId"])
+        self.assertIn("Top and renamed.md", os.listdir(self.mnt))
+
+    def test_mv_to_the_top_refused(self):
+        path, pid = self.take()
+        self.fake.fault(kind="status", status=403, match="/move/", method="PUT")
+        with self.assertRaises(OSError) as cm:
+            os.rename(path, self.p(os.path.basename(path)))
+        self.assertEqual(cm.exception.errno, errno.EACCES)
+        self.assertTrue(os.path.exists(path))
+        self.assertFalse(os.path.exists(self.p(os.path.basename(path))))
+        self.assertIsNotNone(self.current()[os.path.basename(path)[:-3]]["parentId"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
