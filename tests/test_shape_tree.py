@@ -193,5 +193,80 @@ class TopLevel(TreeBase):
         self.assertIsNotNone(self.current()[os.path.basename(path)[:-3]]["parentId"])
 
 
+
+def links_of(md):
+    """The relative targets of the Markdown links and images in md (unquoted)."""
+    import re
+    import urllib.parse
+    return [urllib.parse.unquote(t.split("#")[0]) for t in re.findall(r"\]\(([^)\s]+)\)", md)
+            if "://" not in t and not t.startswith("#")]
+
+
+class CopyIn(TreeBase):
+    """cp -r notes/ dest/ in one command: notes/ itself is a bare directory (Cloud: a
+    folder; DC: an empty page), the pages are created parents-first (cp copies in the
+    source's inode order: here, each page's file before its directory), links between
+    them become page links, the image under _attachments/ is uploaded."""
+
+    def make_notes(self, png):
+        src = os.path.join(tempfile.mkdtemp(prefix="cfs-cpr-"), "notes")
+        self.addCleanup(shutil.rmtree, os.path.dirname(src), True)
+        os.mkdir(src)
+        write(os.path.join(src, "Guide.md"), "The guide. See [the setup](Guide/Setup.md).\n")
+        os.mkdir(os.path.join(src, "Guide"))
+        write(os.path.join(src, "Guide", "Setup.md"),
+              "Steps.\n\n![diagram](Setup/_attachments/d.png)\n\n"
+              "Back to [the guide](../Guide.md).\n")
+        os.makedirs(os.path.join(src, "Guide", "Setup", "_attachments"))
+        with open(os.path.join(src, "Guide", "Setup", "_attachments", "d.png"), "wb") as f:
+            f.write(png)
+        return src
+
+    def test_cp_r_a_tree(self):
+        png = b"\x89PNG\r\n\x1a\n" + os.urandom(3000)
+        for _ in range(20):
+            src = self.make_notes(png)
+
+            def ino(*p):
+                return os.stat(os.path.join(src, *p)).st_ino
+            if ino("Guide.md") < ino("Guide") and ino("Guide", "Setup.md") < ino("Guide", "Setup"):
+                break  # cp -r copies by inode number: each page's file before its directory
+        dest = self.p("Home", "Documentation")
+        cp = subprocess.run(["cp", "-r", src, dest + "/"], capture_output=True, text=True)
+        self.assertEqual(cp.returncode, 0, cp.stderr + self.mount.stderr()[-3000:])
+
+        cur = self.current()
+        guide, setup = cur["Guide"], cur["Setup"]
+        notes = guide["parentId"]
+        self.assertNotEqual(notes, self.ids["Documentation"])
+        self.assertEqual(setup["parentId"], guide["id"])
+        w = self.writes()
+        creates = [x for x in w if x["method"] == "POST" and not x.get("files")]
+        self.assertEqual(creates[0]["path"], "/confluence/rest/api/content" if DC
+                         else "/wiki/api/v2/folders")  # notes/ first
+        order = [x.get("title") for x in creates]
+        self.assertLess(order.index("Guide"), order.index("Setup"), order)
+        ups = [x for x in w if x.get("files")]
+        self.assertEqual(len(ups), 1, ups)
+        self.assertTrue(ups[0]["path"].endswith("/content/%s/child/attachment" % setup["id"]))
+        self.assertEqual(ups[0]["files"][0]["sha256"], hashlib.sha256(png).hexdigest())
+        self.assertIn('ri:content-title="Setup"', self.body(guide["id"]))
+        self.assertIn('ri:content-title="Guide"', self.body(setup["id"]))
+        self.assertIn('ri:filename="d.png"', self.body(setup["id"]))
+
+        # read back through the mount: the links resolve to the copied files
+        there = os.path.join(dest, "notes")
+        for rel in ("Guide.md", os.path.join("Guide", "Setup.md")):
+            path = os.path.join(there, rel)
+            md = read(path)
+            targets = links_of(md)
+            self.assertTrue(targets, md)
+            for t in targets:
+                self.assertTrue(os.path.exists(os.path.join(os.path.dirname(path), t)),
+                                "%s: link %s does not resolve\n%s" % (rel, t, md))
+        with open(os.path.join(there, "Guide", "Setup", "_attachments", "d.png"), "rb") as f:
+            self.assertEqual(f.read(), png)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

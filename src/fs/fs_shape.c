@@ -20,8 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FOLDER_TYPE "user.confluence.type"
-
 void cfs_fss_job_free(struct sjob *j)
 {
 	free(j->id);
@@ -264,6 +262,22 @@ static void on_relisted(void *arg, int err)
 {
 	struct sjob *j = arg;
 
+	if (!err && j->kind == J_FOLDER && j->as_page == 1) {
+		/* The empty page made for mkdir on DC is in the tree: its directory
+		 * shows (as after mkdir of a page's directory), from the next load. */
+		struct cfs_tree_attr a;
+		char *md = NULL;
+
+		j->as_page = 2;
+		if (asprintf(&md, "%s.md", j->name) >= 0 &&
+		    cfs_tree_lookup(j->fs->tree, j->parent, md, &a) == 0 && a.node) {
+			free(md);
+			cfs_tree_keep_dir(j->fs->tree, a.node, 1);
+			cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
+			return;
+		}
+		free(md);
+	}
 	if (err)
 		cfs_warn("%s: done, but putting it into the tree failed: %s", j->what,
 		         strerror(-err));
@@ -309,6 +323,12 @@ static int applied(struct sjob *j)
 	case J_CREATE:
 		return there && a.kind == CFS_PAGE_FILE;
 	case J_FOLDER:
+		if (j->as_page) {
+			char md[PATH_MAX];
+
+			snprintf(md, sizeof(md), "%s.md", j->name);
+			return cfs_tree_lookup(j->fs->tree, j->parent, md, &a) == 0;
+		}
 		return there && a.is_dir;
 	case J_TRASH:
 		return j->name && !there;
@@ -443,7 +463,7 @@ static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 		cfs_fss_made_folder(p->id);
 	if (j->kind == J_CREATE && j->folder_id && p->id)
 		j->new_id = strdup(p->id);
-	confirm_page(j, p, j->parent_id, j->kind == J_FOLDER ? "folder" : NULL);
+	confirm_page(j, p, j->parent_id, j->kind == J_FOLDER && !j->as_page ? "folder" : NULL);
 	if (j->kind == J_CREATE && j->folder_id && j->new_id) {
 		cfs_info("%s: created; the folder %s of the same name becomes its directory",
 		         j->what, j->folder_id);
@@ -540,6 +560,17 @@ static void run(void *arg, int cancelled)
 		ret = cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j);
 		break;
 	case J_FOLDER:
+		if (j->as_page) {
+			struct cfs_cf_create cr = {.space_id = j->space_id,
+			                           .space_key = j->space_key,
+			                           .title = j->title,
+			                           .parent_id = j->parent_id,
+			                           .body = "",
+			                           .len = 0};
+
+			ret = cfs_cf_create_page(j->fs->cf, &cr, on_page, j);
+			break;
+		}
 		ret = cfs_cf_create_folder(j->fs->cf, j->space_id, j->title, j->parent_id, on_page,
 		                           j);
 		break;
@@ -643,204 +674,5 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 	}
 	free(j->what);
 	j->what = fname;
-	cfs_fss_submit(j);
-}
-
-/* ---- mkdir, rmdir ---- */
-
-/* Show (on) or stop showing page n's directory (parent, name): the space is
- * listed again for it, no write is sent. */
-static void dir_job(fuse_req_t req, struct cfs_fs *fs, struct cfs_node *n, int on, uint64_t parent,
-                    const char *name)
-{
-	struct sjob *j = cfs_fss_job_new(req, fs, J_DIR);
-	char *key;
-	long sp;
-	int loaded;
-
-	if (!j)
-		return;
-	key = cfs_tree_space_key(fs->tree, n);
-	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
-	free(key);
-	j->space = sp < 0 ? 0 : (size_t)sp;
-	j->keep = n;
-	j->keep_on = on;
-	j->parent = parent;
-	j->name = strdup(name);
-	if (sp < 0 || !j->name ||
-	    asprintf(&j->what, "%s %s: a page's directory", on ? "mkdir" : "rmdir", name) < 0) {
-		fuse_reply_err(req, sp < 0 ? EIO : ENOMEM);
-		cfs_fss_job_free(j);
-		return;
-	}
-	cfs_fss_submit(j);
-}
-
-int cfs_fss_is_folder(struct cfs_fs *fs, uint64_t ino)
-{
-	char *v = NULL;
-	size_t n = 0;
-	int f = 0;
-
-	if (cfs_tree_xattr_get(fs->tree, ino, FOLDER_TYPE, &v, &n) == 0)
-		f = n == 6 && memcmp(v, "folder", 6) == 0;
-	free(v);
-	return f;
-}
-
-void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
-{
-	struct cfs_fs *fs = cfs_fs_of(req);
-	struct cfs_tree_attr a;
-	struct cfs_tree_place pl;
-	char *mdname = NULL;
-	struct sjob *j;
-	int ret;
-
-	(void)mode;
-	if (!fs->w) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
-	if (ret == 0 || ret == -EAGAIN) {
-		fuse_reply_err(req, ret ? EIO : EEXIST);
-		return;
-	}
-	if (asprintf(&mdname, "%s.md", name) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	ret = cfs_tree_lookup(fs->tree, parent, mdname, &a);
-	free(mdname);
-	if (ret == 0) {
-		/* Parent.md exists: its children directory shows (no request). */
-		if (a.kind != CFS_PAGE_FILE || !a.node) {
-			fuse_reply_err(req, EPERM);
-			return;
-		}
-		dir_job(req, fs, a.node, 1, parent, name);
-		return;
-	}
-	if (strcmp(name, "_attachments") == 0) {
-		/* A page's attachments directory (cp -r of a page with its files). */
-		struct cfs_tree_attr pa;
-
-		if (cfs_tree_getattr(fs->tree, parent, &pa) == 0 && pa.kind == CFS_PAGE_DIR &&
-		    pa.node && cfs_tree_space_of_dir(fs->tree, parent) < 0 &&
-		    !cfs_fss_is_folder(fs, parent)) {
-			dir_job(req, fs, pa.node, 2, parent, name);
-			return;
-		}
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (name[0] == '.' || strcmp(name, "_blog") == 0) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	ret = cfs_tree_shape_of(fs->tree, parent, &pl);
-	if (ret) {
-		fuse_reply_err(req, cfs_fss_err(ret == -ENOTDIR ? -EPERM : ret));
-		return;
-	}
-	if (cfs_cf_api(fs->cf) == CFS_API_DC) {
-		cfs_warn("mkdir %s: Data Center has no folders; make a page (Name.md) instead",
-		         name);
-		free(pl.parent_id);
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (!(j = cfs_fss_job_new(req, fs, J_FOLDER))) {
-		free(pl.parent_id);
-		return;
-	}
-	j->space = pl.space;
-	j->parent_id = pl.parent_id;
-	j->parent = parent;
-	j->name = strdup(name);
-	j->title = cfs_fss_title_of(name);
-	if (!j->name || !j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
-	    asprintf(&j->what, "mkdir %s: create folder", name) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		cfs_fss_job_free(j);
-		return;
-	}
-	cfs_fss_submit(j);
-}
-
-void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct cfs_fs *fs = cfs_fs_of(req);
-	struct cfs_tree_attr a;
-	struct cfs_tree_dirent *de = NULL;
-	size_t n = 0;
-	char *mdname = NULL, *key = NULL;
-	struct sjob *j;
-	int ret, loaded;
-	long sp;
-	int64_t version;
-
-	if (!fs->w) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
-	if (ret == -ENOENT) {
-		/* The children directory of a page that has none left: nothing to do. */
-		if (asprintf(&mdname, "%s.md", name) < 0) {
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		ret = cfs_tree_lookup(fs->tree, parent, mdname, &a) == 0 && a.kind == CFS_PAGE_FILE
-		          ? 0
-		          : -ENOENT;
-		free(mdname);
-		fuse_reply_err(req, -ret);
-		return;
-	}
-	if (ret) {
-		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
-		return;
-	}
-	if (!a.is_dir) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	if (a.kind != CFS_PAGE_DIR || !a.node || cfs_tree_space_of_dir(fs->tree, a.ino) >= 0) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	ret = cfs_tree_readdir(fs->tree, a.ino, &de, &n);
-	cfs_tree_dirents_free(de, n);
-	if (ret || n) {
-		fuse_reply_err(req, ret ? cfs_fss_err(ret) : ENOTEMPTY);
-		return;
-	}
-	if (!cfs_fss_is_folder(fs, a.ino)) {
-		/* A page's children directory, empty: nothing is sent. */
-		dir_job(req, fs, a.node, 0, parent, name);
-		return;
-	}
-	if (!(j = cfs_fss_job_new(req, fs, J_TRASH)))
-		return;
-	key = cfs_tree_space_key(fs->tree, a.node);
-	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
-	free(key);
-	if (sp < 0 || cfs_tree_page_ref(fs->tree, a.node, &j->id, &version, &j->blog)) {
-		fuse_reply_err(req, EIO);
-		cfs_fss_job_free(j);
-		return;
-	}
-	j->space = (size_t)sp;
-	j->parent = parent;
-	j->name = strdup(name); /* to check an uncertain failure */
-	j->type = strdup("folder");
-	if (!j->type || asprintf(&j->what, "rmdir %s: folder %s to the trash", name, j->id) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		cfs_fss_job_free(j);
-		return;
-	}
 	cfs_fss_submit(j);
 }

@@ -32,8 +32,11 @@ struct sjob {
 	char **kids; /* page ids, NULL-terminated */
 	size_t kid;  /* the one being moved */
 	char *new_id;
-	char *top_target;            /* J_MOVE to the space's top: "after" this top-level page */
-	char *old_title;             /* J_MOVE: the title before */
+	char *top_target; /* J_MOVE to the space's top: "after" this top-level page */
+	char *old_title;  /* J_MOVE: the title before */
+	/* J_FOLDER on Data Center (no folders there): an empty page; 2 once it is
+	 * in the tree and its directory is to show */
+	int as_page;
 	struct cfs_sync_change done; /* what the server confirmed, for the tree */
 };
 
