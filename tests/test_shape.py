@@ -356,7 +356,7 @@ class Folders(ShapeBase):
             page = self.current()["Shape folder"]
             self.assertEqual(page["parentId"], self.ids["Documentation"])
             self.assertEqual(self.body(page["id"]), "")
-            self.assertTrue(os.path.exists(d + ".md"))
+            self.assertFalse(os.path.exists(d + ".md"))  # a directory, until written
             write(os.path.join(d, "In DC dir.md"), "Inside.\n")
             self.assertEqual(self.current()["In DC dir"]["parentId"], page["id"])
             return

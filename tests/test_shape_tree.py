@@ -268,5 +268,40 @@ class CopyIn(TreeBase):
             self.assertEqual(f.read(), png)
 
 
+    def test_directory_first_as_cp_does(self):
+        """The other order cp -r may take: X/ (with X/_attachments/) before X.md,
+        which cp then opens with O_EXCL (it made the directory itself).  Cloud: the
+        folder X gives way to an empty page X at mkdir X/_attachments; DC: mkdir X
+        made the empty page.  Either way X.md writes that page."""
+        dest = self.p("Home", "Documentation")
+        png = os.urandom(1500)
+        x = os.path.join(dest, "Dir then file")
+        os.mkdir(x)
+        os.mkdir(os.path.join(x, "_attachments"))
+        with open(os.path.join(x, "_attachments", "pic.png"), "wb") as f:
+            f.write(png)
+        write(os.path.join(x, "Child.md"), "A child.\n")
+        fd = os.open(x + ".md", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, b"The page. ![pic](Dir%20then%20file/_attachments/pic.png)\n")
+        os.close(fd)
+        cur = self.current()
+        page = cur["Dir then file"]
+        self.assertEqual(page["parentId"], self.ids["Documentation"])
+        self.assertEqual(cur["Child"]["parentId"], page["id"])
+        self.assertIn("The page.", self.body(page["id"]))
+        self.assertIn('ri:filename="pic.png"', self.body(page["id"]))
+        ups = [w for w in self.writes() if w.get("files")]
+        self.assertEqual(len(ups), 1, ups)
+        self.assertTrue(ups[0]["path"].endswith("/content/%s/child/attachment" % page["id"]))
+        if not DC:
+            self.assertEqual(len(self.fake.call("GET", "/_fake/trash")["folders"]), 1)
+        self.assertEqual(sorted(os.listdir(x)), ["Child.md", "_attachments"])
+        with open(os.path.join(x, "_attachments", "pic.png"), "rb") as f:
+            self.assertEqual(f.read(), png)
+        # the stand-in is written once: a second O_EXCL open is EEXIST again
+        with self.assertRaises(FileExistsError):
+            os.open(x + ".md", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -160,6 +160,35 @@ START_TEST(test_attachments)
 }
 END_TEST
 
+/* keep_dir 3: a page made for a mkdir shows as its directory only, until written. */
+START_TEST(test_stand_in)
+{
+	struct cfs_tree *t = demo();
+	struct cfs_sync_change c = {0};
+	struct cfs_tree_attr a;
+	struct cfs_page p;
+	uint64_t home = ino_of(t, CFS_ROOT_INO, "Home");
+
+	ck_assert_int_eq(cfs_tree_lookup(t, home, "FAQ.md", &a), 0);
+	ck_assert(!cfs_tree_stand_in(t, a.node));
+	cfs_tree_keep_dir(t, a.node, 3);
+	ck_assert_int_eq(cfs_tree_apply_change(t, 0, NULL, NULL, NULL, 0, NULL), 0);
+	ck_assert(!there(t, home, "FAQ.md"));
+	ck_assert_int_eq(cfs_tree_lookup(t, home, "FAQ", &a), 0);
+	ck_assert(a.is_dir);
+	ck_assert(cfs_tree_stand_in(t, a.node));
+	/* written: a new version, the file is back */
+	p = page("30", NULL, NULL, 2, 4000);
+	cfs_sync_change_take_page(&c, &p);
+	ck_assert_int_eq(cfs_tree_apply_change(t, 0, &c.pages, &c.atts, c.gone, c.ngone, NULL), 0);
+	cfs_sync_change_clear(&c);
+	ck_assert_int_eq(cfs_tree_lookup(t, home, "FAQ.md", &a), 0);
+	ck_assert(!cfs_tree_stand_in(t, a.node));
+	ck_assert(there(t, home, "FAQ")); /* its directory stays (keep_dir) */
+	cfs_tree_free(t);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("tree_change");
@@ -169,6 +198,7 @@ int main(void)
 
 	tcase_add_test(tc, test_create_move_trash);
 	tcase_add_test(tc, test_attachments);
+	tcase_add_test(tc, test_stand_in);
 	suite_add_tcase(su, tc);
 	sr = srunner_create(su);
 	srunner_run_all(sr, CK_NORMAL);

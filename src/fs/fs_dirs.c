@@ -56,6 +56,69 @@ int cfs_fss_is_folder(struct cfs_fs *fs, uint64_t ino)
 	return f;
 }
 
+/* Is directory ino a folder this mount made? */
+static int made_folder_dir(struct cfs_fs *fs, uint64_t ino)
+{
+	struct cfs_tree_attr a;
+	char *id = NULL;
+	int64_t v;
+	int blog, hit;
+
+	if (cfs_tree_getattr(fs->tree, ino, &a) || !a.node ||
+	    cfs_tree_page_ref(fs->tree, a.node, &id, &v, &blog))
+		return 0;
+	hit = cfs_fss_is_made_folder(id);
+	free(id);
+	return hit;
+}
+
+/* "mkdir X/_attachments" in a folder X this mount made (cp -r copied X/
+ * before X.md): a folder has no attachments, so an empty page X takes the
+ * folder's place now, as X.md would (its pages move under it, the folder
+ * goes to the trash); X.md, when it comes, writes that page. */
+static void promote_for_atts(fuse_req_t req, struct cfs_fs *fs, uint64_t folder)
+{
+	uint64_t gp = cfs_tree_parent(fs->tree, folder);
+	struct cfs_tree_dirent *d = NULL;
+	struct cfs_tree_place pl;
+	struct cfs_tree_attr fa;
+	size_t n = 0;
+	struct sjob *j;
+
+	if (cfs_tree_getattr(fs->tree, folder, &fa) || !fa.node ||
+	    cfs_tree_shape_of(fs->tree, gp, &pl)) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	if (!(j = cfs_fss_job_new(req, fs, J_CREATE))) {
+		free(pl.parent_id);
+		return;
+	}
+	j->space = pl.space;
+	j->parent_id = pl.parent_id;
+	j->parent = gp;
+	j->att_mkdir = 1;
+	if (cfs_tree_readdir(fs->tree, gp, &d, &n) == 0)
+		for (size_t i = 0; i < n && !j->name; i++)
+			if (d[i].ino == folder && asprintf(&j->name, "%s.md", d[i].name) < 0)
+				j->name = NULL;
+	cfs_tree_dirents_free(d, n);
+	j->title = cfs_tree_title(fs->tree, fa.node);
+	j->body = strdup("");
+	if (j->name)
+		cfs_fss_promote_folder(fs, j);
+	if (!j->name || !j->title || !j->body || !j->folder_id ||
+	    cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
+	    asprintf(&j->what, "mkdir %s/_attachments: page \"%s\" in place of the folder",
+	             j->title, j->title) < 0) {
+		fuse_reply_err(req, j->name && j->title && j->body ? EPERM : ENOMEM);
+		cfs_fss_job_free(j);
+		return;
+	}
+	cfs_info("%s: a folder has no attachments", j->what);
+	cfs_fss_submit(j);
+}
+
 void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct cfs_fs *fs = cfs_fs_of(req);
@@ -100,6 +163,10 @@ void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t m
 			dir_job(req, fs, pa.node, 2, parent, name);
 			return;
 		}
+		if (cfs_fss_is_folder(fs, parent) && made_folder_dir(fs, parent)) {
+			promote_for_atts(req, fs, parent);
+			return;
+		}
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -140,7 +207,7 @@ void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	size_t n = 0;
 	char *mdname = NULL, *key = NULL;
 	struct sjob *j;
-	int ret, loaded;
+	int ret, loaded, stand_in;
 	long sp;
 	int64_t version;
 
@@ -180,7 +247,8 @@ void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ret ? cfs_fss_err(ret) : ENOTEMPTY);
 		return;
 	}
-	if (!cfs_fss_is_folder(fs, a.ino)) {
+	stand_in = cfs_tree_stand_in(fs->tree, a.node);
+	if (!cfs_fss_is_folder(fs, a.ino) && !stand_in) {
 		/* A page's children directory, empty: nothing is sent. */
 		dir_job(req, fs, a.node, 0, parent, name);
 		return;
@@ -198,11 +266,30 @@ void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	j->space = (size_t)sp;
 	j->parent = parent;
 	j->name = strdup(name); /* to check an uncertain failure */
-	j->type = strdup("folder");
-	if (!j->type || asprintf(&j->what, "rmdir %s: folder %s to the trash", name, j->id) < 0) {
+	j->type = strdup(stand_in ? "page" : "folder");
+	if (!j->type || asprintf(&j->what, "rmdir %s: %s %s to the trash", name,
+	                         stand_in ? "the page made for it," : "folder", j->id) < 0) {
 		fuse_reply_err(req, ENOMEM);
 		cfs_fss_job_free(j);
 		return;
 	}
 	cfs_fss_submit(j);
+}
+
+char *cfs_fss_stand_in_dir(struct cfs_fs *fs, uint64_t parent, const char *stem)
+{
+	struct cfs_tree_attr a;
+	char *id = NULL;
+	int64_t version = 0;
+	int blog = 0;
+
+	if (cfs_tree_lookup(fs->tree, parent, stem, &a) || !a.is_dir || !a.node ||
+	    !cfs_tree_stand_in(fs->tree, a.node) ||
+	    cfs_tree_page_ref(fs->tree, a.node, &id, &version, &blog))
+		return NULL;
+	if (blog || !cfs_fss_is_made_folder(id)) {
+		free(id);
+		return NULL;
+	}
+	return id;
 }

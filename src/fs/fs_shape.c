@@ -200,6 +200,34 @@ static void inval_later(struct cfs_fs *fs, uint64_t parent, const char *name)
 	pthread_attr_destroy(&at);
 }
 
+/* Forget (parent, name) in the kernel now: from a thread of its own, waited
+ * for at most ms (an invalidation locks parent, which a FUSE call waiting on
+ * the loop may hold: never wait for it unbounded on the loop). */
+static void inval_soon(struct cfs_fs *fs, uint64_t parent, const char *name, long ms)
+{
+	struct inval *v = malloc(sizeof(*v) + strlen(name) + 1);
+	struct timespec until;
+	pthread_t t;
+
+	if (!v || !fs->se) {
+		free(v);
+		return;
+	}
+	v->se = fs->se;
+	v->parent = parent;
+	strcpy(v->name, name);
+	if (pthread_create(&t, NULL, inval_run, v)) {
+		free(v);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	if (pthread_timedjoin_np(t, NULL, &until))
+		pthread_detach(t);
+}
+
 /* A created page: its local file becomes the page (the kernel keeps the
  * local inode under the name; it stands for the page from now on). */
 static void created(struct sjob *j)
@@ -234,9 +262,34 @@ static void finish(struct sjob *j, int err)
 {
 	if (j->kind == J_MOVE && !err)
 		cfs_fss_remember_move(j);
-	if (j->kind == J_CREATE && !err)
+	if (j->kind == J_CREATE && !err && !j->att_mkdir)
 		created(j);
-	if ((j->kind == J_FOLDER || (j->kind == J_DIR && j->keep_on)) && !err) {
+	if (j->kind == J_CREATE && j->att_mkdir && !err) {
+		/* mkdir X/_attachments: the entry in the page's directory */
+		struct cfs_tree_attr d, a;
+		struct fuse_entry_param e;
+		char *stem = strndup(j->name, strlen(j->name) - 3);
+
+		/* The kernel still has X as the folder's inode, gone now: X is the
+		 * page's directory from here on. */
+		if (stem)
+			inval_soon(j->fs, j->parent, stem, 200);
+		if (stem && cfs_tree_lookup(j->fs->tree, j->parent, stem, &d) == 0 &&
+		    cfs_tree_lookup(j->fs->tree, d.ino, "_attachments", &a) == 0) {
+			memset(&e, 0, sizeof(e));
+			e.ino = a.ino;
+			e.generation = 1;
+			e.attr_timeout = j->fs->ttl;
+			e.entry_timeout = j->fs->ttl;
+			cfs_fs_fill_stat(j->fs, &a, &e.attr);
+			fuse_reply_entry(j->req, &e);
+		} else {
+			cfs_warn("%s: created, but not in the tree yet", j->what);
+			fuse_reply_err(j->req, EIO);
+		}
+		free(stem);
+		inval_later(j->fs, j->parent, j->name);
+	} else if ((j->kind == J_FOLDER || (j->kind == J_DIR && j->keep_on)) && !err) {
 		struct cfs_tree_attr a;
 		struct fuse_entry_param e;
 
@@ -262,6 +315,19 @@ static void on_relisted(void *arg, int err)
 {
 	struct sjob *j = arg;
 
+	if (!err && j->kind == J_CREATE && j->att_mkdir == 1) {
+		/* The page that took the folder's place is in the tree: its
+		 * _attachments directory shows, from the next load. */
+		struct cfs_tree_attr a;
+
+		j->att_mkdir = 2;
+		if (cfs_tree_lookup(j->fs->tree, j->parent, j->name, &a) == 0 && a.node) {
+			cfs_tree_keep_dir(j->fs->tree, a.node, 2);
+			cfs_tree_keep_dir(j->fs->tree, a.node, 3); /* X.md when written */
+			cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
+			return;
+		}
+	}
 	if (!err && j->kind == J_FOLDER && j->as_page == 1) {
 		/* The empty page made for mkdir on DC is in the tree: its directory
 		 * shows (as after mkdir of a page's directory), from the next load. */
@@ -272,7 +338,7 @@ static void on_relisted(void *arg, int err)
 		if (asprintf(&md, "%s.md", j->name) >= 0 &&
 		    cfs_tree_lookup(j->fs->tree, j->parent, md, &a) == 0 && a.node) {
 			free(md);
-			cfs_tree_keep_dir(j->fs->tree, a.node, 1);
+			cfs_tree_keep_dir(j->fs->tree, a.node, 3); /* a directory only */
 			cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
 			return;
 		}
@@ -459,8 +525,8 @@ static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 		failed(j, e);
 		return;
 	}
-	if (j->kind == J_FOLDER && p->id)
-		cfs_fss_made_folder(p->id);
+	if ((j->kind == J_FOLDER || j->att_mkdir) && p->id)
+		cfs_fss_made_folder(p->id); /* a stand-in page: see cfs_fss_stand_in */
 	if (j->kind == J_CREATE && j->folder_id && p->id)
 		j->new_id = strdup(p->id);
 	confirm_page(j, p, j->parent_id, j->kind == J_FOLDER && !j->as_page ? "folder" : NULL);
@@ -485,10 +551,14 @@ static void on_current(void *arg, const struct cfs_cf_error *e, struct cfs_page 
 	}
 	m = (struct cfs_cf_move){.id = j->id,
 	                         .title = j->title,
-	                         .parent_id = j->parent_id,
+	                         .parent_id = j->kind == J_CREATE ? NULL : j->parent_id,
 	                         .version = p->version + 1,
 	                         .body = p->body ? p->body : "",
 	                         .len = p->body ? strlen(p->body) : 0};
+	if (j->kind == J_CREATE) { /* the page made for a mkdir gets its file's text */
+		m.body = j->body ? j->body : "";
+		m.len = j->len;
+	}
 	cfs_cf_tag(j->fs->cf, j->what);
 	ret = cfs_cf_move_page(j->fs->cf, &m, on_page, j);
 	if (ret)
@@ -538,6 +608,10 @@ static void run(void *arg, int cancelled)
 		ret = cfs_cf_trash(j->fs->cf, j->id, j->type, on_done, j);
 		break;
 	case J_CREATE: {
+		if (j->id) { /* a stand-in page: written, not created */
+			ret = cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j);
+			break;
+		}
 		struct cfs_cf_create cr = {.space_id = j->space_id,
 		                           .space_key = j->space_key,
 		                           .title = j->title,

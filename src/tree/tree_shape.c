@@ -41,10 +41,15 @@ void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on)
 {
 	pthread_rwlock_wrlock(&t->lock);
 	if (!n->synthetic && !n->is_att) {
-		if (on == 2)
+		if (on == 2) {
 			n->keep_atts = 1;
-		else
+		} else if (on == 3) {
+			n->keep_dir = 1;
+			n->hide_file_v = n->version;
+		} else {
 			n->keep_dir = on;
+			n->hide_file_v = 0;
+		}
 	}
 	pthread_rwlock_unlock(&t->lock);
 }
@@ -75,4 +80,14 @@ int cfs_tree_top_page(struct cfs_tree *t, size_t space, const char *not_id, char
 	}
 	pthread_rwlock_unlock(&t->lock);
 	return ret;
+}
+
+int cfs_tree_stand_in(struct cfs_tree *t, struct cfs_node *n)
+{
+	int hit;
+
+	pthread_rwlock_rdlock(&t->lock);
+	hit = n->hide_file_v && n->version == n->hide_file_v;
+	pthread_rwlock_unlock(&t->lock);
+	return hit;
 }
