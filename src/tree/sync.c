@@ -204,7 +204,11 @@ static void load_done(uv_work_t *w, int status)
 	struct cfs_sync *s = w->data;
 	struct inval_job *j = NULL;
 	struct space_state *sp = &s->spaces[s->current];
+	/* Taken before the callbacks: one may start the next job (cfs_sync_change),
+	 * whose load starts a new s->ch. */
+	struct cfs_tree_changes ch = s->ch;
 
+	memset(&s->ch, 0, sizeof(s->ch));
 	if (s->job == CHANGE) {
 		cfs_sync_change_clear(&s->chg);
 		s->busy = 0;
@@ -224,11 +228,11 @@ static void load_done(uv_work_t *w, int status)
 		s->busy = 0;
 		wake(s, s->current, status ? -ECANCELED : s->load_err);
 	}
-	if (s->ch.n && s->cfg.inval && !status && (j = calloc(1, sizeof(*j)))) {
+	if (ch.n && s->cfg.inval && !status && (j = calloc(1, sizeof(*j)))) {
 		j->s = s;
-		j->ch = s->ch;
+		j->ch = ch;
 		j->work.data = j;
-		memset(&s->ch, 0, sizeof(s->ch));
+		memset(&ch, 0, sizeof(ch));
 		if (uv_queue_work(s->loop, &j->work, inval_work, inval_done) == 0) {
 			s->invals++;
 		} else {
@@ -236,7 +240,7 @@ static void load_done(uv_work_t *w, int status)
 			free(j);
 		}
 	}
-	cfs_tree_changes_clear(&s->ch);
+	cfs_tree_changes_clear(&ch);
 	if (!s->stopping)
 		next_job(s);
 	maybe_free(s);
