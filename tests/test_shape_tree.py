@@ -303,5 +303,19 @@ class CopyIn(TreeBase):
             os.open(x + ".md", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
 
 
+    def test_rmdir_of_a_directory_made_and_left_empty(self):
+        """mkdir then rmdir: the folder (Cloud) or the stand-in page (DC) goes to the
+        trash; nothing is left on the mount or the server."""
+        d = os.path.join(self.p("Home", "Documentation"), "Made and gone")
+        os.mkdir(d)
+        made = self.writes()[-1]
+        os.rmdir(d)
+        self.assertFalse(os.path.exists(d))
+        self.assertFalse(os.path.exists(d + ".md"))
+        trash = self.fake.call("GET", "/_fake/trash")
+        self.assertIn(made["id"], [x["id"] for x in trash["pages" if DC else "folders"]])
+        self.assertNotIn("Made and gone", self.current())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
