@@ -75,8 +75,8 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct cfs_blo
 	/* The kernel may keep the page cache across opens: when a page's
 	 * version changes, the refresh invalidates the inode (cfs_fs_inval). */
 	fi->keep_cache = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		cfs_blob_unref(md); /* interrupted: release will not come */
+	if (fuse_reply_open(req, fi) != 0)
+		cfs_blob_unref(md); /* not delivered (interrupted, unmounted): no release */
 }
 
 static void on_interrupt(fuse_req_t req, void *arg)
@@ -481,7 +481,7 @@ static void answer_opendir(fuse_req_t req, struct cfs_fs *fs, fuse_ino_t ino,
 	/* rw: local files come and go in any directory. */
 	fi->cache_readdir = !fs->w;
 	fi->keep_cache = !fs->w;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
+	if (fuse_reply_open(req, fi) != 0) {
 		cfs_tree_dirents_free(h->d, h->n);
 		free(h);
 		return;
