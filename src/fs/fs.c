@@ -153,12 +153,10 @@ static void run_pending(void *arg, int cancelled)
 	if (p->op == OP_READ_ATT) {
 		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, cfs_fs_att_ready, p);
 	} else if (p->op == OP_LOOKUP || p->op == OP_OPENDIR) {
-		long space = cfs_tree_space_of_dir(p->fs->tree, p->ino);
-
-		if (space < 0 || !p->fs->sync)
+		if (!p->fs->sync)
 			on_space_ready(p, -EIO);
 		else
-			cfs_sync_space(p->fs->sync, (size_t)space, on_space_ready, p);
+			cfs_sync_dir(p->fs->sync, p->ino, on_space_ready, p);
 	} else
 		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER,
 		               p->op == OP_OPEN ? "open" : "getattr", on_rendered, p);
