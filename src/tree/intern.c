@@ -1,11 +1,14 @@
-/* intern: one copy of each repeated string of the tree (see intern.h).
+/* intern: one copy of each repeated string of the tree (see intern.h), and
+ * the other helpers of compact node storage (tree_int.h).
  *
  * A 100,000-page space has a few hundred authors and two parent types; a
  * strdup per node and field cost ~70 bytes a page (docs/memory.md).  The
  * set only grows: a string no node uses any more stays until the tree is
  * freed, which bounds it by the distinct values ever listed. */
 #include "intern.h"
+#include "tree_int.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +77,30 @@ void cfs_intern_free(struct cfs_intern *in)
 	free(in->slots);
 	in->slots = NULL;
 	in->cap = in->n = 0;
+}
+
+int cfs_tree_set_interned(struct cfs_tree *t, const char **dst, const char *src)
+{
+	const char *s = cfs_intern(&t->strs, src);
+
+	if (src && !s)
+		return -ENOMEM;
+	*dst = s;
+	return 0;
+}
+
+int cfs_tree_stem_md(struct cfs_node *n)
+{
+	size_t len = strlen(n->stem);
+	char *s;
+
+	if (n->md_name)
+		return 0; /* made with this stem (a new stem clears it) */
+	if (!(s = realloc(n->stem, 2 * len + 5)))
+		return -ENOMEM;
+	memcpy(s + len + 1, s, len);
+	memcpy(s + 2 * len + 1, ".md", 4);
+	n->stem = s;
+	n->md_name = s + len + 1;
+	return 0;
 }

@@ -346,24 +346,13 @@ static int set_str(char **dst, const char *src)
 	return 0;
 }
 
-/* Point *dst at the tree's copy of src (NULL stays NULL). */
-static int set_interned(struct cfs_tree *t, const char **dst, const char *src)
-{
-	const char *s = cfs_intern(&t->strs, src);
-
-	if (src && !s)
-		return -ENOMEM;
-	*dst = s;
-	return 0;
-}
-
 /* Copy a listed page into its node. */
 static int node_update(struct cfs_tree *t, struct cfs_node *n, const struct cfs_page *p)
 {
 	if (set_str(&n->title, p->title) || set_str(&n->parent_id, p->parent_id) ||
-	    set_interned(t, &n->parent_type, p->parent_type) ||
+	    cfs_tree_set_interned(t, &n->parent_type, p->parent_type) ||
 	    set_str(&n->embed_url, p->embed_url) || set_str(&n->webui, p->webui) ||
-	    set_interned(t, &n->author_id, p->author_id))
+	    cfs_tree_set_interned(t, &n->author_id, p->author_id))
 		return -ENOMEM;
 	n->created = p->created;
 	if (!n->id && set_str(&n->id, p->id))
@@ -403,24 +392,6 @@ static int name_nodes(struct cfs_node **v, size_t n, enum cfs_names_kind kind)
 	return ret;
 }
 
-/* Give n its md_name, "<stem>.md", in the stem's own allocation
- * ("<stem>\0<stem>.md\0"): one block per page instead of two. */
-static int stem_md(struct cfs_node *n)
-{
-	size_t len = strlen(n->stem);
-	char *s;
-
-	if (n->md_name)
-		return 0; /* made with this stem (a new stem clears it) */
-	if (!(s = realloc(n->stem, 2 * len + 5)))
-		return -ENOMEM;
-	memcpy(s + len + 1, s, len);
-	memcpy(s + 2 * len + 1, ".md", 4);
-	n->stem = s;
-	n->md_name = s + len + 1;
-	return 0;
-}
-
 /* Name a directory's kids and build its sorted name index. */
 static int index_dir(struct cfs_node *dir)
 {
@@ -450,7 +421,7 @@ static int index_dir(struct cfs_node *dir)
 			dir->ndirs++;
 			continue;
 		}
-		if (stem_md(kid))
+		if (cfs_tree_stem_md(kid))
 			return -ENOMEM;
 		if (!kid->hide_file_v || kid->version != kid->hide_file_v)
 			dir->names[k++] = (struct entry){kid->md_name, kid, CFS_PAGE_FILE};
@@ -479,7 +450,8 @@ static int chain_ok(struct cfs_node *n, size_t limit)
 static int att_update(struct cfs_tree *t, struct cfs_node *n, const struct cfs_attachment *a,
                       struct cfs_node *page)
 {
-	if (set_str(&n->title, a->title) || set_interned(t, &n->media_type, a->media_type) ||
+	if (set_str(&n->title, a->title) ||
+	    cfs_tree_set_interned(t, &n->media_type, a->media_type) ||
 	    set_str(&n->webui, a->download))
 		return -ENOMEM;
 	if (!n->id && set_str(&n->id, a->id))

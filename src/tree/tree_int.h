@@ -211,6 +211,16 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
                      const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes,
                      int partial, uint64_t listed);
 
+/* ---- intern.c: compact node storage (docs/memory.md) ---- */
+
+/* Point *dst at the tree's copy of src (NULL stays NULL).  Write lock held.
+ * 0 or -ENOMEM. */
+int cfs_tree_set_interned(struct cfs_tree *t, const char **dst, const char *src);
+/* Give n its md_name, "<stem>.md", in the stem's own allocation
+ * ("<stem>\0<stem>.md\0"): one block per page instead of two.  Whoever gives
+ * n a new stem sets md_name to NULL.  0 or -ENOMEM. */
+int cfs_tree_stem_md(struct cfs_node *n);
+
 /* The inode key of an id (see tree.c). */
 uint64_t cfs_tree_key_of(const char *id);
 
