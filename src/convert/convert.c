@@ -60,6 +60,8 @@ struct parse {
 	size_t root_end;   /* input offset where our root closed */
 	size_t err_off;    /* input offset of the last error */
 	size_t cdata_open; /* an unterminated "<![CDATA[" starts here: we close it */
+	xmlNode *text;     /* the text node characters() looked for whitespace in */
+	size_t text_seen;  /* its bytes already looked at, none whitespace */
 };
 
 static int src_read(void *ctx, char *buf, int len)
@@ -165,6 +167,156 @@ static void render_free(struct cv *cv, xmlNode *parent, xmlNode *last)
 	}
 }
 
+/* Free the children of parent from its first up to stop (not included). */
+static void free_upto(xmlNode *parent, xmlNode *stop)
+{
+	xmlNode *c, *next;
+
+	for (c = parent->children; c && c != stop; c = next) {
+		next = c->next;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+}
+
+/*
+ * A huge list in a flow container is written as its items close: past
+ * CV_STREAM_ITEMS items, the list's block is opened (what precedes it first),
+ * every item so far is written and freed, and then each one as it closes;
+ * cv_block() writes the rest and closes it.  The Markdown is the same.
+ */
+#define CV_STREAM_ITEMS 1024
+
+static int stream_list(struct cv *cv, xmlNode *li)
+{
+	xmlNode *l = li->parent;
+
+	if (!l || l->type != XML_ELEMENT_NODE || (cv_tag(l) != T_UL && cv_tag(l) != T_OL) ||
+	    CV_IS_FLAT(l) || !is_flow(cv, l->parent))
+		return 0;
+	if (!((uintptr_t)l->_private & CV_LSTREAM)) {
+		if (cv->slist != l) {
+			cv->slist = l;
+			cv->slist_n = 0;
+		}
+		if (++cv->slist_n < CV_STREAM_ITEMS)
+			return 0;
+		if (l->prev)
+			render_free(cv, l->parent, l->prev);
+		cv_list_open(cv, l, &cv->lst);
+		l->_private = (void *)((uintptr_t)l->_private | CV_LSTREAM);
+	}
+	cv_list_items(cv, l->children, li->next, &cv->lst);
+	free_upto(l, li->next);
+	return 1;
+}
+
+/*
+ * A huge paragraph (p or div) in a flow container, or a huge run of inline
+ * content directly in one, is rendered into the inline buffer as it comes:
+ * every CV_STREAM_INLINE children, those before the one that just closed are
+ * rendered and freed (that one stays: emphasis looks at what follows).  The
+ * paragraph is written when it closes; the Markdown is the same.  A paragraph
+ * with an id is not streamed (its anchor opens it).
+ */
+#define CV_STREAM_INLINE 4096
+
+static int streams_inline(struct cv *cv, xmlNode *par);
+
+static void stream_inline(struct cv *cv, xmlNode *n)
+{
+	xmlNode *par = n->parent;
+
+	if (cv_kind(cv, n) == K_SKIP)
+		return;
+	if (cv->srun != par) {
+		cv->srun = par;
+		cv->srun_n = 0;
+	}
+	if (++cv->srun_n < CV_STREAM_INLINE)
+		return;
+	cv->srun_n = 0;
+	if (!streams_inline(cv, par))
+		return;
+	if (!is_flow(cv, par) && !((uintptr_t)par->_private & CV_ISTREAM)) {
+		if (par->prev)
+			render_free(cv, par->parent, par->prev); /* what comes before it first */
+		par->_private = (void *)((uintptr_t)par->_private | CV_ISTREAM);
+	}
+	cv_flow_part(cv, par->children, n);
+	free_upto(par, n);
+	cv_il_spill(cv);
+}
+
+/* Is par a paragraph (or flow container) whose inline content may stream? */
+static int streams_inline(struct cv *cv, xmlNode *par)
+{
+	char *f;
+	const char *id;
+
+	if (cv->excerpt_only || cv->html_nest > 0 || cv->err || !par ||
+	    par->type != XML_ELEMENT_NODE)
+		return 0;
+	if (is_flow(cv, par))
+		return 1;
+	if ((cv_tag(par) != T_P && cv_tag(par) != T_DIV) || CV_IS_FLAT(par) ||
+	    !is_flow(cv, par->parent))
+		return 0;
+	if ((uintptr_t)par->_private & CV_ISTREAM)
+		return 1;
+	id = cv_attr(cv, par, NULL, "id", &f);
+	free(f);
+	return !(id && *id);
+}
+
+/*
+ * Text: libxml2 appends to the last text node, so a paragraph of one huge
+ * text (no markup) would be held whole.  Once that node passes
+ * CV_STREAM_TEXT bytes, it is rendered with what precedes it up to its last
+ * whitespace, and keeps the rest (a word is not split: escaping looks at the
+ * characters around).
+ */
+#define CV_STREAM_TEXT ((size_t)1 << 20)
+
+static void characters(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse *p = ctxt->_private;
+	xmlNode *par = ctxt->node, *t = par ? par->last : NULL;
+
+	if (p && t && t->type == XML_TEXT_NODE && t->name == xmlStringText && ctxt->nodemem &&
+	    (size_t)ctxt->nodelen > CV_STREAM_TEXT && p->skip == 0 && t->content &&
+	    t->content != (xmlChar *)&t->properties && streams_inline(p->cv, par)) {
+		struct cv *cv = p->cv;
+		xmlChar *c = t->content, save;
+		size_t k = (size_t)ctxt->nodelen, seen = p->text == t ? p->text_seen : 0;
+
+		if (k < seen + CV_STREAM_TEXT) /* a word of megabytes: looked at in steps */
+			goto out;
+		while (k > seen && !strchr(" \t\r\n", c[k - 1]))
+			k--;
+		p->text = t;
+		p->text_seen = k > seen ? 0 : (size_t)ctxt->nodelen;
+		if (k > seen) {
+			if (!is_flow(cv, par) && !((uintptr_t)par->_private & CV_ISTREAM)) {
+				if (par->prev)
+					render_free(cv, par->parent, par->prev);
+				par->_private = (void *)((uintptr_t)par->_private | CV_ISTREAM);
+			}
+			save = c[k];
+			c[k] = '\0';
+			cv_flow_part(cv, par->children, NULL);
+			c[k] = save;
+			free_upto(par, t);
+			memmove(c, c + k, (size_t)ctxt->nodelen - k + 1);
+			ctxt->nodelen -= (int)k;
+			cv_il_spill(cv);
+		}
+	}
+out:
+	xmlSAX2Characters(ctx, ch, len);
+}
+
 static void start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
                           const xmlChar *URI, int nb_namespaces, const xmlChar **namespaces,
                           int nb_attributes, int nb_defaulted, const xmlChar **attributes)
@@ -223,7 +375,13 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 				            t->prev); /* what comes before it first */
 			cv_table_rows(p->cv, t);
 		}
+		return;
 	}
+	if (p->cv->excerpt_only || p->cv->html_nest > 0 || p->cv->err)
+		return;
+	if (cv_tag(n) == T_LI && stream_list(p->cv, n))
+		return;
+	stream_inline(p->cv, n);
 }
 
 /* Put back text that libxml2 drops when recovering: a lone "<" or "&", "&name" without ";". */
@@ -275,6 +433,8 @@ static size_t segment(struct parse *p, xmlParserCtxtPtr ctxt, size_t start)
 	p->pos = 0;
 	p->depth = p->skip = 0;
 	p->root_end = p->err_off = NOT_SET;
+	p->text = NULL;
+	p->text_seen = 0;
 
 	xmlCtxtReset(ctxt);
 	xmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
@@ -479,6 +639,7 @@ static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx
 		ctxt->sax->startElementNs = start_element;
 		ctxt->sax->endElementNs = end_element;
 		ctxt->sax->getEntity = get_entity;
+		ctxt->sax->characters = characters;
 		ctxt->sax->serror = on_error;
 		for (size_t start = 0; start < p.len && !cv.err; segments++)
 			start = segment(&p, ctxt, start);

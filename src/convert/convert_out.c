@@ -300,6 +300,7 @@ void cv_il_move(struct cv *cv, size_t from, size_t to)
 {
 	size_t i = from, h = cv->il_holes;
 
+	cv->para_open = 0;
 	while (i < to) {
 		const char *s = cv->il.p + i;
 		const char *nl = memchr(s, '\n', to - i);
@@ -319,9 +320,56 @@ void cv_il_move(struct cv *cv, size_t from, size_t to)
 		cv->holes[h].off = cv->out.len;
 	cv->il_holes = cv->nholes;
 	cv->il.len = 0;
+	if (cv->il.cap > ((size_t)1 << 20)) {
+		/* a huge paragraph was here: give the memory back */
+		free(cv->il.p);
+		memset(&cv->il, 0, sizeof(cv->il));
+	}
 	if (cv->il.p)
 		cv->il.p[0] = '\0';
 	cv->il_space = 0;
+}
+
+/*
+ * A paragraph too big to hold twice (convert.c streams it): once the inline
+ * buffer passes CV_SPILL bytes, its paragraph is opened and all but the last
+ * part written out.  What stays ends after a letter or digit, so the trim at
+ * the paragraph's end cannot reach back, and keeps the characters emphasis
+ * looks at before it.  Not with holes pending in the buffer.
+ */
+#define CV_SPILL ((size_t)1 << 20)
+
+void cv_il_spill(struct cv *cv)
+{
+	size_t k, i = 0;
+
+	if (cv->il.len < CV_SPILL || cv->nholes > cv->il_holes || cv->err)
+		return;
+	for (k = cv->il.len - 64; k > 0; k--) {
+		unsigned char c = (unsigned char)cv->il.p[k - 1];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			break;
+	}
+	if (k < CV_SPILL / 2)
+		return;
+	if (!cv->para_open)
+		cv_blk_begin(cv, B_PARA, 1);
+	cv->para_open = 1;
+	while (i < k) {
+		const char *s = cv->il.p + i;
+		const char *nl = memchr(s, '\n', k - i);
+		size_t l = nl ? (size_t)(nl - s) : k - i;
+
+		if (!cv->line_open)
+			line_start(cv);
+		cv_buf_add(cv, &cv->out, s, l);
+		if (nl)
+			cv_nl(cv);
+		i += l + (nl ? 1 : 0);
+	}
+	memmove(cv->il.p, cv->il.p + k, cv->il.len - k + 1);
+	cv->il.len -= k;
 }
 
 static int il_at_line_start(struct cv *cv)
