@@ -592,6 +592,15 @@ void cv_html_esc(struct cv *cv, struct cv_buf *b, const char *s, size_t n)
 	cv_buf_add(cv, b, s + start, i - start);
 }
 
+/* Bytes cv_url() always encodes, and those it encodes in strict mode (paths). */
+static const unsigned char url_always[128] = {
+    ['<'] = 1, ['>'] = 1, ['('] = 1, [')'] = 1, ['|'] = 1, ['\\'] = 1, ['"'] = 1, ['`'] = 1,
+};
+static const unsigned char url_strict[128] = {
+    ['?'] = 1, ['#'] = 1, ['%'] = 1, ['['] = 1, [']'] = 1,
+    ['{'] = 1, ['}'] = 1, ['^'] = 1, ['&'] = 1,
+};
+
 /*
  * Percent-encode a link destination.  strict 0: an external URL (only what
  * breaks Markdown is encoded); 1: a path (also ? # % and friends); 2: one path
@@ -607,9 +616,9 @@ void cv_url(struct cv *cv, struct cv_buf *b, const char *s, int strict)
 
 		if (c >= 0x80)
 			enc = 0;
-		else if (c <= 0x20 || c == 0x7f || strchr("<>()|\\\"`", c))
+		else if (c <= 0x20 || c == 0x7f || url_always[c])
 			enc = 1;
-		else if (strict && (strchr("?#%[]{}^&", c) != NULL))
+		else if (strict && url_strict[c])
 			enc = 1;
 		else if (strict == 2 && (c == '/' || c == '+'))
 			enc = 1;
