@@ -599,11 +599,12 @@ void cv_map_add(struct cv *cv, size_t storage_end)
 }
 
 /* A conversion: of a page (incl NULL), an included page (excerpt_only: its
- * first excerpt), or only to find where anchor `resolve` is; map: see
+ * first excerpt; its headings are added to those of `into`, the including
+ * conversion), or only to find where anchor `resolve` is; map: see
  * cfs_convert_blocks(). */
 static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
                         const struct cv_incl *incl, int excerpt_only, const char *resolve,
-                        struct cv_map *map, char **out, size_t *out_len)
+                        struct cv *into, struct cv_map *map, char **out, size_t *out_len)
 {
 	static const struct cfs_convert_ctx none;
 	struct cv cv = {.map = map, .incl = incl, .excerpt_only = excerpt_only, .resolve = resolve};
@@ -656,6 +657,9 @@ static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx
 	}
 	cv_finish(&cv, out, out_len);
 	ret = cv.err;
+	for (size_t i = 0; into && !ret && i < cv.nheads; i++)
+		cv_heading_add(into, cv.heads[i].level, cv.heads[i].text ? cv.heads[i].text : "",
+		               cv.heads[i].id);
 	if (!ret) {
 		/*
 		 * libxml2 2.9 can resume mid-character after a malformed end
@@ -691,14 +695,14 @@ out:
 static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
                    size_t *out_len, struct cv_map *map)
 {
-	return convert_core(in, len, ctx, NULL, 0, NULL, map, out, out_len);
+	return convert_core(in, len, ctx, NULL, 0, NULL, NULL, map, out, out_len);
 }
 
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
-               size_t *out_len)
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, struct cv *into,
+               char **out, size_t *out_len)
 {
-	return convert_core(in, len, ctx, incl, excerpt_only, resolve, NULL, out, out_len);
+	return convert_core(in, len, ctx, incl, excerpt_only, resolve, into, NULL, out, out_len);
 }
 
 int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,

@@ -338,8 +338,8 @@ void cv_map_add(struct cv *cv, size_t storage_end);
 
 /* --- include, excerpt-include (convert_include.c) --- */
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
-               size_t *out_len);
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, struct cv *into,
+               char **out, size_t *out_len);
 void cv_resolve_finish(struct cv *cv, char **out, size_t *out_len);
 char *cv_anchor_in(struct cv *cv, const char *space, const char *title, const char *anchor);
 char *cv_macro_target(struct cv *cv, xmlNode *m, const char *param, char **space);
