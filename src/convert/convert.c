@@ -284,7 +284,7 @@ static void characters(void *ctx, const xmlChar *ch, int len)
 	struct parse *p = ctxt->_private;
 	xmlNode *par = ctxt->node, *t = par ? par->last : NULL;
 
-	if (p && t && t->type == XML_TEXT_NODE && t->name == xmlStringText && ctxt->nodemem &&
+	if (p && t && t->type == XML_TEXT_NODE && t->name == xmlStringText && ctxt->nodemem > 0 &&
 	    (size_t)ctxt->nodelen > CV_STREAM_TEXT && p->skip == 0 && t->content &&
 	    t->content != (xmlChar *)&t->properties && streams_inline(p->cv, par)) {
 		struct cv *cv = p->cv;
