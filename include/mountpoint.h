@@ -1,4 +1,5 @@
-/* mountpoint: before mounting, is the mount point a place to mount on? */
+/* mountpoint: before mounting, is the mount point a place to mount on, and who
+ * asked for the mount? */
 #ifndef CFS_MOUNTPOINT_H
 #define CFS_MOUNTPOINT_H
 
@@ -11,5 +12,12 @@
  * Returns 0 when it is fine. */
 int cfs_check_mountpoint(const char *path, int nonempty, const char *mounts, char *err,
                          size_t errlen);
+
+/* Whether mount(8) (or mount.fuse3 on its behalf) started this process: one
+ * of the first few ancestors, from pid up (0: getppid()), is named "mount",
+ * "mount.fuse" or "mount.fuse3".  mount(8) passes "rw" to every helper
+ * unless "ro" is given (fstab's "defaults" too), so from it "rw" is no
+ * request for write-back.  Linux /proc; 0 when it cannot tell. */
+int cfs_run_by_mount(int pid);
 
 #endif

@@ -86,6 +86,14 @@ int cfs_write_merge(const struct cfs_blockmap *base, const char *md, size_t md_l
                     size_t *out_len, char **err);
 
 /*
+ * How far apart two Markdown texts are: the lines (compared without their
+ * '\n') that one has and the other lacks, after a line diff.  0 for equal
+ * texts; (size_t)-1 when out of memory.  For the write path: which of two
+ * rendered versions a saved file was edited from (the nearer one).
+ */
+size_t cfs_write_distance(const char *a, size_t alen, const char *b, size_t blen);
+
+/*
  * Front matter of a saved file: *body is the offset where the Markdown body
  * starts (0 when there is none).  title and labels (NULL-terminated array,
  * malloc'd; NULL when the key is absent) are what the user wants; keys the

@@ -2,6 +2,7 @@
 """End-to-end: the command as a system citizen — install, helper path, mount -t,
 fstab, daemon mode, --check, the configuration file, the man page."""
 
+import errno
 import os
 import shutil
 import signal
@@ -68,6 +69,9 @@ class SystemBase(unittest.TestCase):
     def run_bin(self, argv, **kw):
         return subprocess.run(argv, capture_output=True, text=True, timeout=60,
                               env=kw.pop("env", clean_env(self.tmp)), **kw)
+
+    def mounted_rdonly(self):
+        return bool(os.statvfs(self.mnt).f_flag & os.ST_RDONLY)
 
     def assert_serves_demo(self):
         with open(os.path.join(self.mnt, "Home.md")) as f:
@@ -291,6 +295,33 @@ class System(SystemBase):
                                  env=dict(os.environ, MANPAGER="cat", MANWIDTH="80"))
             self.assertIn("mount.confluencefs", out.stdout)
 
+    def test_rw_from_mount8_is_no_request_for_write_back(self):
+        """mount(8) passes "rw" to every helper unless "ro" is given (plain
+        "mount -t", fstab's "defaults"): from it, rw leaves the mount read-only and
+        writeback turns write-back on.  A stand-in named "mount" runs the helper as
+        mount(8) does; run directly, rw still means write-back."""
+        bindir = os.path.join(self.tmp, "bin")
+        os.mkdir(bindir)
+        fake_mount = os.path.join(bindir, "mount")
+        with open(fake_mount, "w") as f:
+            f.write('#!/bin/sh\n"$@"\n')  # not exec: the helper's parent is "mount"
+        os.chmod(fake_mount, 0o755)
+        cases = [([fake_mount, MOUNT_BIN], "rw", True),
+                 ([fake_mount, MOUNT_BIN], "rw,writeback", False),
+                 ([fake_mount, MOUNT_BIN], "writeback", False),
+                 ([MOUNT_BIN], "rw", False)]
+        for argv, words, rdonly in cases:
+            with self.subTest(argv=argv[0], words=words):
+                r = self.run_bin(argv + ["DEMO", self.mnt, "-o", words + "," + self.opts])
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assert_serves_demo()
+                self.assertEqual(self.mounted_rdonly(), rdonly)
+                if rdonly:
+                    with self.assertRaises(OSError) as e:
+                        open(os.path.join(self.mnt, "Home.md"), "a").close()
+                    self.assertEqual(e.exception.errno, errno.EROFS)
+                self.unmount_and_wait_exit()
+
     @unittest.skipUnless(shutil.which("mount.fuse3"), "no mount.fuse3 (package fuse3)")
     def test_mount_t_after_default_prefix_install(self):
         """A default-prefix (/usr/local) install.  For "mount -t fuse.confluencefs"
@@ -337,6 +368,14 @@ class SystemMount(SystemBase):
                                env=clean_env(self.tmp))
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assert_serves_demo()
+            self.assertTrue(self.mounted_rdonly(), "mount(8)'s implicit rw made it writable")
+            self.unmount_and_wait_exit()
+            r = subprocess.run(["mount", "-t", "fuse.confluencefs", "-o",
+                                "writeback," + self.opts, "DEMO", self.mnt],
+                               capture_output=True, text=True, timeout=60,
+                               env=clean_env(self.tmp))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertFalse(self.mounted_rdonly())
             self.unmount_and_wait_exit()
             fstab = os.path.join(self.tmp, "fstab")
             with open(fstab, "w") as f:
@@ -346,6 +385,7 @@ class SystemMount(SystemBase):
                                text=True, timeout=60, env=clean_env(self.tmp))
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assert_serves_demo()
+            self.assertTrue(self.mounted_rdonly(), "fstab's implicit rw made it writable")
             self.unmount_and_wait_exit()
         finally:
             if not had:

@@ -204,6 +204,26 @@ START_TEST(front_matter_round_trip)
 }
 END_TEST
 
+/* Which of two rendered versions a saved text was edited from: the nearer. */
+START_TEST(distance_picks_the_version_edited)
+{
+	const char *v5 = "# T\n\nalpha\n\nbeta\n\ngamma\n";
+	const char *v6 = "# T\n\nalpha\n\nBETA by a colleague\n\ngamma\n";
+	const char *from5 = "# T\n\nalpha mine\n\nbeta\n\ngamma\n";
+	const char *from6 = "# T\n\nalpha mine\n\nBETA by a colleague\n\ngamma\n";
+
+	ck_assert_uint_eq(cfs_write_distance(v5, strlen(v5), v5, strlen(v5)), 0);
+	ck_assert_uint_eq(cfs_write_distance(v5, strlen(v5), v6, strlen(v6)), 2);
+	ck_assert_uint_eq(cfs_write_distance(from5, strlen(from5), v5, strlen(v5)), 2);
+	ck_assert_uint_eq(cfs_write_distance(from5, strlen(from5), v6, strlen(v6)), 4);
+	ck_assert_uint_lt(cfs_write_distance(from6, strlen(from6), v6, strlen(v6)),
+	                  cfs_write_distance(from6, strlen(from6), v5, strlen(v5)));
+	/* lines compare without their newline; an empty text has no line */
+	ck_assert_uint_eq(cfs_write_distance("a\nb", 3, "a\nb\n", 4), 0);
+	ck_assert_uint_eq(cfs_write_distance("", 0, "a\n", 2), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("write");
@@ -214,6 +234,7 @@ static Suite *suite(void)
 	tcase_add_test(t, merge_noop_and_refusal);
 	tcase_add_test(t, front_matter_parse);
 	tcase_add_test(t, front_matter_round_trip);
+	tcase_add_test(t, distance_picks_the_version_edited);
 	suite_add_tcase(s, t);
 	return s;
 }

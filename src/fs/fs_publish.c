@@ -18,146 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- the kept storage of rendered pages (w->lock) ---- */
-
-struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create)
-{
-	size_t b = ((uintptr_t)n >> 4) % KEPT_BUCKETS;
-	struct kept *k;
-
-	for (k = w->kept[b]; k; k = k->next)
-		if (k->node == n)
-			return k;
-	if (!create || !(k = calloc(1, sizeof(*k))))
-		return NULL;
-	k->node = n;
-	k->next = w->kept[b];
-	w->kept[b] = k;
-	return k;
-}
-
-static uint64_t kept_size(const struct kept *k)
-{
-	return (k->storage ? k->len : 0) + (k->md ? k->md->len : 0);
-}
-
-/* Over the bound: forget bases (lock held), the oldest buckets first; a
- * page whose base is forgotten is rendered again when opened for writing
- * (its base is then the current version).  Conflict names stay. */
-static void kept_evict(struct cfs_fsw *w, struct kept *keep)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < KEPT_BUCKETS && w->kept_bytes > w->kept_cap / 10 * 9; i++) {
-		size_t b = (w->kept_sweep + i) % KEPT_BUCKETS;
-
-		for (struct kept *k = w->kept[b]; k; k = k->next) {
-			if (k == keep || !k->storage)
-				continue;
-			w->kept_bytes -= kept_size(k);
-			free(k->storage);
-			k->storage = NULL;
-			k->len = 0;
-			cfs_blob_unref(k->md);
-			k->md = NULL;
-			k->version = 0;
-			n++;
-		}
-		w->kept_sweep = (b + 1) % KEPT_BUCKETS;
-	}
-	cfs_debug("write path: forgot the bases of %zu pages (over the memory bound)", n);
-}
-
-/* Replace k's base (lock held); storage is taken. */
-void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
-                      struct cfs_blob *md)
-{
-	w->kept_bytes -= kept_size(k);
-	free(k->storage);
-	cfs_blob_unref(k->md);
-	k->storage = storage;
-	k->len = storage ? len : 0;
-	k->version = version;
-	k->md = md ? cfs_blob_ref(md) : NULL;
-	w->kept_bytes += kept_size(k);
-	if (w->kept_cap && w->kept_bytes > w->kept_cap)
-		kept_evict(w, k);
-}
-
-/* ---- a base fetched for the write path ---- */
-
-struct base_fetch {
-	struct cfs_fs *fs;
-	struct cfs_node *node;
-	void (*cb)(void *arg, int err);
-	void *arg;
-};
-
-static void on_base_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *page)
-{
-	struct base_fetch *b = arg;
-	char *md = NULL;
-	size_t len = 0;
-	int err = e->err;
-
-	if (!err) {
-		const char *body = page->body ? page->body : "";
-		struct cfs_blob *blob;
-
-		err = cfs_tree_convert(b->fs->tree, b->node, body, strlen(body), &md, &len, NULL);
-		blob = err ? NULL : cfs_blob_take(md, len);
-		if (blob)
-			cfs_fsw_keep(b->fs->w, b->node, page->version, body, strlen(body), blob);
-		else if (!err)
-			err = -ENOMEM;
-		cfs_blob_unref(blob);
-	}
-	b->cb(b->arg, err);
-	free(b);
-}
-
-void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
-                        void *arg)
-{
-	struct base_fetch *b = calloc(1, sizeof(*b));
-	char *id = NULL;
-	int64_t version;
-	int blog = 0, ret = b ? cfs_tree_page_ref(fs->tree, n, &id, &version, &blog) : -ENOMEM;
-
-	if (!ret) {
-		*b = (struct base_fetch){fs, n, cb, arg};
-		cfs_cf_tag(fs->cf, "base of a save");
-		ret = cfs_cf_page(fs->cf, id, blog, CFS_HTTP_USER, on_base_page, b);
-	}
-	free(id);
-	if (ret) {
-		free(b);
-		cb(arg, ret);
-	}
-}
-
-/* Loop thread, after every conversion (cfs_cache_set_keep). */
-void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
-                  struct cfs_blob *md)
-{
-	struct cfs_fsw *w = arg;
-	char *copy = malloc(len + 1);
-	struct kept *k;
-
-	if (!copy)
-		return;
-	memcpy(copy, storage, len);
-	copy[len] = '\0';
-	pthread_mutex_lock(&w->lock);
-	k = cfs_fsw_kept(w, n, 1);
-	if (k) {
-		cfs_fsw_kept_set(w, k, version, copy, len, md);
-		copy = NULL;
-	}
-	pthread_mutex_unlock(&w->lock);
-	free(copy);
-}
-
 int cfs_fsw_errno(int err)
 {
 	switch (err) {
@@ -762,6 +622,8 @@ void cfs_fsw_publish(struct pub *p)
 		ret = cfs_tree_file_of(p->fs->tree, p->node, &p->fname, &p->dir, &writable);
 	if (!ret && !writable)
 		ret = -EACCES;
+	if (!ret)
+		cfs_fsw_pick_base(p);
 	if (!ret && !p->no_draft && !p->trunc) {
 		ret = cfs_fsw_draft_write(w, p);
 		if (ret)

@@ -104,6 +104,8 @@ void cfs_fsw_free(struct cfs_fsw *w)
 			w->kept[b] = k->next;
 			free(k->storage);
 			cfs_blob_unref(k->md);
+			free(k->prev_storage);
+			cfs_blob_unref(k->prev_md);
 			free(k);
 		}
 	while (w->wfiles) {

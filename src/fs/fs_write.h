@@ -11,14 +11,20 @@
 #define KEPT_BUCKETS 1024
 
 /* The storage a page was last rendered from on this mount: the base of its
- * next save. */
+ * next save.  The version rendered before it is kept too (prev): an editor
+ * may have read that one, and a save of it must merge with the newer one,
+ * not revert it (cfs_fsw_publish picks the nearer). */
 struct kept {
 	struct cfs_node *node;
 	int64_t version;
 	char *storage;
 	size_t len;
 	struct cfs_blob *md; /* what was served for it */
-	int written;         /* saved from this mount: read opens drop the kernel's cache */
+	int64_t prev_version;
+	char *prev_storage;
+	size_t prev_len;
+	struct cfs_blob *prev_md;
+	int written; /* saved from this mount: read opens drop the kernel's cache */
 	struct kept *next;
 };
 
@@ -134,27 +140,34 @@ int cfs_fsw_local_dirents(struct cfs_fsw *w, uint64_t parent, struct cfs_tree_di
 int cfs_fsw_resize(struct wfile *f, size_t len);
 
 /* fs_publish.c */
-struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create);
 /* Keep the draft, then publish on the loop; p->done runs there.  Takes p.
  * Any thread but the loop's. */
 void cfs_fsw_publish(struct pub *p);
 void cfs_fsw_pub_free(struct pub *p);
-/* Loop thread: fetch page n's storage, render it and keep it as the base of
- * saves (when the mount has its Markdown but forgot its base: the bound). */
-void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
-                        void *arg);
 
 /* fs_drafts.c: write p's saved bytes (synced) before any request; remove
  * the draft of page id once the save is done. */
 int cfs_fsw_draft_write(struct cfs_fsw *w, const struct pub *p);
 void cfs_fsw_draft_remove(struct cfs_fsw *w, const char *id);
-void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
-                      struct cfs_blob *md);
 /* Publish the drafts a killed mount left (at mount; any thread but the loop's). */
 void cfs_fsw_recover(struct cfs_fsw *w);
 /* -errno of a save -> the errno an editor sees. */
 int cfs_fsw_errno(int err);
+
+/* fs_kept.c: the bases of saves (w->lock held for cfs_fsw_kept and
+ * cfs_fsw_kept_set; storage is taken). */
+struct kept *cfs_fsw_kept(struct cfs_fsw *w, struct cfs_node *n, int create);
+void cfs_fsw_kept_set(struct cfs_fsw *w, struct kept *k, int64_t version, char *storage, size_t len,
+                      struct cfs_blob *md);
+/* Loop thread, after every conversion (cfs_cache_set_keep). */
 void cfs_fsw_keep(void *arg, struct cfs_node *n, int64_t version, const char *storage, size_t len,
                   struct cfs_blob *md);
+/* Loop thread: fetch page n's storage, render it and keep it as the base of
+ * saves (when the mount has its Markdown but forgot its base: the bound). */
+void cfs_fsw_fetch_base(struct cfs_fs *fs, struct cfs_node *n, void (*cb)(void *arg, int err),
+                        void *arg);
+/* FUSE thread, before the draft: of the kept base and the version rendered
+ * before it, the one p's saved text is nearer to becomes p's base. */
+void cfs_fsw_pick_base(struct pub *p);
 
 #endif

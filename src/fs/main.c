@@ -33,6 +33,7 @@ struct cli {
 	const char *mountpoint; /* as given (argv) */
 	int help, version, check;
 	int publish;     /* --publish-drafts */
+	int mount_rw;    /* "rw" from mount(8), which passes it to every mount: ignored */
 	char error[512]; /* the one line of a usage error */
 };
 
@@ -135,6 +136,10 @@ static int cli_proc(void *data, const char *arg, int key, struct fuse_args *outa
 			c->o.rw = 0;
 			return 0;
 		}
+		if (strcmp(arg, "rw") == 0 && cfs_run_by_mount(0)) {
+			c->mount_rw = 1; /* write-back takes -o writeback there */
+			return 0;
+		}
 		if (fuse_option(arg))
 			return 1;
 		return cfs_opts_set(&c->o, arg, c->error, sizeof(c->error)) ? -1 : 0;
@@ -162,10 +167,15 @@ static void usage(const char *prog)
 	       "       %s --publish-drafts SPACE [-o opt[,opt...]]   publish the saves a killed\n"
 	       "                          rw mount left in the cache directory, then exit\n"
 	       "\n"
-	       "Mount the Confluence space SPACE at MOUNTPOINT (read-only; -o rw: saving a\n"
-	       "page publishes it): pages are Markdown\n"
-	       "files, page trees are directories, blog posts are in _blog/YYYY/MM/.  SPACE\n"
-	       "may also be KEY1,KEY2 or all: then one directory per space.\n"
+	       "Mount the Confluence space SPACE at MOUNTPOINT: pages are Markdown files, page\n"
+	       "trees are directories, blog posts are in _blog/YYYY/MM/.  SPACE may also be\n"
+	       "KEY1,KEY2 or all: then one directory per space.\n"
+	       "\n"
+	       "Read-only unless -o rw (-o writeback through mount(8) and fstab, which pass\n"
+	       "rw to every mount): then saving a page publishes a new version, a new Name.md\n"
+	       "is a new page, mv retitles or moves, rm and rmdir move pages and folders to\n"
+	       "the trash, mkdir makes a folder (Cloud), files written into _attachments/\n"
+	       "are uploaded.\n"
 	       "\n"
 	       "The token: -o token_file=PATH, else CONFLUENCE_TOKEN, else the configuration\n"
 	       "file's token_file, else ~/.netrc.  CONFLUENCE_URL and CONFLUENCE_USER stand\n"
@@ -599,7 +609,8 @@ int main(int argc, char *argv[])
 		         "attachments never read answer EIO until the site answers again",
 		         saved.msg, when);
 		if (c.o.rw) /* a save needs the site: the mount stays read-only */
-			cfs_warn("-o rw is ignored offline: remount when the site answers to write");
+			cfs_warn(
+			    "-o rw is ignored offline: remount when the site answers to write");
 		c.o.rw = 0;
 		atomic_store(&fs.offline, 1);
 	} else if (ret) {
@@ -736,6 +747,9 @@ int main(int argc, char *argv[])
 	fs.loop = b.loop;
 	cfs_info("mounted space %s of %s on %s%s", c.o.space, c.o.url, cmd.mountpoint,
 	         fs.w ? " (rw: saving a page publishes it)" : "");
+	if (c.mount_rw && !fs.w)
+		cfs_info("read-only: mount(8) passes rw to every mount, so rw from it does not "
+		         "turn write-back on; -o writeback does");
 	if (fs.w)
 		cfs_fsw_recover(fs.w);
 

@@ -1,4 +1,5 @@
-/* mountpoint: before mounting, is the mount point a place to mount on? */
+/* mountpoint: before mounting, is the mount point a place to mount on, and who
+ * asked for the mount? */
 #include "mountpoint.h"
 
 #include <dirent.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Whether a confluencefs mount is at the (canonical) path. */
 static int confluencefs_mounted_at(const char *path, const char *mounts)
@@ -79,6 +81,48 @@ int cfs_check_mountpoint(const char *path, int nonempty, const char *mounts, cha
 		snprintf(err, errlen,
 		         "mount point %s is not empty (-o nonempty mounts over it anyway)", path);
 		return -ENOTEMPTY;
+	}
+	return 0;
+}
+
+/* The name and parent of process pid from /proc/PID/stat ("pid (comm) S ppid ..."). */
+static int proc_parent(int pid, char *comm, size_t len, int *ppid)
+{
+	char path[64], buf[512];
+	FILE *f;
+	size_t n;
+	char *open, *close;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	open = strchr(buf, '(');
+	close = strrchr(buf, ')'); /* a name may hold ')' */
+	if (!open || !close || close < open || sscanf(close + 1, " %*c %d", ppid) != 1)
+		return -1;
+	snprintf(comm, len, "%.*s", (int)(close - open - 1), open + 1);
+	return 0;
+}
+
+int cfs_run_by_mount(int pid)
+{
+	if (pid <= 0)
+		pid = (int)getppid();
+	/* mount(8) -> mount.fuse3 -> /bin/sh -> confluencefs is the longest chain */
+	for (int depth = 0; depth < 4 && pid > 1; depth++) {
+		char comm[64];
+		int ppid;
+
+		if (proc_parent(pid, comm, sizeof(comm), &ppid))
+			return 0;
+		if (!strcmp(comm, "mount") || !strcmp(comm, "mount.fuse") ||
+		    !strcmp(comm, "mount.fuse3"))
+			return 1;
+		pid = ppid;
 	}
 	return 0;
 }

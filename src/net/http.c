@@ -111,42 +111,6 @@ static void queue_remove(struct queue *q, struct cfs_http_req *r)
 	r->prev = r->next = NULL;
 }
 
-static uint64_t jittered(uint64_t ms, double rnd)
-{
-	return ms / 2 + (uint64_t)((double)(ms / 2) * rnd);
-}
-
-uint64_t cfs_http_backoff_ms(int attempt, const char *retry_after, int64_t now_s, double rnd,
-                             uint64_t base_ms, uint64_t cap_ms)
-{
-	uint64_t ms = base_ms;
-	uint64_t floor_ms = 0;
-
-	for (int i = 1; i < attempt && ms < cap_ms; i++)
-		ms *= 2;
-	if (ms > cap_ms)
-		ms = cap_ms;
-	ms = jittered(ms, rnd);
-	if (retry_after && *retry_after) {
-		char *end;
-		unsigned long long secs;
-
-		errno = 0;
-		secs = strtoull(retry_after, &end, 10);
-		if (end != retry_after && *end == '\0') {
-			/* Absurd values (even 2^63-1) are clamped, not overflowed. */
-			floor_ms = (errno == ERANGE || secs > cap_ms / 1000) ? cap_ms : secs * 1000;
-		} else {
-			time_t when = curl_getdate(retry_after, NULL);
-			if (when != (time_t)-1 && when > now_s) {
-				uint64_t d = (uint64_t)(when - now_s);
-				floor_ms = d > cap_ms / 1000 ? cap_ms : d * 1000;
-			}
-		}
-	}
-	return ms > floor_ms ? ms : floor_ms;
-}
-
 static void start_queued(struct cfs_http *h);
 static void check_multi_info(struct cfs_http *h);
 
@@ -370,53 +334,6 @@ static void on_backoff_done(uv_timer_t *t)
 	enqueue(r, 1);
 }
 
-static int curl_to_errno(CURLcode c)
-{
-	switch (c) {
-	case CURLE_OPERATION_TIMEDOUT:
-		return -ETIMEDOUT;
-	case CURLE_COULDNT_CONNECT:
-		return -ECONNREFUSED;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return -EHOSTUNREACH;
-	case CURLE_WRITE_ERROR:
-	case CURLE_FILESIZE_EXCEEDED:
-		return -EFBIG;
-	case CURLE_OUT_OF_MEMORY:
-		return -ENOMEM;
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-		return -EPROTO;
-	default:
-		return -EIO;
-	}
-}
-
-static int retryable(int err, long status)
-{
-	if (err)
-		return err == -ETIMEDOUT || err == -ECONNREFUSED || err == -EIO;
-	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-static const char *status_text(long status)
-{
-	switch (status) {
-	case 500:
-		return "HTTP 500";
-	case 502:
-		return "HTTP 502";
-	case 503:
-		return "HTTP 503";
-	case 504:
-		return "HTTP 504";
-	default:
-		return "HTTP error";
-	}
-}
-
 static const char *url_path(const char *url)
 {
 	const char *p = strstr(url, "://");
@@ -441,7 +358,7 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 	h->stats.in_flight--;
 	h->stats.bytes += r->len;
 	if (code != CURLE_OK)
-		err = r->data_err ? r->data_err : curl_to_errno(code);
+		err = r->data_err ? r->data_err : cfs_http_curl_errno(code);
 	if (cfs_ratelimit_response(&h->rl, &r->sig, now, r->rl_epoch))
 		cfs_warn("near the site's rate limit (%s%s): at most %d requests in flight until "
 		         "it calms down",
@@ -454,8 +371,8 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 	          r->tag);
 
 	/* A write is never retried blindly: only a 429 (refused, not applied) is. */
-	if (!r->on_data && (!r->method || (!err && status == 429)) && retryable(err, status) &&
-	    r->attempts <= h->opts.retries && !h->closing) {
+	if (!r->on_data && (!r->method || (!err && status == 429)) &&
+	    cfs_http_retryable(err, status) && r->attempts <= h->opts.retries && !h->closing) {
 		/* One wait never exceeds a request's timeout (nor a minute), however
 		 * long the server asks us to wait. */
 		uint64_t cap = h->opts.timeout_s * 1000 < 60000 ? h->opts.timeout_s * 1000 : 60000;
@@ -478,7 +395,7 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 		else
 			cfs_info("GET %s failed (%s); retry %d in %llu ms", url_path(r->url),
 			         err ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(code))
-			             : status_text(status),
+			             : cfs_http_status_text(status),
 			         r->attempts, (unsigned long long)ms);
 		h->stats.retries++;
 		r->state = BACKOFF;

@@ -456,7 +456,7 @@ struct waiter {
 struct space_state {
 	enum wish wish;
 	struct waiter *waiters;
-	struct waiter *later; /* cfs_sync_relist: woken by the next listing started */
+	struct waiter *later;   /* cfs_sync_relist: woken by the next listing started */
 	int fed;                /* cursor and times are set (after a listing, or on first use) */
 	struct cfs_time cursor; /* the newest modification seen, by the server's clock */
 	uint64_t last_full;     /* uv_now() when the last full listing began */

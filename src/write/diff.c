@@ -158,3 +158,23 @@ int w_diff(const struct wlines *a, const struct wlines *b, size_t *am)
 {
 	return w_diff_ex(a, b, am, 0);
 }
+
+size_t cfs_write_distance(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct wlines la = {0}, lb = {0};
+	size_t *am = NULL, kept = 0, d = (size_t)-1;
+
+	if (w_lines(a, alen, &la) || w_lines(b, blen, &lb))
+		goto out;
+	am = malloc((la.n + 1) * sizeof(*am));
+	if (!am || w_diff(&la, &lb, am))
+		goto out;
+	for (size_t i = 0; i < la.n; i++)
+		kept += am[i] != (size_t)-1;
+	d = (la.n - kept) + (lb.n - kept);
+out:
+	free(am);
+	w_lines_free(&la);
+	w_lines_free(&lb);
+	return d;
+}
