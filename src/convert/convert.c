@@ -180,12 +180,59 @@ static void free_upto(xmlNode *parent, xmlNode *stop)
 }
 
 /*
+ * Before a block of a flow container is written while it is still open (a huge
+ * list, paragraph, table): what precedes it, at every level up to the root
+ * (a layout cell's section, its layout), is rendered and freed first.
+ */
+static void render_before(struct cv *cv, xmlNode *n)
+{
+	xmlNode *chain[CV_MAX_DOM_DEPTH + 1];
+	int k = 0;
+
+	for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE && k < CV_MAX_DOM_DEPTH;
+	     a = a->parent)
+		chain[k++] = a;
+	while (k-- > 0) /* the top first */
+		if (chain[k]->prev && chain[k]->parent &&
+		    chain[k]->parent->type == XML_ELEMENT_NODE)
+			render_free(cv, chain[k]->parent, chain[k]->prev);
+}
+
+/*
+ * Start writing block n while it is open: what precedes it first.  With
+ * CV_ISTREAM its close, and that of the flow containers around it, does not
+ * end the paragraph the inline buffer holds (also when the parse stops and
+ * the open elements are rendered from the root down).
+ */
+static void stream_begin(struct cv *cv, xmlNode *n, uintptr_t flag)
+{
+	if ((uintptr_t)n->_private & flag)
+		return;
+	render_before(cv, n);
+	for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE;
+	     a = flag == CV_ISTREAM ? a->parent : NULL)
+		a->_private = (void *)((uintptr_t)a->_private | flag);
+}
+
+/*
  * A huge list in a flow container is written as its items close: past
  * CV_STREAM_ITEMS items, the list's block is opened (what precedes it first),
  * every item so far is written and freed, and then each one as it closes;
  * cv_block() writes the rest and closes it.  The Markdown is the same.
  */
 #define CV_STREAM_ITEMS 1024
+
+/* The streaming thresholds (items, inline children, text bytes); tests lower
+ * them to stream every list and paragraph of the fixtures. */
+static size_t stream_items = CV_STREAM_ITEMS, stream_inline_n = 4096, stream_text = 1 << 20;
+
+void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill)
+{
+	stream_items = items ? items : CV_STREAM_ITEMS;
+	stream_inline_n = inline_children ? inline_children : 4096;
+	stream_text = text ? text : (size_t)1 << 20;
+	cv_spill_bytes = spill ? spill : (size_t)1 << 20;
+}
 
 static int stream_list(struct cv *cv, xmlNode *li)
 {
@@ -199,12 +246,10 @@ static int stream_list(struct cv *cv, xmlNode *li)
 			cv->slist = l;
 			cv->slist_n = 0;
 		}
-		if (++cv->slist_n < CV_STREAM_ITEMS)
+		if (++cv->slist_n < stream_items)
 			return 0;
-		if (l->prev)
-			render_free(cv, l->parent, l->prev);
+		stream_begin(cv, l, CV_LSTREAM);
 		cv_list_open(cv, l, &cv->lst);
-		l->_private = (void *)((uintptr_t)l->_private | CV_LSTREAM);
 	}
 	cv_list_items(cv, l->children, li->next, &cv->lst);
 	free_upto(l, li->next);
@@ -214,13 +259,11 @@ static int stream_list(struct cv *cv, xmlNode *li)
 /*
  * A huge paragraph (p or div) in a flow container, or a huge run of inline
  * content directly in one, is rendered into the inline buffer as it comes:
- * every CV_STREAM_INLINE children, those before the one that just closed are
+ * every 4,096 children (stream_inline_n), those before the one that just closed are
  * rendered and freed (that one stays: emphasis looks at what follows).  The
  * paragraph is written when it closes; the Markdown is the same.  A paragraph
  * with an id is not streamed (its anchor opens it).
  */
-#define CV_STREAM_INLINE 4096
-
 static int streams_inline(struct cv *cv, xmlNode *par);
 
 static void stream_inline(struct cv *cv, xmlNode *n)
@@ -233,16 +276,12 @@ static void stream_inline(struct cv *cv, xmlNode *n)
 		cv->srun = par;
 		cv->srun_n = 0;
 	}
-	if (++cv->srun_n < CV_STREAM_INLINE)
+	if (++cv->srun_n < stream_inline_n)
 		return;
 	cv->srun_n = 0;
 	if (!streams_inline(cv, par))
 		return;
-	if (!is_flow(cv, par) && !((uintptr_t)par->_private & CV_ISTREAM)) {
-		if (par->prev)
-			render_free(cv, par->parent, par->prev); /* what comes before it first */
-		par->_private = (void *)((uintptr_t)par->_private | CV_ISTREAM);
-	}
+	stream_begin(cv, par, CV_ISTREAM);
 	cv_flow_part(cv, par->children, n);
 	free_upto(par, n);
 	cv_il_spill(cv);
@@ -272,12 +311,10 @@ static int streams_inline(struct cv *cv, xmlNode *par)
 /*
  * Text: libxml2 appends to the last text node, so a paragraph of one huge
  * text (no markup) would be held whole.  Once that node passes
- * CV_STREAM_TEXT bytes, it is rendered with what precedes it up to its last
+ * 1 MB (stream_text), it is rendered with what precedes it up to its last
  * whitespace, and keeps the rest (a word is not split: escaping looks at the
  * characters around).
  */
-#define CV_STREAM_TEXT ((size_t)1 << 20)
-
 static void characters(void *ctx, const xmlChar *ch, int len)
 {
 	xmlParserCtxtPtr ctxt = ctx;
@@ -285,24 +322,20 @@ static void characters(void *ctx, const xmlChar *ch, int len)
 	xmlNode *par = ctxt->node, *t = par ? par->last : NULL;
 
 	if (p && t && t->type == XML_TEXT_NODE && t->name == xmlStringText && ctxt->nodemem > 0 &&
-	    (size_t)ctxt->nodelen > CV_STREAM_TEXT && p->skip == 0 && t->content &&
+	    (size_t)ctxt->nodelen > stream_text && p->skip == 0 && t->content &&
 	    t->content != (xmlChar *)&t->properties && streams_inline(p->cv, par)) {
 		struct cv *cv = p->cv;
 		xmlChar *c = t->content, save;
 		size_t k = (size_t)ctxt->nodelen, seen = p->text == t ? p->text_seen : 0;
 
-		if (k < seen + CV_STREAM_TEXT) /* a word of megabytes: looked at in steps */
+		if (k < seen + stream_text) /* a word of megabytes: looked at in steps */
 			goto out;
 		while (k > seen && !strchr(" \t\r\n", c[k - 1]))
 			k--;
 		p->text = t;
 		p->text_seen = k > seen ? 0 : (size_t)ctxt->nodelen;
 		if (k > seen) {
-			if (!is_flow(cv, par) && !((uintptr_t)par->_private & CV_ISTREAM)) {
-				if (par->prev)
-					render_free(cv, par->parent, par->prev);
-				par->_private = (void *)((uintptr_t)par->_private | CV_ISTREAM);
-			}
+			stream_begin(cv, par, CV_ISTREAM);
 			save = c[k];
 			c[k] = '\0';
 			cv_flow_part(cv, par->children, NULL);
@@ -359,6 +392,8 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		return;
 	}
 	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
+		/* text straight in the body before a layout comes before its cells */
+		render_before(p->cv, parent);
 		render_free(p->cv, parent, n);
 		if (p->cv->map && cv_tag(parent) == T_ROOT)
 			cv_map_add(p->cv, in_off(p, ctxt));
@@ -370,9 +405,7 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 
 		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
 		    !p->cv->excerpt_only && is_flow(p->cv, t->parent)) {
-			if (t->prev)
-				render_free(p->cv, t->parent,
-				            t->prev); /* what comes before it first */
+			render_before(p->cv, t); /* what comes before it first */
 			cv_table_rows(p->cv, t);
 		}
 		return;

@@ -273,6 +273,10 @@ void cv_put_lines(struct cv *cv, const char *s, size_t n);
 size_t cv_frame_prefix(struct cv *cv, char *buf, size_t cap);
 void cv_il_move(struct cv *cv, size_t from, size_t to);
 void cv_il_spill(struct cv *cv);
+extern size_t cv_spill_bytes;
+/* Streaming thresholds (0: the default), for tests: lowered, every list and
+ * paragraph of a page streams, and the Markdown must not change. */
+void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill);
 void cv_il_text(struct cv *cv, const char *s, size_t n);
 void cv_il_insert(struct cv *cv, size_t at, const char *s, size_t n);
 void cv_il_raw(struct cv *cv, const char *s, size_t n);

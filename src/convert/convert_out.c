@@ -332,26 +332,28 @@ void cv_il_move(struct cv *cv, size_t from, size_t to)
 
 /*
  * A paragraph too big to hold twice (convert.c streams it): once the inline
- * buffer passes CV_SPILL bytes, its paragraph is opened and all but the last
+ * buffer passes cv_spill_bytes (1 MB), its paragraph is opened and all but the last
  * part written out.  What stays ends after a letter or digit, so the trim at
  * the paragraph's end cannot reach back, and keeps the characters emphasis
  * looks at before it.  Not with holes pending in the buffer.
  */
-#define CV_SPILL ((size_t)1 << 20)
+size_t cv_spill_bytes = (size_t)1 << 20; /* lowered by tests (cv_stream_thresholds) */
+#define CV_SPILL_KEEP 64
 
 void cv_il_spill(struct cv *cv)
 {
 	size_t k, i = 0;
 
-	if (cv->il.len < CV_SPILL || cv->nholes > cv->il_holes || cv->err)
+	if (cv->il.len < cv_spill_bytes || cv->il.len <= CV_SPILL_KEEP ||
+	    cv->nholes > cv->il_holes || cv->err)
 		return;
-	for (k = cv->il.len - 64; k > 0; k--) {
+	for (k = cv->il.len - CV_SPILL_KEEP; k > 0; k--) {
 		unsigned char c = (unsigned char)cv->il.p[k - 1];
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 			break;
 	}
-	if (k < CV_SPILL / 2)
+	if (k == 0 || k < cv_spill_bytes / 2)
 		return;
 	if (!cv->para_open)
 		cv_blk_begin(cv, B_PARA, 1);
