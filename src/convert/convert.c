@@ -292,6 +292,7 @@ static int streams_inline(struct cv *cv, xmlNode *par)
 {
 	char *f;
 	const char *id;
+	int has;
 
 	if (cv->excerpt_only || cv->html_nest > 0 || cv->err || !par ||
 	    par->type != XML_ELEMENT_NODE)
@@ -304,8 +305,9 @@ static int streams_inline(struct cv *cv, xmlNode *par)
 	if ((uintptr_t)par->_private & CV_ISTREAM)
 		return 1;
 	id = cv_attr(cv, par, NULL, "id", &f);
+	has = id && *id; /* id may be f */
 	free(f);
-	return !(id && *id);
+	return !has;
 }
 
 /*

@@ -282,14 +282,16 @@ int cv_elem_anchor(struct cv *cv, xmlNode *n)
 {
 	char *f;
 	const char *id;
+	int has;
 
 	if (!n->properties)
 		return 0;
 	id = cv_attr(cv, n, NULL, "id", &f);
-	if (id && *id)
+	has = id && *id; /* id may be f: not read after it is freed (a fuzz finding) */
+	if (has)
 		cv_il_anchor(cv, id);
 	free(f);
-	return id && *id;
+	return has;
 }
 
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id)
