@@ -93,6 +93,20 @@ typedef void (*cfs_cf_pages_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
                        cfs_cf_pages_cb cb, void *arg);
 
+/* The space's top-level pages (those with no parent), for a listing a user waits on
+ * before the full one is in.  Cloud: GET /api/v2/spaces/{id}/pages?depth=root
+ * &status=current&limit=250; DC: GET /rest/api/space/{key}/content/page?depth=root
+ * &expand=ancestors,version.  Paginated to the end. */
+int cfs_cf_top_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                     cfs_cf_pages_cb cb, void *arg);
+/* The direct children of a page (type "page" or NULL) or, on Cloud, of a container
+ * ("folder", "whiteboard", "database", "embed"): Cloud GET /api/v2/{type}s/{id}
+ * /direct-children?sort=id&limit=250 (items have id, title, type, childPosition: no
+ * parent, version or times); DC GET /rest/api/content/{id}/child/page
+ * ?expand=ancestors,version.  Paginated to the end.  -EINVAL for another type. */
+int cfs_cf_direct_children(struct cfs_cf *cf, const char *type, const char *id,
+                           enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg);
+
 /* Every current blog post of a space (no bodies), with type set to
  * "blogpost".  Cloud: GET /api/v2/spaces/{id}/blogposts?status=current
  * &limit=250; DC: GET /rest/api/content?spaceKey=KEY&type=blogpost
@@ -161,6 +175,11 @@ int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_
 typedef int (*cfs_cf_more_fn)(void *arg, const struct cfs_page_list *pages, size_t batch_start);
 
 /* ---- the change feed (confluence_feed.c) ---- */
+
+/* cfs_cf_space_pages(), and more(more_arg, ...) before each further batch is asked for:
+ * 0 stops there.  Sync uses it to learn that a space's listing will take a while. */
+int cfs_cf_space_pages_more(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                            cfs_cf_more_fn more, void *more_arg, cfs_cf_pages_cb cb, void *arg);
 
 /* Cloud only: the pages (blog: blog posts) of a space, most recently modified first
  * (GET /api/v2/spaces/{id}/pages?sort=-modified-date), with their parents and versions,

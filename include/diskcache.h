@@ -68,6 +68,14 @@ int cfs_diskcache_get(struct cfs_diskcache *dc, const char *key, uint64_t size,
  * the last put of a dropped entry frees its disk space.  e is invalid after. */
 void cfs_diskcache_put(struct cfs_diskcache_entry *e);
 
+/* The entry's content checks itself (a checksum its reader verifies, and it
+ * drops the entry on a mismatch), so its saves skip fdatasync and fsync: a
+ * crash may leave a sidecar naming bytes that never reached the disk, and
+ * the reader finds out.  For rendered pages (pagestore.c): tens of
+ * thousands of syncs made saving a large space take minutes.  Before the
+ * first write. */
+void cfs_diskcache_set_nosync(struct cfs_diskcache_entry *e);
+
 /* Write len bytes at off and, only once every byte is written, record
  * [off, off+len) as present.  Any thread, concurrently with reads and other
  * writes.  If recording would exceed CFS_DISKCACHE_MAX_RANGES disjoint ranges,

@@ -13,6 +13,7 @@ struct cfs_ratelimit_signal {
 	char retry_after[64]; /* Retry-After, "" when absent */
 	char beta_retry[64];  /* Beta-Retry-After, "" when absent */
 	char reason[64];      /* RateLimit-Reason, "" when absent */
+	char date[64];        /* Date: the server's clock, which a Retry-After date is on */
 };
 
 /* Before the first header of a response. */

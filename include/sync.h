@@ -38,6 +38,12 @@ typedef void (*cfs_sync_listing_cb)(void *arg, const struct cfs_cf_error *e, con
 int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
                         struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
                         const char *tag, cfs_sync_listing_cb cb, void *arg);
+/* The same; paged (may be NULL) is called once with arg when the page listing needs a
+ * second request (the listing will take a while: docs/refresh.md). */
+int cfs_sync_list_space_paged(struct cfs_cf *cf, const char *space_id, const char *space_key,
+                              struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
+                              const char *tag, void (*paged)(void *arg), cfs_sync_listing_cb cb,
+                              void *arg);
 void cfs_sync_listing_clear(struct cfs_sync_listing *l);
 /* Load a listing into space of the tree (cfs_tree_load, then the labels and
  * the containers found gone).
@@ -82,6 +88,13 @@ void cfs_sync_feed_now(struct cfs_sync *s);
  * listing runs at USER priority.  Loop thread; cb runs on the loop thread. */
 typedef void (*cfs_sync_space_cb)(void *arg, int err);
 void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
+
+/* cb(arg, 0) once the entries of the directory ino are in the tree (at once when they
+ * are), else cb(arg, -errno).  For a lookup or readdir that got -EAGAIN from the tree.
+ * A single space mounted before its listing (cfs_sync_begin) lists just that directory
+ * at USER priority ahead of the full listing (lazy.c, docs/refresh.md); otherwise as
+ * cfs_sync_space().  Loop thread; cb runs on the loop thread. */
+void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *arg);
 
 /* List space again now, at USER priority, and cb(arg, 0 or -errno) once
  * that listing (one started after this call) is in the tree — for the

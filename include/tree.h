@@ -99,6 +99,21 @@ void cfs_tree_free(struct cfs_tree *t);
 int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes);
 
+/* Before a space's full listing is in (docs/refresh.md, "Before the listing"): the
+ * directory ino's entries are not known yet.  Returns 1 with *space and, for a page or
+ * container seen by a partial listing, its id and type ("page", "folder", ...;
+ * malloc'd; both NULL for the space's own directory); 0 when its entries are known;
+ * -ENOENT, -ENOMEM.  Any thread (read lock). */
+int cfs_tree_dir_wanted(struct cfs_tree *t, uint64_t ino, size_t *space, char **id, char **type);
+/* Put one directory's listing into a space that is not loaded: kids (taken: emptied)
+ * are the children of dir_id (NULL: the space's top-level pages) of type dir_type.
+ * They are shown with what earlier partial listings brought, each page as Name.md and
+ * Name/ until the full listing tells which have children; dir is then listed.  Nothing
+ * happens once the space is loaded.  Any thread (takes the write lock); callers run one
+ * at a time.  0 or -ENOMEM. */
+int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const char *dir_type,
+                   struct cfs_page_list *kids);
+
 /* A folder, whiteboard, database or embed of space that the last load
  * placed (the containers.c "known" hook: a refresh does not fetch it
  * again): copied into *out (zeroed by the caller; clear it with

@@ -319,6 +319,30 @@ START_TEST(test_reopen_keeps_complete_and_partial)
 }
 END_TEST
 
+/* An entry whose content checks itself is saved without syncs: the same
+ * files, the same bytes after a reopen. */
+START_TEST(test_nosync_entry_survives_reopen)
+{
+	char dir[256];
+	struct cfs_diskcache *dc = open_ok(sub(dir, sizeof(dir), "c"), 64 << 20);
+	struct cfs_diskcache_entry *e = get_ok(dc, "mdpage-v1", 50000);
+
+	cfs_diskcache_set_nosync(e);
+	ck_assert_int_eq(put_pat(e, 7, 0, 50000), 0);
+	ck_assert(cfs_diskcache_complete(e));
+	cfs_diskcache_put(e);
+	cfs_diskcache_close(dc);
+	ck_assert(exists_in(dir, "mdpage-v1.map"));
+
+	dc = open_ok(dir, 64 << 20);
+	e = get_ok(dc, "mdpage-v1", 50000);
+	ck_assert(cfs_diskcache_complete(e));
+	expect_pat(e, 7, 0, 50000);
+	cfs_diskcache_put(e);
+	cfs_diskcache_close(dc);
+}
+END_TEST
+
 START_TEST(test_completion_saved_while_pinned)
 {
 	char dir[256];
@@ -504,6 +528,7 @@ static Suite *diskcache_suite(void)
 	tcase_add_test(tc, test_missing_query);
 	tcase_add_test(tc, test_reopen_keeps_complete_and_partial);
 	tcase_add_test(tc, test_completion_saved_while_pinned);
+	tcase_add_test(tc, test_nosync_entry_survives_reopen);
 	tcase_add_test(tc, test_size_mismatch_discards);
 	tcase_add_test(tc, test_corrupt_sidecar_is_empty);
 	tcase_add_test(tc, test_stray_files_cleaned);

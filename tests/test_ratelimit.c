@@ -48,6 +48,11 @@ START_TEST(test_headers)
 	ck_assert(cfs_ratelimit_near(&s)); /* would have been refused */
 	s = response("Retry-After: 7\nContent-Type: application/json");
 	ck_assert(!cfs_ratelimit_near(&s));
+	ck_assert_str_eq(s.date, "");
+	s = response(
+	    "Date: Sat, 05 Dec 2026 08:12:46 GMT\nRetry-After: Sat, 05 Dec 2026 08:12:49 GMT");
+	ck_assert_str_eq(s.date, "Sat, 05 Dec 2026 08:12:46 GMT");
+	ck_assert_str_eq(s.retry_after, "Sat, 05 Dec 2026 08:12:49 GMT");
 }
 END_TEST
 

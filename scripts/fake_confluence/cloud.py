@@ -82,7 +82,10 @@ class Api:
             ("GET", w + r"/api/v2/pages/(?P<page_id>[^/]+)/children", "children",
              lambda req, page_id: self.children(req, page_id, False)),
             ("GET", w + r"/api/v2/pages/(?P<page_id>[^/]+)/direct-children", "children",
-             lambda req, page_id: self.children(req, page_id, True)),
+             lambda req, page_id: self.direct_children(req, "page", page_id)),
+            ("GET", w + r"/api/v2/(?P<kind>folder|whiteboard|database|embed)s/"
+                        r"(?P<cid>[^/]+)/direct-children", "children",
+             lambda req, kind, cid: self.direct_children(req, kind, cid)),
             ("GET", w + r"/api/v2/pages/(?P<page_id>[^/]+)/attachments", "attachments",
              self.attachments),
             ("GET", w + r"/api/v2/spaces/(?P<space_id>[^/]+)/blogposts", "blogposts",
@@ -392,6 +395,37 @@ class Api:
         batch, nxt = page_of(req, "direct-children" if direct else "children", ids)
         return list_response(req, [child_json(space, space.pages[i], direct)
                                    for i in batch], nxt)
+
+    def direct_children(self, req, kind, cid):
+        """GET /api/v2/{pages,folders,whiteboards,databases,embeds}/{id}/direct-children:
+        the pages and the containers (folders, ...) whose parent it is, each
+        {id, status, title, type, spaceId, childPosition}; sort= as for /children (by
+        child position, then id, by default)."""
+        if kind == "page":
+            space = self.get_page(cid).space
+        else:
+            c = self.site.container(cid) if ID_RE.match(cid) else None
+            if c is None or c.kind != kind or c.missing:
+                raise ApiError(404, title="Content with id: [%s] not found" % cid)
+            space = c.space
+        sort = self.sort_arg(req, CHILD_SORTS, "child-position")
+        kids = [p for p in space.pages.values() if p.parent_id == cid]
+        kids += [c for c in space.containers.values() if c.parent_id == cid
+                 and c.kind != "page" and c.status == "current"]
+        if sort.lstrip("-") == "id":
+            key = lambda x: int(x.id)  # noqa: E731
+        else:
+            key = lambda x: (x.position is None, x.position or 0, int(x.id))  # noqa: E731
+        kids.sort(key=key, reverse=sort.startswith("-"))
+        batch, nxt = page_of(req, "direct-children", kids)
+        out = []
+        for x in batch:
+            if isinstance(x, Page):
+                out.append(child_json(space, x, True))
+            else:
+                out.append({"id": x.id, "status": x.status, "title": x.title, "type": x.kind,
+                            "spaceId": space.id, "childPosition": x.position})
+        return list_response(req, out, nxt)
 
     def attachments(self, req, page_id):
         return self.attachment_listing(req, self.get_page(page_id))

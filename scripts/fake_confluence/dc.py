@@ -60,6 +60,8 @@ class DcApi(Api):
             ("GET", c + r"/rest/api/user", "user", self.dc_user_lookup),
             ("GET", c + r"/rest/api/space", "spaces", self.dc_spaces),
             ("GET", c + r"/rest/api/space/(?P<key>[^/]+)", "space", self.dc_space),
+            ("GET", c + r"/rest/api/space/(?P<key>[^/]+)/content/(?P<ctype>page|blogpost)",
+             "pages_of_space", self.dc_space_content),
             ("GET", c + r"/rest/api/content", "pages_of_space", self.dc_content),
             ("GET", c + r"/rest/api/content/search", "search", self.dc_search),
             ("GET", c + r"/rest/api/content/(?P<page_id>[^/]+)", "page", self.dc_page),
@@ -351,6 +353,23 @@ class DcApi(Api):
             self.stats.body_fetched(batch)
         return json_response(200, envelope([self.page_json(req, self.site.content(i), expand,
                                                            with_body) for i in batch]))
+
+    def dc_space_content(self, req, key, ctype):
+        """GET /rest/api/space/{key}/content/{page,blogpost}: the space's pages (depth=root:
+        only those without a parent, the top level) or blog posts, by id."""
+        space = self.site.by_key(key)
+        if space is None:
+            raise V1Error(404, "No space found with key : %s" % key)
+        depth = req.arg("depth") or "all"
+        if depth not in ("all", "root"):
+            raise V1Error(400, "depth must be all or root")
+        ids = self.site.ids([space], ctype)
+        if depth == "root" and ctype == "page":
+            ids = [i for i in ids if space.pages[i].parent_id is None]
+        batch, envelope = self.window(req, ids)
+        expand = self.expand(req)
+        return json_response(200, envelope([self.page_json(req, self.site.content(i), expand)
+                                            for i in batch]))
 
     def get_dc_page(self, page_id):
         """A page or a blog post of any space (DC's content endpoints take both)."""

@@ -48,6 +48,7 @@ struct cfs_diskcache_entry {
 	uint64_t present;
 	bool dirty; /* ranges added since the last save */
 	bool dropped;
+	bool nosync; /* cfs_diskcache_set_nosync(): saves skip fdatasync and fsync */
 
 	char key[CFS_DISKCACHE_KEY_MAX + 1];
 };

@@ -267,6 +267,7 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 	size_t len = 0;
 	struct stat st;
 	int fd = -1, ret = 0;
+	bool nosync;
 
 	pthread_mutex_lock(&e->save_lock);
 	pthread_mutex_lock(&e->lock);
@@ -289,11 +290,12 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 		put64(buf + MAP_HDR + 16 * i + 8, e->r[i].end);
 	}
 	e->dirty = false;
+	nosync = e->nosync;
 	pthread_mutex_unlock(&e->lock);
 	put64(buf + len - 8, cfs_diskcache_fnv1a(buf, len - 8));
 
 	/* Every range in buf was pwritten before it was recorded. */
-	if (fdatasync(e->fd) < 0) {
+	if (!nosync && fdatasync(e->fd) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -305,7 +307,7 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 		goto out;
 	}
 	ret = cfs_diskcache_pwrite_all(fd, buf, len, 0);
-	if (ret == 0 && fsync(fd) < 0)
+	if (ret == 0 && !nosync && fsync(fd) < 0)
 		ret = -errno;
 	if (ret == 0 && fstat(fd, &st) < 0)
 		ret = -errno;
@@ -336,3 +338,10 @@ out:
 }
 
 /* --- index, LRU, eviction (dc->lock held) --- */
+
+void cfs_diskcache_set_nosync(struct cfs_diskcache_entry *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->nosync = true;
+	pthread_mutex_unlock(&e->lock);
+}

@@ -71,6 +71,7 @@ int cfs_pagestore_write(struct cfs_diskcache *dc, const char *id, int64_t versio
 	memset(buf + 44, 0, 4);
 	ret = cfs_diskcache_get(dc, key, total, &e);
 	if (ret == 0) {
+		cfs_diskcache_set_nosync(e); /* the CRC above finds a torn entry */
 		if (!cfs_diskcache_complete(e))
 			ret = cfs_diskcache_write(e, 0, buf, total);
 		cfs_diskcache_put(e);

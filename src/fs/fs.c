@@ -75,8 +75,8 @@ static void reply_open(fuse_req_t req, struct fuse_file_info *fi, struct cfs_blo
 	/* The kernel may keep the page cache across opens: when a page's
 	 * version changes, the refresh invalidates the inode (cfs_fs_inval). */
 	fi->keep_cache = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		cfs_blob_unref(md); /* interrupted: release will not come */
+	if (fuse_reply_open(req, fi) != 0)
+		cfs_blob_unref(md); /* not delivered (interrupted, unmounted): no release */
 }
 
 static void on_interrupt(fuse_req_t req, void *arg)
@@ -153,12 +153,10 @@ static void run_pending(void *arg, int cancelled)
 	if (p->op == OP_READ_ATT) {
 		cfs_attach_read(p->fs->attach, p->node, p->off, p->size, cfs_fs_att_ready, p);
 	} else if (p->op == OP_LOOKUP || p->op == OP_OPENDIR) {
-		long space = cfs_tree_space_of_dir(p->fs->tree, p->ino);
-
-		if (space < 0 || !p->fs->sync)
+		if (!p->fs->sync)
 			on_space_ready(p, -EIO);
 		else
-			cfs_sync_space(p->fs->sync, (size_t)space, on_space_ready, p);
+			cfs_sync_dir(p->fs->sync, p->ino, on_space_ready, p);
 	} else
 		cfs_cache_page(p->fs->cache, p->node, CFS_HTTP_USER,
 		               p->op == OP_OPEN ? "open" : "getattr", on_rendered, p);
@@ -481,7 +479,7 @@ static void answer_opendir(fuse_req_t req, struct cfs_fs *fs, fuse_ino_t ino,
 	/* rw: local files come and go in any directory. */
 	fi->cache_readdir = !fs->w;
 	fi->keep_cache = !fs->w;
-	if (fuse_reply_open(req, fi) == -ENOENT) {
+	if (fuse_reply_open(req, fi) != 0) {
 		cfs_tree_dirents_free(h->d, h->n);
 		free(h);
 		return;

@@ -144,7 +144,7 @@ void cfs_fs_att_open(fuse_req_t req, struct fuse_file_info *fi, struct cfs_node 
 	handle_link(fs, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	fi->keep_cache = 1; /* the bytes of one version never change */
-	if (fuse_reply_open(req, fi) == -ENOENT) {
+	if (fuse_reply_open(req, fi) != 0) {
 		struct fuse_file_info copy = *fi;
 		/* Interrupted: no release will come; undo the open ourselves. */
 		cfs_fs_att_release(fs, &copy);

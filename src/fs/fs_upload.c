@@ -316,7 +316,7 @@ int cfs_fsu_open(fuse_req_t req, struct cfs_fs *fs, uint64_t ino, struct fuse_fi
 	}
 	fi->fh = (uint64_t)(uintptr_t)h | 1;
 	fi->direct_io = 1;
-	if (fuse_reply_open(req, fi) == -ENOENT)
+	if (fuse_reply_open(req, fi) != 0)
 		cfs_fsw_release_handle(fs, fi);
 	return 1;
 }

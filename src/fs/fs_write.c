@@ -319,9 +319,9 @@ static void finish_open(struct wjob *j)
 
 		if (page_stat(j->fs, j->ino, &st, &a) == 0)
 			j->e.attr = st;
-		if (fuse_reply_create(j->req, &j->e, &j->fi) == -ENOENT)
+		if (fuse_reply_create(j->req, &j->e, &j->fi) != 0)
 			cfs_fsw_release_handle(j->fs, &j->fi);
-	} else if (fuse_reply_open(j->req, &j->fi) == -ENOENT) {
+	} else if (fuse_reply_open(j->req, &j->fi) != 0) {
 		cfs_fsw_release_handle(j->fs, &j->fi);
 	}
 }
@@ -388,9 +388,9 @@ static void open_page(fuse_req_t req, struct cfs_fs *fs, struct cfs_node *n, uin
 			now.e = *e;
 			if (page_stat(fs, ino, &st, &a) == 0)
 				now.e.attr = st;
-			if (fuse_reply_create(req, &now.e, fi) == -ENOENT)
+			if (fuse_reply_create(req, &now.e, fi) != 0)
 				cfs_fsw_release_handle(fs, fi);
-		} else if (fuse_reply_open(req, fi) == -ENOENT) {
+		} else if (fuse_reply_open(req, fi) != 0) {
 			cfs_fsw_release_handle(fs, fi);
 		}
 		return;
@@ -463,7 +463,7 @@ int cfs_fsw_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		ret = open_local(req, w, ino, fi, 0);
 		if (ret)
 			fuse_reply_err(req, -ret);
-		else if (fuse_reply_open(req, fi) == -ENOENT)
+		else if (fuse_reply_open(req, fi) != 0)
 			cfs_fsw_release_handle(fs, fi);
 		return 1;
 	}
@@ -498,7 +498,7 @@ int cfs_fsw_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		/* Saved from this mount: the kernel's cache may hold the old bytes. */
 		fi->fh = (uint64_t)(uintptr_t)b;
 		fi->keep_cache = 0;
-		if (fuse_reply_open(req, fi) == -ENOENT)
+		if (fuse_reply_open(req, fi) != 0)
 			cfs_blob_unref(b);
 		return 1;
 	}
@@ -606,7 +606,7 @@ void cfs_fsw_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
 		e.entry_timeout = LOCAL_TTL;
 		fi->fh = (uint64_t)(uintptr_t)h | 1;
 		fi->direct_io = 1;
-		if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		if (fuse_reply_create(req, &e, fi) != 0)
 			cfs_fsw_release_handle(fs, fi);
 	}
 }

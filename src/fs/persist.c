@@ -143,8 +143,13 @@ static void save(struct cfs_persist *p)
 	struct cfs_state st = {0};
 	size_t nr = 0, nnew = 0;
 	uint64_t loc;
-	int ret;
+	int ret, loaded = 0;
 
+	/* Before the full listing the tree has only what partial listings brought
+	 * (docs/refresh.md): a state is never saved from it.  The full listing's load
+	 * calls cfs_persist_changed(). */
+	if (cfs_tree_space(p->tree, 0, NULL, NULL, &loaded) || !loaded)
+		return;
 	loc = cfs_tree_locate_hash(p->tree, 0);
 	if (cfs_tree_rendered(p->tree, 0, &r, &nr))
 		nr = 0;

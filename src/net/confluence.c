@@ -519,7 +519,7 @@ int cfs_cf_space(struct cfs_cf *cf, const char *key, cfs_cf_space_cb cb, void *a
 
 /* Every current page (blog: blog post) of a space, paginated to the end. */
 static int space_content(struct cfs_cf *cf, const char *space_id, int blog, enum cfs_http_prio prio,
-                         cfs_cf_pages_cb cb, void *arg)
+                         cfs_cf_more_fn more, void *more_arg, cfs_cf_pages_cb cb, void *arg)
 {
 	struct cfs_cf_call *c = NULL;
 	char *id = cfs_cf_escape(space_id);
@@ -539,15 +539,24 @@ static int space_content(struct cfs_cf *cf, const char *space_id, int blog, enum
 		    blog ? "blogposts?status=current" : "pages?depth=all&status=current");
 	free(id);
 	ret = cfs_cf_call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, &c);
-	if (ret == 0)
-		c->blog = blog; /* set before the loop can answer: we are on it */
+	if (ret == 0) { /* set before the loop can answer: we are on it */
+		c->blog = blog;
+		c->more = more;
+		c->more_arg = more_arg;
+	}
 	return ret;
 }
 
 int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
                        cfs_cf_pages_cb cb, void *arg)
 {
-	return space_content(cf, space_id, 0, prio, cb, arg);
+	return space_content(cf, space_id, 0, prio, NULL, NULL, cb, arg);
+}
+
+int cfs_cf_space_pages_more(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
+                            cfs_cf_more_fn more, void *more_arg, cfs_cf_pages_cb cb, void *arg)
+{
+	return space_content(cf, space_id, 0, prio, more, more_arg, cb, arg);
 }
 
 int cfs_cf_page(struct cfs_cf *cf, const char *page_id, int blog, enum cfs_http_prio prio,
@@ -620,7 +629,7 @@ int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, int 
 int cfs_cf_space_blogposts(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
                            cfs_cf_pages_cb cb, void *arg)
 {
-	return space_content(cf, space_id, 1, prio, cb, arg);
+	return space_content(cf, space_id, 1, prio, NULL, NULL, cb, arg);
 }
 
 int cfs_cf_spaces(struct cfs_cf *cf, const char *const *keys, size_t n, cfs_cf_spaces_cb cb,

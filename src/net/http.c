@@ -377,7 +377,11 @@ static void transfer_done(struct cfs_http_req *r, CURLcode code)
 		 * long the server asks us to wait. */
 		uint64_t cap = h->opts.timeout_s * 1000 < 60000 ? h->opts.timeout_s * 1000 : 60000;
 		double rnd = (double)rand() / RAND_MAX;
-		int64_t now_s = (int64_t)time(NULL);
+		/* A Retry-After date is on the server's clock: now is its Date header
+		 * (the wait then neither depends on our clock's skew nor shrinks by
+		 * the time the answer took to reach us), else ours. */
+		time_t server = r->sig.date[0] ? curl_getdate(r->sig.date, NULL) : (time_t)-1;
+		int64_t now_s = server != (time_t)-1 ? (int64_t)server : (int64_t)time(NULL);
 		uint64_t ms =
 		    cfs_http_backoff_ms(r->attempts, r->sig.retry_after, now_s, rnd, 250, cap);
 		uint64_t beta =

@@ -67,6 +67,8 @@ void cfs_ratelimit_header(struct cfs_ratelimit_signal *s, const char *line, size
 		memcpy(s->beta_retry, v, sizeof(s->beta_retry));
 	else if (value_of(line, len, "ratelimit-reason", v, sizeof(v)))
 		memcpy(s->reason, v, sizeof(s->reason));
+	else if (value_of(line, len, "date", v, sizeof(v)))
+		memcpy(s->date, v, sizeof(s->date));
 }
 
 int cfs_ratelimit_near(const struct cfs_ratelimit_signal *s)

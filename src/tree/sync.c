@@ -2,7 +2,7 @@
  *
  * DESIGN.  Listing a space is four paginated listings side by side (pages,
  * blog posts, attachments, labels; one request per 250 items), merged into
- * one struct cfs_sync_listing: cfs_sync_list_space().  On Cloud the page
+ * one struct cfs_sync_listing: cfs_sync_list_space() in sync_list.c.  On Cloud the page
  * listing is completed with the folders, whiteboards, databases and embeds
  * its pages hang under or a fifth search found (containers.c; the tree
  * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have:
@@ -28,420 +28,13 @@
  * of the server: a warm grep or rsync costs no request.
  */
 #include "sync.h"
-#include "containers.h"
 #include "feed.h"
+#include "lazy.h"
 #include "log.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- one space's listings, side by side ---- */
-
-struct listing_call {
-	struct cfs_sync_listing l;
-	struct cfs_page_list content, blogs; /* merged into l.pages at the end */
-	struct cfs_page_list found;          /* the containers a search found (Cloud) */
-	int learn_wait;                      /* listings the learning waits for */
-	struct cfs_cf *cf;
-	struct cfs_tree *known; /* remembers containers; may be NULL */
-	size_t space;
-	enum cfs_http_prio prio;
-	char *tag;
-	cfs_sync_listing_cb cb;
-	void *arg;
-	int left;          /* listings still running */
-	int atts_per_page; /* the CQL search was refused: list each page's attachments */
-	struct cfs_cf_error err;
-	char detail[256], path[512];
-	const char *what;
-};
-
-/* Move the items of from to the end of to (both page lists). */
-static int append_pages(struct cfs_page_list *to, struct cfs_page_list *from)
-{
-	if (to->n + from->n > to->cap) {
-		size_t cap = to->n + from->n;
-		struct cfs_page *v = realloc(to->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		to->v = v;
-		to->cap = cap;
-	}
-	if (from->n)
-		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
-	to->n += from->n;
-	from->n = 0;
-	cfs_model_page_list_clear(from);
-	return 0;
-}
-
-/* Keep the first failure, with copies of its strings. */
-static void listing_failed(struct listing_call *c, const struct cfs_cf_error *e, const char *what)
-{
-	if (c->err.err)
-		return;
-	c->err = *e;
-	c->what = what;
-	snprintf(c->detail, sizeof(c->detail), "%s", e->detail ? e->detail : strerror(-e->err));
-	snprintf(c->path, sizeof(c->path), "%s", e->path ? e->path : "");
-}
-
-static int atts_per_page(struct listing_call *c);
-
-static void listing_step(struct listing_call *c)
-{
-	if (--c->left)
-		return;
-	if (c->atts_per_page && !c->err.err && atts_per_page(c))
-		return; /* the last page's attachments finish it */
-	if (!c->err.err &&
-	    (append_pages(&c->l.pages, &c->content) || append_pages(&c->l.pages, &c->blogs)))
-		listing_failed(c, &(struct cfs_cf_error){.err = -ENOMEM}, "listing the space");
-	if (c->err.err) {
-		c->err.detail = c->detail;
-		c->err.path = c->path;
-	}
-	c->cb(c->arg, c->err.err ? &c->err : NULL, c->what, &c->l);
-	cfs_sync_listing_clear(&c->l);
-	cfs_model_page_list_clear(&c->content);
-	cfs_model_page_list_clear(&c->blogs);
-	cfs_model_page_list_clear(&c->found);
-	free(c->tag);
-	free(c);
-}
-
-/* ---- the containers of the page listing (containers.c, over the Confluence client) ---- */
-
-struct container_fetch {
-	cfs_containers_got_fn got;
-	void *ctx;
-};
-
-static void on_container(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
-{
-	struct container_fetch *f = arg;
-
-	f->got(f->ctx, e->err, e->status, e->detail, p);
-	free(f);
-}
-
-static int container_fetch(void *arg, const char *type, const char *id, cfs_containers_got_fn got,
-                           void *ctx)
-{
-	struct listing_call *c = arg;
-	struct container_fetch *f = malloc(sizeof(*f));
-	int ret;
-
-	if (!f)
-		return -ENOMEM;
-	f->got = got;
-	f->ctx = ctx;
-	cfs_cf_tag(c->cf, c->tag);
-	ret = cfs_cf_container(c->cf, type, id, c->prio, on_container, f);
-	if (ret)
-		free(f);
-	return ret;
-}
-
-static int container_known(void *arg, const char *id, struct cfs_page *out)
-{
-	struct listing_call *c = arg;
-
-	return c->known ? cfs_tree_container(c->known, c->space, id, out) : -ENOENT;
-}
-
-static int container_gone(void *arg, const char *id)
-{
-	struct listing_call *c = arg;
-
-	return c->known ? cfs_tree_gone(c->known, id) : 0;
-}
-
-static void container_lost(void *arg, const char *id)
-{
-	struct listing_call *c = arg;
-	char **v = realloc(c->l.gone, (c->l.ngone + 1) * sizeof(*v));
-
-	if (!v)
-		return; /* only the memory of it is lost: it is asked for again next time */
-	c->l.gone = v;
-	if ((v[c->l.ngone] = strdup(id)))
-		c->l.ngone++;
-}
-
-static void on_learnt(void *arg, int err, size_t fetched, size_t failed)
-{
-	struct listing_call *c = arg;
-
-	if (err)
-		listing_failed(c, &(struct cfs_cf_error){.err = err}, "learning the folders");
-	if (fetched || failed)
-		cfs_info("learnt %zu folders, whiteboards, databases or embeds (%zu could not be "
-		         "fetched)",
-		         fetched, failed);
-	listing_step(c);
-}
-
-/* The page listing and the container search are in: learn the containers. */
-static void learn_ready(struct listing_call *c)
-{
-	struct cfs_containers_ops ops = {.known = container_known,
-	                                 .fetch = container_fetch,
-	                                 .gone = container_gone,
-	                                 .lost = container_lost,
-	                                 .arg = c};
-
-	if (--c->learn_wait || c->err.err)
-		return;
-	c->left++;
-	if (cfs_containers_learn(&c->content, &c->found, &ops, on_learnt, c))
-		on_learnt(c, -ENOMEM, 0, 0);
-}
-
-static void on_list_pages(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
-{
-	struct listing_call *c = arg;
-
-	if (e->err) {
-		listing_failed(c, e, "listing the space");
-	} else {
-		c->content = *pages;
-		memset(pages, 0, sizeof(*pages));
-	}
-	learn_ready(c);
-	listing_step(c);
-}
-
-/* The space's containers (Cloud): nice to have, as they only add empty folders
- * (and the like) to what the pages' parents tell. */
-static void on_list_containers(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *found)
-{
-	struct listing_call *c = arg;
-
-	if (e->err) {
-		cfs_debug("searching the space's folders failed (GET %s: %s); only those with "
-		          "pages in them are shown",
-		          e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
-	} else {
-		c->found = *found;
-		memset(found, 0, sizeof(*found));
-	}
-	learn_ready(c);
-	listing_step(c);
-}
-
-/* Blog posts are nice to have: a failure is logged, the space is shown without _blog/. */
-static void on_list_blogs(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
-{
-	struct listing_call *c = arg;
-
-	if (e->err) {
-		if (e->err != -ECANCELED)
-			cfs_warn(
-			    "listing the blog posts of the space failed (GET %s: %s); going on "
-			    "without _blog",
-			    e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
-	} else {
-		c->blogs = *pages;
-		memset(pages, 0, sizeof(*pages));
-	}
-	listing_step(c);
-}
-
-/* Move the items of from to the end of to (attachment lists). */
-static int append_atts(struct cfs_attachment_list *to, struct cfs_attachment_list *from)
-{
-	if (to->n + from->n > to->cap) {
-		size_t cap = (to->n + from->n) * 2;
-		struct cfs_attachment *v = realloc(to->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		to->v = v;
-		to->cap = cap;
-	}
-	if (from->n)
-		memcpy(to->v + to->n, from->v, from->n * sizeof(*from->v));
-	to->n += from->n;
-	from->n = 0;
-	cfs_model_attachment_list_clear(from);
-	return 0;
-}
-
-struct page_atts {
-	struct listing_call *c;
-	char *page_id;
-};
-
-static void on_page_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
-{
-	struct page_atts *pa = arg;
-	struct listing_call *c = pa->c;
-	int ret = e->err == -ENOENT ? 0 : e->err; /* a page deleted meanwhile has none */
-
-	/* A v2 blog post's attachments name their post as blogPostId. */
-	for (size_t i = 0; !e->err && i < atts->n; i++)
-		if (!atts->v[i].page_id && !(atts->v[i].page_id = strdup(pa->page_id)))
-			ret = -ENOMEM;
-	if (!e->err && !ret)
-		ret = append_atts(&c->l.atts, atts);
-	if (e->err && ret)
-		listing_failed(c, e, "listing the attachments of a page");
-	else if (ret)
-		listing_failed(c, &(struct cfs_cf_error){.err = ret}, "listing attachments");
-	free(pa->page_id);
-	free(pa);
-	listing_step(c);
-}
-
-/* The search for the space's attachments was refused: ask every page and
- * blog post for its own (slower: one request per page, behind the same
- * semaphore).  Returns 1 when requests are out (left counts them). */
-static int atts_per_page(struct listing_call *c)
-{
-	static const struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory"};
-	struct cfs_page_list *lists[] = {&c->content, &c->blogs};
-
-	c->atts_per_page = 0;
-	c->left = 1;
-	for (size_t k = 0; k < 2; k++) {
-		for (size_t i = 0; i < lists[k]->n; i++) {
-			const struct cfs_page *p = &lists[k]->v[i];
-			struct page_atts *pa;
-
-			if (p->type && strcmp(p->type, "page") != 0 &&
-			    strcmp(p->type, "blogpost") != 0)
-				continue;
-			pa = calloc(1, sizeof(*pa));
-			if (!pa || !(pa->page_id = strdup(p->id))) {
-				free(pa);
-				listing_failed(c, &nomem, "listing attachments");
-				break;
-			}
-			pa->c = c;
-			c->left++;
-			cfs_cf_tag(c->cf, c->tag);
-			if (cfs_cf_page_attachments(c->cf, p->id, k == 1, c->prio, on_page_atts,
-			                            pa)) {
-				struct cfs_attachment_list none = {0};
-
-				on_page_atts(pa, &nomem, &none);
-			}
-		}
-	}
-	return --c->left > 0;
-}
-
-static void on_list_atts(void *arg, const struct cfs_cf_error *e, struct cfs_attachment_list *atts)
-{
-	struct listing_call *c = arg;
-
-	if (e->err && (e->status == 400 || e->status == 403)) {
-		cfs_warn("the search for the space's attachments was refused (HTTP %ld, GET %s); "
-		         "listing them page by page",
-		         e->status, e->path ? e->path : "");
-		c->atts_per_page = 1;
-	} else if (e->err) {
-		listing_failed(c, e, "listing the attachments of the space");
-	} else {
-		c->l.atts = *atts;
-		memset(atts, 0, sizeof(*atts));
-	}
-	listing_step(c);
-}
-
-/* Labels are nice to have: a failure is logged, not fatal. */
-static void on_list_labels(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
-{
-	struct listing_call *c = arg;
-
-	if (e->err) {
-		cfs_warn("listing the labels of the space failed (%s); going on without labels",
-		         e->detail ? e->detail : strerror(-e->err));
-	} else {
-		c->l.labels = *pages;
-		c->l.have_labels = 1;
-		memset(pages, 0, sizeof(*pages));
-	}
-	listing_step(c);
-}
-
-int cfs_sync_list_space(struct cfs_cf *cf, const char *space_id, const char *space_key,
-                        struct cfs_tree *known, size_t space, enum cfs_http_prio prio,
-                        const char *tag, cfs_sync_listing_cb cb, void *arg)
-{
-	static const struct cfs_cf_error nomem = {.err = -ENOMEM, .detail = "out of memory"};
-	struct listing_call *c = calloc(1, sizeof(*c));
-	int ret;
-
-	if (!c || (tag && !(c->tag = strdup(tag)))) {
-		free(c);
-		return -ENOMEM;
-	}
-	c->cf = cf;
-	c->known = known;
-	c->space = space;
-	c->prio = prio;
-	c->cb = cb;
-	c->arg = arg;
-	c->left = 2; /* the page listing, and a hold until all are sent */
-	c->learn_wait = 1;
-	cfs_cf_tag(cf, tag);
-	ret = cfs_cf_space_pages(cf, space_id, prio, on_list_pages, c);
-	if (ret) {
-		free(c->tag);
-		free(c);
-		return ret;
-	}
-	if (cfs_cf_api(cf) != CFS_API_DC) {
-		c->left++;
-		c->learn_wait++;
-		cfs_cf_tag(cf, tag);
-		if (cfs_cf_space_containers(cf, space_key, prio, on_list_containers, c))
-			on_list_containers(c, &nomem, NULL);
-	}
-	c->left++;
-	cfs_cf_tag(cf, tag);
-	if (cfs_cf_space_blogposts(cf, space_id, prio, on_list_blogs, c))
-		on_list_blogs(c, &nomem, NULL);
-	c->left++;
-	cfs_cf_tag(cf, tag);
-	if (cfs_cf_space_attachments(cf, space_key, prio, on_list_atts, c))
-		on_list_atts(c, &nomem, NULL);
-	c->left++;
-	cfs_cf_tag(cf, tag);
-	if (cfs_cf_space_labels(cf, space_key, prio, on_list_labels, c))
-		on_list_labels(c, &nomem, NULL);
-	listing_step(c); /* the hold: the last listing's callback finishes it */
-	return 0;
-}
-
-void cfs_sync_listing_clear(struct cfs_sync_listing *l)
-{
-	cfs_model_page_list_clear(&l->pages);
-	cfs_model_attachment_list_clear(&l->atts);
-	cfs_model_page_list_clear(&l->labels);
-	l->have_labels = 0;
-	for (size_t i = 0; i < l->ngone; i++)
-		free(l->gone[i]);
-	free(l->gone);
-	l->gone = NULL;
-	l->ngone = 0;
-}
-
-int cfs_sync_apply(struct cfs_tree *t, size_t space, const struct cfs_sync_listing *l,
-                   struct cfs_tree_changes *changes)
-{
-	int ret = cfs_tree_load(t, space, &l->pages, &l->atts, changes);
-
-	if (ret == 0 && l->have_labels)
-		ret = cfs_tree_set_labels(t, &l->labels, changes);
-	if (ret == 0)
-		ret = cfs_tree_add_gone(t, l->gone, l->ngone);
-	return ret;
-}
 
 /* ---- keeping the tree's spaces listed ---- */
 
@@ -453,8 +46,18 @@ struct waiter {
 	struct waiter *next;
 };
 
+/* A lookup or readdir waiting for a directory of a space not listed yet (cfs_sync_dir). */
+struct dir_waiter {
+	uint64_t ino;
+	cfs_sync_space_cb cb;
+	void *arg;
+	struct dir_waiter *next;
+};
+
 struct space_state {
 	enum wish wish;
+	struct dir_waiter *undecided; /* wait for the full listing, unless it turns out long */
+	int lazy;                     /* it did (or failed): directories are listed ahead */
 	struct waiter *waiters;
 	struct waiter *later;   /* cfs_sync_relist: woken by the next listing started */
 	int fed;                /* cursor and times are set (after a listing, or on first use) */
@@ -481,12 +84,20 @@ struct cfs_sync {
 	int invals; /* kernel invalidations in flight */
 	int stopping;
 	int timer_closed;
-	int background; /* cfs_sync_begin(): an unlisted space is tried again every ttl */
+	int background;        /* cfs_sync_begin(): an unlisted space is tried again every ttl */
+	struct cfs_lazy *lazy; /* background: directories listed ahead (lazy.c) */
+	uv_timer_t retry;      /* background: a failed listing is tried again after backoff */
+	uint64_t backoff_ms;   /* the next retry's pause */
+	int retry_closed;
 };
+
+#define LISTING_LONG 1 /* decide(): the listing needs more pages, or failed */
+static void decide(struct cfs_sync *s, size_t i, int how);
 
 static void maybe_free(struct cfs_sync *s)
 {
-	if (s->stopping && s->timer_closed && !s->busy && !s->invals) {
+	if (s->stopping && s->timer_closed && s->retry_closed && !s->busy && !s->invals &&
+	    cfs_lazy_idle(s->lazy)) {
 		for (size_t i = 0; i < s->nspaces; i++) {
 			struct waiter *w = s->spaces[i].waiters;
 
@@ -500,7 +111,9 @@ static void maybe_free(struct cfs_sync *s)
 				free(w);
 				w = next;
 			}
+			decide(s, i, -ESHUTDOWN);
 		}
+		cfs_lazy_free(s->lazy);
 		free(s->spaces);
 		free(s);
 	}
@@ -571,6 +184,8 @@ static void load_work(uv_work_t *w)
 		          s->got.pages.n, s->ch.n);
 }
 
+static void retry_later(struct cfs_sync *s);
+
 static void load_done(uv_work_t *w, int status)
 {
 	struct cfs_sync *s = w->data;
@@ -585,6 +200,14 @@ static void load_done(uv_work_t *w, int status)
 		if (s->job != FEED)
 			sp->last_full = s->job_start;
 		sp->fed = 1;
+		if (s->job != FEED) {
+			s->backoff_ms = 0;
+			cfs_lazy_loaded(s->lazy, s->current);
+			decide(s, s->current, 0);
+		}
+	} else if (s->job != FEED && !s->stopping) {
+		retry_later(s);
+		decide(s, s->current, LISTING_LONG);
 	}
 	cfs_sync_listing_clear(&s->got);
 	cfs_feed_result_clear(&s->fed);
@@ -620,6 +243,11 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 		s->busy = 0;
 		wake(s, s->current, s->stopping ? -ESHUTDOWN : e->err);
 		if (!s->stopping)
+			retry_later(s);
+		if (!s->stopping)
+			decide(s, s->current,
+			       LISTING_LONG); /* a failed listing: learn what can be */
+		if (!s->stopping)
 			next_job(s);
 		maybe_free(s);
 		return;
@@ -632,6 +260,35 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 		s->busy = 0;
 		wake(s, s->current, -EIO);
 	}
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct cfs_sync *s = t->data;
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
+	if (!loaded && !s->stopping && s->spaces[0].wish == NONE && !(s->busy && s->current == 0)) {
+		cfs_info("listing the space again");
+		s->spaces[0].wish = LOAD;
+		next_job(s);
+	}
+}
+
+/* The background listing of a single space failed: again after 1 s, 2 s, 4 s, ... up to
+ * a minute (each of its requests was already retried by the HTTP client).  The timer
+ * tries again too (every ttl while the mount is in use). */
+static void retry_later(struct cfs_sync *s)
+{
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
+	if (!s->background || loaded)
+		return;
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
+	if (s->backoff_ms > 60000)
+		s->backoff_ms = 60000;
+	uv_timer_start(&s->retry, on_retry, s->backoff_ms, 0);
 }
 
 static void on_feed(void *arg, const struct cfs_cf_error *e, const char *what,
@@ -668,6 +325,18 @@ static void first_use(struct cfs_sync *s, size_t i)
 	sp->cursor = cfs_tree_newest(s->cfg.tree, i);
 	sp->last_full = sp->last_feed = uv_now(s->loop);
 	sp->fed = 1;
+}
+
+/* The space being listed needs more than one page of pages: a user waiting for a
+ * directory has it listed ahead instead (lazy.c). */
+static void on_paged(void *arg)
+{
+	struct cfs_sync *s = arg;
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, s->current, NULL, NULL, &loaded);
+	if (!loaded && !s->stopping)
+		decide(s, s->current, LISTING_LONG);
 }
 
 /* List the next space that wants it: a LOAD before any REFRESH or FEED. */
@@ -714,10 +383,12 @@ static void next_job(struct cfs_sync *s)
 		free(key);
 		return;
 	}
-	ret = cfs_sync_list_space(
+	/* A single space's first listing runs in the background: users wait on lazy.c. */
+	ret = cfs_sync_list_space_paged(
 	    s->cfg.cf, id, key, s->cfg.tree, pick,
-	    s->spaces[pick].wish == LOAD ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
-	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh", on_listing, s);
+	    s->spaces[pick].wish == LOAD && !s->background ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh",
+	    s->background ? on_paged : NULL, on_listing, s);
 	s->spaces[pick].wish = NONE;
 	if (ret) {
 		s->busy = 0;
@@ -764,6 +435,11 @@ static void on_timer(uv_timer_t *t)
 		want_refresh(s, 0);
 }
 
+static void lazy_idle(void *arg)
+{
+	maybe_free(arg);
+}
+
 int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cfs_sync **out)
 {
 	struct cfs_sync *s = calloc(1, sizeof(*s));
@@ -781,6 +457,13 @@ int cfs_sync_start(uv_loop_t *loop, const struct cfs_sync_config *cfg, struct cf
 		return -ENOMEM;
 	}
 	s->loop = loop;
+	if (cfs_lazy_new(loop, cfg->cf, cfg->tree, lazy_idle, s, &s->lazy)) {
+		free(s->spaces);
+		free(s);
+		return -ENOMEM;
+	}
+	uv_timer_init(loop, &s->retry);
+	s->retry.data = s;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	uv_timer_start(&s->timer, on_timer, every, every);
@@ -855,15 +538,21 @@ static void timer_closed(uv_handle_t *h)
 {
 	struct cfs_sync *s = h->data;
 
-	s->timer_closed = 1;
+	if (h == (uv_handle_t *)&s->retry)
+		s->retry_closed = 1;
+	else
+		s->timer_closed = 1;
 	maybe_free(s);
 }
 
 void cfs_sync_stop(struct cfs_sync *s)
 {
 	s->stopping = 1;
+	cfs_lazy_stop(s->lazy);
 	uv_timer_stop(&s->timer);
+	uv_timer_stop(&s->retry);
 	uv_close((uv_handle_t *)&s->timer, timer_closed);
+	uv_close((uv_handle_t *)&s->retry, timer_closed);
 }
 
 static void begun(void *arg, int err)
@@ -882,5 +571,74 @@ void cfs_sync_begin(struct cfs_sync *s)
 	if (!loaded) {
 		s->background = 1;
 		cfs_sync_space(s, 0, begun, NULL);
+	}
+}
+
+void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *arg)
+{
+	size_t space = 0;
+	char *id = NULL, *type = NULL;
+	struct dir_waiter *w;
+	int ret;
+
+	if (s->stopping) {
+		cb(arg, -ESHUTDOWN);
+		return;
+	}
+	ret = cfs_tree_dir_wanted(s->cfg.tree, ino, &space, &id, &type);
+	if (ret <= 0) {
+		cb(arg, ret);
+		return;
+	}
+	if (!s->background) { /* several spaces, or listed before mounting */
+		free(id);
+		free(type);
+		cfs_sync_space(s, space, cb, arg);
+		return;
+	}
+	/* The full listing goes on (or again, if it failed and no backoff is pending). */
+	if (!(s->busy && s->current == space) && s->spaces[space].wish == NONE &&
+	    !uv_is_active((uv_handle_t *)&s->retry)) {
+		s->spaces[space].wish = LOAD;
+		next_job(s);
+	}
+	if (s->spaces[space].lazy) { /* a long (or failed) listing: this directory first */
+		cfs_lazy_want(s->lazy, space, id, type, cb, arg);
+		return;
+	}
+	free(id);
+	free(type);
+	/* Until the listing's first page tells whether it is short, wait for it. */
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		cb(arg, -ENOMEM);
+		return;
+	}
+	w->ino = ino;
+	w->cb = cb;
+	w->arg = arg;
+	w->next = s->spaces[space].undecided;
+	s->spaces[space].undecided = w;
+}
+
+/* What became of the space's listing for the requests waiting to learn whether it is long
+ * (cfs_sync_dir): LISTING_LONG, it needs more pages or failed, so each lists its own directory
+ * ahead, as later ones will; else it is in (0) or the mount stops (-ESHUTDOWN), which
+ * they are told. */
+static void decide(struct cfs_sync *s, size_t i, int how)
+{
+	struct dir_waiter *w = s->spaces[i].undecided;
+
+	s->spaces[i].undecided = NULL;
+	s->spaces[i].lazy = how == LISTING_LONG;
+	while (w) {
+		struct dir_waiter *next = w->next;
+
+		if (how == LISTING_LONG)
+			cfs_sync_dir(s, w->ino, w->cb, w->arg);
+		else
+			w->cb(w->arg, how);
+		free(w);
+		w = next;
 	}
 }

@@ -519,6 +519,13 @@ static int in_load(const struct cfs_tree *t, size_t s, const struct cfs_node *x)
 int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes)
 {
+	return cfs_tree_load_as(t, space, pages, atts, changes, 0, 0);
+}
+
+int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
+                     const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes,
+                     int partial, uint64_t listed)
+{
 	static const struct cfs_attachment_list none;
 	struct cfs_tree_load l = {.t = t, .s = space};
 	struct cfs_node **by_title = NULL, **att_by_key = NULL, *sdir;
@@ -536,6 +543,14 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		return -EINVAL;
 	pthread_rwlock_wrlock(&t->lock);
 	sdir = t->spaces[space].dir;
+	if (partial && t->spaces[space].loaded) {
+		pthread_rwlock_unlock(&t->lock);
+		return 0;
+	}
+	if (!partial)
+		sdir->listed = 0;
+	else if (!listed)
+		sdir->listed = 1;
 	if (changes && cfs_tree_snapshot(t, &before, &nbefore))
 		goto fail;
 	if (t->md_bytes && cfs_tree_locate(t, space, &was, &nwas))
@@ -556,6 +571,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		if (!in_load(t, space, x))
 			continue;
 		x->present = 0;
+		if (!partial)
+			x->lazy = x->listed = 0;
 		x->nkids = 0;
 		x->natts = 0;
 		x->parent = x->is_att ? x->parent : NULL;
@@ -596,6 +613,9 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 		node->space = space;
 		node->is_blog = blog;
 		node->ctype = (enum cfs_tree_ctype)ctype;
+		node->lazy = partial && !blog;
+		if (partial && listed && node->key == listed)
+			node->listed = 1;
 		nblog += (size_t)blog;
 		if (node->md && node->md_version < node->version) {
 			t->md_bytes -= node->md->len;
@@ -759,7 +779,8 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
 	t->ntitle = ntitle;
 	t->att_by_key = att_by_key;
 	t->natt = na;
-	t->spaces[space].loaded = 1;
+	if (!partial)
+		t->spaces[space].loaded = 1;
 	free(l.syn);
 	ret = 0;
 	if (was && (cfs_tree_locate(t, space, &now, &nnow) ||

@@ -51,6 +51,8 @@ struct cfs_node {
 	int synthetic;
 	int keep_dir;  /* its directory shows even when empty (mkdir, children trashed) */
 	int keep_atts; /* its _attachments/ shows even when empty (mkdir) */
+	int lazy;      /* learnt before its space's full listing: shown as a directory too */
+	int listed;    /* a lazy node (or a space's directory) whose children were listed */
 	enum cfs_tree_ctype ctype;
 	size_t space;   /* index into the tree's spaces */
 	uint64_t idnum; /* the numeric id, for name collisions */
@@ -179,8 +181,29 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 static inline int cfs_tree_has_dir(const struct cfs_node *n)
 {
 	return n->synthetic || n->ctype == CFS_CT_FOLDER || n->nkids || n->natts || n->keep_dir ||
-	       n->keep_atts;
+	       n->keep_atts || n->lazy;
 }
+
+/* Is dir a directory whose entries are not known yet: a space's directory before its
+ * first listing, or a page a partial listing showed whose children were not listed
+ * (docs/refresh.md)?  Lock held. */
+static inline int cfs_tree_unloaded(const struct cfs_tree *t, const struct cfs_node *dir)
+{
+	if (dir->lazy)
+		return !dir->listed;
+	if (!t->multi) /* one space, listed after the mount appeared */
+		return dir == &t->root && !t->spaces[0].loaded && !dir->listed;
+	return dir->synthetic && dir->parent == NULL && dir != &t->root &&
+	       !t->spaces[dir->space].loaded && !dir->listed;
+}
+
+/* cfs_tree_load(); with partial, pages are what is known of a space whose full listing
+ * is not in yet: every page is lazy, the space stays not loaded, and listed (a page's
+ * key, or 0 for the space's directory) is marked listed.  A partial load of a space
+ * that is loaded does nothing (the full listing won the race). */
+int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
+                     const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes,
+                     int partial, uint64_t listed);
 
 /* The inode key of an id (see tree.c). */
 uint64_t cfs_tree_key_of(const char *id);

@@ -29,7 +29,8 @@ int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
 		n = cfs_tree_find_key(t->by_key, t->n, ino & ~3ull);
 	if (!n || !n->present)
 		return -ENOENT;
-	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) || (k == CFS_ATT_DIR && !n->natts && !n->keep_atts) ||
+	if ((k == CFS_PAGE_DIR && !cfs_tree_has_dir(n)) ||
+	    (k == CFS_ATT_DIR && !n->natts && !n->keep_atts) ||
 	    (k == CFS_PAGE_FILE && (n->synthetic || n->ctype == CFS_CT_FOLDER)))
 		return -ENOENT;
 	*node = n;
@@ -45,15 +46,6 @@ static struct cfs_time newest_att(const struct cfs_node *page)
 		if (page->atts[i]->mtime.sec > m.sec)
 			m = page->atts[i]->mtime;
 	return m;
-}
-
-/* Is dir a space's directory that has not been loaded yet? */
-static int unloaded(struct cfs_tree *t, const struct cfs_node *dir)
-{
-	if (!t->multi) /* one space, listed after the mount appeared (docs/refresh.md) */
-		return dir == &t->root && !t->spaces[0].loaded;
-	return dir->synthetic && dir->parent == NULL && dir != &t->root &&
-	       !t->spaces[dir->space].loaded;
 }
 
 static void fill_attr(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind kind,
@@ -83,7 +75,7 @@ static void fill_attr(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind
 		a->nlink = 2 + n->ndirs + (n->natts || n->keep_atts ? 1 : 0);
 		break;
 	}
-	if (unloaded(t, n))
+	if (cfs_tree_unloaded(t, n))
 		a->nlink = 1; /* not known yet; 1 tells find(1) not to count on it */
 	if (n->synthetic)
 		a->version = 0;
@@ -108,7 +100,7 @@ int cfs_tree_lookup(struct cfs_tree *t, uint64_t parent, const char *name,
 	ret = cfs_tree_resolve(t, parent, &dir, &kind);
 	if (ret == 0 && !is_dir_kind(kind))
 		ret = -ENOTDIR;
-	if (ret == 0 && unloaded(t, dir))
+	if (ret == 0 && cfs_tree_unloaded(t, dir))
 		ret = -EAGAIN;
 	if (ret == 0) {
 		if (kind == CFS_ATT_DIR)
@@ -166,7 +158,7 @@ int cfs_tree_readdir(struct cfs_tree *t, uint64_t ino, struct cfs_tree_dirent **
 	ret = cfs_tree_resolve(t, ino, &dir, &kind);
 	if (ret == 0 && !is_dir_kind(kind))
 		ret = -ENOTDIR;
-	if (ret == 0 && unloaded(t, dir))
+	if (ret == 0 && cfs_tree_unloaded(t, dir))
 		ret = -EAGAIN;
 	if (ret)
 		goto out;

@@ -1,0 +1,78 @@
+/* tree_lazy: what is known of a space before its full listing is in (docs/refresh.md,
+ * "Before the listing"): which directory a waiting lookup or readdir needs, and putting
+ * one directory's listing into the tree.
+ *
+ * A partial listing goes through cfs_tree_load_as() like a full one, so names, sibling
+ * collisions and inode numbers are worked out by the same code and a page keeps them
+ * when the full listing replaces the partial knowledge.  The space's current partial
+ * listing is exported, the directory's children go in front of it (the load keeps the
+ * first of duplicates), and the whole is loaded as partial.  The caller (sync's lazy.c)
+ * runs one at a time, so two directories learnt at once do not lose each other. */
+#include "state.h"
+#include "tree_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cfs_tree_dir_wanted(struct cfs_tree *t, uint64_t ino, size_t *space, char **id, char **type)
+{
+	struct cfs_node *n;
+	enum cfs_tree_kind kind;
+	int ret;
+
+	*id = *type = NULL;
+	pthread_rwlock_rdlock(&t->lock);
+	ret = cfs_tree_resolve(t, ino, &n, &kind);
+	if (ret == 0 && (kind == CFS_PAGE_DIR || kind == CFS_ROOT_DIR) && cfs_tree_unloaded(t, n)) {
+		ret = 1;
+		*space = kind == CFS_ROOT_DIR ? 0 : n->space;
+		if (n->lazy &&
+		    (!(*id = strdup(n->id)) || !(*type = strdup(cfs_tree_ctype_name(n->ctype))))) {
+			free(*id);
+			*id = NULL;
+			ret = -ENOMEM;
+		}
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}
+
+int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const char *dir_type,
+                   struct cfs_page_list *kids)
+{
+	struct cfs_sync_listing known;
+	struct cfs_page_list all = {0};
+	int ret = cfs_tree_export(t, space, &known);
+
+	if (ret)
+		return ret;
+	all.cap = kids->n + known.pages.n + 1;
+	if (!(all.v = calloc(all.cap, sizeof(*all.v)))) {
+		cfs_sync_listing_clear(&known);
+		return -ENOMEM;
+	}
+	/* The children first: where the export has them too, the load keeps these. */
+	for (size_t i = 0; i < kids->n; i++) {
+		struct cfs_page *p = &kids->v[i];
+
+		/* Cloud's direct-children name no parent: it is the directory asked about. */
+		if (dir_id && !p->parent_id) {
+			if (!(p->parent_id = strdup(dir_id)) ||
+			    (dir_type && strcmp(dir_type, "page") != 0 && !p->parent_type &&
+			     !(p->parent_type = strdup(dir_type))))
+				ret = -ENOMEM;
+		}
+		all.v[all.n++] = *p;
+	}
+	kids->n = 0;
+	memcpy(all.v + all.n, known.pages.v, known.pages.n * sizeof(*all.v));
+	all.n += known.pages.n;
+	known.pages.n = 0;
+	if (ret == 0)
+		ret = cfs_tree_load_as(t, space, &all, NULL, NULL, 1,
+		                       dir_id ? cfs_tree_key_of(dir_id) : 0);
+	cfs_model_page_list_clear(&all);
+	cfs_sync_listing_clear(&known);
+	return ret;
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""End-to-end: before a space's full listing is in, the first `ls` of the root and of a
+directory a user opens list just that directory, ahead of the full listing (docs/refresh.md,
+"Before the listing").  The fake stalls the full listing's second page; the request log
+proves the listings of the root and of Home were answered, and `ls` returned, while the
+full listing was still running.  Once it is in, the same pages have the same names and
+inodes.  A failing full listing gives EIO only for the directories that could not be
+learnt either, and is tried again with backoff.  Cloud and Data Center (CFS_FLAVOR)."""
+
+import errno
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cfstest import DC, Fake, Mount, sanitizer_report  # noqa: E402
+
+FULL_RE = (r"/rest/api/content\?spaceKey=GEN&type=page" if DC
+           else r"^/wiki/api/v2/spaces/\d+/pages\?depth=all")
+# the full listing's second page (its first one says the listing is long)
+SECOND_RE = FULL_RE + (r".*start=200" if DC else r".*cursor=")
+TOP_RE = (r"/rest/api/space/GEN/content/page\?depth=root" if DC
+          else r"^/wiki/api/v2/spaces/\d+/pages\?depth=root")
+
+
+def KIDS_RE(page_id):  # noqa: N802 -- one directory's listing
+    return (r"/rest/api/content/%s/child/page\?" % page_id if DC
+            else r"^/wiki/api/v2/pages/%s/direct-children\?" % page_id)
+
+
+def wait_for(pred, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.2)
+    return pred()
+
+
+def listing(path):
+    """{name: inode} of a directory, as readdir gives them."""
+    with os.scandir(path) as it:
+        return {e.name: e.inode() for e in it}
+
+
+def entry_of(log, regex):
+    found = [e for e in log if re.search(regex, e["path"])]
+    return found[0] if found else None
+
+
+class LazyBase(unittest.TestCase):
+    def setUp(self):
+        self.fake = Fake("--pages", "3000")
+        _, self.pages = self.fake.space_pages("GEN")
+        self.by_id = {p["id"]: p for p in self.pages}
+        atts = self.fake.call("GET", "/_fake/attachments")
+        self.parents = {p["parentId"] for p in self.pages} | {a["pageId"] for a in atts}
+        self.fake.reset()  # the log starts with the mount's requests
+        self.m = None
+
+    def tearDown(self):
+        if self.m:
+            err = self.m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+        self.fake.stop()
+
+    def kids_of(self, parent_id):
+        return [p for p in self.pages if p.get("parentId") == parent_id]
+
+    def ids_of(self, d, names):
+        """The page ids behind the .md files of directory d."""
+        return {os.getxattr(os.path.join(d, n), "user.confluence.id").decode()
+                for n in names if n.endswith(".md")}
+
+
+class Lazy(LazyBase):
+    def test_root_and_an_opened_directory_before_the_full_listing(self):
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=6, count=1)
+        self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0"])
+        root = listing(self.m.mnt)
+        home = listing(self.m.path("Home"))
+        home_ids = self.ids_of(self.m.path("Home"), home)
+        log = self.fake.call("GET", "/_fake/log")
+        second = entry_of(log, SECOND_RE)
+        top = entry_of(log, TOP_RE)
+        home_id = [p["id"] for p in self.pages if p.get("parentId") is None][0]
+        kids = entry_of(log, KIDS_RE(home_id))
+        # Both were listed ahead, and ls returned, while the full listing still ran.
+        self.assertIsNotNone(second, [e["path"] for e in log])
+        self.assertIsNone(second["end"], "the full listing ended before ls returned")
+        self.assertIsNotNone(top["end"])
+        self.assertIsNotNone(kids["end"])
+        self.assertLess(top["start"], second["end"] or float("inf"))
+        # The right entries: the top-level pages, and Home's children (each page as
+        # Name.md and Name/ until the full listing says which have children).
+        tops = [p for p in self.pages if p.get("parentId") is None]
+        self.assertEqual(set(root), {p["title"] + ".md" for p in tops} |
+                         {p["title"] for p in tops})
+        self.assertEqual(home_ids, {p["id"] for p in self.kids_of(home_id)})
+        self.assertEqual(len(home), 2 * len(self.kids_of(home_id)))
+
+        # Down to a page without children or attachments: its Name/ shows (empty) until
+        # the full listing says it has none.
+        path, pid = [self.m.path("Home")], home_id
+        while True:
+            kids = self.kids_of(pid)
+            names = {os.getxattr(os.path.join(path[-1], n), "user.confluence.id").decode(): n
+                     for n in os.listdir(path[-1]) if n.endswith(".md")}
+            self.assertEqual(set(names), {p["id"] for p in kids})
+            leaves = [p for p in kids if p["id"] not in self.parents]
+            if leaves:
+                leaf = os.path.join(path[-1], names[leaves[0]["id"]][:-3])
+                break
+            pid = kids[0]["id"]
+            path.append(os.path.join(path[-1], names[pid][:-3]))
+        self.assertEqual(os.listdir(leaf), [])
+        log = self.fake.call("GET", "/_fake/log")
+        self.assertIsNone(entry_of(log, SECOND_RE)["end"])
+        for d in path:
+            self.assertIsNotNone(entry_of(log, KIDS_RE(
+                os.getxattr(d + ".md", "user.confluence.id").decode()))["end"])
+
+        # The full listing arrives: the same names and inodes for every page; the
+        # directories of pages without children or attachments go away.
+        self.assertTrue(wait_for(lambda: not os.path.exists(leaf)))
+        self.assertTrue(os.path.exists(leaf + ".md"))
+        want = {n for n in home if n.endswith(".md")}
+        for n in sorted(want):
+            pid = os.getxattr(self.m.path("Home", n), "user.confluence.id").decode()
+            if pid in self.parents:
+                want.add(n[:-3])
+        self.assertTrue(wait_for(lambda: set(listing(self.m.path("Home"))) == want),
+                        sorted(set(listing(self.m.path("Home"))) ^ want))
+        after = listing(self.m.path("Home"))
+        self.assertEqual({n: home[n] for n in after}, after)
+        self.assertTrue(all(n in after for n in home if n.endswith(".md")))
+        root_after = listing(self.m.mnt)
+        self.assertEqual({n: i for n, i in root.items() if n in root_after},
+                         {n: i for n, i in root_after.items() if n in root})
+        self.assertIn("Home.md", root_after)
+        self.assertIsNotNone(entry_of(self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"])
+
+    def test_a_failing_full_listing_is_eio_only_where_nothing_was_learnt(self):
+        home_id = [p["id"] for p in self.pages if p.get("parentId") is None][0]
+        dirs = [p for p in self.kids_of(home_id) if p["id"] in self.parents]
+        bad, good = dirs[0], dirs[1]
+        self.fake.fault(match=FULL_RE, kind="status", status=500, count=-1)
+        self.fake.fault(match=KIDS_RE(bad["id"]), kind="status", status=500, count=-1)
+        self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "retries=0", "prefetch=0"])
+        self.assertIn("Home", os.listdir(self.m.mnt))
+        home = os.listdir(self.m.path("Home"))
+        names = {os.getxattr(self.m.path("Home", n), "user.confluence.id").decode(): n
+                 for n in home if n.endswith(".md")}
+        with self.assertRaises(OSError) as cm:
+            os.listdir(self.m.path("Home", names[bad["id"]][:-3]))
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        good_dir = self.m.path("Home", names[good["id"]][:-3])
+        self.assertEqual(self.ids_of(good_dir, os.listdir(good_dir)),
+                         {p["id"] for p in self.kids_of(good["id"])})
+        # Tried again with backoff (1 s, 2 s, ...), each attempt one request (retries=0),
+        # however often directories are opened meanwhile.
+        end = time.time() + 6
+        while time.time() < end:
+            os.listdir(self.m.path("Home"))
+            with self.assertRaises(OSError):
+                os.listdir(self.m.path("Home", names[bad["id"]][:-3]))
+            time.sleep(0.1)
+        full = [e["t_start"] for e in self.fake.call("GET", "/_fake/log")
+                if re.search(FULL_RE, e["path"])]
+        self.assertGreaterEqual(len(full), 3, full)
+        gaps = [b - a for a, b in zip(full, full[1:])]
+        self.assertGreater(gaps[0], 0.95, gaps)  # the pauses: 1 s, then 2 s
+        self.assertGreater(gaps[1], 1.95, gaps)
+        self.fake.call("DELETE", "/_fake/fault")
+        bad_dir = self.m.path("Home", names[bad["id"]][:-3])
+        self.assertTrue(wait_for(lambda: os.path.isdir(bad_dir) and self.ids_of(
+            bad_dir, os.listdir(bad_dir)) == {p["id"] for p in self.kids_of(bad["id"])}))
+
+
+
+@unittest.skipIf(DC, "Data Center has no folders")
+class LazyFolders(unittest.TestCase):
+    def test_a_folder_opened_before_the_full_listing(self):
+        fake = Fake("--pages", "600", "--folders", "3")
+        try:
+            fake.fault(match=SECOND_RE, kind="stall", stall_s=5, count=1)
+            m = Mount(fake, space="GEN", opts=["ttl=60", "prefetch=0"])
+            try:
+                home = os.listdir(m.path("Home"))
+                self.assertIn("Folder 000", home)
+                self.assertNotIn("Folder 000.md", home)
+                inside = os.listdir(m.path("Home", "Folder 000"))
+                self.assertIsNone(entry_of(fake.call("GET", "/_fake/log"), SECOND_RE)["end"])
+                fid = os.getxattr(m.path("Home", "Folder 000"), "user.confluence.id").decode()
+                kids = fake.api("/wiki/api/v2/folders/%s/direct-children" % fid)
+                self.assertTrue(kids)
+                self.assertEqual({os.getxattr(m.path("Home", "Folder 000", n),
+                                              "user.confluence.id").decode()
+                                  for n in inside if n.endswith(".md")},
+                                 {k["id"] for k in kids})
+                self.assertEqual(os.getxattr(m.path("Home", "Folder 000"),
+                                             "user.confluence.type"), b"folder")
+            finally:
+                err = m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+        finally:
+            fake.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
