@@ -1,4 +1,5 @@
 /* convert: cfs_convert() — parse storage format with libxml2 and render it block by block. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -419,6 +420,37 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 	stream_inline(p->cv, n);
 }
 
+/*
+ * A character reference libxml2 gave up on: "&#X263A;" (HTML's capital X,
+ * which XML does not have) is decoded here, and the parser resumes at its
+ * ";"; any other ("&#12a;", "&#xZZ;") is put back as the text it was.
+ */
+static void restore_charref(xmlParserCtxtPtr ctxt, xmlParserInputPtr in)
+{
+	const xmlChar *s, *e;
+	uint32_t cp = 0;
+	char u[8];
+
+	for (s = in->cur - 1; s > in->base && in->cur - s < 16 && !(s[0] == '&' && s[1] == '#');
+	     s--)
+		;
+	if (s[0] != '&' || s[1] != '#')
+		return;
+	if (s + 2 == in->cur && *in->cur == 'X') {
+		for (e = in->cur + 1; e < in->end && e - in->cur <= 7 && isxdigit(*e); e++)
+			cp = cp * 16 + (uint32_t)(isdigit(*e) ? *e - '0' : (*e | 0x20) - 'a' + 10);
+		if (e > in->cur + 1 && e < in->end && *e == ';' && cp > 0 && cp <= 0x10ffff &&
+		    !(cp >= 0xd800 && cp < 0xe000) &&
+		    (cp >= 0x20 || cp == 9 || cp == 10 || cp == 13)) {
+			xmlSAX2Characters(ctxt, (const xmlChar *)u, (int)cv_utf8_enc(cp, u));
+			in->col += (int)(e - in->cur);
+			in->cur = e; /* libxml2 takes the ";" */
+			return;
+		}
+	}
+	xmlSAX2Characters(ctxt, s, (int)(in->cur - s));
+}
+
 /* Put back text that libxml2 drops when recovering: a lone "<" or "&", "&name" without ";". */
 static void restore_text(xmlParserCtxtPtr ctxt, int code)
 {
@@ -437,6 +469,8 @@ static void restore_text(xmlParserCtxtPtr ctxt, int code)
 			;
 		if (*s == '&')
 			xmlSAX2Characters(ctxt, s, (int)(in->cur - s));
+	} else if (code == XML_ERR_INVALID_DEC_CHARREF || code == XML_ERR_INVALID_HEX_CHARREF) {
+		restore_charref(ctxt, in);
 	}
 }
 
