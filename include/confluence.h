@@ -273,6 +273,12 @@ struct cfs_cf_move {
 	size_t len;
 };
 int cfs_cf_move_page(struct cfs_cf *cf, const struct cfs_cf_move *m, cfs_cf_page_cb cb, void *arg);
+/* Move page id next to (where "before", "after") or under ("append") page
+ * target_id, keeping its title, body and version: v1 PUT
+ * /rest/api/content/{id}/move/{where}/{target_id} (both APIs).  "after" a
+ * top-level page is the only way to a space's top level. */
+int cfs_cf_move_relative(struct cfs_cf *cf, const char *id, const char *where,
+                         const char *target_id, cfs_cf_done_cb cb, void *arg);
 
 /* Upload file (a path on local disk, streamed, never read whole into
  * memory) as attachment filename of page page_id: v1 POST

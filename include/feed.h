@@ -66,4 +66,16 @@ void cfs_feed_result_clear(struct cfs_feed_result *r);
 int cfs_feed_apply(struct cfs_tree *t, size_t space, const struct cfs_feed_result *r,
                    struct cfs_tree_changes *changes, int *changed);
 
+/* Apply a change the write path confirmed to space of the tree (feed_apply.c): pages
+ * (and folders) as the server answered them, new or changed, then attachments likewise,
+ * then the ids in gone (pages, folders, attachments trashed) left out; the result is
+ * loaded through cfs_tree_load.  For a page or attachment the tree has, a field the
+ * answer lacks (NULL, version 0, time {0, 0}, size -1, position INT64_MAX when not
+ * moved) is kept from the tree's; parent_id "" means the space's top level; a parent_type
+ * left NULL is the parent's type.  A new page without type is a "page", without time
+ * now.  Any thread.  0 or -errno. */
+int cfs_tree_apply_change(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
+                          const struct cfs_attachment_list *atts, char *const *gone, size_t ngone,
+                          struct cfs_tree_changes *changes);
+
 #endif

@@ -103,6 +103,33 @@ void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *
  * holds a directory the invalidation needs).  Loop thread. */
 void cfs_sync_relist(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void *arg);
 
+/* What a write confirmed (a page created, moved or trashed, a folder, an
+ * attachment uploaded or trashed), put into the tree without listing the
+ * space: see cfs_tree_apply_change (include/feed.h) for what the fields say. */
+struct cfs_sync_change {
+	struct cfs_page_list pages;
+	struct cfs_attachment_list atts;
+	char **gone; /* ids trashed */
+	size_t ngone;
+};
+/* Move *p (zeroed then) into c; 0 or -ENOMEM (*p untouched). */
+int cfs_sync_change_take_page(struct cfs_sync_change *c, struct cfs_page *p);
+int cfs_sync_change_take_att(struct cfs_sync_change *c, struct cfs_attachment *a);
+/* id (copied) was trashed; 0 or -ENOMEM. */
+int cfs_sync_change_gone(struct cfs_sync_change *c, const char *id);
+/* Move everything of from (cleared then) to the end of to; 0 or -ENOMEM (from kept). */
+int cfs_sync_change_move(struct cfs_sync_change *to, struct cfs_sync_change *from);
+void cfs_sync_change_clear(struct cfs_sync_change *c);
+
+/* Put c (taken: cleared here) into space of the tree after any listing or
+ * load in flight (changes waiting are applied together), and cb(arg, 0 or
+ * -errno) once it is in.  No request is sent: the cost of a write is its
+ * own request(s).  The kernel is told what changed after cb (as for
+ * cfs_sync_relist).  A space not loaded yet: cb(arg, 0) at once (its
+ * listing will have the change).  Loop thread. */
+void cfs_sync_change(struct cfs_sync *s, size_t space, struct cfs_sync_change *c,
+                     cfs_sync_space_cb cb, void *arg);
+
 /* Start listing, at once, a single space that is not listed yet (the mount appeared
  * before its listing: docs/refresh.md).  Loop thread. */
 void cfs_sync_begin(struct cfs_sync *s);

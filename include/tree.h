@@ -286,8 +286,17 @@ struct cfs_tree_place {
 int cfs_tree_shape_of(struct cfs_tree *t, uint64_t dir, struct cfs_tree_place *out);
 /* Show page n's directory even with no children (on 1: mkdir of it, or its
  * last child trashed) or no longer (0: rmdir); 2: show its _attachments/
- * even with none (mkdir _attachments).  From the next load on.  Any thread. */
+ * even with none (mkdir _attachments); 3: show its directory and hide its
+ * .md file until its version changes (a page made to stand for a mkdir'd
+ * directory: written when "Name.md" is).  From the next load on.  Any
+ * thread. */
 void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on);
+/* A page at the top level of space (no parent) other than page not_id, for
+ * a move to the top level ("after" it): its id, malloc'd.  -ENOENT when
+ * there is none, -ENOMEM.  Any thread. */
+int cfs_tree_top_page(struct cfs_tree *t, size_t space, const char *not_id, char **id);
+/* Is page n's file hidden (keep_dir 3) and n unchanged since?  Any thread. */
+int cfs_tree_stand_in(struct cfs_tree *t, struct cfs_node *n);
 /* The inode of the _attachments directory holding attachment att (0: none). */
 uint64_t cfs_tree_att_dir(struct cfs_tree *t, struct cfs_node *att);
 

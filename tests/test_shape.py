@@ -348,10 +348,17 @@ class Move(ShapeBase):
 class Folders(ShapeBase):
     def test_mkdir(self):
         d = self.p("Home", "Documentation", "Shape folder")
-        if DC:
-            self.assert_errno(errno.EPERM, os.mkdir, d)
-            self.assertEqual(self.writes(), [])
-            self.assertIn("no folders", self.mount.stderr())
+        if DC:  # no folders: an empty page, its directory shown
+            os.mkdir(d)
+            self.assertTrue(os.path.isdir(d))
+            w = self.writes()
+            self.assertEqual([x["path"] for x in w], ["/confluence/rest/api/content"])
+            page = self.current()["Shape folder"]
+            self.assertEqual(page["parentId"], self.ids["Documentation"])
+            self.assertEqual(self.body(page["id"]), "")
+            self.assertFalse(os.path.exists(d + ".md"))  # a directory, until written
+            write(os.path.join(d, "In DC dir.md"), "Inside.\n")
+            self.assertEqual(self.current()["In DC dir"]["parentId"], page["id"])
             return
         os.mkdir(d)
         self.assertTrue(os.path.isdir(d))
@@ -536,15 +543,19 @@ class CopyTree(ShapeBase):
     def test_directory_before_its_page(self):
         """cp -r may copy X/ before X.md: on Cloud X/ becomes a folder first; when
         X.md arrives, the folder's pages move under the new page X and the folder
-        goes to the trash."""
-        if DC:
-            self.skipTest("no folders on Data Center: mkdir X before X.md is EPERM")
+        goes to the trash.  On DC X/ is an empty page X, which X.md then fills."""
         dest = self.p("Home", "Documentation")
         os.mkdir(os.path.join(dest, "Dir first"))
         write(os.path.join(dest, "Dir first", "Inner page.md"), "Inner.\n")
         folder = self.current()["Inner page"]["parentId"]
         write(os.path.join(dest, "Dir first.md"), "Outer.\n")
         cur = self.current()
+        if DC:  # mkdir made the (empty) page; writing Dir first.md gave it its text
+            self.assertEqual(folder, cur["Dir first"]["id"])
+            self.assertEqual(cur["Dir first"]["parentId"], self.ids["Documentation"])
+            self.assertIn("Outer.", self.body(folder))
+            self.assertEqual(os.listdir(os.path.join(dest, "Dir first")), ["Inner page.md"])
+            return
         self.assertEqual(cur["Dir first"]["parentId"], self.ids["Documentation"])
         self.assertEqual(cur["Inner page"]["parentId"], cur["Dir first"]["id"])
         self.assertIn(folder, [f["id"] for f in self.trash()["folders"]])

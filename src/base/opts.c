@@ -186,7 +186,7 @@ static const struct opt_def {
     {"gid", OPT_INT, F(gid), 0, INT_MAX, "N", "group of the files (yours)"},
     {"log_level", OPT_CHOICE, F(log_level), 0, 0, "error|warn|info|debug", "what is logged (info)"},
     {"rw", OPT_FLAG, F(rw), 0, 0, NULL,
-     "write-back: saving a page publishes a new version (default ro); from mount(8), "
+     "write: saves, new pages, mv, rm, mkdir, uploads (default ro); from mount(8), "
      "which passes rw to every mount, it takes writeback"},
     {"writeback", OPT_FLAG, F(rw), 0, 0, NULL, "rw, also through mount(8) and fstab"},
     {"nonempty", OPT_FLAG, F(nonempty), 0, 0, NULL, "allow mounting over a non-empty directory"},

@@ -145,7 +145,7 @@ static int read_fd(int fd, char **out, size_t *len)
 /* "X.md" beside a folder "X" this mount made, holding only pages (cp -r
  * copied the directory before the file): the folder's pages move under the
  * new page and the folder goes to the trash, so X/ is the page's directory. */
-static void promote_folder(struct cfs_fs *fs, struct sjob *j)
+void cfs_fss_promote_folder(struct cfs_fs *fs, struct sjob *j)
 {
 	struct cfs_tree_attr a;
 	struct cfs_tree_dirent *d = NULL;
@@ -280,7 +280,14 @@ int cfs_fss_publish_local(fuse_req_t req, struct cfs_fs *fs, uint64_t ino)
 	j->name = name;
 	name = NULL;
 	j->local_ino = ino;
-	promote_folder(fs, j);
+	cfs_fss_promote_folder(fs, j);
+	if (!j->folder_id) {
+		/* "mkdir X" made a page X to stand for the directory: X.md writes it */
+		char *stem = strndup(j->name, strlen(j->name) - 3);
+
+		j->id = stem ? cfs_fss_stand_in_dir(fs, parent, stem) : NULL;
+		free(stem);
+	}
 	if (!j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
 	    asprintf(&j->what, "create page \"%s\"", j->title) < 0) {
 		fuse_reply_err(req, ENOMEM);

@@ -145,16 +145,30 @@ void cfs_fss_move(fuse_req_t req, struct cfs_fs *fs, const struct cfs_tree_attr 
 		fuse_reply_err(req, sp < 0 ? EIO : EXDEV);
 		return;
 	}
-	if (!pl.parent_id && parent != newparent) {
-		/* To the space's top: a PUT cannot say "no parent". */
-		cfs_warn("mv to the top of a space: not supported; move it under a page or folder");
-		free(pl.parent_id);
-		fuse_reply_err(req, EPERM);
-		return;
-	}
 	if (!(j = cfs_fss_job_new(req, fs, J_MOVE))) {
 		free(pl.parent_id);
 		return;
+	}
+	if (!pl.parent_id && parent != newparent) {
+		/* To the space's top: a PUT cannot say "no parent"; the v1 move
+		 * "after" a top-level page can. */
+		char *pid = NULL;
+		int64_t v;
+		int blog;
+
+		if (cfs_tree_page_ref(fs->tree, sa->node, &pid, &v, &blog) == 0)
+			ret = cfs_tree_top_page(fs->tree, pl.space, pid, &j->top_target);
+		else
+			ret = -EIO;
+		free(pid);
+		if (ret) {
+			cfs_warn("mv %s to the top of the space: no top-level page to put it "
+			         "beside",
+			         name);
+			fuse_reply_err(req, ret == -ENOMEM ? ENOMEM : EPERM);
+			cfs_fss_job_free(j);
+			return;
+		}
 	}
 	j->space = pl.space;
 	j->parent = parent;
@@ -165,6 +179,7 @@ void cfs_fss_move(fuse_req_t req, struct cfs_fs *fs, const struct cfs_tree_attr 
 	if (parent == newparent)
 		free(pl.parent_id);
 	j->title = title = cfs_fss_title_of(newname);
+	j->old_title = cfs_tree_title(fs->tree, sa->node);
 	if (!title || cfs_tree_page_ref(fs->tree, sa->node, &j->id, &version, &j->blog) ||
 	    asprintf(&j->what, "rename to %s: retitle/move page", newname) < 0) {
 		fuse_reply_err(req, ENOMEM);

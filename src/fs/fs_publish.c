@@ -9,10 +9,12 @@
 #include "fs_write.h"
 #include "confluence.h"
 #include "log.h"
+#include "sync.h"
 #include "write.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,8 @@ void cfs_fsw_pub_free(struct pub *p)
 static void pub_put(struct pub *p);
 static void pub_compute(struct pub *p);
 
+static void renamed_in_tree(struct pub *p);
+
 static void finish(struct pub *p, int err)
 {
 	struct cfs_fsw *w = p->fs->w;
@@ -102,13 +106,40 @@ static void finish(struct pub *p, int err)
 
 		cfs_tree_set_labels(p->fs->tree, &l, NULL);
 	}
-	/* A rename: its name on the mount follows with a listing, now (after the
-	 * labels, which the listing reads too). */
+	/* A rename: its name on the mount follows, from what was sent (no
+	 * listing of the space: docs/shape.md). */
 	if (err == 0 && p->renamed && p->fs->sync)
-		cfs_sync_now(p->fs->sync);
+		renamed_in_tree(p);
 	if (err == 0 || err == -EBUSY)
 		cfs_fsw_draft_remove(w, p->id);
 	p->done(p, err);
+}
+
+static void renamed_applied(void *arg, int err)
+{
+	if (err)
+		cfs_warn("a renamed page: putting its new title into the tree: %s", strerror(-err));
+	(void)arg;
+}
+
+/* The new title into the tree: a change of the page's title and version. */
+static void renamed_in_tree(struct pub *p)
+{
+	struct cfs_sync_change c = {0};
+	struct cfs_page pg = {0};
+	int loaded = 0;
+	long sp = p->space_key ? cfs_tree_space_find(p->fs->tree, p->space_key, &loaded) : -1;
+
+	pg.id = strdup(p->id);
+	pg.title = strdup(p->new_title);
+	pg.version = p->new_version;
+	pg.position = INT64_MAX;
+	if (sp < 0 || !pg.id || !pg.title || cfs_sync_change_take_page(&c, &pg)) {
+		cfs_model_page_clear(&pg);
+		cfs_sync_now(p->fs->sync); /* list it instead */
+		return;
+	}
+	cfs_sync_change(p->fs->sync, (size_t)sp, &c, renamed_applied, NULL);
 }
 
 static const char *what(const struct cfs_cf_error *e)

@@ -2,8 +2,9 @@
  * rm of a page (to the trash), a new Name.md closed with content (a new
  * page), mv of a page (retitle, move under another page or folder), mkdir
  * (a folder on Cloud), rmdir (of an empty page directory: nothing; of a
- * folder: to the trash).  Each is one request (a move: GET + PUT), then the
- * space is listed again and the FUSE call is answered with the outcome.
+ * folder: to the trash).  Each is one request (a move: GET + PUT), then what
+ * the server answered is put into the tree (cfs_sync_change: no listing) and
+ * the FUSE call is answered with the outcome.
  * This file has the jobs and rm, mkdir, rmdir; fs_create.c new pages,
  * fs_move.c mv, fs_upload.c attachments.  docs/shape.md. */
 #include "fs_shape_int.h"
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#define FOLDER_TYPE "user.confluence.type"
 
 void cfs_fss_job_free(struct sjob *j)
 {
@@ -38,6 +37,9 @@ void cfs_fss_job_free(struct sjob *j)
 		free(j->kids[i]);
 	free(j->kids);
 	free(j->new_id);
+	free(j->top_target);
+	free(j->old_title);
+	cfs_sync_change_clear(&j->done);
 	free(j);
 }
 
@@ -198,6 +200,34 @@ static void inval_later(struct cfs_fs *fs, uint64_t parent, const char *name)
 	pthread_attr_destroy(&at);
 }
 
+/* Forget (parent, name) in the kernel now: from a thread of its own, waited
+ * for at most ms (an invalidation locks parent, which a FUSE call waiting on
+ * the loop may hold: never wait for it unbounded on the loop). */
+static void inval_soon(struct cfs_fs *fs, uint64_t parent, const char *name, long ms)
+{
+	struct inval *v = malloc(sizeof(*v) + strlen(name) + 1);
+	struct timespec until;
+	pthread_t t;
+
+	if (!v || !fs->se) {
+		free(v);
+		return;
+	}
+	v->se = fs->se;
+	v->parent = parent;
+	strcpy(v->name, name);
+	if (pthread_create(&t, NULL, inval_run, v)) {
+		free(v);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	if (pthread_timedjoin_np(t, NULL, &until))
+		pthread_detach(t);
+}
+
 /* A created page: its local file becomes the page (the kernel keeps the
  * local inode under the name; it stands for the page from now on). */
 static void created(struct sjob *j)
@@ -232,9 +262,34 @@ static void finish(struct sjob *j, int err)
 {
 	if (j->kind == J_MOVE && !err)
 		cfs_fss_remember_move(j);
-	if (j->kind == J_CREATE && !err)
+	if (j->kind == J_CREATE && !err && !j->att_mkdir)
 		created(j);
-	if ((j->kind == J_FOLDER || (j->kind == J_DIR && j->keep_on)) && !err) {
+	if (j->kind == J_CREATE && j->att_mkdir && !err) {
+		/* mkdir X/_attachments: the entry in the page's directory */
+		struct cfs_tree_attr d, a;
+		struct fuse_entry_param e;
+		char *stem = strndup(j->name, strlen(j->name) - 3);
+
+		/* The kernel still has X as the folder's inode, gone now: X is the
+		 * page's directory from here on. */
+		if (stem)
+			inval_soon(j->fs, j->parent, stem, 200);
+		if (stem && cfs_tree_lookup(j->fs->tree, j->parent, stem, &d) == 0 &&
+		    cfs_tree_lookup(j->fs->tree, d.ino, "_attachments", &a) == 0) {
+			memset(&e, 0, sizeof(e));
+			e.ino = a.ino;
+			e.generation = 1;
+			e.attr_timeout = j->fs->ttl;
+			e.entry_timeout = j->fs->ttl;
+			cfs_fs_fill_stat(j->fs, &a, &e.attr);
+			fuse_reply_entry(j->req, &e);
+		} else {
+			cfs_warn("%s: created, but not in the tree yet", j->what);
+			fuse_reply_err(j->req, EIO);
+		}
+		free(stem);
+		inval_later(j->fs, j->parent, j->name);
+	} else if ((j->kind == J_FOLDER || (j->kind == J_DIR && j->keep_on)) && !err) {
 		struct cfs_tree_attr a;
 		struct fuse_entry_param e;
 
@@ -260,10 +315,56 @@ static void on_relisted(void *arg, int err)
 {
 	struct sjob *j = arg;
 
+	if (!err && j->kind == J_CREATE && j->att_mkdir == 1) {
+		/* The page that took the folder's place is in the tree: its
+		 * _attachments directory shows, from the next load. */
+		struct cfs_tree_attr a;
+
+		j->att_mkdir = 2;
+		if (cfs_tree_lookup(j->fs->tree, j->parent, j->name, &a) == 0 && a.node) {
+			cfs_tree_keep_dir(j->fs->tree, a.node, 2);
+			cfs_tree_keep_dir(j->fs->tree, a.node, 3); /* X.md when written */
+			cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
+			return;
+		}
+	}
+	if (!err && j->kind == J_FOLDER && j->as_page == 1) {
+		/* The empty page made for mkdir on DC is in the tree: its directory
+		 * shows (as after mkdir of a page's directory), from the next load. */
+		struct cfs_tree_attr a;
+		char *md = NULL;
+
+		j->as_page = 2;
+		if (asprintf(&md, "%s.md", j->name) >= 0 &&
+		    cfs_tree_lookup(j->fs->tree, j->parent, md, &a) == 0 && a.node) {
+			free(md);
+			cfs_tree_keep_dir(j->fs->tree, a.node, 3); /* a directory only */
+			cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
+			return;
+		}
+		free(md);
+	}
 	if (err)
-		cfs_warn("%s: done, but listing the space again failed: %s", j->what,
+		cfs_warn("%s: done, but putting it into the tree failed: %s", j->what,
 		         strerror(-err));
 	finish(j, 0);
+}
+
+/* The server's answer p (taken) for the tree: where the job put it when the
+ * answer does not say (DC answers without ancestors). */
+static void confirm_page(struct sjob *j, struct cfs_page *p, const char *parent_id,
+                         const char *type)
+{
+	if (!p || !p->id)
+		return;
+	if (!p->parent_id && parent_id)
+		p->parent_id = strdup(parent_id);
+	if (!p->type && type)
+		p->type = strdup(type);
+	free(p->body); /* the tree does not keep it */
+	p->body = NULL;
+	if (cfs_sync_change_take_page(&j->done, p))
+		cfs_warn("%s: out of memory noting the change", j->what);
 }
 
 static void done_ok(struct sjob *j)
@@ -272,7 +373,7 @@ static void done_ok(struct sjob *j)
 	if (j->keep)
 		cfs_tree_keep_dir(j->fs->tree, j->keep, j->kind == J_DIR ? j->keep_on : 1);
 	if (j->fs->sync)
-		cfs_sync_relist(j->fs->sync, j->space, on_relisted, j);
+		cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
 	else
 		finish(j, 0);
 }
@@ -288,6 +389,12 @@ static int applied(struct sjob *j)
 	case J_CREATE:
 		return there && a.kind == CFS_PAGE_FILE;
 	case J_FOLDER:
+		if (j->as_page) {
+			char md[PATH_MAX];
+
+			snprintf(md, sizeof(md), "%s.md", j->name);
+			return cfs_tree_lookup(j->fs->tree, j->parent, md, &a) == 0;
+		}
 		return there && a.is_dir;
 	case J_TRASH:
 		return j->name && !there;
@@ -336,10 +443,13 @@ static void on_done(void *arg, const struct cfs_cf_error *e)
 {
 	struct sjob *j = arg;
 
-	if (e->err)
+	if (e->err) {
 		failed(j, e);
-	else
-		done_ok(j);
+		return;
+	}
+	if (cfs_sync_change_gone(&j->done, j->id))
+		cfs_warn("%s: out of memory noting the change", j->what);
+	done_ok(j);
 }
 
 /* ---- a folder made by cp -r becomes the new page's directory ---- */
@@ -353,6 +463,8 @@ static void on_folder_trashed(void *arg, const struct cfs_cf_error *e)
 	if (e->err)
 		cfs_warn("%s: the folder %s stays: %s", j->what, j->folder_id,
 		         e->detail ? e->detail : strerror(-e->err));
+	else if (cfs_sync_change_gone(&j->done, j->folder_id))
+		cfs_warn("%s: out of memory noting the change", j->what);
 	done_ok(j);
 }
 
@@ -360,7 +472,6 @@ static void on_kid_moved(void *arg, const struct cfs_cf_error *e, struct cfs_pag
 {
 	struct sjob *j = arg;
 
-	(void)p;
 	if (e->err) {
 		/* The page is created; what is left stays in the folder. */
 		cfs_warn("%s: moving page %s under it: %s; the folder stays", j->what,
@@ -368,6 +479,7 @@ static void on_kid_moved(void *arg, const struct cfs_cf_error *e, struct cfs_pag
 		done_ok(j);
 		return;
 	}
+	confirm_page(j, p, j->new_id, NULL);
 	j->kid++;
 	promote_next(j);
 }
@@ -413,9 +525,12 @@ static void on_page(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 		failed(j, e);
 		return;
 	}
-	if (j->kind == J_FOLDER && p->id)
-		cfs_fss_made_folder(p->id);
-	if (j->kind == J_CREATE && j->folder_id && p->id && (j->new_id = strdup(p->id))) {
+	if ((j->kind == J_FOLDER || j->att_mkdir) && p->id)
+		cfs_fss_made_folder(p->id); /* a stand-in page: see cfs_fss_stand_in */
+	if (j->kind == J_CREATE && j->folder_id && p->id)
+		j->new_id = strdup(p->id);
+	confirm_page(j, p, j->parent_id, j->kind == J_FOLDER && !j->as_page ? "folder" : NULL);
+	if (j->kind == J_CREATE && j->folder_id && j->new_id) {
 		cfs_info("%s: created; the folder %s of the same name becomes its directory",
 		         j->what, j->folder_id);
 		promote_next(j);
@@ -436,14 +551,46 @@ static void on_current(void *arg, const struct cfs_cf_error *e, struct cfs_page 
 	}
 	m = (struct cfs_cf_move){.id = j->id,
 	                         .title = j->title,
-	                         .parent_id = j->parent_id,
+	                         .parent_id = j->kind == J_CREATE ? NULL : j->parent_id,
 	                         .version = p->version + 1,
 	                         .body = p->body ? p->body : "",
 	                         .len = p->body ? strlen(p->body) : 0};
+	if (j->kind == J_CREATE) { /* the page made for a mkdir gets its file's text */
+		m.body = j->body ? j->body : "";
+		m.len = j->len;
+	}
 	cfs_cf_tag(j->fs->cf, j->what);
 	ret = cfs_cf_move_page(j->fs->cf, &m, on_page, j);
 	if (ret)
 		finish(j, ret);
+}
+
+/* Moved to the top level (v1 move "after" a top-level page); then retitled
+ * when the name changed too (GET + PUT, the parent kept). */
+static void on_moved_top(void *arg, const struct cfs_cf_error *e)
+{
+	struct sjob *j = arg;
+	struct cfs_page p = {0};
+
+	if (e->err) {
+		failed(j, e);
+		return;
+	}
+	p.id = strdup(j->id);
+	p.parent_id = strdup(""); /* the top level */
+	p.position = INT64_MAX;
+	if (p.id && p.parent_id)
+		confirm_page(j, &p, NULL, NULL);
+	cfs_model_page_clear(&p);
+	free(j->top_target);
+	j->top_target = NULL;
+	if (j->old_title && strcmp(j->old_title, j->title) == 0) {
+		done_ok(j);
+		return;
+	}
+	cfs_cf_tag(j->fs->cf, j->what);
+	if (cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j))
+		done_ok(j); /* moved; the title stays */
 }
 
 static void run(void *arg, int cancelled)
@@ -461,6 +608,10 @@ static void run(void *arg, int cancelled)
 		ret = cfs_cf_trash(j->fs->cf, j->id, j->type, on_done, j);
 		break;
 	case J_CREATE: {
+		if (j->id) { /* a stand-in page: written, not created */
+			ret = cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j);
+			break;
+		}
 		struct cfs_cf_create cr = {.space_id = j->space_id,
 		                           .space_key = j->space_key,
 		                           .title = j->title,
@@ -474,7 +625,26 @@ static void run(void *arg, int cancelled)
 	case J_DIR:
 		done_ok(j);
 		return;
+	case J_MOVE:
+		if (j->top_target) {
+			ret = cfs_cf_move_relative(j->fs->cf, j->id, "after", j->top_target,
+			                           on_moved_top, j);
+			break;
+		}
+		ret = cfs_cf_page(j->fs->cf, j->id, 0, CFS_HTTP_USER, on_current, j);
+		break;
 	case J_FOLDER:
+		if (j->as_page) {
+			struct cfs_cf_create cr = {.space_id = j->space_id,
+			                           .space_key = j->space_key,
+			                           .title = j->title,
+			                           .parent_id = j->parent_id,
+			                           .body = "",
+			                           .len = 0};
+
+			ret = cfs_cf_create_page(j->fs->cf, &cr, on_page, j);
+			break;
+		}
 		ret = cfs_cf_create_folder(j->fs->cf, j->space_id, j->title, j->parent_id, on_page,
 		                           j);
 		break;
@@ -578,204 +748,5 @@ void cfs_fss_unlink(fuse_req_t req, struct cfs_fs *fs, uint64_t parent, const ch
 	}
 	free(j->what);
 	j->what = fname;
-	cfs_fss_submit(j);
-}
-
-/* ---- mkdir, rmdir ---- */
-
-/* Show (on) or stop showing page n's directory (parent, name): the space is
- * listed again for it, no write is sent. */
-static void dir_job(fuse_req_t req, struct cfs_fs *fs, struct cfs_node *n, int on, uint64_t parent,
-                    const char *name)
-{
-	struct sjob *j = cfs_fss_job_new(req, fs, J_DIR);
-	char *key;
-	long sp;
-	int loaded;
-
-	if (!j)
-		return;
-	key = cfs_tree_space_key(fs->tree, n);
-	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
-	free(key);
-	j->space = sp < 0 ? 0 : (size_t)sp;
-	j->keep = n;
-	j->keep_on = on;
-	j->parent = parent;
-	j->name = strdup(name);
-	if (sp < 0 || !j->name ||
-	    asprintf(&j->what, "%s %s: a page's directory", on ? "mkdir" : "rmdir", name) < 0) {
-		fuse_reply_err(req, sp < 0 ? EIO : ENOMEM);
-		cfs_fss_job_free(j);
-		return;
-	}
-	cfs_fss_submit(j);
-}
-
-int cfs_fss_is_folder(struct cfs_fs *fs, uint64_t ino)
-{
-	char *v = NULL;
-	size_t n = 0;
-	int f = 0;
-
-	if (cfs_tree_xattr_get(fs->tree, ino, FOLDER_TYPE, &v, &n) == 0)
-		f = n == 6 && memcmp(v, "folder", 6) == 0;
-	free(v);
-	return f;
-}
-
-void cfs_fss_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
-{
-	struct cfs_fs *fs = cfs_fs_of(req);
-	struct cfs_tree_attr a;
-	struct cfs_tree_place pl;
-	char *mdname = NULL;
-	struct sjob *j;
-	int ret;
-
-	(void)mode;
-	if (!fs->w) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
-	if (ret == 0 || ret == -EAGAIN) {
-		fuse_reply_err(req, ret ? EIO : EEXIST);
-		return;
-	}
-	if (asprintf(&mdname, "%s.md", name) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	ret = cfs_tree_lookup(fs->tree, parent, mdname, &a);
-	free(mdname);
-	if (ret == 0) {
-		/* Parent.md exists: its children directory shows (no request). */
-		if (a.kind != CFS_PAGE_FILE || !a.node) {
-			fuse_reply_err(req, EPERM);
-			return;
-		}
-		dir_job(req, fs, a.node, 1, parent, name);
-		return;
-	}
-	if (strcmp(name, "_attachments") == 0) {
-		/* A page's attachments directory (cp -r of a page with its files). */
-		struct cfs_tree_attr pa;
-
-		if (cfs_tree_getattr(fs->tree, parent, &pa) == 0 && pa.kind == CFS_PAGE_DIR &&
-		    pa.node && cfs_tree_space_of_dir(fs->tree, parent) < 0 &&
-		    !cfs_fss_is_folder(fs, parent)) {
-			dir_job(req, fs, pa.node, 2, parent, name);
-			return;
-		}
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (name[0] == '.' || strcmp(name, "_blog") == 0) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	ret = cfs_tree_shape_of(fs->tree, parent, &pl);
-	if (ret) {
-		fuse_reply_err(req, cfs_fss_err(ret == -ENOTDIR ? -EPERM : ret));
-		return;
-	}
-	if (cfs_cf_api(fs->cf) == CFS_API_DC) {
-		cfs_warn("mkdir %s: Data Center has no folders; make a page (Name.md) instead",
-		         name);
-		free(pl.parent_id);
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	if (!(j = cfs_fss_job_new(req, fs, J_FOLDER))) {
-		free(pl.parent_id);
-		return;
-	}
-	j->space = pl.space;
-	j->parent_id = pl.parent_id;
-	j->parent = parent;
-	j->name = strdup(name);
-	j->title = cfs_fss_title_of(name);
-	if (!j->name || !j->title || cfs_fss_space_ids(fs, j->space, &j->space_id, &j->space_key) ||
-	    asprintf(&j->what, "mkdir %s: create folder", name) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		cfs_fss_job_free(j);
-		return;
-	}
-	cfs_fss_submit(j);
-}
-
-void cfs_fss_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	struct cfs_fs *fs = cfs_fs_of(req);
-	struct cfs_tree_attr a;
-	struct cfs_tree_dirent *de = NULL;
-	size_t n = 0;
-	char *mdname = NULL, *key = NULL;
-	struct sjob *j;
-	int ret, loaded;
-	long sp;
-	int64_t version;
-
-	if (!fs->w) {
-		fuse_reply_err(req, EROFS);
-		return;
-	}
-	ret = cfs_tree_lookup(fs->tree, parent, name, &a);
-	if (ret == -ENOENT) {
-		/* The children directory of a page that has none left: nothing to do. */
-		if (asprintf(&mdname, "%s.md", name) < 0) {
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		ret = cfs_tree_lookup(fs->tree, parent, mdname, &a) == 0 && a.kind == CFS_PAGE_FILE
-		          ? 0
-		          : -ENOENT;
-		free(mdname);
-		fuse_reply_err(req, -ret);
-		return;
-	}
-	if (ret) {
-		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
-		return;
-	}
-	if (!a.is_dir) {
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	if (a.kind != CFS_PAGE_DIR || !a.node || cfs_tree_space_of_dir(fs->tree, a.ino) >= 0) {
-		fuse_reply_err(req, EPERM);
-		return;
-	}
-	ret = cfs_tree_readdir(fs->tree, a.ino, &de, &n);
-	cfs_tree_dirents_free(de, n);
-	if (ret || n) {
-		fuse_reply_err(req, ret ? cfs_fss_err(ret) : ENOTEMPTY);
-		return;
-	}
-	if (!cfs_fss_is_folder(fs, a.ino)) {
-		/* A page's children directory, empty: nothing is sent. */
-		dir_job(req, fs, a.node, 0, parent, name);
-		return;
-	}
-	if (!(j = cfs_fss_job_new(req, fs, J_TRASH)))
-		return;
-	key = cfs_tree_space_key(fs->tree, a.node);
-	sp = key ? cfs_tree_space_find(fs->tree, key, &loaded) : -1;
-	free(key);
-	if (sp < 0 || cfs_tree_page_ref(fs->tree, a.node, &j->id, &version, &j->blog)) {
-		fuse_reply_err(req, EIO);
-		cfs_fss_job_free(j);
-		return;
-	}
-	j->space = (size_t)sp;
-	j->parent = parent;
-	j->name = strdup(name); /* to check an uncertain failure */
-	j->type = strdup("folder");
-	if (!j->type || asprintf(&j->what, "rmdir %s: folder %s to the trash", name, j->id) < 0) {
-		fuse_reply_err(req, ENOMEM);
-		cfs_fss_job_free(j);
-		return;
-	}
 	cfs_fss_submit(j);
 }

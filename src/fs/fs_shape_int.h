@@ -4,6 +4,7 @@
 #define CFS_FS_SHAPE_INT_H
 
 #include "fs_shape.h"
+#include "sync.h"
 
 enum jkind { J_TRASH, J_CREATE, J_FOLDER, J_MOVE, J_DIR };
 
@@ -31,6 +32,16 @@ struct sjob {
 	char **kids; /* page ids, NULL-terminated */
 	size_t kid;  /* the one being moved */
 	char *new_id;
+	char *top_target; /* J_MOVE to the space's top: "after" this top-level page */
+	char *old_title;  /* J_MOVE: the title before */
+	/* J_FOLDER on Data Center (no folders there): an empty page; 2 once it is
+	 * in the tree and its directory is to show */
+	int as_page;
+	/* J_CREATE for "mkdir X/_attachments" in a folder X this mount made: the
+	 * page X takes the folder's place (as when X.md arrives); 2 once it is
+	 * in the tree and its _attachments directory is to show */
+	int att_mkdir;
+	struct cfs_sync_change done; /* what the server confirmed, for the tree */
 };
 
 /* A job, or NULL after replying ENOMEM. */
@@ -46,6 +57,14 @@ int cfs_fss_is_folder(struct cfs_fs *fs, uint64_t ino);
 /* Folders this mount made (mkdir), by id. */
 void cfs_fss_made_folder(const char *id);
 int cfs_fss_is_made_folder(const char *id);
+/* fs_create.c: j (a J_CREATE of j->name in j->parent) takes the place of a
+ * folder of the same name this mount made: its pages are listed in j->kids
+ * and j->folder_id is set (nothing when there is no such folder). */
+void cfs_fss_promote_folder(struct cfs_fs *fs, struct sjob *j);
+/* fs_dirs.c: the id (malloc'd) of the page this mount made to stand for
+ * directory (parent, stem) — made by mkdir, its file hidden, unwritten —
+ * else NULL.  Writing stem.md there writes that page. */
+char *cfs_fss_stand_in_dir(struct cfs_fs *fs, uint64_t parent, const char *stem);
 /* fs_move.c: a move done (for the other half of "mv A A.md dest/"). */
 void cfs_fss_remember_move(struct sjob *j);
 

@@ -7,6 +7,7 @@
  * moves it to the trash.  docs/shape.md. */
 #include "fs_shape.h"
 #include "log.h"
+#include "sync.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@ struct ujob {
 	/* the answer */
 	char *new_id;
 	int64_t version, size;
+	struct cfs_sync_change done; /* the attachment as answered, for the tree */
 };
 
 static void ujob_free(struct ujob *j)
@@ -36,6 +38,7 @@ static void ujob_free(struct ujob *j)
 	free(j->path);
 	free(j->what);
 	free(j->new_id);
+	cfs_sync_change_clear(&j->done);
 	free(j);
 }
 
@@ -100,7 +103,7 @@ static void on_relisted(void *arg, int err)
 	struct ujob *j = arg;
 
 	if (err)
-		cfs_warn("%s: uploaded, but listing the space again failed: %s", j->what,
+		cfs_warn("%s: uploaded, but putting it into the tree failed: %s", j->what,
 		         strerror(-err));
 	finish(j, 0);
 }
@@ -114,7 +117,7 @@ static void relist(void *arg, int cancelled)
 		return;
 	}
 	if (j->fs->sync)
-		cfs_sync_relist(j->fs->sync, j->space, on_relisted, j);
+		cfs_sync_change(j->fs->sync, j->space, &j->done, on_relisted, j);
 	else
 		finish(j, 0);
 }
@@ -177,6 +180,10 @@ static void on_uploaded(void *arg, const struct cfs_cf_error *e, struct cfs_atta
 	j->new_id = a->id ? strdup(a->id) : NULL;
 	j->version = a->version;
 	j->size = a->size;
+	if (!a->page_id)
+		a->page_id = strdup(j->page_id);
+	if (a->id && cfs_sync_change_take_att(&j->done, a))
+		cfs_warn("%s: out of memory noting the change", j->what);
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	if (!j->new_id || j->size < 0 || pthread_create(&t, &at, fill_cache, j))
@@ -328,11 +335,13 @@ struct tjob {
 	fuse_req_t req;
 	size_t space;
 	char *id, *what;
+	struct cfs_sync_change done;
 };
 
 static void tjob_done(struct tjob *j, int err)
 {
 	fuse_reply_err(j->req, err == 0 || err == -EACCES || err == -ENOENT ? -err : EIO);
+	cfs_sync_change_clear(&j->done);
 	free(j->id);
 	free(j->what);
 	free(j);
@@ -355,7 +364,9 @@ static void on_trashed(void *arg, const struct cfs_cf_error *e)
 		return;
 	}
 	cfs_info("%s: done", j->what);
-	if (j->fs->sync)
+	if (j->fs->sync && cfs_sync_change_gone(&j->done, j->id) == 0)
+		cfs_sync_change(j->fs->sync, j->space, &j->done, on_trash_relisted, j);
+	else if (j->fs->sync)
 		cfs_sync_relist(j->fs->sync, j->space, on_trash_relisted, j);
 	else
 		tjob_done(j, 0);

@@ -209,6 +209,19 @@ int cfs_cf_trash(struct cfs_cf *cf, const char *id, const char *type, cfs_cf_don
 	return shape_send(cf, "DELETE", path, NULL, NULL, cb, arg);
 }
 
+int cfs_cf_move_relative(struct cfs_cf *cf, const char *id, const char *where,
+                         const char *target_id, cfs_cf_done_cb cb, void *arg)
+{
+	char *eid = cfs_cf_escape(id), *etarget = cfs_cf_escape(target_id), *path = NULL;
+
+	if (eid && etarget)
+		path = cfs_cf_path_printf("%s/rest/api/content/%s/move/%s/%s", cfs_cf_base_path(cf),
+		                          eid, where, etarget);
+	free(eid);
+	free(etarget);
+	return shape_send(cf, "PUT", path, NULL, NULL, cb, arg);
+}
+
 int cfs_cf_move_page(struct cfs_cf *cf, const struct cfs_cf_move *m, cfs_cf_page_cb cb, void *arg)
 {
 	json_object *o = json_object_new_object(), *ver = json_object_new_object();

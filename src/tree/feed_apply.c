@@ -6,14 +6,21 @@
  * attachments replace theirs (or are added), and the result is loaded.  Most feeds find
  * nothing new (the margin makes them see the last changes again): that is checked first
  * under the read lock, and then nothing is exported or loaded.
+ *
+ * cfs_tree_apply_change() is the same for what the write path made happen (a page
+ * created, moved or trashed, an attachment uploaded): the server's answer is merged
+ * into the exported listing, what it does not say kept from the tree's, and the trashed
+ * ids are left out.  No request is needed to see one's own change (docs/shape.md).
  */
 #include "feed.h"
 #include "tree_int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int str_eq(const char *a, const char *b)
 {
@@ -296,4 +303,191 @@ struct cfs_time cfs_tree_newest(struct cfs_tree *t, size_t space)
 	}
 	pthread_rwlock_unlock(&t->lock);
 	return newest;
+}
+
+/* ---- a change the write path confirmed (cfs_tree_apply_change) ---- */
+
+static struct cfs_page *page_by_id(struct cfs_page_list *l, const char *id)
+{
+	for (size_t i = 0; id && i < l->n; i++)
+		if (l->v[i].id && strcmp(l->v[i].id, id) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+static struct cfs_attachment *att_by_id(struct cfs_attachment_list *l, const char *id)
+{
+	for (size_t i = 0; id && i < l->n; i++)
+		if (l->v[i].id && strcmp(l->v[i].id, id) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* *dst = strdup(keep) when *dst is NULL. */
+static int keep_str(char **dst, const char *keep)
+{
+	return !*dst && keep && !(*dst = strdup(keep)) ? -ENOMEM : 0;
+}
+
+static struct cfs_time now_utc(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (struct cfs_time){ts.tv_sec, ts.tv_nsec};
+}
+
+static int time_zero(struct cfs_time t)
+{
+	return t.sec == 0 && t.nsec == 0;
+}
+
+/* The page as changed: what the server answered, the rest kept from the tree's. */
+static int change_page(struct cfs_page_list *pages, const struct cfs_page *from)
+{
+	struct cfs_page c, *hit = page_by_id(pages, from->id), *parent;
+	int moved, ret;
+
+	if (page_copy(&c, from))
+		return -ENOMEM;
+	if (c.parent_id && !*c.parent_id) { /* "": the space's top level */
+		free(c.parent_id);
+		c.parent_id = NULL;
+	} else if (hit && !c.parent_id) {
+		ret = keep_str(&c.parent_id, hit->parent_id);
+		if (ret == 0 && !c.parent_type)
+			ret = keep_str(&c.parent_type, hit->parent_type);
+		if (ret)
+			goto fail;
+	}
+	moved = !hit || !str_eq(hit->parent_id, c.parent_id);
+	if (!c.parent_type && c.parent_id && (parent = page_by_id(pages, c.parent_id)) &&
+	    keep_str(&c.parent_type, parent->type ? parent->type : "page"))
+		goto fail;
+	if (hit) {
+		if (keep_str(&c.title, hit->title) || keep_str(&c.type, hit->type) ||
+		    keep_str(&c.embed_url, hit->embed_url) ||
+		    keep_str(&c.author_id, hit->author_id) || keep_str(&c.webui, hit->webui))
+			goto fail;
+		if (!c.version)
+			c.version = hit->version;
+		if (time_zero(c.mtime))
+			c.mtime = hit->mtime;
+		if (time_zero(c.created))
+			c.created = hit->created;
+		if (c.position == INT64_MAX && !moved)
+			c.position = hit->position;
+		cfs_model_page_clear(hit);
+		*hit = c;
+		return 0;
+	}
+	if (keep_str(&c.type, "page"))
+		goto fail;
+	if (time_zero(c.mtime))
+		c.mtime = now_utc();
+	if (time_zero(c.created))
+		c.created = c.mtime;
+	if (pages->n == pages->cap) {
+		struct cfs_page *v = realloc(pages->v, 2 * (pages->cap + 1) * sizeof(*v));
+
+		if (!v)
+			goto fail;
+		pages->v = v;
+		pages->cap = 2 * (pages->cap + 1);
+	}
+	pages->v[pages->n++] = c;
+	return 0;
+fail:
+	cfs_model_page_clear(&c);
+	return -ENOMEM;
+}
+
+static int change_att(struct cfs_attachment_list *atts, const struct cfs_attachment *from)
+{
+	struct cfs_attachment c, *hit = att_by_id(atts, from->id);
+
+	if (att_copy(&c, from))
+		return -ENOMEM;
+	if (hit) {
+		if (keep_str(&c.title, hit->title) || keep_str(&c.page_id, hit->page_id) ||
+		    keep_str(&c.media_type, hit->media_type) ||
+		    keep_str(&c.download, hit->download)) {
+			cfs_model_attachment_clear(&c);
+			return -ENOMEM;
+		}
+		if (c.size < 0)
+			c.size = hit->size;
+		if (!c.version)
+			c.version = hit->version;
+		if (time_zero(c.mtime))
+			c.mtime = hit->mtime;
+		cfs_model_attachment_clear(hit);
+		*hit = c;
+		return 0;
+	}
+	if (time_zero(c.mtime))
+		c.mtime = now_utc();
+	if (atts->n == atts->cap) {
+		struct cfs_attachment *v = realloc(atts->v, 2 * (atts->cap + 1) * sizeof(*v));
+
+		if (!v) {
+			cfs_model_attachment_clear(&c);
+			return -ENOMEM;
+		}
+		atts->v = v;
+		atts->cap = 2 * (atts->cap + 1);
+	}
+	atts->v[atts->n++] = c;
+	return 0;
+}
+
+static int is_gone(const char *id, char *const *gone, size_t ngone)
+{
+	for (size_t i = 0; id && i < ngone; i++)
+		if (strcmp(gone[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+int cfs_tree_apply_change(struct cfs_tree *t, size_t space, const struct cfs_page_list *cp,
+                          const struct cfs_attachment_list *ca, char *const *gone, size_t ngone,
+                          struct cfs_tree_changes *changes)
+{
+	struct cfs_page_list pages = {0};
+	struct cfs_attachment_list atts = {0};
+	size_t keep;
+	int ret;
+
+	if (space >= t->nspaces)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&t->lock);
+	ret = export_space(t, space, &pages, &atts);
+	pthread_rwlock_unlock(&t->lock);
+	for (size_t i = 0; ret == 0 && cp && i < cp->n; i++)
+		ret = change_page(&pages, &cp->v[i]);
+	for (size_t i = 0; ret == 0 && ca && i < ca->n; i++)
+		ret = change_att(&atts, &ca->v[i]);
+	if (ret)
+		goto out;
+	keep = 0;
+	for (size_t i = 0; i < pages.n; i++) {
+		if (is_gone(pages.v[i].id, gone, ngone))
+			cfs_model_page_clear(&pages.v[i]);
+		else
+			pages.v[keep++] = pages.v[i];
+	}
+	pages.n = keep;
+	keep = 0;
+	for (size_t i = 0; i < atts.n; i++) {
+		if (is_gone(atts.v[i].id, gone, ngone))
+			cfs_model_attachment_clear(&atts.v[i]);
+		else
+			atts.v[keep++] = atts.v[i];
+	}
+	atts.n = keep;
+	ret = cfs_tree_load(t, space, &pages, &atts, changes);
+out:
+	cfs_model_page_list_clear(&pages);
+	cfs_model_attachment_list_clear(&atts);
+	return ret;
 }

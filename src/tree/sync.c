@@ -8,6 +8,8 @@
  * remembers them, so a refresh asks only for new ones).  Blog posts and labels are nice to have:
  * their failure is a warning, not a failed listing.  The mount check uses it for a single space
  * before mounting; everything else goes through the struct cfs_sync below.
+ * A write's confirmed result (a page created, moved, trashed) goes into the tree
+ * through cfs_sync_change() (sync_change.c), in turn with the listings.
  *
  * Each space has a wish: nothing, FEED, REFRESH or LOAD.  A LOAD comes from a
  * FUSE operation waiting to look into a space that has never been listed
@@ -26,6 +28,10 @@
  * changed).  Pages whose version changed lose their rendered Markdown and
  * are fetched again when next read.  Until ttl has passed, nothing is asked
  * of the server: a warm grep or rsync costs no request.
+ *
+ * A write the server confirmed (cfs_sync_change, from the write path) is a
+ * CHANGE job: put into the tree from the server's answer, before any other
+ * job, several waiting ones merged, without a request (docs/shape.md).
  */
 #include "sync.h"
 #include "feed.h"
@@ -38,7 +44,7 @@
 
 /* ---- keeping the tree's spaces listed ---- */
 
-enum wish { NONE, FEED, REFRESH, LOAD };
+enum wish { NONE, FEED, REFRESH, LOAD, CHANGE /* a job only */ };
 
 struct waiter {
 	cfs_sync_space_cb cb;
@@ -54,10 +60,19 @@ struct dir_waiter {
 	struct dir_waiter *next;
 };
 
+/* A cfs_sync_change() waiting for its turn. */
+struct pending {
+	struct cfs_sync_change c;
+	cfs_sync_space_cb cb;
+	void *arg;
+	struct pending *next;
+};
+
 struct space_state {
 	enum wish wish;
 	struct dir_waiter *undecided; /* wait for the full listing, unless it turns out long */
 	int lazy;                     /* it did (or failed): directories are listed ahead */
+	struct pending *changes;      /* cfs_sync_change, in order */
 	struct waiter *waiters;
 	struct waiter *later;   /* cfs_sync_relist: woken by the next listing started */
 	int fed;                /* cursor and times are set (after a listing, or on first use) */
@@ -77,6 +92,8 @@ struct cfs_sync {
 	struct cfs_sync_listing got; /* its listing, being loaded */
 	struct cfs_tree_changes ch;  /* what it changed, told to the kernel after the waiters */
 	struct cfs_feed_result fed;  /* or its feed, being applied */
+	struct cfs_sync_change chg;  /* or the changes of applying, merged */
+	struct pending *applying;    /* whose callbacks run after that */
 	enum wish job;               /* what is in flight: LOAD, REFRESH or FEED */
 	uint64_t job_start;          /* uv_now() when it began */
 	int load_err;
@@ -93,6 +110,21 @@ struct cfs_sync {
 
 #define LISTING_LONG 1 /* decide(): the listing needs more pages, or failed */
 static void decide(struct cfs_sync *s, size_t i, int how);
+/* Answer and free a list of changes. */
+static void changes_done(struct pending **list, int err)
+{
+	struct pending *p = *list;
+
+	*list = NULL;
+	while (p) {
+		struct pending *next = p->next;
+
+		cfs_sync_change_clear(&p->c);
+		p->cb(p->arg, err);
+		free(p);
+		p = next;
+	}
+}
 
 static void maybe_free(struct cfs_sync *s)
 {
@@ -112,6 +144,7 @@ static void maybe_free(struct cfs_sync *s)
 				w = next;
 			}
 			decide(s, i, -ESHUTDOWN);
+			changes_done(&s->spaces[i].changes, -ESHUTDOWN);
 		}
 		cfs_lazy_free(s->lazy);
 		free(s->spaces);
@@ -169,6 +202,17 @@ static void load_work(uv_work_t *w)
 	int changed = 1;
 
 	memset(&s->ch, 0, sizeof(s->ch));
+	if (s->job == CHANGE) {
+		s->load_err =
+		    cfs_tree_apply_change(s->cfg.tree, s->current, &s->chg.pages, &s->chg.atts,
+		                          s->chg.gone, s->chg.ngone, &s->ch);
+		if (s->load_err)
+			cfs_err("putting a change into the page tree: %s", strerror(-s->load_err));
+		cfs_debug("applied a change: %zu pages, %zu attachments, %zu trashed, %zu kernel "
+		          "invalidations",
+		          s->chg.pages.n, s->chg.atts.n, s->chg.ngone, s->ch.n);
+		return;
+	}
 	if (s->job == FEED)
 		s->load_err = cfs_feed_apply(s->cfg.tree, s->current, &s->fed, &s->ch, &changed);
 	else
@@ -191,8 +235,16 @@ static void load_done(uv_work_t *w, int status)
 	struct cfs_sync *s = w->data;
 	struct inval_job *j = NULL;
 	struct space_state *sp = &s->spaces[s->current];
+	/* Taken before the callbacks: one may start the next job (cfs_sync_change),
+	 * whose load starts a new s->ch. */
+	struct cfs_tree_changes ch = s->ch;
 
-	if (!status && !s->load_err) {
+	memset(&s->ch, 0, sizeof(s->ch));
+	if (s->job == CHANGE) {
+		cfs_sync_change_clear(&s->chg);
+		s->busy = 0;
+		changes_done(&s->applying, status ? -ECANCELED : s->load_err);
+	} else if (!status && !s->load_err) {
 		/* The cursor moves only once what it covers is in the tree. */
 		sp->cursor =
 		    cfs_feed_advance(sp->cursor, s->job == FEED ? &s->fed.pages : &s->got.pages);
@@ -209,15 +261,17 @@ static void load_done(uv_work_t *w, int status)
 		retry_later(s);
 		decide(s, s->current, LISTING_LONG);
 	}
-	cfs_sync_listing_clear(&s->got);
-	cfs_feed_result_clear(&s->fed);
-	s->busy = 0;
-	wake(s, s->current, status ? -ECANCELED : s->load_err);
-	if (s->ch.n && s->cfg.inval && !status && (j = calloc(1, sizeof(*j)))) {
+	if (s->job != CHANGE) {
+		cfs_sync_listing_clear(&s->got);
+		cfs_feed_result_clear(&s->fed);
+		s->busy = 0;
+		wake(s, s->current, status ? -ECANCELED : s->load_err);
+	}
+	if (ch.n && s->cfg.inval && !status && (j = calloc(1, sizeof(*j)))) {
 		j->s = s;
-		j->ch = s->ch;
+		j->ch = ch;
 		j->work.data = j;
-		memset(&s->ch, 0, sizeof(s->ch));
+		memset(&ch, 0, sizeof(ch));
 		if (uv_queue_work(s->loop, &j->work, inval_work, inval_done) == 0) {
 			s->invals++;
 		} else {
@@ -225,7 +279,7 @@ static void load_done(uv_work_t *w, int status)
 			free(j);
 		}
 	}
-	cfs_tree_changes_clear(&s->ch);
+	cfs_tree_changes_clear(&ch);
 	if (!s->stopping)
 		next_job(s);
 	maybe_free(s);
@@ -339,6 +393,37 @@ static void on_paged(void *arg)
 		decide(s, s->current, LISTING_LONG);
 }
 
+/* Apply the changes waiting for space i, merged (those that do not fit in memory
+ * wait for the next job). */
+static void start_change(struct cfs_sync *s, size_t i)
+{
+	struct pending **end = &s->applying;
+
+	while (s->spaces[i].changes &&
+	       (!s->applying || cfs_sync_change_move(&s->chg, &s->spaces[i].changes->c) == 0)) {
+		struct pending *p = s->spaces[i].changes;
+
+		if (!s->applying) {
+			s->chg = p->c;
+			memset(&p->c, 0, sizeof(p->c));
+		}
+		s->spaces[i].changes = p->next;
+		p->next = NULL;
+		*end = p;
+		end = &p->next;
+	}
+	s->current = i;
+	s->busy = 1;
+	s->job = CHANGE;
+	s->job_start = uv_now(s->loop);
+	s->work.data = s;
+	if (uv_queue_work(s->loop, &s->work, load_work, load_done)) {
+		cfs_sync_change_clear(&s->chg);
+		s->busy = 0;
+		changes_done(&s->applying, -EIO);
+	}
+}
+
 /* List the next space that wants it: a LOAD before any REFRESH or FEED. */
 static void next_job(struct cfs_sync *s)
 {
@@ -348,6 +433,11 @@ static void next_job(struct cfs_sync *s)
 
 	if (s->busy)
 		return;
+	for (size_t i = 0; i < s->nspaces; i++)
+		if (s->spaces[i].changes) {
+			start_change(s, i);
+			return;
+		}
 	for (size_t i = 0; i < s->nspaces; i++)
 		if (s->spaces[i].wish == LOAD || (s->spaces[i].wish && pick == s->nspaces))
 			pick = i;
@@ -531,6 +621,33 @@ void cfs_sync_relist(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, voi
 	s->spaces[space].later = w;
 	/* A listing in flight may predate the change: the waiter waits for the next. */
 	s->spaces[space].wish = LOAD;
+	next_job(s);
+}
+
+void cfs_sync_change(struct cfs_sync *s, size_t space, struct cfs_sync_change *c,
+                     cfs_sync_space_cb cb, void *arg)
+{
+	struct pending *p, **end;
+	int loaded = 0;
+
+	if (s->stopping || space >= s->nspaces) {
+		cfs_sync_change_clear(c);
+		cb(arg, s->stopping ? -ESHUTDOWN : -EINVAL);
+		return;
+	}
+	cfs_tree_space(s->cfg.tree, space, NULL, NULL, &loaded);
+	if (!loaded || !(p = calloc(1, sizeof(*p)))) {
+		cfs_sync_change_clear(c);
+		cb(arg, loaded ? -ENOMEM : 0);
+		return;
+	}
+	p->c = *c;
+	memset(c, 0, sizeof(*c));
+	p->cb = cb;
+	p->arg = arg;
+	for (end = &s->spaces[space].changes; *end; end = &(*end)->next)
+		;
+	*end = p;
 	next_job(s);
 }
 

@@ -426,7 +426,8 @@ static int index_dir(struct cfs_node *dir)
 			kid->md_name = NULL;
 			return -ENOMEM;
 		}
-		dir->names[k++] = (struct entry){kid->md_name, kid, CFS_PAGE_FILE};
+		if (!kid->hide_file_v || kid->version != kid->hide_file_v)
+			dir->names[k++] = (struct entry){kid->md_name, kid, CFS_PAGE_FILE};
 		if (cfs_tree_has_dir(kid)) {
 			dir->names[k++] = (struct entry){kid->stem, kid, CFS_PAGE_DIR};
 			dir->ndirs++;

@@ -49,10 +49,12 @@ struct cfs_node {
 	int is_att;
 	int is_blog;
 	int synthetic;
-	int keep_dir;  /* its directory shows even when empty (mkdir, children trashed) */
-	int keep_atts; /* its _attachments/ shows even when empty (mkdir) */
-	int lazy;      /* learnt before its space's full listing: shown as a directory too */
-	int listed;    /* a lazy node (or a space's directory) whose children were listed */
+	int keep_dir;        /* its directory shows even when empty (mkdir, children trashed) */
+	int keep_atts;       /* its _attachments/ shows even when empty (mkdir) */
+	int64_t hide_file_v; /* not 0: its .md is hidden while its version is this one
+	                        (a page made for a mkdir: a directory only until written) */
+	int lazy;            /* learnt before its space's full listing: shown as a directory too */
+	int listed;          /* a lazy node (or a space's directory) whose children were listed */
 	enum cfs_tree_ctype ctype;
 	size_t space;   /* index into the tree's spaces */
 	uint64_t idnum; /* the numeric id, for name collisions */

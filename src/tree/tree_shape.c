@@ -41,10 +41,15 @@ void cfs_tree_keep_dir(struct cfs_tree *t, struct cfs_node *n, int on)
 {
 	pthread_rwlock_wrlock(&t->lock);
 	if (!n->synthetic && !n->is_att) {
-		if (on == 2)
+		if (on == 2) {
 			n->keep_atts = 1;
-		else
+		} else if (on == 3) {
+			n->keep_dir = 1;
+			n->hide_file_v = n->version;
+		} else {
 			n->keep_dir = on;
+			n->hide_file_v = 0;
+		}
 	}
 	pthread_rwlock_unlock(&t->lock);
 }
@@ -58,4 +63,31 @@ uint64_t cfs_tree_att_dir(struct cfs_tree *t, struct cfs_node *att)
 		ino = att->parent->key | CFS_ATT_DIR;
 	pthread_rwlock_unlock(&t->lock);
 	return ino;
+}
+
+int cfs_tree_top_page(struct cfs_tree *t, size_t space, const char *not_id, char **id)
+{
+	int ret = -ENOENT;
+
+	*id = NULL;
+	pthread_rwlock_rdlock(&t->lock);
+	for (size_t i = 0; i < t->n && ret == -ENOENT; i++) {
+		struct cfs_node *n = t->by_key[i];
+
+		if (n->present && !n->synthetic && n->space == space && !n->is_blog && n->id &&
+		    n->ctype == CFS_CT_PAGE && !n->parent_id && (!not_id || strcmp(n->id, not_id)))
+			ret = (*id = strdup(n->id)) ? 0 : -ENOMEM;
+	}
+	pthread_rwlock_unlock(&t->lock);
+	return ret;
+}
+
+int cfs_tree_stand_in(struct cfs_tree *t, struct cfs_node *n)
+{
+	int hit;
+
+	pthread_rwlock_rdlock(&t->lock);
+	hit = n->hide_file_v && n->version == n->hide_file_v;
+	pthread_rwlock_unlock(&t->lock);
+	return hit;
 }
