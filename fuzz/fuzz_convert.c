@@ -1,6 +1,7 @@
 /*
  * fuzz_convert: libFuzzer target — any bytes into cfs_convert(): no crash, leak or bad
- * output; and the same bytes without markup: every entity reference decoded in the output.
+ * output; the same Markdown when every list and paragraph is streamed (thresholds lowered);
+ * and the same bytes without markup: every entity reference decoded in the output.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -81,6 +82,9 @@ static int list_recent(void *arg, const char *space, const char *labels, int max
 	return 0;
 }
 
+/* src/convert/convert_int.h: the streaming thresholds (0: the defaults) */
+void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill);
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -138,7 +142,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctx.list_recent = list_recent;
 	}
 	if (cfs_convert((const char *)data, size, &ctx, &out, &len) == 0) {
+		char *s = NULL;
+		size_t slen = 0;
+
 		check_output(out, len);
+		/* streamed as early as can be: not one byte different */
+		cv_stream_thresholds(1, 1, 8, 1);
+		if (cfs_convert((const char *)data, size, &ctx, &s, &slen) == 0 &&
+		    (slen != len || memcmp(s, out, len) != 0)) {
+			fprintf(stderr, "fuzz_convert: streaming changed the Markdown\n");
+			abort();
+		}
+		cv_stream_thresholds(0, 0, 0, 0);
+		free(s);
 		free(out);
 	}
 	/* Without markup the input is text with faults: no entity may be lost after one. */

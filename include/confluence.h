@@ -56,6 +56,15 @@ int cfs_cf_current_user(struct cfs_cf *cf, cfs_cf_user_cb cb, void *arg);
 int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio, cfs_cf_user_cb cb,
                       void *arg);
 
+/* Users by account id, up to CFS_CF_USERS_MAX in one request (Cloud only:
+ * GET /rest/api/user/bulk?accountId=A&accountId=B; -ENOTSUP elsewhere, and
+ * while the API is not known yet).  The list holds the users the site knows,
+ * in any order; an id it does not know is not in it. */
+#define CFS_CF_USERS_MAX 50
+typedef void (*cfs_cf_users_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_user_list *l);
+int cfs_cf_users_by_ids(struct cfs_cf *cf, const char *const *ids, size_t n,
+                        enum cfs_http_prio prio, cfs_cf_users_cb cb, void *arg);
+
 typedef void (*cfs_cf_space_cb)(void *arg, const struct cfs_cf_error *e, struct cfs_space *s);
 /* Cloud: GET /api/v2/spaces?keys=KEY; DC: GET /rest/api/space/KEY?expand=homepage.
  * Unknown key: -ENOENT with status 200 on both (Cloud's answer is an empty

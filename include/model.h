@@ -124,6 +124,15 @@ int cfs_model_spaces(const char *json, size_t len, struct cfs_space_list *list);
 int cfs_model_space(const char *json, size_t len, struct cfs_space *space);
 /* /rest/api/user/current (Cloud or DC); no field is required. */
 int cfs_model_user(const char *json, size_t len, struct cfs_user *user);
+/* Users found by a bulk lookup (src/base/model_users.c). */
+struct cfs_user_list {
+	struct cfs_user *v;
+	size_t n;
+};
+/* GET /rest/api/user/bulk (Cloud): {"results": [user...]}; results without an
+ * account id are left out.  -EBADMSG when there is no "results" array. */
+int cfs_model_users(const char *json, size_t len, struct cfs_user_list *l);
+void cfs_model_user_list_clear(struct cfs_user_list *l);
 
 /*
  * "2026-05-27T07:13:32.034Z", "2017-05-30T12:59:19.623-07:00" -> seconds since

@@ -158,6 +158,20 @@ class Fake:
     def reset(self):
         self.call("POST", "/_fake/reset", {})
 
+    def settle(self, quiet=0.3, timeout=30):
+        """Wait until no request is in flight and none came for quiet seconds: a
+        mount's background listing (the mount no longer waits for it) is over, so
+        a count that starts now is the test's own."""
+        deadline = time.time() + timeout
+        n = -1
+        while time.time() < deadline:
+            log = self.call("GET", "/_fake/log")
+            if len(log) == n and all(e.get("end") is not None for e in log):
+                return
+            n = len(log)
+            time.sleep(quiet)
+        raise RuntimeError("the fake never went quiet")
+
     def fault(self, **kw):
         return self.call("POST", "/_fake/fault", kw)
 

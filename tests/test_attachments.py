@@ -219,6 +219,7 @@ class SmallAttachmentsPrefetched(unittest.TestCase):
             self.assertEqual(sanitizer_report(err), [])
             m = Mount(fake, space="GEN", opts=["prefetch=0"])
             try:
+                fake.settle()  # the space's listing, in the background
                 fake.reset()
                 subprocess.run(["ls", "-R", m.mnt], stdout=subprocess.DEVNULL, check=True)
                 self.assertEqual(fake.stats()["requests"], 0)

@@ -472,7 +472,15 @@ class Mentions(unittest.TestCase):
                     self.assertIn("nobody-123", text)  # unknown users show their id
                 log = fake.call("GET", "/_fake/log")
                 lookups = [e["path"] for e in log if "/rest/api/user?" in e["path"]]
-                self.assertEqual(len(lookups), 2, lookups)  # one per user, cached
+                bulk = [e["path"] for e in log if "/rest/api/user/bulk?" in e["path"]]
+                if DC:  # no bulk lookup there: one request per user, cached
+                    self.assertEqual(len(lookups), 2, lookups)
+                    self.assertEqual(bulk, [])
+                else:  # Cloud: the users of a page in one request, cached for the next
+                    self.assertEqual(lookups, [])
+                    self.assertEqual(len(bulk), 1, bulk)
+                    self.assertIn("accountId=%s" % acct.replace(":", "%3A"), bulk[0])
+                    self.assertIn("accountId=nobody-123", bulk[0])
 
 
 class FrontMatter(unittest.TestCase):

@@ -169,6 +169,7 @@ class Prefetch(unittest.TestCase):
     def test_prefetch_off_fetches_only_what_is_read(self):
         with serving("--pages", "40", "--fanout", "40", "--seed", "6") as fake, \
                 mounted(fake, space="GEN", opts=["prefetch=0"]) as m:
+            fake.settle()  # the space's listing, in the background
             fake.reset()
             for d in os.listdir(m.mnt):
                 if not d.endswith(".md"):

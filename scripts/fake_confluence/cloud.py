@@ -16,7 +16,7 @@ from .shapes import (anonymous_json, attachment_json, attachment_v1_json, blogpo
                      space_json, user_json, v1_not_found)
 from .feed import cql_since, modified_since
 from .protocol import (ApiError, Response, error_response, json_response, list_response,
-                       media_response, page_of)
+                       media_response, page_of, parse_limit)
 
 
 NOT_STORAGE_VALUE = ('{"type":"doc","version":1,"content":[]} <<this is not storage>> '
@@ -72,6 +72,7 @@ class Api:
                        method, pattern, kind, fn in [
             ("GET", w + r"/rest/api/user/current", "user", self.user_current),
             ("GET", w + r"/rest/api/user", "user", self.user_lookup),
+            ("GET", w + r"/rest/api/user/bulk", "user", self.users_bulk),
             ("GET", w + r"/api/v2/spaces", "space", self.spaces),
             ("GET", w + r"/api/v2/spaces/(?P<space_id>[^/]+)", "space", self.space_one),
             ("GET", w + r"/api/v2/spaces/(?P<space_id>[^/]+)/pages", "pages_of_space",
@@ -233,18 +234,39 @@ class Api:
             return json_response(200, anonymous_json(req.base))
         return json_response(200, user_json(req.base, self.user, DEFAULT_ACCOUNT, "Demo User"))
 
-    def user_lookup(self, req):
-        account = req.arg("accountId")
-        if not account:
-            raise ApiError(400, title="accountId is required")
+    def known_users(self):
         known = {a: "User %d" % n for n, a in enumerate(AUTHORS)}
         known[DEFAULT_ACCOUNT] = "Demo User"
         for sp in self.site.spaces:  # the people a fixture names
             known.update(sp.users)
+        return known
+
+    def user_lookup(self, req):
+        account = req.arg("accountId")
+        if not account:
+            raise ApiError(400, title="accountId is required")
+        known = self.known_users()
         if account not in known:
             return json_response(404, v1_not_found("No user found with accountId " + account))
         email = self.user if account == DEFAULT_ACCOUNT else ""
         return json_response(200, user_json(req.base, email, account, known[account]))
+
+    def users_bulk(self, req):
+        """GET /wiki/rest/api/user/bulk?accountId=A&accountId=B (also A,B): the users the
+        site knows, at most limit (200); unknown ids are left out (BulkUserLookupArray)."""
+        accounts = req.multi("accountId")
+        if not accounts:
+            raise ApiError(400, title="accountId is required")
+        limit = min(parse_limit(req, 200), 200)
+        known = self.known_users()
+        found = []
+        for a in accounts[:limit]:
+            if a in known and all(u["accountId"] != a for u in found):
+                email = self.user if a == DEFAULT_ACCOUNT else ""
+                found.append(user_json(req.base, email, a, known[a]))
+        return json_response(200, {"results": found, "start": 0, "limit": limit,
+                                   "size": len(found),
+                                   "_links": {"base": req.base, "context": "/wiki"}})
 
     def spaces(self, req):
         keys, ids = req.multi("keys"), req.multi("ids")

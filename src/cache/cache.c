@@ -93,7 +93,8 @@ struct cfs_cache {
 	struct cfs_cf *cf;
 	struct cfs_tree *tree;
 	size_t batch;           /* pages per prefetch request */
-	struct lookup *lookups; /* user lookups in flight */
+	struct lookup *lookups; /* user lookups in flight (or queued for a bulk request) */
+	struct lookup *unsent;  /* queued by await_user(), sent by flush_users() (Cloud) */
 	struct cfs_sync *sync;  /* lists spaces links point into; may be NULL */
 	int closing;
 	int converting;         /* uv_work in flight */
@@ -247,16 +248,19 @@ struct lookup {
 	char *id;
 	struct pagefetch **waiting;
 	size_t n;
-	struct lookup *next;
+	int user_prio;              /* someone waits for the page */
+	struct lookup *next;        /* in c->lookups */
+	struct lookup *next_unsent; /* in c->unsent */
 };
 
-static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
+/* The answer for l (name NULL: unknown; remember 0: cancelled, not remembered). */
+static void lookup_done(struct lookup *l, int remember, const char *name)
 {
-	struct lookup *l = arg, **pl = &l->c->lookups;
+	struct lookup **pl = &l->c->lookups;
 
 	/* Remember failures too (as unknown), so a page does not ask again. */
-	if (e->err != -ECANCELED)
-		cfs_tree_set_user(l->c->tree, l->id, e->err ? NULL : u->display_name);
+	if (remember)
+		cfs_tree_set_user(l->c->tree, l->id, name);
 	while (*pl != l)
 		pl = &(*pl)->next;
 	*pl = l->next;
@@ -268,7 +272,85 @@ static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
 	free(l);
 }
 
-/* Make pf wait for the lookup of id (joining one in flight).  -ENOMEM. */
+static void on_user(void *arg, const struct cfs_cf_error *e, struct cfs_user *u)
+{
+	lookup_done(arg, e->err != -ECANCELED, e->err ? NULL : u->display_name);
+}
+
+static int send_one(struct lookup *l)
+{
+	return cfs_cf_user_by_id(l->c->cf, l->id,
+	                         l->user_prio ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_user, l);
+}
+
+/* The lookups of one bulk request. */
+struct userbatch {
+	struct lookup *l[CFS_CF_USERS_MAX];
+	size_t n;
+};
+
+static void on_users(void *arg, const struct cfs_cf_error *e, struct cfs_user_list *list)
+{
+	struct userbatch *b = arg;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const char *name = NULL;
+
+		for (size_t k = 0; !e->err && k < list->n; k++)
+			if (list->v[k].account_id && !strcmp(list->v[k].account_id, b->l[i]->id)) {
+				name = list->v[k].display_name;
+				break;
+			}
+		lookup_done(b->l[i], e->err != -ECANCELED, name);
+	}
+	free(b);
+}
+
+/*
+ * Send the lookups await_user() queued: on Cloud one request for up to
+ * CFS_CF_USERS_MAX users (GET /rest/api/user/bulk) instead of one each;
+ * where that cannot be sent, one request per user.
+ */
+static void flush_users(struct cfs_cache *c)
+{
+	while (c->unsent) {
+		struct userbatch *b = calloc(1, sizeof(*b));
+		const char *ids[CFS_CF_USERS_MAX];
+		int user_prio = 0;
+
+		while (b && c->unsent && b->n < CFS_CF_USERS_MAX) {
+			struct lookup *l = c->unsent;
+
+			c->unsent = l->next_unsent;
+			user_prio |= l->user_prio;
+			ids[b->n] = l->id;
+			b->l[b->n++] = l;
+		}
+		cfs_cf_tag(c->cf, "a mention");
+		if (b && cfs_cf_users_by_ids(c->cf, ids, b->n,
+		                             user_prio ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+		                             on_users, b) == 0)
+			continue;
+		cfs_cf_tag(c->cf, NULL);
+		for (size_t i = 0; b && i < b->n; i++) {
+			cfs_cf_tag(c->cf, "a mention");
+			if (send_one(b->l[i]))
+				lookup_done(b->l[i], 0, NULL); /* out of memory: the id shows */
+		}
+		if (!b) { /* out of memory: one at a time */
+			struct lookup *l = c->unsent;
+
+			c->unsent = l->next_unsent;
+			cfs_cf_tag(c->cf, "a mention");
+			if (send_one(l))
+				lookup_done(l, 0, NULL);
+		}
+		free(b);
+	}
+}
+
+/* Make pf wait for the lookup of id (joining one in flight); on Cloud it is
+ * queued for flush_users().  -ENOMEM. */
 static int await_user(struct pagefetch *pf, const char *id, size_t len, int wait)
 {
 	struct cfs_cache *c = pf->c;
@@ -290,18 +372,24 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len, int wait
 			return 0;
 		}
 		l->c = c;
+		l->user_prio = pf->waiters && wait;
 		l->next = c->lookups;
 		c->lookups = l;
 		pf->cv->lookups++;
-		cfs_cf_tag(c->cf, "a mention");
-		if (cfs_cf_user_by_id(c->cf, l->id,
-		                      pf->waiters && wait ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
-		                      on_user, l)) {
-			c->lookups = l->next;
-			free(l->id);
-			free(l);
-			return -ENOMEM;
+		if (cfs_cf_api(c->cf) == CFS_API_CLOUD) {
+			l->next_unsent = c->unsent;
+			c->unsent = l;
+		} else {
+			cfs_cf_tag(c->cf, "a mention");
+			if (send_one(l)) {
+				c->lookups = l->next;
+				free(l->id);
+				free(l);
+				return -ENOMEM;
+			}
 		}
+	} else if (pf->waiters && wait) {
+		l->user_prio = 1;
 	}
 	if (!wait)
 		return 0; /* only its name for the xattr: the Markdown does not wait */
@@ -343,9 +431,9 @@ static void await_space(struct pagefetch *pf, const char *k, size_t len)
 	cfs_sync_space(pf->c->sync, (size_t)space, on_space_listed, pf);
 }
 
-/* Look up the users body mentions that we do not know yet (one request per
- * user, remembered for the mount; at most USER_MAX per page, the rest show
- * their ids). */
+/* Look up the users body mentions that we do not know yet (remembered for the
+ * mount; at most USER_MAX per page, the rest show their ids): flush_users()
+ * then sends them, in one request on Cloud. */
 static void scan_users(struct pagefetch *pf, const char *body)
 {
 	static const char *const attrs[] = {"ri:account-id=\"", "ri:userkey=\""};
@@ -374,8 +462,10 @@ static void on_inc(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 	if (!e->err && p->body) {
 		x->storage = p->body;
 		p->body = NULL;
-		if (x->depth < ANCHOR_DEPTH) /* included: its mentions show too */
+		if (x->depth < ANCHOR_DEPTH) { /* included: its mentions show too */
 			scan_users(pf, x->storage);
+			flush_users(pf->c);
+		}
 		if (x->depth < CFS_CONVERT_INCLUDE_DEPTH)
 			scan_includes(pf, x->storage, x->space, x->depth + 1);
 	} else if (e->err != -ECANCELED) {
@@ -501,6 +591,7 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 		free(author);
 	}
 	scan_users(pf, body);
+	flush_users(pf->c);
 	if (--pf->cv->pending == 0)
 		pf_ready(pf);
 }

@@ -1,4 +1,5 @@
 /* convert: cfs_convert() — parse storage format with libxml2 and render it block by block. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ struct parse {
 	size_t root_end;   /* input offset where our root closed */
 	size_t err_off;    /* input offset of the last error */
 	size_t cdata_open; /* an unterminated "<![CDATA[" starts here: we close it */
+	xmlNode *text;     /* the text node characters() looked for whitespace in */
+	size_t text_seen;  /* its bytes already looked at, none whitespace */
 };
 
 static int src_read(void *ctx, char *buf, int len)
@@ -165,6 +168,191 @@ static void render_free(struct cv *cv, xmlNode *parent, xmlNode *last)
 	}
 }
 
+/* Free the children of parent from its first up to stop (not included). */
+static void free_upto(xmlNode *parent, xmlNode *stop)
+{
+	xmlNode *c, *next;
+
+	for (c = parent->children; c && c != stop; c = next) {
+		next = c->next;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+}
+
+/*
+ * Before a block of a flow container is written while it is still open (a huge
+ * list, paragraph, table): what precedes it, at every level up to the root
+ * (a layout cell's section, its layout), is rendered and freed first.
+ */
+static void render_before(struct cv *cv, xmlNode *n)
+{
+	xmlNode *chain[CV_MAX_DOM_DEPTH + 1];
+	int k = 0;
+
+	for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE && k < CV_MAX_DOM_DEPTH;
+	     a = a->parent)
+		chain[k++] = a;
+	while (k-- > 0) /* the top first */
+		if (chain[k]->prev && chain[k]->parent &&
+		    chain[k]->parent->type == XML_ELEMENT_NODE)
+			render_free(cv, chain[k]->parent, chain[k]->prev);
+}
+
+/*
+ * Start writing block n while it is open: what precedes it first.  With
+ * CV_ISTREAM its close, and that of the flow containers around it, does not
+ * end the paragraph the inline buffer holds (also when the parse stops and
+ * the open elements are rendered from the root down).
+ */
+static void stream_begin(struct cv *cv, xmlNode *n, uintptr_t flag)
+{
+	if ((uintptr_t)n->_private & flag)
+		return;
+	render_before(cv, n);
+	for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE;
+	     a = flag == CV_ISTREAM ? a->parent : NULL)
+		a->_private = (void *)((uintptr_t)a->_private | flag);
+}
+
+/*
+ * A huge list in a flow container is written as its items close: past
+ * CV_STREAM_ITEMS items, the list's block is opened (what precedes it first),
+ * every item so far is written and freed, and then each one as it closes;
+ * cv_block() writes the rest and closes it.  The Markdown is the same.
+ */
+#define CV_STREAM_ITEMS 1024
+
+/* The streaming thresholds (items, inline children, text bytes); tests lower
+ * them to stream every list and paragraph of the fixtures. */
+static size_t stream_items = CV_STREAM_ITEMS, stream_inline_n = 4096, stream_text = 1 << 20;
+
+void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill)
+{
+	stream_items = items ? items : CV_STREAM_ITEMS;
+	stream_inline_n = inline_children ? inline_children : 4096;
+	stream_text = text ? text : (size_t)1 << 20;
+	cv_spill_bytes = spill ? spill : (size_t)1 << 20;
+}
+
+static int stream_list(struct cv *cv, xmlNode *li)
+{
+	xmlNode *l = li->parent;
+
+	if (!l || l->type != XML_ELEMENT_NODE || (cv_tag(l) != T_UL && cv_tag(l) != T_OL) ||
+	    CV_IS_FLAT(l) || !is_flow(cv, l->parent))
+		return 0;
+	if (!((uintptr_t)l->_private & CV_LSTREAM)) {
+		if (cv->slist != l) {
+			cv->slist = l;
+			cv->slist_n = 0;
+		}
+		if (++cv->slist_n < stream_items)
+			return 0;
+		stream_begin(cv, l, CV_LSTREAM);
+		cv_list_open(cv, l, &cv->lst);
+	}
+	cv_list_items(cv, l->children, li->next, &cv->lst);
+	free_upto(l, li->next);
+	return 1;
+}
+
+/*
+ * A huge paragraph (p or div) in a flow container, or a huge run of inline
+ * content directly in one, is rendered into the inline buffer as it comes:
+ * every 4,096 children (stream_inline_n), those before the one that just closed are
+ * rendered and freed (that one stays: emphasis looks at what follows).  The
+ * paragraph is written when it closes; the Markdown is the same.  A paragraph
+ * with an id is not streamed (its anchor opens it).
+ */
+static int streams_inline(struct cv *cv, xmlNode *par);
+
+static void stream_inline(struct cv *cv, xmlNode *n)
+{
+	xmlNode *par = n->parent;
+
+	if (cv_kind(cv, n) == K_SKIP)
+		return;
+	if (cv->srun != par) {
+		cv->srun = par;
+		cv->srun_n = 0;
+	}
+	if (++cv->srun_n < stream_inline_n)
+		return;
+	cv->srun_n = 0;
+	if (!streams_inline(cv, par))
+		return;
+	stream_begin(cv, par, CV_ISTREAM);
+	cv_flow_part(cv, par->children, n);
+	free_upto(par, n);
+	cv_il_spill(cv);
+}
+
+/* Is par a paragraph (or flow container) whose inline content may stream? */
+static int streams_inline(struct cv *cv, xmlNode *par)
+{
+	char *f;
+	const char *id;
+	int has;
+
+	if (cv->excerpt_only || cv->html_nest > 0 || cv->err || !par ||
+	    par->type != XML_ELEMENT_NODE)
+		return 0;
+	if (is_flow(cv, par))
+		return 1;
+	if ((cv_tag(par) != T_P && cv_tag(par) != T_DIV) || CV_IS_FLAT(par) ||
+	    !is_flow(cv, par->parent))
+		return 0;
+	if ((uintptr_t)par->_private & CV_ISTREAM)
+		return 1;
+	id = cv_attr(cv, par, NULL, "id", &f);
+	has = id && *id; /* id may be f */
+	free(f);
+	return !has;
+}
+
+/*
+ * Text: libxml2 appends to the last text node, so a paragraph of one huge
+ * text (no markup) would be held whole.  Once that node passes
+ * 1 MB (stream_text), it is rendered with what precedes it up to its last
+ * whitespace, and keeps the rest (a word is not split: escaping looks at the
+ * characters around).
+ */
+static void characters(void *ctx, const xmlChar *ch, int len)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct parse *p = ctxt->_private;
+	xmlNode *par = ctxt->node, *t = par ? par->last : NULL;
+
+	if (p && t && t->type == XML_TEXT_NODE && t->name == xmlStringText && ctxt->nodemem > 0 &&
+	    (size_t)ctxt->nodelen > stream_text && p->skip == 0 && t->content &&
+	    t->content != (xmlChar *)&t->properties && streams_inline(p->cv, par)) {
+		struct cv *cv = p->cv;
+		xmlChar *c = t->content, save;
+		size_t k = (size_t)ctxt->nodelen, seen = p->text == t ? p->text_seen : 0;
+
+		if (k < seen + stream_text) /* a word of megabytes: looked at in steps */
+			goto out;
+		while (k > seen && !strchr(" \t\r\n", c[k - 1]))
+			k--;
+		p->text = t;
+		p->text_seen = k > seen ? 0 : (size_t)ctxt->nodelen;
+		if (k > seen) {
+			stream_begin(cv, par, CV_ISTREAM);
+			save = c[k];
+			c[k] = '\0';
+			cv_flow_part(cv, par->children, NULL);
+			c[k] = save;
+			free_upto(par, t);
+			memmove(c, c + k, (size_t)ctxt->nodelen - k + 1);
+			ctxt->nodelen -= (int)k;
+			cv_il_spill(cv);
+		}
+	}
+out:
+	xmlSAX2Characters(ctx, ch, len);
+}
+
 static void start_element(void *ctx, const xmlChar *localname, const xmlChar *prefix,
                           const xmlChar *URI, int nb_namespaces, const xmlChar **namespaces,
                           int nb_attributes, int nb_defaulted, const xmlChar **attributes)
@@ -207,6 +395,8 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		return;
 	}
 	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
+		/* text straight in the body before a layout comes before its cells */
+		render_before(p->cv, parent);
 		render_free(p->cv, parent, n);
 		if (p->cv->map && cv_tag(parent) == T_ROOT)
 			cv_map_add(p->cv, in_off(p, ctxt));
@@ -218,12 +408,47 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 
 		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
 		    !p->cv->excerpt_only && is_flow(p->cv, t->parent)) {
-			if (t->prev)
-				render_free(p->cv, t->parent,
-				            t->prev); /* what comes before it first */
+			render_before(p->cv, t); /* what comes before it first */
 			cv_table_rows(p->cv, t);
 		}
+		return;
 	}
+	if (p->cv->excerpt_only || p->cv->html_nest > 0 || p->cv->err)
+		return;
+	if (cv_tag(n) == T_LI && stream_list(p->cv, n))
+		return;
+	stream_inline(p->cv, n);
+}
+
+/*
+ * A character reference libxml2 gave up on: "&#X263A;" (HTML's capital X,
+ * which XML does not have) is decoded here, and the parser resumes at its
+ * ";"; any other ("&#12a;", "&#xZZ;") is put back as the text it was.
+ */
+static void restore_charref(xmlParserCtxtPtr ctxt, xmlParserInputPtr in)
+{
+	const xmlChar *s, *e;
+	uint32_t cp = 0;
+	char u[8];
+
+	for (s = in->cur - 1; s > in->base && in->cur - s < 16 && !(s[0] == '&' && s[1] == '#');
+	     s--)
+		;
+	if (s[0] != '&' || s[1] != '#')
+		return;
+	if (s + 2 == in->cur && *in->cur == 'X') {
+		for (e = in->cur + 1; e < in->end && e - in->cur <= 7 && isxdigit(*e); e++)
+			cp = cp * 16 + (uint32_t)(isdigit(*e) ? *e - '0' : (*e | 0x20) - 'a' + 10);
+		if (e > in->cur + 1 && e < in->end && *e == ';' && cp > 0 && cp <= 0x10ffff &&
+		    !(cp >= 0xd800 && cp < 0xe000) &&
+		    (cp >= 0x20 || cp == 9 || cp == 10 || cp == 13)) {
+			xmlSAX2Characters(ctxt, (const xmlChar *)u, (int)cv_utf8_enc(cp, u));
+			in->col += (int)(e - in->cur);
+			in->cur = e; /* libxml2 takes the ";" */
+			return;
+		}
+	}
+	xmlSAX2Characters(ctxt, s, (int)(in->cur - s));
 }
 
 /* Put back text that libxml2 drops when recovering: a lone "<" or "&", "&name" without ";". */
@@ -244,6 +469,8 @@ static void restore_text(xmlParserCtxtPtr ctxt, int code)
 			;
 		if (*s == '&')
 			xmlSAX2Characters(ctxt, s, (int)(in->cur - s));
+	} else if (code == XML_ERR_INVALID_DEC_CHARREF || code == XML_ERR_INVALID_HEX_CHARREF) {
+		restore_charref(ctxt, in);
 	}
 }
 
@@ -275,6 +502,8 @@ static size_t segment(struct parse *p, xmlParserCtxtPtr ctxt, size_t start)
 	p->pos = 0;
 	p->depth = p->skip = 0;
 	p->root_end = p->err_off = NOT_SET;
+	p->text = NULL;
+	p->text_seen = 0;
 
 	xmlCtxtReset(ctxt);
 	xmlCtxtUseOptions(ctxt, PARSE_OPTIONS);
@@ -439,11 +668,12 @@ void cv_map_add(struct cv *cv, size_t storage_end)
 }
 
 /* A conversion: of a page (incl NULL), an included page (excerpt_only: its
- * first excerpt), or only to find where anchor `resolve` is; map: see
+ * first excerpt; its headings are added to those of `into`, the including
+ * conversion), or only to find where anchor `resolve` is; map: see
  * cfs_convert_blocks(). */
 static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
                         const struct cv_incl *incl, int excerpt_only, const char *resolve,
-                        struct cv_map *map, char **out, size_t *out_len)
+                        struct cv *into, struct cv_map *map, char **out, size_t *out_len)
 {
 	static const struct cfs_convert_ctx none;
 	struct cv cv = {.map = map, .incl = incl, .excerpt_only = excerpt_only, .resolve = resolve};
@@ -479,6 +709,7 @@ static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx
 		ctxt->sax->startElementNs = start_element;
 		ctxt->sax->endElementNs = end_element;
 		ctxt->sax->getEntity = get_entity;
+		ctxt->sax->characters = characters;
 		ctxt->sax->serror = on_error;
 		for (size_t start = 0; start < p.len && !cv.err; segments++)
 			start = segment(&p, ctxt, start);
@@ -495,6 +726,9 @@ static int convert_core(const char *in, size_t len, const struct cfs_convert_ctx
 	}
 	cv_finish(&cv, out, out_len);
 	ret = cv.err;
+	for (size_t i = 0; into && !ret && i < cv.nheads; i++)
+		cv_heading_add(into, cv.heads[i].level, cv.heads[i].text ? cv.heads[i].text : "",
+		               cv.heads[i].id);
 	if (!ret) {
 		/*
 		 * libxml2 2.9 can resume mid-character after a malformed end
@@ -530,14 +764,14 @@ out:
 static int convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,
                    size_t *out_len, struct cv_map *map)
 {
-	return convert_core(in, len, ctx, NULL, 0, NULL, map, out, out_len);
+	return convert_core(in, len, ctx, NULL, 0, NULL, NULL, map, out, out_len);
 }
 
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
-               size_t *out_len)
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, struct cv *into,
+               char **out, size_t *out_len)
 {
-	return convert_core(in, len, ctx, incl, excerpt_only, resolve, NULL, out, out_len);
+	return convert_core(in, len, ctx, incl, excerpt_only, resolve, into, NULL, out, out_len);
 }
 
 int cfs_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx, char **out,

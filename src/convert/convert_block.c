@@ -38,23 +38,30 @@ void cv_il_trim(struct cv *cv)
 void cv_para_flush(struct cv *cv)
 {
 	cv_il_trim(cv);
-	if (cv->il.len == 0) {
+	if (cv->il.len == 0 && !cv->para_open) {
 		il_drop_holes(cv);
 		return;
 	}
-	cv_blk_begin(cv, B_PARA, 1);
+	if (!cv->para_open) /* else cv_il_spill() began it */
+		cv_blk_begin(cv, B_PARA, 1);
 	cv_il_move(cv, 0, cv->il.len);
 	cv_blk_end(cv, B_PARA);
 }
 
-void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop)
+/*
+ * Flow content up to stop, the inline run at its end left in the inline buffer:
+ * convert.c renders a huge paragraph's first children this way, and frees them.
+ */
+void cv_flow_part(struct cv *cv, xmlNode *first, xmlNode *stop)
 {
 	xmlNode *iroot = cv->iroot;
 
 	for (xmlNode *n = first; n && n != stop; n = n->next) {
 		switch (cv_kind(cv, n)) {
 		case K_BLOCK:
-			cv_para_flush(cv);
+			/* a streamed paragraph: the buffer already holds its first part */
+			if (!((uintptr_t)n->_private & CV_ISTREAM))
+				cv_para_flush(cv);
 			cv_block(cv, n);
 			break;
 		case K_INLINE:
@@ -65,8 +72,13 @@ void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop)
 			break;
 		}
 	}
-	cv_para_flush(cv);
 	cv->iroot = iroot;
+}
+
+void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop)
+{
+	cv_flow_part(cv, first, stop);
+	cv_para_flush(cv);
 }
 
 /*
@@ -157,38 +169,55 @@ static void item(struct cv *cv, const char *marker, size_t indent, xmlNode *firs
 	cv_pop(cv);
 }
 
-static void list(struct cv *cv, xmlNode *n, int ordered)
+/* Start list n (ul or ol): its first number and marker; the block is open. */
+void cv_list_open(struct cv *cv, xmlNode *n, struct cv_list *l)
 {
-	long num = 1;
-	int alt;
-	char marker[24];
-
-	if (ordered) {
+	l->ordered = cv_tag(n) == T_OL;
+	l->num = 1;
+	if (l->ordered) {
 		char *f;
 		const char *s = cv_attr(cv, n, NULL, "start", &f);
 
 		if (s) {
-			num = strtol(s, NULL, 10);
-			if (num < 0 || num > 99999999)
-				num = 1;
+			l->num = strtol(s, NULL, 10);
+			if (l->num < 0 || l->num > 99999999)
+				l->num = 1;
 		}
 		free(f);
 	}
-	alt = cv_list_alt(cv, ordered ? 2 : 1);
-	cv_blk_begin(cv, B_LIST, !ordered || num == 1);
-	for (xmlNode *c = n->children; c; c = c->next) {
+	l->alt = cv_list_alt(cv, l->ordered ? 2 : 1);
+	cv_blk_begin(cv, B_LIST, !l->ordered || l->num == 1);
+}
+
+/* The items among first..stop (each li, or any other node standing as one). */
+void cv_list_items(struct cv *cv, xmlNode *first, xmlNode *stop, struct cv_list *l)
+{
+	char marker[24];
+
+	for (xmlNode *c = first; c && c != stop; c = c->next) {
 		if (cv_blank_text(c) || cv_kind(cv, c) == K_SKIP)
 			continue;
-		if (ordered)
-			snprintf(marker, sizeof(marker), "%ld%c ", num++, alt ? ')' : '.');
+		if (l->ordered)
+			snprintf(marker, sizeof(marker), "%ld%c ", l->num++, l->alt ? ')' : '.');
 		else
-			snprintf(marker, sizeof(marker), "%c ", alt ? '*' : '-');
+			snprintf(marker, sizeof(marker), "%c ", l->alt ? '*' : '-');
 		if (c->type == XML_ELEMENT_NODE && cv_tag(c) == T_LI)
 			item(cv, marker, 0, c->children, NULL);
 		else
 			item(cv, marker, 0, c, c->next);
 	}
-	cv_list_done(cv, alt, ordered ? 2 : 1);
+}
+
+static void list(struct cv *cv, xmlNode *n)
+{
+	struct cv_list l;
+
+	if ((uintptr_t)n->_private & CV_LSTREAM)
+		l = cv->lst; /* streamed (convert.c): its first items are out */
+	else
+		cv_list_open(cv, n, &l);
+	cv_list_items(cv, n->children, NULL, &l);
+	cv_list_done(cv, l.alt, l.ordered ? 2 : 1);
 }
 
 static int task_done(struct cv *cv, xmlNode *t)
@@ -376,10 +405,8 @@ void cv_block(struct cv *cv, xmlNode *n)
 		heading(cv, n);
 		break;
 	case T_UL:
-		list(cv, n, 0);
-		break;
 	case T_OL:
-		list(cv, n, 1);
+		list(cv, n);
 		break;
 	case T_LI: {
 		int alt = cv_list_alt(cv, 1);

@@ -113,7 +113,9 @@ int cv_include(struct cv *cv, xmlNode *m, int excerpt)
 	sub.space_key = where;
 	link = (struct cv_incl){
 	    .space = where, .title = title, .up = cv->incl ? cv->incl : &top, .depth = depth};
-	if (cv_convert(storage, len, &sub, &link, excerpt, NULL, &md, &mdlen)) {
+	/* its headings join this page's, after those before the include: a table
+	 * of contents lists them, numbered as GitHub numbers repeats */
+	if (cv_convert(storage, len, &sub, &link, excerpt, NULL, cv, &md, &mdlen)) {
 		cv_oom(cv);
 		goto out;
 	}
@@ -341,7 +343,7 @@ char *cv_anchor_in(struct cv *cv, const char *space, const char *title, const ch
 	sub.title = title;
 	sub.space_key = where;
 	sub.include_storage = NULL; /* its own includes and anchors: not followed */
-	if (cv_convert(storage, len, &sub, cv->incl, 0, anchor, &frag, &flen))
+	if (cv_convert(storage, len, &sub, cv->incl, 0, anchor, NULL, &frag, &flen))
 		cv_oom(cv);
 	free(storage);
 	return frag;

@@ -93,6 +93,12 @@ struct cv_hole {
 #define IM_HEAD 0x2 /* heading: breaks become spaces */
 #define IM_LINK 0x4 /* inside link text: no nested links */
 
+/* A list being written: its next number, marker kind. */
+struct cv_list {
+	long num;
+	int ordered, alt;
+};
+
 /* The pages being included around a conversion (convert_include.c), innermost first. */
 struct cv_incl {
 	const char *space, *title; /* space NULL: the converted page's */
@@ -124,6 +130,7 @@ struct cv {
 	struct cv_buf out; /* Markdown, holes not yet filled */
 	struct cv_buf il;  /* inline text of the paragraph being built */
 	int il_space;      /* collapsed whitespace pending in il */
+	int para_open;     /* the paragraph's first part is out (cv_il_spill) */
 	unsigned imode;
 	int emph_depth, html_nest, link_depth;
 	xmlNode *iroot; /* block whose inline content is being rendered */
@@ -143,6 +150,13 @@ struct cv {
 	xmlNode *tbl; /* the table whose rows are being counted (convert_table.c) */
 	size_t tbl_rows, tbl_cols;
 	int tbl_kind;
+
+	/* streaming of other huge top-level blocks (convert.c) */
+	xmlNode *srun; /* the paragraph or flow container whose children are being counted */
+	size_t srun_n;
+	xmlNode *slist; /* the list whose items are being counted */
+	size_t slist_n;
+	struct cv_list lst; /* the list being streamed */
 };
 
 /* --- tags (convert_node.c) --- */
@@ -219,6 +233,11 @@ enum cv_kind { K_INLINE, K_BLOCK, K_SKIP };
  */
 #define CV_FLAT       ((uintptr_t)0x800)
 #define CV_IS_FLAT(n) (((uintptr_t)(n)->_private & CV_FLAT) != 0)
+/* bits 12-14: a table's streaming state (convert_table.c); a paragraph or list whose
+ * first children were already rendered and freed (convert.c) */
+#define CV_ISTREAM      ((uintptr_t)0x8000)
+#define CV_LSTREAM      ((uintptr_t)0x10000)
+#define CV_STREAMING(n) (((uintptr_t)(n)->_private & (CV_ISTREAM | CV_LSTREAM)) != 0)
 
 enum cv_tag cv_tag(xmlNode *n);
 int cv_heading_level(xmlNode *n);
@@ -253,6 +272,11 @@ void cv_blank(struct cv *cv);
 void cv_put_lines(struct cv *cv, const char *s, size_t n);
 size_t cv_frame_prefix(struct cv *cv, char *buf, size_t cap);
 void cv_il_move(struct cv *cv, size_t from, size_t to);
+void cv_il_spill(struct cv *cv);
+extern size_t cv_spill_bytes;
+/* Streaming thresholds (0: the default), for tests: lowered, every list and
+ * paragraph of a page streams, and the Markdown must not change. */
+void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill);
 void cv_il_text(struct cv *cv, const char *s, size_t n);
 void cv_il_insert(struct cv *cv, size_t at, const char *s, size_t n);
 void cv_il_raw(struct cv *cv, const char *s, size_t n);
@@ -275,6 +299,9 @@ char *cv_strndup(struct cv *cv, const char *s, size_t n);
 /* --- rendering (convert_block.c, convert_inline.c, convert_table.c, convert_macro.c,
  *     convert_adf.c, convert_mount.c) --- */
 void cv_flow(struct cv *cv, xmlNode *first, xmlNode *stop);
+void cv_flow_part(struct cv *cv, xmlNode *first, xmlNode *stop);
+void cv_list_open(struct cv *cv, xmlNode *n, struct cv_list *l);
+void cv_list_items(struct cv *cv, xmlNode *first, xmlNode *stop, struct cv_list *l);
 void cv_flow_lead(struct cv *cv, xmlNode *first, xmlNode *stop);
 int cv_list_alt(struct cv *cv, int kind);
 void cv_list_done(struct cv *cv, int alt, int kind);
@@ -315,8 +342,8 @@ void cv_map_add(struct cv *cv, size_t storage_end);
 
 /* --- include, excerpt-include (convert_include.c) --- */
 int cv_convert(const char *in, size_t len, const struct cfs_convert_ctx *ctx,
-               const struct cv_incl *incl, int excerpt_only, const char *resolve, char **out,
-               size_t *out_len);
+               const struct cv_incl *incl, int excerpt_only, const char *resolve, struct cv *into,
+               char **out, size_t *out_len);
 void cv_resolve_finish(struct cv *cv, char **out, size_t *out_len);
 char *cv_anchor_in(struct cv *cv, const char *space, const char *title, const char *anchor);
 char *cv_macro_target(struct cv *cv, xmlNode *m, const char *param, char **space);

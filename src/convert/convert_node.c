@@ -256,7 +256,7 @@ int cv_blank_text(xmlNode *n)
 	if (n->type != XML_TEXT_NODE && n->type != XML_CDATA_SECTION_NODE)
 		return 0;
 	for (const xmlChar *s = n->content; s && *s; s++)
-		if (!strchr(" \t\r\n", *s))
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
 			return 0;
 	return 1;
 }
@@ -429,15 +429,19 @@ char *cv_text_of(struct cv *cv, xmlNode *n, int collapse)
 			l = 1;
 		}
 		if (collapse) {
-			for (size_t i = 0; i < l; i++) {
-				if (strchr(" \t\r\n\f\v", s[i])) {
+			for (size_t i = 0, j; i < l; i = j) {
+				if (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
 					space = 1;
+					j = i + 1;
 					continue;
 				}
 				if (space && b.len)
 					cv_buf_add(cv, &b, " ", 1);
 				space = 0;
-				cv_buf_add(cv, &b, s + i, 1);
+				for (j = i + 1;
+				     j < l && s[j] != ' ' && !(s[j] >= '\t' && s[j] <= '\r'); j++)
+					;
+				cv_buf_add(cv, &b, s + i, j - i); /* a run without whitespace */
 			}
 		} else {
 			cv_buf_add(cv, &b, s, l);

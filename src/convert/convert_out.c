@@ -300,6 +300,7 @@ void cv_il_move(struct cv *cv, size_t from, size_t to)
 {
 	size_t i = from, h = cv->il_holes;
 
+	cv->para_open = 0;
 	while (i < to) {
 		const char *s = cv->il.p + i;
 		const char *nl = memchr(s, '\n', to - i);
@@ -319,9 +320,58 @@ void cv_il_move(struct cv *cv, size_t from, size_t to)
 		cv->holes[h].off = cv->out.len;
 	cv->il_holes = cv->nholes;
 	cv->il.len = 0;
+	if (cv->il.cap > ((size_t)1 << 20)) {
+		/* a huge paragraph was here: give the memory back */
+		free(cv->il.p);
+		memset(&cv->il, 0, sizeof(cv->il));
+	}
 	if (cv->il.p)
 		cv->il.p[0] = '\0';
 	cv->il_space = 0;
+}
+
+/*
+ * A paragraph too big to hold twice (convert.c streams it): once the inline
+ * buffer passes cv_spill_bytes (1 MB), its paragraph is opened and all but the last
+ * part written out.  What stays ends after a letter or digit, so the trim at
+ * the paragraph's end cannot reach back, and keeps the characters emphasis
+ * looks at before it.  Not with holes pending in the buffer.
+ */
+size_t cv_spill_bytes = (size_t)1 << 20; /* lowered by tests (cv_stream_thresholds) */
+#define CV_SPILL_KEEP 64
+
+void cv_il_spill(struct cv *cv)
+{
+	size_t k, i = 0;
+
+	if (cv->il.len < cv_spill_bytes || cv->il.len <= CV_SPILL_KEEP ||
+	    cv->nholes > cv->il_holes || cv->err)
+		return;
+	for (k = cv->il.len - CV_SPILL_KEEP; k > 0; k--) {
+		unsigned char c = (unsigned char)cv->il.p[k - 1];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			break;
+	}
+	if (k == 0 || k < cv_spill_bytes / 2)
+		return;
+	if (!cv->para_open)
+		cv_blk_begin(cv, B_PARA, 1);
+	cv->para_open = 1;
+	while (i < k) {
+		const char *s = cv->il.p + i;
+		const char *nl = memchr(s, '\n', k - i);
+		size_t l = nl ? (size_t)(nl - s) : k - i;
+
+		if (!cv->line_open)
+			line_start(cv);
+		cv_buf_add(cv, &cv->out, s, l);
+		if (nl)
+			cv_nl(cv);
+		i += l + (nl ? 1 : 0);
+	}
+	memmove(cv->il.p, cv->il.p + k, cv->il.len - k + 1);
+	cv->il.len -= k;
 }
 
 static int il_at_line_start(struct cv *cv)
@@ -544,6 +594,15 @@ void cv_html_esc(struct cv *cv, struct cv_buf *b, const char *s, size_t n)
 	cv_buf_add(cv, b, s + start, i - start);
 }
 
+/* Bytes cv_url() always encodes, and those it encodes in strict mode (paths). */
+static const unsigned char url_always[128] = {
+    ['<'] = 1, ['>'] = 1, ['('] = 1, [')'] = 1, ['|'] = 1, ['\\'] = 1, ['"'] = 1, ['`'] = 1,
+};
+static const unsigned char url_strict[128] = {
+    ['?'] = 1, ['#'] = 1, ['%'] = 1, ['['] = 1, [']'] = 1,
+    ['{'] = 1, ['}'] = 1, ['^'] = 1, ['&'] = 1,
+};
+
 /*
  * Percent-encode a link destination.  strict 0: an external URL (only what
  * breaks Markdown is encoded); 1: a path (also ? # % and friends); 2: one path
@@ -559,9 +618,9 @@ void cv_url(struct cv *cv, struct cv_buf *b, const char *s, int strict)
 
 		if (c >= 0x80)
 			enc = 0;
-		else if (c <= 0x20 || c == 0x7f || strchr("<>()|\\\"`", c))
+		else if (c <= 0x20 || c == 0x7f || url_always[c])
 			enc = 1;
-		else if (strict && (strchr("?#%[]{}^&", c) != NULL))
+		else if (strict && url_strict[c])
 			enc = 1;
 		else if (strict == 2 && (c == '/' || c == '+'))
 			enc = 1;

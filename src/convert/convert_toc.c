@@ -282,14 +282,16 @@ int cv_elem_anchor(struct cv *cv, xmlNode *n)
 {
 	char *f;
 	const char *id;
+	int has;
 
 	if (!n->properties)
 		return 0;
 	id = cv_attr(cv, n, NULL, "id", &f);
-	if (id && *id)
+	has = id && *id; /* id may be f: not read after it is freed (a fuzz finding) */
+	if (has)
 		cv_il_anchor(cv, id);
 	free(f);
-	return id && *id;
+	return has;
 }
 
 void cv_heading_add(struct cv *cv, int level, const char *text, const char *id)
@@ -504,6 +506,14 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 	}
 	if (cv->map)
 		cv->map->body = r.len;
+	if (!cv->nholes && !cv->err) {
+		/* nothing to fill: the Markdown is handed over, not copied (a 50 MB page) */
+		map_chunk(cv, 0, cv->out.len, r.len);
+		cv_buf_insert(cv, &cv->out, 0, r.p ? r.p : "", r.len);
+		free(r.p);
+		r = cv->out;
+		memset(&cv->out, 0, sizeof(cv->out));
+	}
 	if (cv->nholes > 1)
 		qsort(cv->holes, cv->nholes, sizeof(*cv->holes), hole_cmp);
 	for (size_t i = 0; i < cv->nholes && !cv->err; i++) {
@@ -572,10 +582,14 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 			}
 		}
 	}
-	map_chunk(cv, pos, cv->out.len, r.len);
-	cv_buf_add(cv, &r, o + pos, cv->out.len - pos);
+	if (cv->nholes) {
+		map_chunk(cv, pos, cv->out.len, r.len);
+		cv_buf_add(cv, &r, o + pos, cv->out.len - pos);
+	}
 	smap_free(&ids);
 	smap_free(&anchors);
+	if (r.len && r.p[r.len - 1] != '\n')
+		cv_buf_add(cv, &r, "\n", 1); /* room for the final newline and NUL */
 	n = r.len;
 	while (n > 0 && r.p[n - 1] == '\n')
 		n--;

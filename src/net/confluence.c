@@ -42,6 +42,9 @@ static void call_free(struct cfs_cf_call *c)
 	case CALL_USER:
 		cfs_model_user_clear(&c->u.user);
 		break;
+	case CALL_USERS:
+		cfs_model_user_list_clear(&c->u.users);
+		break;
 	case CALL_SPACE:
 		cfs_model_space_clear(&c->u.space);
 		break;
@@ -68,6 +71,9 @@ static void call_finish(struct cfs_cf_call *c, const struct cfs_cf_error *e)
 	switch (c->kind) {
 	case CALL_USER:
 		((cfs_cf_user_cb)c->cb)(c->arg, e, e->err ? NULL : &c->u.user);
+		break;
+	case CALL_USERS:
+		((cfs_cf_users_cb)c->cb)(c->arg, e, e->err ? NULL : &c->u.users);
 		break;
 	case CALL_SPACE:
 		((cfs_cf_space_cb)c->cb)(c->arg, e, e->err ? NULL : &c->u.space);
@@ -279,6 +285,9 @@ static void on_response(void *arg, struct cfs_http_response *resp)
 			e.detail = "the server answered as the anonymous user";
 			goto fail;
 		}
+		break;
+	case CALL_USERS:
+		ret = cfs_model_users(body, resp->len, &c->u.users);
 		break;
 	case CALL_SPACE:
 		ret = cfs_model_space(body, resp->len, &c->u.space);
@@ -702,6 +711,45 @@ int cfs_cf_user_by_id(struct cfs_cf *cf, const char *id, enum cfs_http_prio prio
 	                          cf->api == CFS_API_DC ? "key" : "accountId", e);
 	free(e);
 	return cfs_cf_call_start(cf, CALL_USER, prio, path, (void *)cb, arg, NULL);
+}
+
+int cfs_cf_users_by_ids(struct cfs_cf *cf, const char *const *ids, size_t n,
+                        enum cfs_http_prio prio, cfs_cf_users_cb cb, void *arg)
+{
+	char *esc[CFS_CF_USERS_MAX], *q, *path;
+	size_t len = 0;
+	int ret = -ENOMEM;
+
+	if (cf->api != CFS_API_CLOUD)
+		return -ENOTSUP;
+	if (n == 0 || n > CFS_CF_USERS_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		esc[i] = cfs_cf_escape(ids[i]);
+		len += strlen("&accountId=") + (esc[i] ? strlen(esc[i]) : 0);
+	}
+	q = malloc(len + 1);
+	if (q) {
+		len = 0;
+		for (size_t i = 0; i < n && q; i++) {
+			if (!esc[i]) {
+				free(q);
+				q = NULL;
+				break;
+			}
+			len += (size_t)sprintf(q + len, "%saccountId=%s", i ? "&" : "", esc[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(esc[i]);
+	if (!q)
+		return -ENOMEM;
+	/* GET /wiki/rest/api/user/bulk?accountId=A&accountId=B (CONFCLOUD-76894) */
+	path = cfs_cf_path_printf("%s/rest/api/user/bulk?%s&limit=%zu", cfs_cf_base_path(cf), q, n);
+	free(q);
+	if (path)
+		ret = cfs_cf_call_start(cf, CALL_USERS, prio, path, (void *)cb, arg, NULL);
+	return ret;
 }
 
 void cfs_cf_tag(struct cfs_cf *cf, const char *tag)

@@ -16,7 +16,15 @@ struct cfs_cf {
  * 100 or 200, lower with bodies); _links.next is followed whatever it chose. */
 #define DC_LIMIT 200
 
-enum call_kind { CALL_USER, CALL_SPACE, CALL_SPACES, CALL_PAGES, CALL_PAGE, CALL_ATTACHMENTS };
+enum call_kind {
+	CALL_USER,
+	CALL_USERS,
+	CALL_SPACE,
+	CALL_SPACES,
+	CALL_PAGES,
+	CALL_PAGE,
+	CALL_ATTACHMENTS
+};
 
 /* One logical call; a paginated listing issues several GETs. */
 struct cfs_cf_call {
@@ -36,6 +44,7 @@ struct cfs_cf_call {
 	void *arg;
 	union {
 		struct cfs_user user;
+		struct cfs_user_list users;
 		struct cfs_space space;
 		struct cfs_space_list spaces;
 		struct cfs_page_list pages;
