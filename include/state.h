@@ -42,6 +42,9 @@ uint32_t cfs_state_crc32(uint32_t crc, const void *p, size_t n);
 
 /* The file's bytes (malloc'd).  0 or -ENOMEM. */
 int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len);
+/* The same bytes written to fd through a 64 KiB buffer (a 100,000-page state
+ * is tens of MB: never all in memory, docs/memory.md).  0 or -errno. */
+int cfs_state_encode_fd(const struct cfs_state *s, int fd);
 /* Parse a whole file into *s (zeroed by the caller; clear it after).  0, or
  * -EPROTO (another format number), -EBADMSG (wrong magic, truncated,
  * trailing bytes, checksum), -ENOMEM; why says which, for the warning. */
@@ -50,6 +53,11 @@ int cfs_state_decode(const char *buf, size_t len, struct cfs_state *s, char *why
 /* Write path atomically: a temporary file next to it (unique to this
  * process), fsync, rename.  0 or -errno. */
 int cfs_state_save(const char *path, const struct cfs_state *s);
+/* The same for bytes already encoded (cfs_state_encode). */
+int cfs_state_write(const char *path, const char *buf, size_t len);
+/* The same for bytes fill writes to fd (the temporary file; fill returns 0
+ * or -errno); the fsync and rename come after fill returned. */
+int cfs_state_write_with(const char *path, int (*fill)(void *arg, int fd), void *arg);
 /* Read and decode path.  -ENOENT when there is none; other errors as
  * cfs_state_decode (or the read's -errno). */
 int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_len);
@@ -61,6 +69,12 @@ int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_
  * their parents, positions, versions, times and labels; attachments;
  * containers found gone.  Takes the read lock.  0 or -ENOMEM. */
 int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out);
+/* The same listing lent to fn for the length of the call: its strings are
+ * the tree's own (no copy of the whole space, docs/memory.md), valid only
+ * inside fn, which runs under the read lock and must not call into the
+ * tree.  Returns fn's result, or -EINVAL or -ENOMEM.  Any thread. */
+int cfs_tree_with_export(struct cfs_tree *t, size_t space,
+                         int (*fn)(void *arg, const struct cfs_sync_listing *l), void *arg);
 
 /* A hash of where every page title of space leads (title -> path on the
  * mount): a rendered page's links are right as long as it is unchanged.
@@ -85,14 +99,22 @@ struct cfs_tree_rendered {
 	struct cfs_node *node;
 	char *id;
 	int64_t version;
-	struct cfs_blob *md; /* a reference */
+	struct cfs_blob *md; /* NULL: the list holds no Markdown (cfs_tree_md_peek) */
 	uint64_t *links;     /* the title keys it links to (malloc'd copy) */
 	size_t nlinks;
 };
 
 /* Every page of space with Markdown of its current version (stubs of
- * whiteboards and such left out).  Takes the read lock.  0 or -ENOMEM. */
+ * whiteboards and such left out).  The list keeps no page alive: the tree
+ * may drop a page's Markdown (mem_cache) before it is written.  Takes the
+ * read lock.  0 or -ENOMEM. */
 int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered **out, size_t *n);
 void cfs_tree_rendered_free(struct cfs_tree_rendered *v, size_t n);
+
+/* Page n's Markdown if it is still held for exactly version and these
+ * links (r's, so the two go to disk together; a new reference), else NULL.
+ * Unlike cfs_tree_md(), not a use: the page's place in the
+ * least-recently-used order stays.  Any thread. */
+struct cfs_blob *cfs_tree_md_peek(struct cfs_tree *t, const struct cfs_tree_rendered *r);
 
 #endif

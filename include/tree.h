@@ -196,10 +196,14 @@ int cfs_tree_prefetch_set(struct cfs_tree *t, uint64_t ino, int depth, uint64_t 
                           struct cfs_node ***pages, size_t *np, struct cfs_node ***atts,
                           size_t *na);
 
-/* Bound the memory of rendered pages to cap bytes: past it, the least
- * recently used pages are dropped (and fetched again when next needed).
- * 0: no bound.  Any thread. */
+/* Bound the memory of rendered pages to cap bytes: past it, pages are
+ * dropped, those marked as kept on disk first, else the least recently used
+ * (and read back or fetched again when next needed).  0: no bound.  Any
+ * thread. */
 void cfs_tree_set_md_cap(struct cfs_tree *t, uint64_t cap);
+/* The page's Markdown md (the bytes it holds now, else nothing happens) is
+ * also kept on disk: it is dropped before pages that are not.  Any thread. */
+void cfs_tree_md_on_disk(struct cfs_tree *t, struct cfs_node *n, const struct cfs_blob *md);
 /* Bytes of rendered Markdown held now. */
 uint64_t cfs_tree_md_bytes(struct cfs_tree *t);
 

@@ -51,6 +51,22 @@ struct inc {
 	int depth;           /* 1: included by the page itself; ANCHOR_DEPTH: an anchor target */
 };
 
+/* What a fetch needs once the body has arrived (allocated then: a prefetch
+ * of a whole space queues one pagefetch per page, docs/memory.md). */
+struct pf_conv {
+	int pending; /* user lookups, space listings, includes the conversion waits for */
+	int phase;   /* 0: spaces and users; 1: included pages */
+	struct inc *inc[INC_MAX]; /* included pages, fetched before the conversion */
+	size_t ninc;
+	int lookups; /* user lookups this page started */
+	uv_work_t work;
+	struct cfs_page page; /* the fetched page; its body is consumed by the work */
+	char *md;
+	size_t md_len;
+	struct cfs_tree_links links; /* titles the Markdown links to */
+	int err;
+};
+
 struct pagefetch {
 	struct cfs_cache *c;
 	struct cfs_node *node;
@@ -59,18 +75,8 @@ struct pagefetch {
 	struct cfs_cf_call *call; /* the request carrying it alone, or NULL */
 	int64_t version;          /* the page's version when the fetch started */
 	int blog;                 /* a blog post */
-	int pending; /* user lookups, space listings, includes the conversion waits for */
-	int phase;   /* 0: spaces and users; 1: included pages */
-	struct inc *inc[INC_MAX]; /* included pages, fetched before the conversion */
-	size_t ninc;
-	int lookups; /* user lookups this page started */
 	char *id;
-	uv_work_t work;
-	struct cfs_page page; /* the fetched page; its body is consumed by the work */
-	char *md;
-	size_t md_len;
-	struct cfs_tree_links links; /* titles the Markdown links to */
-	int err;
+	struct pf_conv *cv; /* NULL until the body arrived */
 };
 
 struct batch {
@@ -140,16 +146,19 @@ static void pf_finish(struct pagefetch *pf, int err, struct cfs_blob *md)
 		free(w);
 		w = next;
 	}
-	cfs_model_page_clear(&pf->page);
-	for (size_t i = 0; i < pf->ninc; i++) {
-		free(pf->inc[i]->space);
-		free(pf->inc[i]->title);
-		free(pf->inc[i]->storage);
-		free(pf->inc[i]);
+	if (pf->cv) {
+		cfs_model_page_clear(&pf->cv->page);
+		for (size_t i = 0; i < pf->cv->ninc; i++) {
+			free(pf->cv->inc[i]->space);
+			free(pf->cv->inc[i]->title);
+			free(pf->cv->inc[i]->storage);
+			free(pf->cv->inc[i]);
+		}
+		free(pf->cv->md);
+		free(pf->cv->links.v);
+		free(pf->cv);
 	}
 	free(pf->id);
-	free(pf->md);
-	free(pf->links.v);
 	free(pf);
 }
 
@@ -158,8 +167,8 @@ static char *inc_storage(void *arg, const char *space_key, const char *title, si
 {
 	struct pagefetch *pf = arg;
 
-	for (size_t i = 0; i < pf->ninc; i++) {
-		struct inc *x = pf->inc[i];
+	for (size_t i = 0; i < pf->cv->ninc; i++) {
+		struct inc *x = pf->cv->inc[i];
 
 		if (x->storage && x->space && space_key && !strcmp(x->space, space_key) &&
 		    !strcmp(x->title, title)) {
@@ -173,11 +182,11 @@ static char *inc_storage(void *arg, const char *space_key, const char *title, si
 static void convert_work(uv_work_t *req)
 {
 	struct pagefetch *pf = req->data;
-	const char *body = pf->page.body ? pf->page.body : "";
+	const char *body = pf->cv->page.body ? pf->cv->page.body : "";
 	struct cfs_tree_inc inc = {inc_storage, pf};
 
-	pf->err = cfs_tree_convert_inc(pf->c->tree, pf->node, body, strlen(body), &inc, &pf->md,
-	                               &pf->md_len, &pf->links);
+	pf->cv->err = cfs_tree_convert_inc(pf->c->tree, pf->node, body, strlen(body), &inc,
+	                                   &pf->cv->md, &pf->cv->md_len, &pf->cv->links);
 }
 
 static void convert_done(uv_work_t *req, int status)
@@ -185,24 +194,24 @@ static void convert_done(uv_work_t *req, int status)
 	struct pagefetch *pf = req->data;
 	struct cfs_cache *c = pf->c;
 	struct cfs_blob *md = NULL;
-	int err = status ? -ECANCELED : pf->err;
+	int err = status ? -ECANCELED : pf->cv->err;
 
 	c->converting--;
 	if (!err && !c->closing) {
-		md = cfs_blob_take(pf->md, pf->md_len);
-		pf->md = NULL;
+		md = cfs_blob_take(pf->cv->md, pf->cv->md_len);
+		pf->cv->md = NULL;
 		if (md)
 			cfs_tree_set_md(c->tree, pf->node, md,
-			                pf->page.version > pf->version ? pf->page.version
-			                                               : pf->version,
-			                &pf->links);
+			                pf->cv->page.version > pf->version ? pf->cv->page.version
+			                                                   : pf->version,
+			                &pf->cv->links);
 		else
 			err = -ENOMEM;
 		if (md && c->keep) {
-			const char *body = pf->page.body ? pf->page.body : "";
+			const char *body = pf->cv->page.body ? pf->cv->page.body : "";
 
 			c->keep(c->keep_arg, pf->node,
-			        pf->page.version > 0 ? pf->page.version : pf->version, body,
+			        pf->cv->page.version > 0 ? pf->cv->page.version : pf->version, body,
 			        strlen(body), md);
 		}
 	}
@@ -223,8 +232,8 @@ static void queue_convert(struct pagefetch *pf)
 		pf_finish(pf, -ESHUTDOWN, NULL);
 		return;
 	}
-	pf->work.data = pf;
-	if (uv_queue_work(c->loop, &pf->work, convert_work, convert_done)) {
+	pf->cv->work.data = pf;
+	if (uv_queue_work(c->loop, &pf->cv->work, convert_work, convert_done)) {
 		pf_finish(pf, -EIO, NULL);
 		return;
 	}
@@ -256,7 +265,7 @@ static void lookup_done(struct lookup *l, int remember, const char *name)
 		pl = &(*pl)->next;
 	*pl = l->next;
 	for (size_t i = 0; i < l->n; i++)
-		if (--l->waiting[i]->pending == 0)
+		if (--l->waiting[i]->cv->pending == 0)
 			pf_ready(l->waiting[i]);
 	free(l->waiting);
 	free(l->id);
@@ -366,7 +375,7 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len, int wait
 		l->user_prio = pf->waiters && wait;
 		l->next = c->lookups;
 		c->lookups = l;
-		pf->lookups++;
+		pf->cv->lookups++;
 		if (cfs_cf_api(c->cf) == CFS_API_CLOUD) {
 			l->next_unsent = c->unsent;
 			c->unsent = l;
@@ -389,7 +398,7 @@ static int await_user(struct pagefetch *pf, const char *id, size_t len, int wait
 		return -ENOMEM;
 	l->waiting = w;
 	l->waiting[l->n++] = pf;
-	pf->pending++;
+	pf->cv->pending++;
 	return 0;
 }
 
@@ -399,7 +408,7 @@ static void on_space_listed(void *arg, int err)
 	struct pagefetch *pf = arg;
 
 	(void)err;
-	if (--pf->pending == 0)
+	if (--pf->cv->pending == 0)
 		pf_ready(pf);
 }
 
@@ -418,7 +427,7 @@ static void await_space(struct pagefetch *pf, const char *k, size_t len)
 	space = cfs_tree_space_find(pf->c->tree, key, &loaded);
 	if (space < 0 || loaded)
 		return;
-	pf->pending++;
+	pf->cv->pending++;
 	cfs_sync_space(pf->c->sync, (size_t)space, on_space_listed, pf);
 }
 
@@ -433,7 +442,7 @@ static void scan_users(struct pagefetch *pf, const char *body)
 		for (const char *s = strstr(body, attrs[k]); s; s = strstr(s, attrs[k])) {
 			const char *id = s + strlen(attrs[k]), *end = strchr(id, '"');
 
-			if (!end || pf->lookups >= USER_MAX)
+			if (!end || pf->cv->lookups >= USER_MAX)
 				break;
 			if (end > id && end - id < 128 && await_user(pf, id, (size_t)(end - id), 1))
 				break; /* out of memory: mentions show ids */
@@ -463,7 +472,7 @@ static void on_inc(void *arg, const struct cfs_cf_error *e, struct cfs_page *p)
 		cfs_warn("include of '%s' (%s): not inlined (%s)", x->title, x->space,
 		         strerror(-e->err));
 	}
-	if (--pf->pending == 0)
+	if (--pf->cv->pending == 0)
 		pf_ready(pf);
 }
 
@@ -485,10 +494,10 @@ static void found_include(void *arg, const char *space_key, const char *title)
 	int64_t version;
 	int blog;
 
-	if (pf->ninc >= INC_MAX || !space || pf->c->closing)
+	if (pf->cv->ninc >= INC_MAX || !space || pf->c->closing)
 		return;
-	for (size_t i = 0; i < pf->ninc; i++)
-		if (!strcmp(pf->inc[i]->space, space) && !strcmp(pf->inc[i]->title, title))
+	for (size_t i = 0; i < pf->cv->ninc; i++)
+		if (!strcmp(pf->cv->inc[i]->space, space) && !strcmp(pf->cv->inc[i]->title, title))
 			return; /* asked already */
 	n = cfs_tree_find_page(pf->c->tree, pf->node, space, title);
 	if (!n || n == pf->node || cfs_tree_page_ref(pf->c->tree, n, &id, &version, &blog))
@@ -503,12 +512,12 @@ static void found_include(void *arg, const char *space_key, const char *title)
 	}
 	x->pf = pf;
 	x->depth = sc->depth;
-	pf->inc[pf->ninc++] = x;
-	pf->pending++;
+	pf->cv->inc[pf->cv->ninc++] = x;
+	pf->cv->pending++;
 	cfs_cf_tag(pf->c->cf, "an include");
 	if (cfs_cf_page(pf->c->cf, id, 0, pf->waiters ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND, on_inc,
 	                x))
-		pf->pending--;
+		pf->cv->pending--;
 	free(id);
 }
 
@@ -524,12 +533,12 @@ static void scan_includes(struct pagefetch *pf, const char *body, const char *sp
  * the included pages (which need the spaces listed to be found), then convert. */
 static void pf_ready(struct pagefetch *pf)
 {
-	if (pf->phase == 0 && !pf->c->closing) {
-		const char *body = pf->page.body ? pf->page.body : "";
+	if (pf->cv->phase == 0 && !pf->c->closing) {
+		const char *body = pf->cv->page.body ? pf->cv->page.body : "";
 		char *space = cfs_tree_space_key(pf->c->tree, pf->node);
 
-		pf->phase = 1;
-		pf->pending = 1; /* held until the scan is done */
+		pf->cv->phase = 1;
+		pf->cv->pending = 1; /* held until the scan is done */
 		if (space && strstr(body, "include\""))
 			scan_includes(pf, body, space, 1);
 		if (space && strstr(body, "ac:anchor=\"")) {
@@ -539,7 +548,7 @@ static void pf_ready(struct pagefetch *pf)
 			cfs_convert_scan_anchor_pages(body, strlen(body), found_include, &sc);
 		}
 		free(space);
-		if (--pf->pending)
+		if (--pf->cv->pending)
 			return;
 	}
 	queue_convert(pf);
@@ -554,10 +563,14 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 
 	pf->batch = NULL;
 	pf->call = NULL;
-	pf->page = *p;
+	if (!(pf->cv = calloc(1, sizeof(*pf->cv)))) {
+		pf_finish(pf, -ENOMEM, NULL); /* p stays the caller's */
+		return;
+	}
+	pf->cv->page = *p;
 	memset(p, 0, sizeof(*p));
-	body = pf->page.body ? pf->page.body : "";
-	pf->pending = 1; /* held until the scan is done */
+	body = pf->cv->page.body ? pf->cv->page.body : "";
+	pf->cv->pending = 1; /* held until the scan is done */
 	for (const char *s = strstr(body, "ri:space-key=\""); s && !pf->c->closing;
 	     s = strstr(s, "ri:space-key=\"")) {
 		const char *k = s + strlen("ri:space-key=\""), *end = strchr(k, '"');
@@ -579,7 +592,7 @@ static void pf_convert(struct pagefetch *pf, struct cfs_page *p)
 	}
 	scan_users(pf, body);
 	flush_users(pf->c);
-	if (--pf->pending == 0)
+	if (--pf->cv->pending == 0)
 		pf_ready(pf);
 }
 

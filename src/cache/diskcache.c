@@ -232,14 +232,16 @@ static void free_grave(struct cfs_diskcache_entry *grave)
 static struct cfs_diskcache_entry *new_entry(struct cfs_diskcache *dc, const char *key,
                                              uint64_t size)
 {
-	struct cfs_diskcache_entry *e = calloc(1, sizeof(*e));
+	size_t len = strnlen(key, CFS_DISKCACHE_KEY_MAX);
+	struct cfs_diskcache_entry *e = calloc(1, sizeof(*e) + len + 1);
 
 	if (!e)
 		return NULL;
 	e->dc = dc;
 	e->size = size;
 	e->fd = -1;
-	snprintf(e->key, sizeof(e->key), "%s", key);
+	memcpy(e->key, key, len);
+	e->key[len] = '\0';
 	pthread_mutex_init(&e->lock, NULL);
 	pthread_mutex_init(&e->save_lock, NULL);
 	return e;

@@ -50,7 +50,8 @@ struct cfs_diskcache_entry {
 	bool dropped;
 	bool nosync; /* cfs_diskcache_set_nosync(): saves skip fdatasync and fsync */
 
-	char key[CFS_DISKCACHE_KEY_MAX + 1];
+	char key[]; /* NUL-terminated, at most CFS_DISKCACHE_KEY_MAX bytes: sized to it, as a
+	               100,000-page mount holds one entry per page (docs/memory.md) */
 };
 
 struct cfs_diskcache {

@@ -148,7 +148,7 @@ int cfs_diskcache_add_range(struct cfs_diskcache_entry *e, uint64_t s, uint64_t 
 			i--;
 	}
 	if (e->nr == e->ar) {
-		size_t na = e->ar ? e->ar * 2 : 8;
+		size_t na = e->ar ? e->ar * 2 : 1; /* most entries are complete: one range */
 		struct range *nr;
 		if (na > CFS_DISKCACHE_MAX_RANGES)
 			na = CFS_DISKCACHE_MAX_RANGES;

@@ -612,6 +612,14 @@ void cv_finish(struct cv *cv, char **out, size_t *out_len)
 	for (size_t i = 0; cv->map && i < cv->map->n; i++)
 		if (cv->map->b[i].md_end > n)
 			cv->map->b[i].md_end = n;
+	/* The buffer grew by doubling: give back the slack, as the Markdown may
+	 * be kept in memory for long (docs/memory.md). */
+	if (r.cap > n + 1) {
+		char *fit = realloc(r.p, n + 1);
+
+		if (fit)
+			r.p = fit;
+	}
 	*out = r.p;
 	*out_len = n;
 }

@@ -82,66 +82,112 @@ static void md_forget(struct cfs_persist *p, struct cfs_state_md *m)
 	p->nmd--;
 }
 
-/* Entries new to the index in one save: merged into p->md once, sorted (a
- * sort per page written made a 100,000-page save quadratic). */
-struct md_adds {
-	struct cfs_state_md *v;
-	size_t n, cap;
-};
-
-static void md_add(struct md_adds *a, const char *id, int64_t version, uint64_t size, uint64_t loc)
+/* Add the entries of add (ids not in p->md; sorted here) to p->md, keeping it
+ * sorted: one merge, not a sort per page (a save may write 100,000 pages).
+ * On ENOMEM they are left out (those pages are fetched again) and -ENOMEM
+ * is returned.  lock held. */
+static int md_merge(struct cfs_persist *p, struct cfs_state_md *add, size_t nadd)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 64;
-		struct cfs_state_md *v = realloc(a->v, cap * sizeof(*v));
+	struct cfs_state_md *v;
+	size_t i, j, k;
 
-		if (!v)
-			return; /* not indexed: read from the server, as before it was written */
-		a->v = v;
-		a->cap = cap;
+	if (!nadd)
+		return 0;
+	qsort(add, nadd, sizeof(*add), cmp_md);
+	v = realloc(p->md, (p->nmd + nadd) * sizeof(*v));
+	if (!v) {
+		for (i = 0; i < nadd; i++)
+			free(add[i].id);
+		return -ENOMEM;
 	}
-	if ((a->v[a->n].id = strdup(id))) {
-		a->v[a->n].version = version;
-		a->v[a->n].size = size;
-		a->v[a->n].loc = loc;
-		a->n++;
+	p->md = v;
+	i = p->nmd;
+	j = nadd;
+	k = p->nmd + nadd;
+	while (j > 0) {
+		if (i > 0 && cmp_md(&v[i - 1], &add[j - 1]) > 0)
+			v[--k] = v[--i];
+		else
+			v[--k] = add[--j];
+	}
+	p->nmd += nadd;
+	return 0;
+}
+
+/* Let go of a rendered page's Markdown as soon as it is on disk: a save of
+ * a whole space holds one page at a time, so mem_cache bounds the rendered
+ * pages in memory (docs/memory.md). */
+static void release(struct cfs_tree_rendered *r)
+{
+	cfs_blob_unref(r->md);
+	r->md = NULL;
+	free(r->links);
+	r->links = NULL;
+	r->nlinks = 0;
+}
+
+/* r's page is on disk and in the index: the tree may drop it first (its
+ * Markdown is read back without a request).  Lets go of it. */
+static void on_disk(struct cfs_persist *p, struct cfs_tree_rendered *r)
+{
+	if (r->md)
+		cfs_tree_md_on_disk(p->tree, r->node, r->md);
+	release(r);
+}
+
+/* The pages of a merge (md_merge's result ret) are in the index, or not. */
+static void published(struct cfs_persist *p, struct cfs_tree_rendered **v, size_t n, int ret)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (ret)
+			release(v[k]);
+		else
+			on_disk(p, v[k]);
 	}
 }
 
-/* Merge a (its ids not in p->md) into p->md, keeping it sorted.  Takes a's entries. */
-static void md_merge(struct cfs_persist *p, struct md_adds *a)
+/* New pages on disk are published to the index in runs of this many. */
+#define MD_MERGE_RUN 512
+
+/* The state file, written to fd while the tree lends its listing. */
+struct encoding {
+	struct cfs_persist *p;
+	struct cfs_state *st; /* all but the listing */
+	int fd;
+};
+
+static int encode(void *arg, const struct cfs_sync_listing *l)
 {
-	struct cfs_state_md *v;
+	struct encoding *e = arg;
+	int ret;
 
-	if (!a->n)
-		goto out;
-	qsort(a->v, a->n, sizeof(*a->v), cmp_md);
-	pthread_mutex_lock(&p->lock);
-	v = realloc(p->md, (p->nmd + a->n) * sizeof(*v));
-	if (v) {
-		size_t i = p->nmd, j = a->n, k = p->nmd + a->n;
+	e->st->list = *l; /* lent: taken back before anyone frees it */
+	ret = cfs_state_encode_fd(e->st, e->fd);
+	memset(&e->st->list, 0, sizeof(e->st->list));
+	return ret;
+}
 
-		p->md = v;
-		while (j > 0) /* from the back: the larger of the two tails goes last */
-			v[--k] = i > 0 && cmp_md(&v[i - 1], &a->v[j - 1]) > 0 ? v[--i] : a->v[--j];
-		p->nmd += a->n;
-		a->n = 0;
-	}
-	pthread_mutex_unlock(&p->lock);
-out:
-	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i].id);
-	free(a->v);
+/* Fill the temporary state file (cfs_state_write_with): under the tree's
+ * read lock, streamed, so neither a copy of the listing nor the file's bytes
+ * are ever all in memory (docs/memory.md); the fsync comes after. */
+static int fill(void *arg, int fd)
+{
+	struct encoding *e = arg;
+
+	e->fd = fd;
+	return cfs_tree_with_export(e->p->tree, 0, encode, e);
 }
 
 /* Write the pages the tree holds that are not on disk, then the state file. */
 static void save(struct cfs_persist *p)
 {
-	struct md_adds adds = {0};
 	struct cfs_tree_rendered *r = NULL;
 	struct cfs_tree_where *w = NULL;
 	struct cfs_state st = {0};
-	size_t nr = 0, nnew = 0;
+	struct encoding enc = {p, &st, -1};
+	struct cfs_state_md add[MD_MERGE_RUN];
+	struct cfs_tree_rendered *pend[MD_MERGE_RUN]; /* add's pages, marked once indexed */
+	size_t nr = 0, nnew = 0, nadd = 0;
 	uint64_t loc;
 	int ret, loaded = 0;
 
@@ -162,6 +208,7 @@ static void save(struct cfs_persist *p)
 	}
 	for (size_t i = 0; i < nr; i++) {
 		struct cfs_state_md *m;
+		char *id;
 		uint64_t size,
 		    sig = cfs_tree_link_sig(p->tree, w, r[i].node, r[i].links, r[i].nlinks);
 
@@ -169,53 +216,80 @@ static void save(struct cfs_persist *p)
 		m = md_find(p, r[i].id);
 		if (m && m->version == r[i].version && m->loc == sig) {
 			pthread_mutex_unlock(&p->lock);
+			r[i].md = cfs_tree_md_peek(p->tree, &r[i]);
+			on_disk(p, &r[i]);
 			continue;
 		}
 		pthread_mutex_unlock(&p->lock);
+		r[i].md = cfs_tree_md_peek(p->tree, &r[i]);
+		if (!r[i].md) {
+			release(&r[i]); /* dropped from memory since: fetched again if needed */
+			continue;
+		}
 		ret = cfs_pagestore_write(p->dc, r[i].id, r[i].version, p->fp, sig, r[i].md,
 		                          r[i].links, r[i].nlinks, &size);
 		if (ret) {
+			release(&r[i]);
 			if (!p->warned++)
 				cfs_warn("cannot keep rendered pages on disk: %s", strerror(-ret));
 			continue;
 		}
+		nnew++;
 		pthread_mutex_lock(&p->lock);
 		m = md_find(p, r[i].id);
 		if (m) {
 			m->version = r[i].version;
 			m->size = size;
 			m->loc = sig;
+			pthread_mutex_unlock(&p->lock);
+			on_disk(p, &r[i]);
+			continue;
 		}
+		if (!(id = strdup(r[i].id))) {
+			pthread_mutex_unlock(&p->lock);
+			release(&r[i]); /* ENOMEM: left out of the index */
+			continue;
+		}
+		/* r holds each id once, so add does too */
+		add[nadd] = (struct cfs_state_md){id, r[i].version, size, sig};
+		pend[nadd++] = &r[i];
+		if (nadd < MD_MERGE_RUN) {
+			pthread_mutex_unlock(&p->lock);
+			continue;
+		}
+		ret = md_merge(p, add, nadd);
 		pthread_mutex_unlock(&p->lock);
-		if (!m)
-			md_add(&adds, r[i].id, r[i].version, size, sig);
-		nnew++;
+		published(p, pend, nadd, ret);
+		nadd = 0;
 	}
-	md_merge(p, &adds);
+	pthread_mutex_lock(&p->lock);
+	ret = md_merge(p, add, nadd);
+	pthread_mutex_unlock(&p->lock);
+	published(p, pend, nadd, ret);
 	cfs_tree_rendered_free(r, nr);
 	cfs_tree_where_free(w);
 
-	ret = cfs_tree_export(p->tree, 0, &st.list);
+	ret = 0;
 	pthread_mutex_lock(&p->lock);
-	if (!ret) {
-		st.md = calloc(p->nmd + 1, sizeof(*st.md));
-		if (!st.md)
+	st.md = calloc(p->nmd + 1, sizeof(*st.md));
+	if (!st.md)
+		ret = -ENOMEM;
+	for (size_t i = 0; !ret && i < p->nmd; i++) {
+		st.md[i] = p->md[i];
+		if (!(st.md[i].id = strdup(p->md[i].id)))
 			ret = -ENOMEM;
-		for (size_t i = 0; !ret && i < p->nmd; i++) {
-			st.md[i] = p->md[i];
-			if (!(st.md[i].id = strdup(p->md[i].id)))
-				ret = -ENOMEM;
-			else
-				st.nmd++;
-		}
+		else
+			st.nmd++;
 	}
 	st.saved_at = p->listed_at;
 	pthread_mutex_unlock(&p->lock);
 	st.api = p->api;
 	st.space = p->space; /* borrowed: not cleared below */
 	st.url = p->url;
+	/* Encoded from the tree's own strings: a copy of a 100,000-page listing
+	 * is ~45 MB (docs/memory.md). */
 	if (!ret)
-		ret = cfs_state_save(p->path, &st);
+		ret = cfs_state_write_with(p->path, fill, &enc);
 	memset(&st.space, 0, sizeof(st.space));
 	st.url = NULL;
 	cfs_state_clear(&st);
@@ -433,6 +507,7 @@ struct cfs_blob *cfs_persist_md(struct cfs_persist *p, struct cfs_node *n)
 	}
 	free(id);
 	cfs_tree_set_md(p->tree, n, md, version, &links); /* takes its own reference */
+	cfs_tree_md_on_disk(p->tree, n, md);
 	free(links.v);
 	return md;
 }

@@ -118,13 +118,13 @@ static int export_space(struct cfs_tree *t, size_t space, struct cfs_page_list *
 		snprintf(type, sizeof(type), "%s",
 		         n->is_blog ? "blogpost" : cfs_tree_ctype_name(n->ctype));
 		p.type = type;
-		p.parent_type = n->parent_type;
+		p.parent_type = (char *)n->parent_type; /* borrowed, copied below */
 		p.embed_url = n->embed_url;
 		p.position = n->position;
 		p.version = n->version;
 		p.mtime = n->mtime;
 		p.created = n->created;
-		p.author_id = n->author_id;
+		p.author_id = (char *)n->author_id;
 		p.webui = n->webui;
 		if (page_copy(&pages->v[pages->n], &p))
 			return -ENOMEM;
@@ -139,7 +139,7 @@ static int export_space(struct cfs_tree *t, size_t space, struct cfs_page_list *
 		a.id = n->id;
 		a.title = n->title;
 		a.page_id = n->parent->id;
-		a.media_type = n->media_type;
+		a.media_type = (char *)n->media_type;
 		a.size = n->size;
 		a.version = n->version;
 		a.mtime = n->mtime;

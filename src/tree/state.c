@@ -59,12 +59,53 @@ struct out {
 	char *p;
 	size_t n, cap;
 	int err;
+	int count;     /* only count the bytes (the sizing pass) */
+	uint64_t plen; /* the payload's length, from the sizing pass */
+	/* streaming to fd (stream set): p is a buffer of cap bytes, used of
+	 * them filled; crc runs over what was written */
+	int stream, fd;
+	size_t used;
+	uint32_t crc;
 };
+
+static int write_all(int fd, const char *p, size_t n);
+
+static void flush(struct out *o)
+{
+	int ret;
+
+	if (o->err || !o->used)
+		return;
+	o->crc = cfs_state_crc32(o->crc, o->p, o->used);
+	if ((ret = write_all(o->fd, o->p, o->used)))
+		o->err = ret;
+	o->used = 0;
+}
 
 static void put(struct out *o, const void *p, size_t n)
 {
 	if (o->err)
 		return;
+	if (o->count) {
+		o->n += n;
+		return;
+	}
+	if (o->stream) {
+		const char *c = p;
+
+		o->n += n;
+		while (n && !o->err) {
+			size_t k = o->cap - o->used < n ? o->cap - o->used : n;
+
+			memcpy(o->p + o->used, c, k);
+			o->used += k;
+			c += k;
+			n -= k;
+			if (o->used == o->cap)
+				flush(o);
+		}
+		return;
+	}
 	if (o->n + n > o->cap) {
 		size_t cap = o->cap ? o->cap : 4096;
 		char *q;
@@ -138,60 +179,26 @@ static void put_page(struct out *o, const struct cfs_page *p)
 	put_str(o, p->webui);
 }
 
+static void encode(struct out *o, const struct cfs_state *s);
+
+/* Two passes: the size, then the bytes into one block of exactly that size
+ * (a 100,000-page state is tens of MB: no doubling slack, docs/memory.md). */
 int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 {
-	struct out o = {0};
-	const struct cfs_sync_listing *l = &s->list;
+	struct out o = {.count = 1};
 	uint32_t crc;
 
-	put(&o, CFS_STATE_MAGIC, 8);
-	put_u32(&o, CFS_STATE_FORMAT);
-	put_u32(&o, 0);
-	put_u64(&o, 0); /* the payload's length, below */
-	put_u32(&o, s->api);
-	put_u64(&o, (uint64_t)s->saved_at);
-	put_str(&o, s->url);
-	put_str(&o, s->space.id);
-	put_str(&o, s->space.key);
-	put_str(&o, s->space.name);
-	put_str(&o, s->space.homepage_id);
-	put_time(&o, s->space.created);
-	put_u64(&o, l->pages.n);
-	for (size_t i = 0; i < l->pages.n; i++)
-		put_page(&o, &l->pages.v[i]);
-	put_u64(&o, l->atts.n);
-	for (size_t i = 0; i < l->atts.n; i++) {
-		const struct cfs_attachment *a = &l->atts.v[i];
-
-		put_str(&o, a->id);
-		put_str(&o, a->title);
-		put_str(&o, a->page_id);
-		put_str(&o, a->media_type);
-		put_u64(&o, (uint64_t)a->size);
-		put_u64(&o, (uint64_t)a->version);
-		put_time(&o, a->mtime);
-		put_str(&o, a->download);
-	}
-	put_u32(&o, l->have_labels ? 1 : 0);
-	put_u64(&o, l->labels.n);
-	for (size_t i = 0; i < l->labels.n; i++)
-		put_page(&o, &l->labels.v[i]);
-	put_u64(&o, l->ngone);
-	for (size_t i = 0; i < l->ngone; i++)
-		put_str(&o, l->gone[i]);
-	put_u64(&o, s->nmd);
-	for (size_t i = 0; i < s->nmd; i++) {
-		put_str(&o, s->md[i].id);
-		put_u64(&o, (uint64_t)s->md[i].version);
-		put_u64(&o, s->md[i].size);
-		put_u64(&o, s->md[i].loc);
-	}
+	encode(&o, s);
+	if (o.err)
+		return o.err;
+	o = (struct out){.cap = o.n + 4, .plen = (uint64_t)(o.n - CFS_STATE_HDR)};
+	if (!(o.p = malloc(o.cap)))
+		return -ENOMEM;
+	encode(&o, s);
 	if (o.err) {
 		free(o.p);
 		return o.err;
 	}
-	for (int i = 0; i < 8; i++)
-		o.p[16 + i] = (char)((uint64_t)(o.n - CFS_STATE_HDR) >> (8 * i));
 	crc = cfs_state_crc32(0, o.p, o.n);
 	put_u32(&o, crc);
 	if (o.err) {
@@ -201,6 +208,79 @@ int cfs_state_encode(const struct cfs_state *s, char **out, size_t *len)
 	*out = o.p;
 	*len = o.n;
 	return 0;
+}
+
+int cfs_state_encode_fd(const struct cfs_state *s, int fd)
+{
+	struct out o = {.count = 1};
+	unsigned char b[4];
+	int ret;
+
+	encode(&o, s);
+	if (o.err)
+		return o.err;
+	o = (struct out){
+	    .cap = 1 << 16, .plen = (uint64_t)(o.n - CFS_STATE_HDR), .stream = 1, .fd = fd};
+	if (!(o.p = malloc(o.cap)))
+		return -ENOMEM;
+	encode(&o, s);
+	flush(&o);
+	free(o.p);
+	if (o.err)
+		return o.err;
+	for (int i = 0; i < 4; i++)
+		b[i] = (unsigned char)(o.crc >> (8 * i));
+	ret = write_all(fd, (const char *)b, 4);
+	return ret;
+}
+
+/* Everything but the trailing checksum (the payload's length is o->plen). */
+static void encode(struct out *o, const struct cfs_state *s)
+{
+	const struct cfs_sync_listing *l = &s->list;
+
+	put(o, CFS_STATE_MAGIC, 8);
+	put_u32(o, CFS_STATE_FORMAT);
+	put_u32(o, 0);
+	put_u64(o, o->plen); /* the payload's length (the sizing pass's) */
+	put_u32(o, s->api);
+	put_u64(o, (uint64_t)s->saved_at);
+	put_str(o, s->url);
+	put_str(o, s->space.id);
+	put_str(o, s->space.key);
+	put_str(o, s->space.name);
+	put_str(o, s->space.homepage_id);
+	put_time(o, s->space.created);
+	put_u64(o, l->pages.n);
+	for (size_t i = 0; i < l->pages.n; i++)
+		put_page(o, &l->pages.v[i]);
+	put_u64(o, l->atts.n);
+	for (size_t i = 0; i < l->atts.n; i++) {
+		const struct cfs_attachment *a = &l->atts.v[i];
+
+		put_str(o, a->id);
+		put_str(o, a->title);
+		put_str(o, a->page_id);
+		put_str(o, a->media_type);
+		put_u64(o, (uint64_t)a->size);
+		put_u64(o, (uint64_t)a->version);
+		put_time(o, a->mtime);
+		put_str(o, a->download);
+	}
+	put_u32(o, l->have_labels ? 1 : 0);
+	put_u64(o, l->labels.n);
+	for (size_t i = 0; i < l->labels.n; i++)
+		put_page(o, &l->labels.v[i]);
+	put_u64(o, l->ngone);
+	for (size_t i = 0; i < l->ngone; i++)
+		put_str(o, l->gone[i]);
+	put_u64(o, s->nmd);
+	for (size_t i = 0; i < s->nmd; i++) {
+		put_str(o, s->md[i].id);
+		put_u64(o, (uint64_t)s->md[i].version);
+		put_u64(o, s->md[i].size);
+		put_u64(o, s->md[i].loc);
+	}
 }
 
 /* ---- decoding ---- */
@@ -462,24 +542,51 @@ static int write_all(int fd, const char *p, size_t n)
 
 int cfs_state_save(const char *path, const struct cfs_state *s)
 {
-	char *buf = NULL, *tmp = NULL;
+	char *buf = NULL;
 	size_t len;
-	int fd, ret = cfs_state_encode(s, &buf, &len);
+	int ret = cfs_state_encode(s, &buf, &len);
 
 	if (ret)
 		return ret;
+	ret = cfs_state_write(path, buf, len);
+	free(buf);
+	return ret;
+}
+
+struct bytes {
+	const char *buf;
+	size_t len;
+};
+
+static int fill_bytes(void *arg, int fd)
+{
+	const struct bytes *b = arg;
+
+	return write_all(fd, b->buf, b->len);
+}
+
+int cfs_state_write(const char *path, const char *buf, size_t len)
+{
+	struct bytes b = {buf, len};
+
+	return cfs_state_write_with(path, fill_bytes, &b);
+}
+
+int cfs_state_write_with(const char *path, int (*fill)(void *arg, int fd), void *arg)
+{
+	char *tmp = NULL;
+	int fd, ret;
+
 	/* Unique per process and not a disk cache suffix (".tmp" files are
 	 * removed by the cache's open, which may be another mount's). */
-	if (asprintf(&tmp, "%s.%ld.new", path, (long)getpid()) < 0) {
-		free(buf);
+	if (asprintf(&tmp, "%s.%ld.new", path, (long)getpid()) < 0)
 		return -ENOMEM;
-	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		goto out;
 	}
-	ret = write_all(fd, buf, len);
+	ret = fill(arg, fd);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)
@@ -490,7 +597,6 @@ int cfs_state_save(const char *path, const struct cfs_state *s)
 		unlink(tmp);
 out:
 	free(tmp);
-	free(buf);
 	return ret;
 }
 

@@ -290,18 +290,14 @@ static void node_free(struct cfs_node *n)
 	free(n->id);
 	free(n->title);
 	free(n->parent_id);
-	free(n->parent_type);
 	free(n->embed_url);
 	free(n->webui);
-	free(n->author_id);
 	free(n->labels);
-	free(n->stem);
-	free(n->md_name);
+	free(n->stem); /* and md_name, in the same allocation */
 	free(n->kids);
 	free(n->names);
 	free(n->atts);
 	free(n->att_names);
-	free(n->media_type);
 	free(n->link_keys);
 	cfs_blob_unref(n->md);
 	free(n);
@@ -334,6 +330,7 @@ void cfs_tree_free(struct cfs_tree *t)
 	}
 	free(t->spaces);
 	free(t->base_url);
+	cfs_intern_free(&t->strs);
 	pthread_rwlock_destroy(&t->lock);
 	free(t);
 }
@@ -350,11 +347,12 @@ static int set_str(char **dst, const char *src)
 }
 
 /* Copy a listed page into its node. */
-static int node_update(struct cfs_node *n, const struct cfs_page *p)
+static int node_update(struct cfs_tree *t, struct cfs_node *n, const struct cfs_page *p)
 {
 	if (set_str(&n->title, p->title) || set_str(&n->parent_id, p->parent_id) ||
-	    set_str(&n->parent_type, p->parent_type) || set_str(&n->embed_url, p->embed_url) ||
-	    set_str(&n->webui, p->webui) || set_str(&n->author_id, p->author_id))
+	    cfs_tree_set_interned(t, &n->parent_type, p->parent_type) ||
+	    set_str(&n->embed_url, p->embed_url) || set_str(&n->webui, p->webui) ||
+	    cfs_tree_set_interned(t, &n->author_id, p->author_id))
 		return -ENOMEM;
 	n->created = p->created;
 	if (!n->id && set_str(&n->id, p->id))
@@ -386,6 +384,7 @@ static int name_nodes(struct cfs_node **v, size_t n, enum cfs_names_kind kind)
 		for (size_t i = 0; i < n; i++) {
 			free(v[i]->stem);
 			v[i]->stem = ne[i].name;
+			v[i]->md_name = NULL; /* it was in the old stem's allocation */
 		}
 		ret = 0;
 	}
@@ -414,6 +413,7 @@ static int index_dir(struct cfs_node *dir)
 			/* A made-up directory keeps its name; a folder has no file. */
 			if (kid->synthetic) {
 				free(kid->stem);
+				kid->md_name = NULL;
 				if (!(kid->stem = strdup(kid->title)))
 					return -ENOMEM;
 			}
@@ -421,11 +421,8 @@ static int index_dir(struct cfs_node *dir)
 			dir->ndirs++;
 			continue;
 		}
-		free(kid->md_name);
-		if (asprintf(&kid->md_name, "%s.md", kid->stem) < 0) {
-			kid->md_name = NULL;
+		if (cfs_tree_stem_md(kid))
 			return -ENOMEM;
-		}
 		if (!kid->hide_file_v || kid->version != kid->hide_file_v)
 			dir->names[k++] = (struct entry){kid->md_name, kid, CFS_PAGE_FILE};
 		if (cfs_tree_has_dir(kid)) {
@@ -450,9 +447,11 @@ static int chain_ok(struct cfs_node *n, size_t limit)
 }
 
 /* Copy a listed attachment into its node. */
-static int att_update(struct cfs_node *n, const struct cfs_attachment *a, struct cfs_node *page)
+static int att_update(struct cfs_tree *t, struct cfs_node *n, const struct cfs_attachment *a,
+                      struct cfs_node *page)
 {
-	if (set_str(&n->title, a->title) || set_str(&n->media_type, a->media_type) ||
+	if (set_str(&n->title, a->title) ||
+	    cfs_tree_set_interned(t, &n->media_type, a->media_type) ||
 	    set_str(&n->webui, a->download))
 		return -ENOMEM;
 	if (!n->id && set_str(&n->id, a->id))
@@ -609,7 +608,7 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
 		}
 		if (node->version && node->version != p->version && p->title)
 			bumped[nbumped++] = cfs_tree_include_key(space, p->title);
-		if (node_update(node, p))
+		if (node_update(t, node, p))
 			goto fail;
 		node->space = space;
 		node->is_blog = blog;
@@ -622,6 +621,7 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
 			t->md_bytes -= node->md->len;
 			cfs_blob_unref(node->md);
 			node->md = NULL;
+			node->md_on_disk = 0;
 		}
 		if (cfs_tree_stub_render(t, node))
 			goto fail;
@@ -685,7 +685,7 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
 		           cfs_tree_changes_add(changes, node->key | CFS_ATT_FILE, NULL)) {
 			goto fail;
 		}
-		if (att_update(node, a, page))
+		if (att_update(t, node, a, page))
 			goto fail;
 		node->space = space;
 		att_by_key[na++] = node;
@@ -840,6 +840,7 @@ int cfs_tree_set_labels(struct cfs_tree *t, const struct cfs_page_list *pages,
 			t->md_bytes -= n->md->len;
 			cfs_blob_unref(n->md);
 			n->md = NULL;
+			n->md_on_disk = 0;
 			if (changes)
 				ret = cfs_tree_changes_add(changes, n->key | CFS_PAGE_FILE, NULL);
 		}

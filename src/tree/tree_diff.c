@@ -215,6 +215,7 @@ int cfs_tree_drop_linking(struct cfs_tree *t, uint64_t *keys, size_t n, struct c
 		t->md_bytes -= x->md->len;
 		cfs_blob_unref(x->md);
 		x->md = NULL;
+		x->md_on_disk = 0;
 		if (ch && x->present)
 			ret = cfs_tree_changes_add(ch, x->key | CFS_PAGE_FILE, NULL);
 	}

@@ -19,7 +19,17 @@ static int grow_pages(struct cfs_page_list *l, size_t n)
 	return l->v ? 0 : -ENOMEM;
 }
 
-static int export_page(const struct cfs_node *n, struct cfs_page *p)
+/* *dst = src: a copy, or with !copy the tree's own string (lent). */
+static int setn(char **dst, const char *src, int copy)
+{
+	if (!copy) {
+		*dst = (char *)src;
+		return 0;
+	}
+	return dupn(dst, src);
+}
+
+static int export_page(const struct cfs_node *n, struct cfs_page *p, int copy)
 {
 	const char *type = n->is_blog ? "blogpost" : cfs_tree_ctype_name(n->ctype);
 
@@ -28,45 +38,52 @@ static int export_page(const struct cfs_node *n, struct cfs_page *p)
 	p->version = n->version;
 	p->mtime = n->mtime;
 	p->created = n->created;
-	return dupn(&p->id, n->id) || dupn(&p->title, n->title) ||
-	               dupn(&p->parent_id, n->parent_id) || dupn(&p->type, type) ||
-	               dupn(&p->parent_type, n->parent_type) || dupn(&p->embed_url, n->embed_url) ||
-	               dupn(&p->author_id, n->author_id) || dupn(&p->webui, n->webui)
+	return setn(&p->id, n->id, copy) || setn(&p->title, n->title, copy) ||
+	               setn(&p->parent_id, n->parent_id, copy) || setn(&p->type, type, copy) ||
+	               setn(&p->parent_type, n->parent_type, copy) ||
+	               setn(&p->embed_url, n->embed_url, copy) ||
+	               setn(&p->author_id, n->author_id, copy) || setn(&p->webui, n->webui, copy)
 	           ? -ENOMEM
 	           : 0;
 }
 
-int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out)
+/* Free a listing whose strings were lent (only its arrays are its own). */
+static void lent_clear(struct cfs_sync_listing *l)
 {
-	int ret = -ENOMEM;
+	free(l->pages.v);
+	free(l->labels.v);
+	free(l->atts.v);
+	free(l->gone);
+	memset(l, 0, sizeof(*l));
+}
 
+/* The listing of space, strings copied or (!copy) lent.  Read lock held. */
+static int export_locked(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out, int copy)
+{
 	memset(out, 0, sizeof(*out));
-	pthread_rwlock_rdlock(&t->lock);
-	if (space >= t->nspaces) {
-		ret = -EINVAL;
-		goto out;
-	}
+	if (space >= t->nspaces)
+		return -EINVAL;
 	if (grow_pages(&out->pages, t->n) || grow_pages(&out->labels, t->n))
-		goto out;
+		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cfs_node *n = t->by_key[i];
 
 		if (!n->present || n->synthetic || n->space != space)
 			continue;
-		if (export_page(n, &out->pages.v[out->pages.n++]))
-			goto out;
+		if (export_page(n, &out->pages.v[out->pages.n++], copy))
+			return -ENOMEM;
 		if (n->labels) {
 			struct cfs_page *l = &out->labels.v[out->labels.n++];
 
 			out->have_labels = 1;
-			if (dupn(&l->id, n->id) || dupn(&l->labels, n->labels))
-				goto out;
+			if (setn(&l->id, n->id, copy) || setn(&l->labels, n->labels, copy))
+				return -ENOMEM;
 		}
 	}
 	out->atts.v = calloc(t->natt + 1, sizeof(*out->atts.v));
 	out->atts.cap = t->natt + 1;
 	if (!out->atts.v)
-		goto out;
+		return -ENOMEM;
 	for (size_t i = 0; i < t->natt; i++) {
 		const struct cfs_node *n = t->att_by_key[i];
 		struct cfs_attachment *a;
@@ -77,22 +94,44 @@ int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *o
 		a->size = n->size;
 		a->version = n->version;
 		a->mtime = n->mtime;
-		if (dupn(&a->id, n->id) || dupn(&a->title, n->title) ||
-		    dupn(&a->page_id, n->parent->id) || dupn(&a->media_type, n->media_type) ||
-		    dupn(&a->download, n->webui))
-			goto out;
+		if (setn(&a->id, n->id, copy) || setn(&a->title, n->title, copy) ||
+		    setn(&a->page_id, n->parent->id, copy) ||
+		    setn(&a->media_type, n->media_type, copy) || setn(&a->download, n->webui, copy))
+			return -ENOMEM;
 	}
 	out->gone = calloc(t->ngone + 1, sizeof(*out->gone));
 	if (!out->gone)
-		goto out;
+		return -ENOMEM;
 	for (size_t i = 0; i < t->ngone; i++)
-		if (dupn(&out->gone[out->ngone++], t->gone[i]))
-			goto out;
-	ret = 0;
-out:
+		if (setn(&out->gone[out->ngone++], t->gone[i], copy))
+			return -ENOMEM;
+	return 0;
+}
+
+int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out)
+{
+	int ret;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ret = export_locked(t, space, out, 1);
 	pthread_rwlock_unlock(&t->lock);
 	if (ret)
 		cfs_sync_listing_clear(out);
+	return ret;
+}
+
+int cfs_tree_with_export(struct cfs_tree *t, size_t space,
+                         int (*fn)(void *arg, const struct cfs_sync_listing *l), void *arg)
+{
+	struct cfs_sync_listing l;
+	int ret;
+
+	pthread_rwlock_rdlock(&t->lock);
+	ret = export_locked(t, space, &l, 0);
+	if (!ret)
+		ret = fn(arg, &l);
+	pthread_rwlock_unlock(&t->lock);
+	lent_clear(&l);
 	return ret;
 }
 
@@ -255,7 +294,6 @@ int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered
 		if (x->nlink_keys)
 			memcpy(r->links, x->link_keys, x->nlink_keys * sizeof(*r->links));
 		r->nlinks = x->nlink_keys;
-		r->md = cfs_blob_ref(x->md);
 		n++;
 	}
 	pthread_rwlock_unlock(&t->lock);
@@ -266,6 +304,19 @@ int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+struct cfs_blob *cfs_tree_md_peek(struct cfs_tree *t, const struct cfs_tree_rendered *r)
+{
+	struct cfs_node *n = r->node;
+	struct cfs_blob *b = NULL;
+
+	pthread_rwlock_rdlock(&t->lock);
+	if (n->md && n->md_version == r->version && n->nlink_keys == r->nlinks &&
+	    (!r->nlinks || memcmp(n->link_keys, r->links, r->nlinks * sizeof(*r->links)) == 0))
+		b = cfs_blob_ref(n->md);
+	pthread_rwlock_unlock(&t->lock);
+	return b;
 }
 
 void cfs_tree_rendered_free(struct cfs_tree_rendered *v, size_t n)

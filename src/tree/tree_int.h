@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "intern.h"
 #include "tree.h"
 
 /* A looked-up user; name NULL when the lookup failed (do not ask again). */
@@ -46,44 +47,46 @@ enum cfs_tree_ctype {
  * a space, "_blog", a year or a month; only ever a CFS_PAGE_DIR). */
 struct cfs_node {
 	uint64_t key; /* inode number with the kind bits clear */
-	int is_att;
-	int is_blog;
-	int synthetic;
-	int keep_dir;        /* its directory shows even when empty (mkdir, children trashed) */
-	int keep_atts;       /* its _attachments/ shows even when empty (mkdir) */
-	int64_t hide_file_v; /* not 0: its .md is hidden while its version is this one
-	                        (a page made for a mkdir: a directory only until written) */
-	int lazy;            /* learnt before its space's full listing: shown as a directory too */
-	int listed;          /* a lazy node (or a space's directory) whose children were listed */
-	enum cfs_tree_ctype ctype;
-	size_t space;   /* index into the tree's spaces */
-	uint64_t idnum; /* the numeric id, for name collisions */
+	/* Flags as bytes, beside ndirs (docs/memory.md): one node per page. */
+	unsigned char is_att;
+	unsigned char is_blog;
+	unsigned char synthetic;
+	unsigned char keep_dir;  /* its directory shows even when empty (mkdir, children trashed) */
+	unsigned char keep_atts; /* its _attachments/ shows even when empty (mkdir) */
+	unsigned char lazy;   /* learnt before its space's full listing: shown as a directory too */
+	unsigned char listed; /* a lazy node (or a space's directory) whose children were listed */
+	unsigned char ctype;  /* enum cfs_tree_ctype */
+	unsigned char present;
+	unsigned char md_on_disk; /* md is also on disk (cfs_tree_md_on_disk): dropped first */
+	unsigned ndirs;           /* kids that are directories */
+	int64_t hide_file_v;      /* not 0: its .md is hidden while its version is this one
+	                             (a page made for a mkdir: a directory only until written) */
+	size_t space;             /* index into the tree's spaces */
+	uint64_t idnum;           /* the numeric id, for name collisions */
 	char *id;
 	char *title;
 	char *parent_id;
-	char *parent_type; /* as listed; NULL: a page */
-	char *embed_url;   /* an embed's target */
+	const char *parent_type; /* as listed (interned: t->strs); NULL: a page */
+	char *embed_url;         /* an embed's target */
 	char *webui;
-	char *stem;    /* directory name; the file is md_name */
-	char *md_name; /* stem + ".md" */
+	char *stem;          /* directory name; the file is md_name */
+	const char *md_name; /* stem + ".md", in stem's allocation after its NUL; or NULL */
 	int64_t position;
 	int64_t version;
 	struct cfs_time mtime;
 	struct cfs_time created;
-	char *author_id;
-	char *labels; /* comma-joined; NULL until the labels were listed */
-	int present;
+	const char *author_id;   /* interned (t->strs) */
+	char *labels;            /* comma-joined; NULL until the labels were listed */
 	struct cfs_node *parent; /* NULL: at the root */
 	struct cfs_node **kids;  /* position order */
 	size_t nkids;
 	struct entry *names; /* sorted by name */
 	size_t nnames;
-	unsigned ndirs;         /* kids that are directories */
 	struct cfs_node **atts; /* a page's attachments */
 	size_t natts;
 	struct entry *att_names; /* sorted by name */
 	int64_t size;            /* an attachment's size */
-	char *media_type;        /* an attachment's media type */
+	const char *media_type;  /* an attachment's media type (interned: t->strs) */
 	struct cfs_blob *md;     /* rendered Markdown or NULL */
 	uint64_t *link_keys;     /* title keys the Markdown links to, sorted */
 	size_t nlink_keys;
@@ -114,6 +117,7 @@ struct cfs_tree {
 	size_t nusers;
 	char **gone; /* containers that answered 404/403, sorted (cfs_tree_add_gone) */
 	size_t ngone;
+	struct cfs_intern strs; /* the nodes' repeated strings (write lock) */
 };
 
 /* The key of a title in a space, for remembering which titles a rendered
@@ -206,6 +210,16 @@ static inline int cfs_tree_unloaded(const struct cfs_tree *t, const struct cfs_n
 int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                      const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes,
                      int partial, uint64_t listed);
+
+/* ---- intern.c: compact node storage (docs/memory.md) ---- */
+
+/* Point *dst at the tree's copy of src (NULL stays NULL).  Write lock held.
+ * 0 or -ENOMEM. */
+int cfs_tree_set_interned(struct cfs_tree *t, const char **dst, const char *src);
+/* Give n its md_name, "<stem>.md", in the stem's own allocation
+ * ("<stem>\0<stem>.md\0"): one block per page instead of two.  Whoever gives
+ * n a new stem sets md_name to NULL.  0 or -ENOMEM. */
+int cfs_tree_stem_md(struct cfs_node *n);
 
 /* The inode key of an id (see tree.c). */
 uint64_t cfs_tree_key_of(const char *id);

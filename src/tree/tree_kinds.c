@@ -68,6 +68,7 @@ int cfs_tree_stub_render(struct cfs_tree *t, struct cfs_node *n)
 		t->md_bytes -= n->md->len;
 	cfs_blob_unref(n->md);
 	n->md = b;
+	n->md_on_disk = 0;
 	n->md_version = n->version;
 	t->md_bytes += b->len;
 	return 0;

@@ -414,15 +414,21 @@ struct cfs_blob *cfs_tree_md(struct cfs_tree *t, struct cfs_node *n)
 	return b;
 }
 
-static int cmp_last_used(const void *a, const void *b)
+/* Eviction order: pages also kept on disk first (read back without a
+ * request), then the least recently used. */
+static int cmp_evict(const void *a, const void *b)
 {
-	uint64_t x = atomic_load(&(*(struct cfs_node *const *)a)->last_used);
-	uint64_t y = atomic_load(&(*(struct cfs_node *const *)b)->last_used);
+	const struct cfs_node *n = *(struct cfs_node *const *)a, *m = *(struct cfs_node *const *)b;
+	uint64_t x = atomic_load(&n->last_used), y = atomic_load(&m->last_used);
+
+	if (n->md_on_disk != m->md_on_disk)
+		return n->md_on_disk ? -1 : 1;
 	return x < y ? -1 : x > y;
 }
 
-/* Over the bound: drop the least recently used pages down to 90% of it.
- * Write lock held.  Open files keep their own reference to the bytes. */
+/* Over the bound: drop pages down to 90% of it, those kept on disk first
+ * (docs/memory.md), else the least recently used.  Write lock held.  Open
+ * files keep their own reference to the bytes. */
 static void evict(struct cfs_tree *t, struct cfs_node *keep)
 {
 	struct cfs_node **v = malloc(t->nall * sizeof(*v));
@@ -434,11 +440,12 @@ static void evict(struct cfs_tree *t, struct cfs_node *keep)
 		if (t->all[i]->md && t->all[i] != keep && !t->all[i]->ctype) /* stubs stay */
 			v[n++] = t->all[i];
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_last_used);
+		qsort(v, n, sizeof(*v), cmp_evict);
 	for (size_t i = 0; i < n && t->md_bytes > t->md_cap / 10 * 9; i++) {
 		t->md_bytes -= v[i]->md->len;
 		cfs_blob_unref(v[i]->md);
 		v[i]->md = NULL;
+		v[i]->md_on_disk = 0;
 	}
 	free(v);
 }
@@ -560,6 +567,7 @@ void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md
 	if (old)
 		t->md_bytes -= old->len;
 	n->md = cfs_blob_ref(md);
+	n->md_on_disk = 0;
 	n->md_version = version;
 	n->link_keys = links ? links->v : NULL;
 	n->nlink_keys = links ? links->n : 0;
@@ -572,6 +580,14 @@ void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md
 		memset(links, 0, sizeof(*links));
 	free(old_keys);
 	cfs_blob_unref(old);
+}
+
+void cfs_tree_md_on_disk(struct cfs_tree *t, struct cfs_node *n, const struct cfs_blob *md)
+{
+	pthread_rwlock_wrlock(&t->lock);
+	if (n->md && n->md == md)
+		n->md_on_disk = 1;
+	pthread_rwlock_unlock(&t->lock);
 }
 
 int cfs_tree_att_ref(struct cfs_tree *t, struct cfs_node *n, char **page_id, char **att_id,
