@@ -502,9 +502,12 @@ class FrontMatter(WriteBase):
         self.assertEqual([w["method"] for w in writes if w.get("id") == pid], ["PUT", "POST"])
         self.assertEqual(writes[-1]["request"], [{"prefix": "global", "name": "edited"}])
         # The file follows the new title once the listing the rename starts is in.
+        # The tree takes the new name first and tells the kernel to drop the old
+        # one just after, so wait for both.
         renamed = os.path.join(os.path.dirname(path), title0 + " renamed.md")
         deadline = time.time() + 10
-        while time.time() < deadline and not os.path.exists(renamed):
+        while time.time() < deadline and (not os.path.exists(renamed)
+                                          or os.path.exists(path)):
             time.sleep(0.1)
         self.assertTrue(os.path.exists(renamed))
         self.assertFalse(os.path.exists(path))
