@@ -180,6 +180,13 @@ struct cfs_node *cfs_tree_find_title(struct cfs_tree *t, size_t space, const cha
 long cfs_tree_space_by_key(struct cfs_tree *t, const char *key);
 /* Order of struct entry by name. */
 int cfs_tree_cmp_entry(const void *a, const void *b);
+/* Orders of node arrays: by key; by position, title, key (a directory's
+ * children); by space, title, key (by_title). */
+int cfs_tree_cmp_key(const void *a, const void *b);
+int cfs_tree_cmp_position(const void *a, const void *b);
+int cfs_tree_cmp_space_title(const void *a, const void *b);
+/* Name dir's children and sort its entries (tree_load.c). */
+int cfs_tree_index_dir(struct cfs_node *dir);
 /* An inode -> (node, kind); the root is (&t->root, CFS_ROOT_DIR).  Read lock held. */
 int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
                      enum cfs_tree_kind *kind);
