@@ -138,183 +138,10 @@ static xmlEntityPtr get_entity(void *ctx, const xmlChar *name)
 	                       (const xmlChar *)content);
 }
 
-static int is_flow(struct cv *cv, xmlNode *n)
-{
-	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
-		enum cv_tag t = cv_tag(n);
-
-		if (t == T_ROOT)
-			return 1;
-		if (t != T_LAYOUT)
-			return 0;
-	}
-	(void)cv;
-	return 0;
-}
-
-/* Render the children of parent up to and including last, then free them. */
-static void render_free(struct cv *cv, xmlNode *parent, xmlNode *last)
-{
-	xmlNode *c, *next, *stop = last ? last->next : NULL;
-
-	if (cv->excerpt_only)
-		cv_excerpt_only(cv, parent->children, stop);
-	else
-		cv_flow(cv, parent->children, stop);
-	for (c = parent->children; c && c != stop; c = next) {
-		next = c->next;
-		xmlUnlinkNode(c);
-		xmlFreeNode(c);
-	}
-}
-
-/* Free the children of parent from its first up to stop (not included). */
-static void free_upto(xmlNode *parent, xmlNode *stop)
-{
-	xmlNode *c, *next;
-
-	for (c = parent->children; c && c != stop; c = next) {
-		next = c->next;
-		xmlUnlinkNode(c);
-		xmlFreeNode(c);
-	}
-}
-
-/*
- * Before a block of a flow container is written while it is still open (a huge
- * list, paragraph, table): what precedes it, at every level up to the root
- * (a layout cell's section, its layout), is rendered and freed first.
- */
-static void render_before(struct cv *cv, xmlNode *n)
-{
-	xmlNode *chain[CV_MAX_DOM_DEPTH + 1];
-	int k = 0;
-
-	for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE && k < CV_MAX_DOM_DEPTH;
-	     a = a->parent)
-		chain[k++] = a;
-	while (k-- > 0) /* the top first */
-		if (chain[k]->prev && chain[k]->parent &&
-		    chain[k]->parent->type == XML_ELEMENT_NODE)
-			render_free(cv, chain[k]->parent, chain[k]->prev);
-}
-
-/*
- * Start writing block n while it is open: what precedes it first.  With
- * CV_ISTREAM its close, and that of the flow containers around it, does not
- * end the paragraph the inline buffer holds (also when the parse stops and
- * the open elements are rendered from the root down).
- */
-static void stream_begin(struct cv *cv, xmlNode *n, uintptr_t flag)
-{
-	if ((uintptr_t)n->_private & flag)
-		return;
-	render_before(cv, n);
-	for (xmlNode *a = n; a && a->type == XML_ELEMENT_NODE;
-	     a = flag == CV_ISTREAM ? a->parent : NULL)
-		a->_private = (void *)((uintptr_t)a->_private | flag);
-}
-
-/*
- * A huge list in a flow container is written as its items close: past
- * CV_STREAM_ITEMS items, the list's block is opened (what precedes it first),
- * every item so far is written and freed, and then each one as it closes;
- * cv_block() writes the rest and closes it.  The Markdown is the same.
- */
-#define CV_STREAM_ITEMS 1024
-
-/* The streaming thresholds (items, inline children, text bytes); tests lower
- * them to stream every list and paragraph of the fixtures. */
-static size_t stream_items = CV_STREAM_ITEMS, stream_inline_n = 4096, stream_text = 1 << 20;
-
-void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill)
-{
-	stream_items = items ? items : CV_STREAM_ITEMS;
-	stream_inline_n = inline_children ? inline_children : 4096;
-	stream_text = text ? text : (size_t)1 << 20;
-	cv_spill_bytes = spill ? spill : (size_t)1 << 20;
-}
-
-static int stream_list(struct cv *cv, xmlNode *li)
-{
-	xmlNode *l = li->parent;
-
-	if (!l || l->type != XML_ELEMENT_NODE || (cv_tag(l) != T_UL && cv_tag(l) != T_OL) ||
-	    CV_IS_FLAT(l) || !is_flow(cv, l->parent))
-		return 0;
-	if (!((uintptr_t)l->_private & CV_LSTREAM)) {
-		if (cv->slist != l) {
-			cv->slist = l;
-			cv->slist_n = 0;
-		}
-		if (++cv->slist_n < stream_items)
-			return 0;
-		stream_begin(cv, l, CV_LSTREAM);
-		cv_list_open(cv, l, &cv->lst);
-	}
-	cv_list_items(cv, l->children, li->next, &cv->lst);
-	free_upto(l, li->next);
-	return 1;
-}
-
-/*
- * A huge paragraph (p or div) in a flow container, or a huge run of inline
- * content directly in one, is rendered into the inline buffer as it comes:
- * every 4,096 children (stream_inline_n), those before the one that just closed are
- * rendered and freed (that one stays: emphasis looks at what follows).  The
- * paragraph is written when it closes; the Markdown is the same.  A paragraph
- * with an id is not streamed (its anchor opens it).
- */
-static int streams_inline(struct cv *cv, xmlNode *par);
-
-static void stream_inline(struct cv *cv, xmlNode *n)
-{
-	xmlNode *par = n->parent;
-
-	if (cv_kind(cv, n) == K_SKIP)
-		return;
-	if (cv->srun != par) {
-		cv->srun = par;
-		cv->srun_n = 0;
-	}
-	if (++cv->srun_n < stream_inline_n)
-		return;
-	cv->srun_n = 0;
-	if (!streams_inline(cv, par))
-		return;
-	stream_begin(cv, par, CV_ISTREAM);
-	cv_flow_part(cv, par->children, n);
-	free_upto(par, n);
-	cv_il_spill(cv);
-}
-
-/* Is par a paragraph (or flow container) whose inline content may stream? */
-static int streams_inline(struct cv *cv, xmlNode *par)
-{
-	char *f;
-	const char *id;
-	int has;
-
-	if (cv->excerpt_only || cv->html_nest > 0 || cv->err || !par ||
-	    par->type != XML_ELEMENT_NODE)
-		return 0;
-	if (is_flow(cv, par))
-		return 1;
-	if ((cv_tag(par) != T_P && cv_tag(par) != T_DIV) || CV_IS_FLAT(par) ||
-	    !is_flow(cv, par->parent))
-		return 0;
-	if ((uintptr_t)par->_private & CV_ISTREAM)
-		return 1;
-	id = cv_attr(cv, par, NULL, "id", &f);
-	has = id && *id; /* id may be f */
-	free(f);
-	return !has;
-}
-
 /*
  * Text: libxml2 appends to the last text node, so a paragraph of one huge
  * text (no markup) would be held whole.  Once that node passes
- * 1 MB (stream_text), it is rendered with what precedes it up to its last
+ * 1 MB (cv_stream_text), it is rendered with what precedes it up to its last
  * whitespace, and keeps the rest (a word is not split: escaping looks at the
  * characters around).
  */
@@ -325,25 +152,25 @@ static void characters(void *ctx, const xmlChar *ch, int len)
 	xmlNode *par = ctxt->node, *t = par ? par->last : NULL;
 
 	if (p && t && t->type == XML_TEXT_NODE && t->name == xmlStringText && ctxt->nodemem > 0 &&
-	    (size_t)ctxt->nodelen > stream_text && p->skip == 0 && t->content &&
-	    t->content != (xmlChar *)&t->properties && streams_inline(p->cv, par)) {
+	    (size_t)ctxt->nodelen > cv_stream_text && p->skip == 0 && t->content &&
+	    t->content != (xmlChar *)&t->properties && cv_streams_inline(p->cv, par)) {
 		struct cv *cv = p->cv;
 		xmlChar *c = t->content, save;
 		size_t k = (size_t)ctxt->nodelen, seen = p->text == t ? p->text_seen : 0;
 
-		if (k < seen + stream_text) /* a word of megabytes: looked at in steps */
+		if (k < seen + cv_stream_text) /* a word of megabytes: looked at in steps */
 			goto out;
 		while (k > seen && !strchr(" \t\r\n", c[k - 1]))
 			k--;
 		p->text = t;
 		p->text_seen = k > seen ? 0 : (size_t)ctxt->nodelen;
 		if (k > seen) {
-			stream_begin(cv, par, CV_ISTREAM);
+			cv_stream_begin(cv, par, CV_ISTREAM);
 			save = c[k];
 			c[k] = '\0';
 			cv_flow_part(cv, par->children, NULL);
 			c[k] = save;
-			free_upto(par, t);
+			cv_free_upto(par, t);
 			memmove(c, c + k, (size_t)ctxt->nodelen - k + 1);
 			ctxt->nodelen -= (int)k;
 			cv_il_spill(cv);
@@ -391,13 +218,13 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 	if (parent->type == XML_DOCUMENT_NODE) {
 		/* our root: at the end of the input, or closed early by a stray end tag */
 		p->root_end = in_off(p, ctxt);
-		render_free(p->cv, n, NULL);
+		cv_render_free(p->cv, n, NULL);
 		return;
 	}
-	if (is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
+	if (cv_is_flow(p->cv, parent) && cv_kind(p->cv, n) == K_BLOCK) {
 		/* text straight in the body before a layout comes before its cells */
-		render_before(p->cv, parent);
-		render_free(p->cv, parent, n);
+		cv_render_before(p->cv, parent);
+		cv_render_free(p->cv, parent, n);
 		if (p->cv->map && cv_tag(parent) == T_ROOT)
 			cv_map_add(p->cv, in_off(p, ctxt));
 		return;
@@ -407,17 +234,17 @@ static void end_element(void *ctx, const xmlChar *localname, const xmlChar *pref
 		xmlNode *t = cv_tag(parent) == T_TSECT ? parent->parent : parent;
 
 		if (t && t->type == XML_ELEMENT_NODE && cv_tag(t) == T_TABLE && !CV_IS_FLAT(t) &&
-		    !p->cv->excerpt_only && is_flow(p->cv, t->parent)) {
-			render_before(p->cv, t); /* what comes before it first */
+		    !p->cv->excerpt_only && cv_is_flow(p->cv, t->parent)) {
+			cv_render_before(p->cv, t); /* what comes before it first */
 			cv_table_rows(p->cv, t);
 		}
 		return;
 	}
 	if (p->cv->excerpt_only || p->cv->html_nest > 0 || p->cv->err)
 		return;
-	if (cv_tag(n) == T_LI && stream_list(p->cv, n))
+	if (cv_tag(n) == T_LI && cv_stream_list(p->cv, n))
 		return;
-	stream_inline(p->cv, n);
+	cv_stream_inline(p->cv, n);
 }
 
 /*
@@ -527,7 +354,7 @@ static size_t segment(struct parse *p, xmlParserCtxtPtr ctxt, size_t start)
 	ctxt->myDoc = NULL;
 	root = doc ? xmlDocGetRootElement(doc) : NULL;
 	if (root && p->root_end == NOT_SET)
-		render_free(p->cv, root, NULL); /* what was open when the parser stopped */
+		cv_render_free(p->cv, root, NULL); /* what was open when the parser stopped */
 	if (doc)
 		xmlFreeDoc(doc);
 

@@ -277,6 +277,16 @@ extern size_t cv_spill_bytes;
 /* Streaming thresholds (0: the default), for tests: lowered, every list and
  * paragraph of a page streams, and the Markdown must not change. */
 void cv_stream_thresholds(size_t items, size_t inline_children, size_t text, size_t spill);
+/* convert_stream.c: the parse hooks of convert.c write open blocks with these. */
+extern size_t cv_stream_text;
+int cv_is_flow(struct cv *cv, xmlNode *n);
+void cv_render_free(struct cv *cv, xmlNode *parent, xmlNode *last);
+void cv_free_upto(xmlNode *parent, xmlNode *stop);
+void cv_render_before(struct cv *cv, xmlNode *n);
+void cv_stream_begin(struct cv *cv, xmlNode *n, uintptr_t flag);
+int cv_stream_list(struct cv *cv, xmlNode *li);
+void cv_stream_inline(struct cv *cv, xmlNode *n);
+int cv_streams_inline(struct cv *cv, xmlNode *par);
 void cv_il_text(struct cv *cv, const char *s, size_t n);
 void cv_il_insert(struct cv *cv, size_t at, const char *s, size_t n);
 void cv_il_raw(struct cv *cv, const char *s, size_t n);
