@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -18,6 +19,30 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfstest import MOUNT_BIN, SOURCE_ROOT, is_mounted  # noqa: E402
 
 DEMO = os.path.join(SOURCE_ROOT, "scripts", "demo")
+
+
+def stacks(pgid):
+    """What each process of the group (and each of its threads) waits on."""
+    lines = []
+    for pid in sorted(int(p) for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            if os.getpgid(pid) != pgid:
+                continue
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                lines.append("%d: %s" % (pid, f.read().replace(b"\0", b" ").decode()))
+            for tid in os.listdir("/proc/%d/task" % pid):
+                task = "/proc/%d/task/%s/" % (pid, tid)
+                with open(task + "wchan") as f:
+                    wchan = f.read()
+                try:
+                    with open(task + "stack") as f:  # root only
+                        stack = " < ".join(l.split()[-1] for l in f.read().splitlines()[:6])
+                except OSError:
+                    stack = ""
+                lines.append("  %s %s %s" % (tid, wchan, stack))
+        except OSError:
+            continue
+    return "\n".join(lines)
 
 
 class Demo(unittest.TestCase):
@@ -35,6 +60,8 @@ class Demo(unittest.TestCase):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
+        for t in getattr(self, "readers", []):
+            t.join(timeout=10)
         if self.proc:
             self.proc.stdout.close()
             self.proc.stderr.close()
@@ -54,6 +81,13 @@ class Demo(unittest.TestCase):
                 break
         self.assertTrue(is_mounted(self.mnt), "".join(banner) + self.proc.stderr.read()
                         if self.proc.poll() is not None else "".join(banner))
+        # Keep reading both pipes: a full pipe would block the demo (or the mount's
+        # log) in write(2), and it could not stop when told to.
+        self.out, self.err = [], []
+        self.readers = [threading.Thread(target=lambda f=f, v=v: v.extend(f), daemon=True)
+                        for f, v in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for t in self.readers:
+            t.start()
         # Nothing but the demo's own lines: no bare URL from the (quiet) fake.
         self.assertFalse([l for l in banner if re.match(r"http://\S+$", l)], banner)
         return [l.strip() for l in banner if l.startswith("    ")]
@@ -67,8 +101,14 @@ class Demo(unittest.TestCase):
     def stop(self, sig):
         """As a terminal does: the signal goes to the whole process group."""
         os.killpg(self.proc.pid, sig)
-        self.proc.wait(timeout=30)
-        err = self.proc.stderr.read()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.fail("the demo did not stop in 30 s\n%s\nits stderr:\n%s"
+                      % (stacks(self.proc.pid), "".join(self.err)))
+        for t in self.readers:
+            t.join(timeout=10)
+        err = "".join(self.err)
         self.assertNotIn("failed to unmount", err)
         self.assertNotIn("Traceback", err)
         self.assertFalse(is_mounted(self.mnt))

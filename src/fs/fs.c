@@ -762,7 +762,10 @@ void cfs_fs_inval(void *arg, const struct cfs_tree_changes *ch)
 	struct cfs_fs *fs = arg;
 
 	cfs_persist_changed(fs->persist);
-	if (!fs->se) /* --publish-drafts: no kernel to tell */
+	/* --publish-drafts: no kernel to tell.  After the FUSE loop ended nobody
+	 * answers the kernel, and a notification that has to wait for a request in
+	 * that directory would hold up the unmount: the kernel forgets it all anyway. */
+	if (!fs->se || fuse_session_exited(fs->se))
 		return;
 	for (size_t i = 0; i < ch->n; i++) {
 		const struct cfs_tree_inval *v = &ch->v[i];
