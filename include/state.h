@@ -58,6 +58,9 @@ int cfs_state_write(const char *path, const char *buf, size_t len);
 /* The same for bytes fill writes to fd (the temporary file; fill returns 0
  * or -errno); the fsync and rename come after fill returned. */
 int cfs_state_write_with(const char *path, int (*fill)(void *arg, int fd), void *arg);
+/* Remove the temporary files of path that processes no longer alive left
+ * (a crash during a save).  Returns how many were removed. */
+int cfs_state_sweep(const char *path);
 /* Read and decode path.  -ENOENT when there is none; other errors as
  * cfs_state_decode (or the read's -errno). */
 int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_len);

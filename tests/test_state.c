@@ -5,9 +5,11 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *xstrdup(const char *s)
@@ -213,6 +215,40 @@ START_TEST(save_and_load_file)
 	rmdir(dir);
 	cfs_state_clear(&s);
 	cfs_state_clear(&d);
+}
+END_TEST
+
+/* A crash during a save leaves "state.<pid>.new": removed when that process
+ * is gone, kept while it lives (another mount may be saving). */
+START_TEST(sweep_removes_only_dead_temporaries)
+{
+	char dir[] = "/tmp/cfs-state-XXXXXX", path[256], dead[300], alive[300], other[300];
+	pid_t child;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child); /* reaped: its pid is free */
+	snprintf(dead, sizeof(dead), "%s.%ld.new", path, (long)child);
+	snprintf(alive, sizeof(alive), "%s.%ld.new", path, (long)getpid());
+	snprintf(other, sizeof(other), "%s/statex.%ld.new", dir, (long)child);
+	for (const char *f = dead; f; f = f == dead ? alive : f == alive ? other : NULL) {
+		fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	ck_assert_int_eq(cfs_state_sweep(path), 1);
+	ck_assert_int_ne(access(dead, F_OK), 0);
+	ck_assert_int_eq(access(alive, F_OK), 0);
+	ck_assert_int_eq(access(other, F_OK), 0);
+	ck_assert_int_eq(cfs_state_sweep(path), 0);
+	unlink(alive);
+	unlink(other);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -524,6 +560,7 @@ int main(void)
 	tcase_add_test(tc, wrong_version);
 	tcase_add_test(tc, crc32_known_value);
 	tcase_add_test(tc, save_and_load_file);
+	tcase_add_test(tc, sweep_removes_only_dead_temporaries);
 	tcase_add_test(tc, tree_export_round_trip);
 	tcase_add_test(tc, stream_same_bytes);
 	tcase_add_test(tc, tree_with_export_same_bytes);

@@ -23,6 +23,8 @@ int cfs_mount_state_load(const char *path, const struct cfs_opts *o, struct cfs_
 
 	if (strcmp(o->space, "all") == 0 || strchr(o->space, ','))
 		return 0; /* several spaces: not kept (docs/state.md) */
+	if (cfs_state_sweep(path) > 0)
+		cfs_info("removed the temporary state file of a mount that crashed while saving");
 	ret = cfs_state_load(path, st, why, sizeof(why));
 	if (ret == -ENOENT)
 		return 0;

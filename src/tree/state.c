@@ -9,8 +9,10 @@
  */
 #include "state.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,6 +600,42 @@ int cfs_state_write_with(const char *path, int (*fill)(void *arg, int fd), void 
 out:
 	free(tmp);
 	return ret;
+}
+
+int cfs_state_sweep(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const char *base = slash ? slash + 1 : path;
+	size_t blen = strlen(base);
+	char *dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	struct dirent *e;
+	int n = 0, dfd;
+	DIR *d;
+
+	if (!dir)
+		return 0;
+	d = opendir(*dir ? dir : "/");
+	free(dir);
+	if (!d)
+		return 0;
+	dfd = dirfd(d);
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		/* "<base>.<pid>.new", pid a process that is gone */
+		if (strncmp(e->d_name, base, blen) != 0 || e->d_name[blen] != '.')
+			continue;
+		pid = strtol(e->d_name + blen + 1, &end, 10);
+		if (end == e->d_name + blen + 1 || strcmp(end, ".new") != 0 || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* alive (maybe another mount saving), or not ours to ask */
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_len)
