@@ -21,6 +21,12 @@ from cfstest import MOUNT_BIN, SOURCE_ROOT, is_mounted  # noqa: E402
 DEMO = os.path.join(SOURCE_ROOT, "scripts", "demo")
 
 
+def hangup_default():
+    """SIGHUP as a terminal's session has it: under nohup it is inherited
+    ignored, and neither sh's trap nor libfuse then take it."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def stacks(pgid):
     """What each process of the group (and each of its threads) waits on."""
     lines = []
@@ -73,7 +79,8 @@ class Demo(unittest.TestCase):
         """Run scripts/demo SPACE MNT; return the commands of its banner."""
         self.proc = subprocess.Popen([DEMO, space, self.mnt], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=self.env,
-                                     cwd=self.tmp, start_new_session=True)
+                                     cwd=self.tmp, start_new_session=True,
+                                     preexec_fn=hangup_default)
         banner = []
         for line in self.proc.stdout:
             banner.append(line)
