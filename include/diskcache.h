@@ -119,4 +119,8 @@ void cfs_diskcache_drop(struct cfs_diskcache_entry *e);
 /* A snapshot of the counters.  Any thread. */
 void cfs_diskcache_stats(struct cfs_diskcache *dc, struct cfs_diskcache_stats *st);
 
+/* Does the cache hold key, size bytes long and whole?  No I/O (the index
+ * only): an entry deleted behind the cache's back still counts until a get. */
+bool cfs_diskcache_has(struct cfs_diskcache *dc, const char *key, uint64_t size);
+
 #endif

@@ -2,6 +2,7 @@
 #ifndef CFS_PAGESTORE_H
 #define CFS_PAGESTORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,9 @@ int cfs_pagestore_read(struct cfs_diskcache *dc, const char *id, int64_t version
                        uint64_t *sig);
 /* Drop the entry for (id, version) of size bytes from the disk cache. */
 void cfs_pagestore_forget(struct cfs_diskcache *dc, const char *id, int64_t version, uint64_t size);
+
+/* Does the disk cache still hold the whole entry for (id, version) of size
+ * bytes?  No I/O: the cache may have evicted what a state says it wrote. */
+bool cfs_pagestore_has(struct cfs_diskcache *dc, const char *id, int64_t version, uint64_t size);
 
 #endif

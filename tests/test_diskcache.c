@@ -143,6 +143,34 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* cfs_diskcache_has: whole entries of that size only, and not once dropped. */
+START_TEST(test_has)
+{
+	char dir[256];
+	struct cfs_diskcache *dc = open_ok(sub(dir, sizeof(dir), "c"), 64 << 20);
+	struct cfs_diskcache_entry *e = get_ok(dc, "h1", 1000);
+
+	ck_assert(!cfs_diskcache_has(dc, "h1", 1000)); /* nothing written yet */
+	ck_assert_int_eq(put_pat(e, 3, 0, 500), 0);
+	ck_assert(!cfs_diskcache_has(dc, "h1", 1000)); /* half */
+	ck_assert_int_eq(put_pat(e, 3, 500, 500), 0);
+	ck_assert(cfs_diskcache_has(dc, "h1", 1000));
+	ck_assert(!cfs_diskcache_has(dc, "h1", 999));
+	ck_assert(!cfs_diskcache_has(dc, "h2", 1000));
+	ck_assert(!cfs_diskcache_has(dc, "../h1", 1000));
+	cfs_diskcache_put(e);
+	ck_assert(cfs_diskcache_has(dc, "h1", 1000)); /* unpinned, still there */
+	cfs_diskcache_close(dc);
+	dc = open_ok(dir, 64 << 20); /* and after a remount */
+	ck_assert(cfs_diskcache_has(dc, "h1", 1000));
+	e = get_ok(dc, "h1", 1000);
+	cfs_diskcache_drop(e);
+	ck_assert(!cfs_diskcache_has(dc, "h1", 1000));
+	cfs_diskcache_put(e);
+	cfs_diskcache_close(dc);
+}
+END_TEST
+
 START_TEST(test_holes_are_eagain_never_zeros)
 {
 	char dir[256];
@@ -522,6 +550,7 @@ static Suite *diskcache_suite(void)
 	tcase_add_test(tc, test_one_cache_per_dir);
 	tcase_add_test(tc, test_bad_keys_rejected);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_has);
 	tcase_add_test(tc, test_holes_are_eagain_never_zeros);
 	tcase_add_test(tc, test_write_bounds);
 	tcase_add_test(tc, test_out_of_order_writes_merge);

@@ -95,6 +95,28 @@ class Persisted(unittest.TestCase):
         self.assertLessEqual(len(paths), 5, paths)
         self.assertEqual(stats(m.mnt)["online"], "1")
 
+    def test_pages_the_cache_lost_are_prefetched(self):
+        """The disk cache evicts on its own (cache_size, its entry bound): pages
+        the state lists but the cache no longer holds are fetched in batches
+        when their directory is opened, not one request per read."""
+        out, files = self.first_mount_reads_everything()
+        pages = sorted(os.path.join(d, f) for d, _, fs in os.walk(self.cache) for f in fs
+                       if f.startswith("md") and f.endswith(".data"))
+        lost = pages[::2]
+        self.assertGreater(len(lost), 10)
+        for f in lost:
+            os.unlink(f)
+        self.fake.reset()
+        m = self.mount(["ttl=60"])
+        rc, out2 = grep_all(m.mnt)
+        self.assertEqual(rc, 0)
+        self.assertEqual(out2.replace(m.mnt, ""), out)
+        paths = self.log_paths()
+        alone = [p for p in paths if re.search(ANY_PAGE_RE, p)]
+        bulk = [p for p in paths if re.search(BULK_RE, p)]
+        self.assertEqual(alone, [], "pages fetched one by one")
+        self.assertTrue(bulk, paths)
+
     def test_old_state_is_reconciled_at_once(self):
         out, _ = self.first_mount_reads_everything()
         # An edit behind the mount's back, and a listing older than ttl.

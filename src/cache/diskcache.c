@@ -44,7 +44,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool valid_key(const char *key)
+bool cfs_diskcache_valid_key(const char *key)
 {
 	size_t n = 0;
 
@@ -66,7 +66,7 @@ static size_t bucket_of(const struct cfs_diskcache *dc, const char *key)
 	       (dc->nbuckets - 1);
 }
 
-static struct cfs_diskcache_entry *hash_find(struct cfs_diskcache *dc, const char *key)
+struct cfs_diskcache_entry *cfs_diskcache_hash_find(struct cfs_diskcache *dc, const char *key)
 {
 	struct cfs_diskcache_entry *e = dc->buckets[bucket_of(dc, key)];
 
@@ -338,7 +338,7 @@ static int key_of(char key[CFS_DISKCACHE_KEY_MAX + 1], const char *name, size_t 
 		return -EINVAL;
 	memcpy(key, name, n);
 	key[n] = '\0';
-	return valid_key(key) ? 0 : -EINVAL;
+	return cfs_diskcache_valid_key(key) ? 0 : -EINVAL;
 }
 
 struct scanned {
@@ -544,12 +544,12 @@ int cfs_diskcache_get(struct cfs_diskcache *dc, const char *key, uint64_t size,
 	char name[NAME_LEN];
 	int ret = 0;
 
-	if (!valid_key(key))
+	if (!cfs_diskcache_valid_key(key))
 		return -EINVAL;
 	if (size > (uint64_t)INT64_MAX)
 		return -EFBIG;
 	pthread_mutex_lock(&dc->lock);
-	e = hash_find(dc, key);
+	e = cfs_diskcache_hash_find(dc, key);
 	if (e && e->size != size) {
 		doom(dc, e, &grave);
 		e = NULL;
@@ -753,31 +753,6 @@ out:
 	return ret;
 }
 
-uint64_t cfs_diskcache_present_bytes(struct cfs_diskcache_entry *e)
-{
-	uint64_t p;
-
-	pthread_mutex_lock(&e->lock);
-	p = e->present;
-	pthread_mutex_unlock(&e->lock);
-	return p;
-}
-
-bool cfs_diskcache_complete(struct cfs_diskcache_entry *e)
-{
-	bool c;
-
-	pthread_mutex_lock(&e->lock);
-	c = !e->dropped && e->present == e->size;
-	pthread_mutex_unlock(&e->lock);
-	return c;
-}
-
-uint64_t cfs_diskcache_size(struct cfs_diskcache_entry *e)
-{
-	return e->size;
-}
-
 void cfs_diskcache_drop(struct cfs_diskcache_entry *e)
 {
 	struct cfs_diskcache_entry *grave = NULL;
@@ -786,17 +761,4 @@ void cfs_diskcache_drop(struct cfs_diskcache_entry *e)
 	doom(e->dc, e, &grave); /* pinned by the caller: grave stays empty */
 	pthread_mutex_unlock(&e->dc->lock);
 	free_grave(grave);
-}
-
-void cfs_diskcache_stats(struct cfs_diskcache *dc, struct cfs_diskcache_stats *st)
-{
-	pthread_mutex_lock(&dc->lock);
-	st->bytes = dc->bytes;
-	st->cap_bytes = dc->cap;
-	st->entries = dc->entries;
-	st->pinned = dc->pinned;
-	st->evictions = dc->evictions;
-	pthread_mutex_unlock(&dc->lock);
-	st->hits = atomic_load_explicit(&dc->hits, memory_order_relaxed);
-	st->misses = atomic_load_explicit(&dc->misses, memory_order_relaxed);
 }

@@ -72,6 +72,11 @@ struct cfs_diskcache {
 
 /* --- keys, names, small I/O helpers --- */
 
+/* diskcache.c: is key one (1..KEY_MAX bytes of [A-Za-z0-9._-], not . or ..);
+ * key's entry in the index (dc->lock held) or NULL. */
+bool cfs_diskcache_valid_key(const char *key);
+struct cfs_diskcache_entry *cfs_diskcache_hash_find(struct cfs_diskcache *dc, const char *key);
+
 /* diskcache_map.c: present ranges (sorted, merged) and their sidecar file.
  * The entry's range lock is held by the caller where a function touches e->r. */
 void cfs_diskcache_name_of(char *buf, const char *key, const char *suffix);

@@ -169,3 +169,11 @@ void cfs_pagestore_forget(struct cfs_diskcache *dc, const char *id, int64_t vers
 		cfs_diskcache_put(e);
 	}
 }
+
+bool cfs_pagestore_has(struct cfs_diskcache *dc, const char *id, int64_t version, uint64_t size)
+{
+	char key[CFS_DISKCACHE_KEY_MAX + 1];
+
+	return cfs_pagestore_key(key, sizeof(key), id, version) == 0 &&
+	       cfs_diskcache_has(dc, key, size);
+}

@@ -442,6 +442,7 @@ int cfs_persist_on_disk(struct cfs_persist *p, struct cfs_node *n)
 	struct cfs_state_md *m;
 	char *id = NULL;
 	int64_t version;
+	uint64_t size;
 	int blog, yes;
 
 	if (!p || cfs_tree_page_ref(p->tree, n, &id, &version, &blog))
@@ -449,7 +450,11 @@ int cfs_persist_on_disk(struct cfs_persist *p, struct cfs_node *n)
 	pthread_mutex_lock(&p->lock);
 	m = md_find(p, id);
 	yes = m && m->version == version;
+	size = yes ? m->size : 0;
 	pthread_mutex_unlock(&p->lock);
+	/* The cache evicts on its own (cache_size, its entry bound): a page the
+	 * state lists may be gone, and then it is to be fetched like any other. */
+	yes = yes && cfs_pagestore_has(p->dc, id, version, size);
 	free(id);
 	return yes;
 }
