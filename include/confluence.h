@@ -93,6 +93,10 @@ typedef void (*cfs_cf_pages_cb)(void *arg, const struct cfs_cf_error *e,
 int cfs_cf_space_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio prio,
                        cfs_cf_pages_cb cb, void *arg);
 
+/* A paginated page listing asks this after each batch (pages->v[batch_start..n) are the
+ * batch's); nonzero: follow the next link, 0: stop and answer with what was listed. */
+typedef int (*cfs_cf_more_fn)(void *arg, const struct cfs_page_list *pages, size_t batch_start);
+
 /* The space's top-level pages (those with no parent), for a listing a user waits on
  * before the full one is in.  Cloud: GET /api/v2/spaces/{id}/pages?depth=root
  * &status=current&limit=250; DC: GET /rest/api/space/{key}/content/page?depth=root
@@ -106,6 +110,11 @@ int cfs_cf_top_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio
  * ?expand=ancestors,version.  Paginated to the end.  -EINVAL for another type. */
 int cfs_cf_direct_children(struct cfs_cf *cf, const char *type, const char *id,
                            enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg);
+/* cfs_cf_direct_children(), and more(more_arg, ...) before each further batch is asked
+ * for: 0 stops there (what was listed is answered). */
+int cfs_cf_direct_children_more(struct cfs_cf *cf, const char *type, const char *id,
+                                enum cfs_http_prio prio, cfs_cf_more_fn more, void *more_arg,
+                                cfs_cf_pages_cb cb, void *arg);
 
 /* Every current blog post of a space (no bodies), with type set to
  * "blogpost".  Cloud: GET /api/v2/spaces/{id}/blogposts?status=current
@@ -169,10 +178,6 @@ int cfs_cf_page_attachments(struct cfs_cf *cf, const char *page_id, int blog,
  * pages with labels set. */
 int cfs_cf_space_labels(struct cfs_cf *cf, const char *space_key, enum cfs_http_prio prio,
                         cfs_cf_pages_cb cb, void *arg);
-
-/* A paginated page listing asks this after each batch (pages->v[batch_start..n) are the
- * batch's); nonzero: follow the next link, 0: stop and answer with what was listed. */
-typedef int (*cfs_cf_more_fn)(void *arg, const struct cfs_page_list *pages, size_t batch_start);
 
 /* ---- the change feed (confluence_feed.c) ---- */
 

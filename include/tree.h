@@ -105,14 +105,22 @@ int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *
  * malloc'd; both NULL for the space's own directory); 0 when its entries are known;
  * -ENOENT, -ENOMEM.  Any thread (read lock). */
 int cfs_tree_dir_wanted(struct cfs_tree *t, uint64_t ino, size_t *space, char **id, char **type);
-/* Put one directory's listing into a space that is not loaded: kids (taken: emptied)
- * are the children of dir_id (NULL: the space's top-level pages) of type dir_type.
- * They are shown with what earlier partial listings brought, each page as Name.md and
- * Name/ until the full listing tells which have children; dir is then listed.  Nothing
- * happens once the space is loaded.  Any thread (takes the write lock); callers run one
- * at a time.  0 or -ENOMEM. */
+/* The children of dir_id (NULL: the space's top) whose own children are not known yet,
+ * as pages with id and type set (out is the caller's to clear).  1 when dir's children
+ * are known (*out may then be empty), 0 when dir itself is not listed yet (*out empty),
+ * -EINVAL, -ENOMEM.  Any thread (read lock). */
+int cfs_tree_unprobed(struct cfs_tree *t, size_t space, const char *dir_id,
+                      struct cfs_page_list *out);
+/* Put what one job learnt of a directory into a space that is not loaded: kids (taken:
+ * emptied) are the children of dir_id (NULL: the space's top-level pages) of type
+ * dir_type, and the children of those children that were asked for; a page without a
+ * parent is dir's.  The nlisted ids in listed name the children whose own children are
+ * all in kids: they show as a directory only when they have some.  Children not among
+ * them show as Name.md and Name/ until the full listing (or their own listing) tells.
+ * dir is then listed.  Nothing happens once the space is loaded.  Any thread (takes the
+ * write lock); callers run one at a time.  0 or -ENOMEM. */
 int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const char *dir_type,
-                   struct cfs_page_list *kids);
+                   struct cfs_page_list *kids, char *const *listed, size_t nlisted);
 
 /* A folder, whiteboard, database or embed of space that the last load
  * placed (the containers.c "known" hook: a refresh does not fetch it

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end: before a space's full listing is in, the first `ls` of the root and of a
-directory a user opens list just that directory, ahead of the full listing (docs/refresh.md,
+directory a user opens list just that directory (and ask its pages for their children, so
+only pages with children show a Name/), ahead of the full listing (docs/refresh.md,
 "Before the listing").  The fake stalls the full listing's second page; the request log
 proves the listings of the root and of Home were answered, and `ls` returned, while the
 full listing was still running.  Once it is in, the same pages have the same names and
@@ -10,6 +11,7 @@ learnt either, and is tried again with backoff.  Cloud and Data Center (CFS_FLAV
 import errno
 import os
 import re
+import subprocess
 import sys
 import time
 import unittest
@@ -51,12 +53,17 @@ def entry_of(log, regex):
 
 
 class LazyBase(unittest.TestCase):
+    FAKE_ARGS = ("--pages", "3000")
+
     def setUp(self):
-        self.fake = Fake("--pages", "3000")
+        self.fake = Fake(*self.FAKE_ARGS)
         _, self.pages = self.fake.space_pages("GEN")
         self.by_id = {p["id"]: p for p in self.pages}
         atts = self.fake.call("GET", "/_fake/attachments")
         self.parents = {p["parentId"] for p in self.pages} | {a["pageId"] for a in atts}
+        self.parents.discard(None)
+        # the pages with children, known before the full listing (attachments are not)
+        self.page_parents = {p["parentId"] for p in self.pages} - {None}
         self.fake.reset()  # the log starts with the mount's requests
         self.m = None
 
@@ -93,16 +100,16 @@ class Lazy(LazyBase):
         self.assertIsNotNone(top["end"])
         self.assertIsNotNone(kids["end"])
         self.assertLess(top["start"], second["end"] or float("inf"))
-        # The right entries: the top-level pages, and Home's children (each page as
-        # Name.md and Name/ until the full listing says which have children).
+        # The right entries: the top-level pages, and Home's children, each page as
+        # Name.md and, when it has children, Name/.
         tops = [p for p in self.pages if p.get("parentId") is None]
         self.assertEqual(set(root), {p["title"] + ".md" for p in tops} |
-                         {p["title"] for p in tops})
+                         {p["title"] for p in tops if p["id"] in self.page_parents})
         self.assertEqual(home_ids, {p["id"] for p in self.kids_of(home_id)})
-        self.assertEqual(len(home), 2 * len(self.kids_of(home_id)))
+        self.assertEqual(len(home), len(self.kids_of(home_id)) + len(
+            [p for p in self.kids_of(home_id) if p["id"] in self.page_parents]))
 
-        # Down to a page without children or attachments: its Name/ shows (empty) until
-        # the full listing says it has none.
+        # Down to a page without children: it shows no Name/ even before the full listing.
         path, pid = [self.m.path("Home")], home_id
         while True:
             kids = self.kids_of(pid)
@@ -113,9 +120,10 @@ class Lazy(LazyBase):
             if leaves:
                 leaf = os.path.join(path[-1], names[leaves[0]["id"]][:-3])
                 break
-            pid = kids[0]["id"]
+            pid = [p for p in kids if p["id"] in self.page_parents][0]["id"]
             path.append(os.path.join(path[-1], names[pid][:-3]))
-        self.assertEqual(os.listdir(leaf), [])
+        self.assertFalse(os.path.exists(leaf))
+        self.assertTrue(os.path.exists(leaf + ".md"))
         log = self.fake.call("GET", "/_fake/log")
         self.assertIsNone(entry_of(log, SECOND_RE)["end"])
         for d in path:
@@ -124,7 +132,9 @@ class Lazy(LazyBase):
 
         # The full listing arrives: the same names and inodes for every page; the
         # directories of pages without children or attachments go away.
-        self.assertTrue(wait_for(lambda: not os.path.exists(leaf)))
+        self.assertTrue(wait_for(lambda: entry_of(
+            self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None))
+        self.assertFalse(os.path.exists(leaf))
         self.assertTrue(os.path.exists(leaf + ".md"))
         want = {n for n in home if n.endswith(".md")}
         for n in sorted(want):
@@ -134,7 +144,9 @@ class Lazy(LazyBase):
         self.assertTrue(wait_for(lambda: set(listing(self.m.path("Home"))) == want),
                         sorted(set(listing(self.m.path("Home"))) ^ want))
         after = listing(self.m.path("Home"))
-        self.assertEqual({n: home[n] for n in after}, after)
+        self.assertEqual({n: home[n] for n in after if n in home},
+                         {n: i for n, i in after.items() if n in home})
+        self.assertEqual(set(home) - set(after), set())  # nothing shown before went away
         self.assertTrue(all(n in after for n in home if n.endswith(".md")))
         root_after = listing(self.m.mnt)
         self.assertEqual({n: i for n, i in root.items() if n in root_after},
@@ -178,6 +190,47 @@ class Lazy(LazyBase):
         self.assertTrue(wait_for(lambda: os.path.isdir(bad_dir) and self.ids_of(
             bad_dir, os.listdir(bad_dir)) == {p["id"] for p in self.kids_of(bad["id"])}))
 
+
+
+
+class LazyWalk(LazyBase):
+    FAKE_ARGS = ("--pages", "1200", "--attachments", "150")
+
+    def walk(self):
+        """find over the mount: ({page id: path of its .md}, {directories}, stderr, rc)."""
+        r = subprocess.run(["find", self.m.mnt], capture_output=True, text=True, timeout=120)
+        mds, dirs = {}, set()
+        for line in r.stdout.splitlines():
+            rel = os.path.relpath(line, self.m.mnt)
+            if line.endswith(".md") and "/_attachments/" not in line + "/":
+                mds[os.getxattr(line, "user.confluence.id").decode()] = rel
+            elif os.path.isdir(line) and rel != ".":
+                dirs.add(rel)
+        return mds, dirs, r.stderr, r.returncode
+
+    def test_a_walk_before_the_full_listing_meets_no_vanishing_directory(self):
+        # find started at once on a fresh mount: every page, no error, and no Name/ of a
+        # page without children (it would vanish when the full listing came: rsync exit 23).
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=40, count=1)
+        self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0", "timeout=90"])
+        mds, dirs, err, rc = self.walk()
+        self.assertIsNone(entry_of(self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"],
+                          "the full listing ended before find did")
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(set(mds), {p["id"] for p in self.pages})
+        by_path = {path[:-3]: pid for pid, path in mds.items()}
+        self.assertEqual({by_path[d] for d in dirs}, self.page_parents)
+        # Once the full listing is in: the same files; directories only come (pages with
+        # attachments alone, and their _attachments/), none goes.
+        self.assertTrue(wait_for(lambda: entry_of(
+            self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None, 60))
+        self.assertTrue(wait_for(lambda: len(self.walk()[1]) > len(dirs)))
+        mds2, dirs2, err2, rc2 = self.walk()
+        self.assertEqual((rc2, err2), (0, ""))
+        self.assertEqual(mds2, mds)
+        self.assertEqual(dirs - dirs2, set())
+        self.assertEqual({by_path[d] for d in dirs2 if not d.endswith("_attachments")},
+                         self.parents)
 
 
 @unittest.skipIf(DC, "Data Center has no folders")

@@ -57,15 +57,18 @@ static size_t count(struct cfs_tree *t, uint64_t ino)
 	return n;
 }
 
-/* Home(10) -> {Guide(20) -> {Deploy(40)}, FAQ(30), FAQ(35)} */
+/* Home(10) -> {Guide(20) -> {Deploy(40)}, FAQ(30), FAQ(35)}, Solo(50).  A job lists a
+ * directory and asks each child for its children (lazy.c); the learn gets both. */
 START_TEST(test_partial_then_full)
 {
 	struct cfs_tree *t = new_tree();
-	struct cfs_page_list top = {0}, kids = {0}, full = {0};
+	struct cfs_page_list top = {0}, kids = {0}, full = {0}, probe;
 	struct cfs_tree_dirent *d;
-	uint64_t home_md, home_dir, guide_md, faq_md, faq2_md, faq_dir, ino;
+	uint64_t home_md, home_dir, guide_md, guide_dir, faq_md, faq2_md, faq2_dir, ino;
 	size_t space = 9, n;
 	char *id, *type;
+	char *top_listed[] = {(char *)"10", (char *)"50"};
+	char *home_listed[] = {(char *)"20", (char *)"30"}; /* 35's probe failed */
 	int loaded;
 
 	/* Nothing known: the root is wanted, and lookups in it wait. */
@@ -73,50 +76,72 @@ START_TEST(test_partial_then_full)
 	ck_assert_uint_eq(space, 0);
 	ck_assert_ptr_null(id);
 	ck_assert_int_eq(lookup(t, CFS_ROOT_INO, "Home.md", NULL), -EAGAIN);
+	ck_assert_int_eq(cfs_tree_unprobed(t, 0, NULL, &probe), 0); /* list it first */
+	ck_assert_uint_eq(probe.n, 0);
 
-	/* The top level: Home.md and Home/ (its children are not known). */
+	/* The top level and its pages' children: Home has some, Solo none. */
 	add(&top, "10", "Home", NULL, 0, 3);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, NULL, NULL, &top), 0);
+	add(&top, "50", "Solo", NULL, 1, 1);
+	add(&top, "30", "FAQ", "10", 2, 0); /* as the probe of Home gave them */
+	add(&top, "20", "Guide", "10", 1, 0);
+	add(&top, "35", "FAQ", "10", 3, 0);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, NULL, NULL, &top, top_listed, 2), 0);
 	ck_assert_uint_eq(top.n, 0);
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, CFS_ROOT_INO, &space, &id, &type), 0);
 	ck_assert_int_eq(lookup(t, CFS_ROOT_INO, "Home.md", &home_md), 0);
 	ck_assert_int_eq(lookup(t, CFS_ROOT_INO, "Home", &home_dir), 0);
+	ck_assert_int_eq(lookup(t, CFS_ROOT_INO, "Solo.md", NULL), 0);
+	ck_assert_int_eq(lookup(t, CFS_ROOT_INO, "Solo", NULL), -ENOENT); /* no empty Solo/ */
 	ck_assert_uint_eq(home_md, (10ull << 2) | 0);
 	ck_assert_uint_eq(home_dir, (10ull << 2) | 1);
-	ck_assert_uint_eq(count(t, CFS_ROOT_INO), 2);
+	ck_assert_uint_eq(count(t, CFS_ROOT_INO), 3);
 	cfs_tree_space(t, 0, NULL, NULL, &loaded);
 	ck_assert_int_eq(loaded, 0);
 
-	/* Home/ is wanted (id and type to list it by); looking into it waits. */
+	/* Home/ is wanted: its children are known, theirs are still to be asked for. */
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, home_dir, &space, &id, &type), 1);
 	ck_assert_str_eq(id, "10");
 	ck_assert_str_eq(type, "page");
-	free(id);
 	free(type);
 	ck_assert_int_eq(cfs_tree_readdir(t, home_dir, &d, &n), -EAGAIN);
+	ck_assert_int_eq(cfs_tree_unprobed(t, 0, id, &probe), 1);
+	free(id);
+	ck_assert_uint_eq(probe.n, 3);
+	for (size_t i = 0; i < probe.n; i++)
+		ck_assert_str_eq(probe.v[i].type, "page");
+	cfs_model_page_list_clear(&probe);
 
-	/* Its children, as Cloud's direct-children give them: no parent, no version. */
-	add(&kids, "30", "FAQ", NULL, 2, 0);
-	add(&kids, "20", "Guide", NULL, 1, 0);
-	add(&kids, "35", "FAQ", NULL, 3, 0);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", "page", &kids), 0);
+	/* The probes: Guide has Deploy, FAQ has none, FAQ [35]'s failed. */
+	add(&kids, "40", "Deploy", "20", 0, 0);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", "page", &kids, home_listed, 2), 0);
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, home_dir, &space, &id, &type), 0);
-	ck_assert_uint_eq(count(t, home_dir), 6); /* each page as Name.md and Name/ */
 	ck_assert_int_eq(lookup(t, home_dir, "Guide.md", &guide_md), 0);
+	ck_assert_int_eq(lookup(t, home_dir, "Guide", &guide_dir), 0);
 	ck_assert_int_eq(lookup(t, home_dir, "FAQ.md", &faq_md), 0);
+	ck_assert_int_eq(lookup(t, home_dir, "FAQ", NULL), -ENOENT);
 	ck_assert_int_eq(lookup(t, home_dir, "FAQ [35].md", &faq2_md), 0);
-	ck_assert_int_eq(lookup(t, home_dir, "FAQ", &faq_dir), 0);
+	ck_assert_int_eq(lookup(t, home_dir, "FAQ [35]", &faq2_dir), 0); /* might have some */
 	ck_assert_uint_eq(faq_md, (30ull << 2) | 0);
-	/* Still there after another directory's learn; Home is still listed. */
-	ck_assert_int_eq(cfs_tree_dir_wanted(t, faq_dir, &space, &id, &type), 1);
+	ck_assert_uint_eq(count(t, home_dir), 5);
+	/* Guide/ is listed, its Deploy still to be asked; FAQ [35]/ is to be listed. */
+	ck_assert_int_eq(cfs_tree_dir_wanted(t, guide_dir, &space, &id, &type), 1);
+	ck_assert_int_eq(cfs_tree_unprobed(t, 0, id, &probe), 1);
+	ck_assert_uint_eq(probe.n, 1);
+	ck_assert_str_eq(probe.v[0].id, "40");
+	cfs_model_page_list_clear(&probe);
 	free(id);
 	free(type);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, "30", "page", &kids), 0); /* FAQ: no children */
-	ck_assert_uint_eq(count(t, faq_dir), 0);
-	ck_assert_uint_eq(count(t, home_dir), 6);
+	ck_assert_int_eq(cfs_tree_dir_wanted(t, faq2_dir, &space, &id, &type), 1);
+	ck_assert_int_eq(cfs_tree_unprobed(t, 0, id, &probe), 0);
+	free(id);
+	free(type);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, "35", "page", &kids, NULL, 0), 0); /* none */
+	ck_assert_uint_eq(count(t, faq2_dir), 0);
+	ck_assert_uint_eq(count(t, home_dir), 5);
 
-	/* The full listing: same inodes and names; leaf pages lose their directory. */
+	/* The full listing: same inodes and names; FAQ [35]/ goes. */
 	add(&full, "10", "Home", NULL, 0, 3);
+	add(&full, "50", "Solo", NULL, 1, 1);
 	add(&full, "20", "Guide", "10", 1, 2);
 	add(&full, "30", "FAQ", "10", 2, 1);
 	add(&full, "35", "FAQ", "10", 3, 1);
@@ -130,14 +155,16 @@ START_TEST(test_partial_then_full)
 	ck_assert_uint_eq(ino, faq_md);
 	ck_assert_int_eq(lookup(t, home_dir, "FAQ [35].md", &ino), 0);
 	ck_assert_uint_eq(ino, faq2_md);
-	ck_assert_int_eq(lookup(t, home_dir, "FAQ", NULL), -ENOENT);
+	ck_assert_int_eq(lookup(t, home_dir, "FAQ [35]", NULL), -ENOENT);
 	ck_assert_int_eq(lookup(t, home_dir, "Guide", &ino), 0);
+	ck_assert_uint_eq(ino, guide_dir);
 	ck_assert_uint_eq(count(t, ino), 1);
 	ck_assert_uint_eq(count(t, home_dir), 4);
+	ck_assert_uint_eq(count(t, CFS_ROOT_INO), 3);
 
 	/* A partial answer that comes after the full listing changes nothing. */
 	add(&kids, "99", "Late", NULL, 0, 0);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", "page", &kids), 0);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", "page", &kids, NULL, 0), 0);
 	ck_assert_int_eq(lookup(t, home_dir, "Late.md", NULL), -ENOENT);
 	ck_assert_uint_eq(count(t, home_dir), 4);
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, home_dir, &space, &id, &type), 0);

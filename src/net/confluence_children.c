@@ -31,6 +31,15 @@ int cfs_cf_top_pages(struct cfs_cf *cf, const char *space_id, enum cfs_http_prio
 int cfs_cf_direct_children(struct cfs_cf *cf, const char *type, const char *id,
                            enum cfs_http_prio prio, cfs_cf_pages_cb cb, void *arg)
 {
+	return cfs_cf_direct_children_more(cf, type, id, prio, NULL, NULL, cb, arg);
+}
+
+int cfs_cf_direct_children_more(struct cfs_cf *cf, const char *type, const char *id,
+                                enum cfs_http_prio prio, cfs_cf_more_fn more, void *more_arg,
+                                cfs_cf_pages_cb cb, void *arg)
+{
+	struct cfs_cf_call *c = NULL;
+	int ret;
 	static const char *const kinds[] = {"page", "folder", "whiteboard", "database", "embed"};
 	char *e, *path;
 	size_t k = 0;
@@ -50,5 +59,10 @@ int cfs_cf_direct_children(struct cfs_cf *cf, const char *type, const char *id,
 		path = cfs_cf_path_printf("%s/api/v2/%ss/%s/direct-children?sort=id&limit=250",
 		                          cfs_cf_base_path(cf), kinds[k], e);
 	free(e);
-	return cfs_cf_call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, NULL);
+	ret = cfs_cf_call_start(cf, CALL_PAGES, prio, path, (void *)cb, arg, &c);
+	if (ret == 0) { /* set before the loop can answer: we are on it */
+		c->more = more;
+		c->more_arg = more_arg;
+	}
+	return ret;
 }

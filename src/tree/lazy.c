@@ -3,13 +3,20 @@
  *
  * DESIGN.  One job per directory someone waits on (the space's top, or a page or
  * container a partial listing showed); later waiters on the same directory ride along.
- * A job's request goes out at once at USER priority, so the HTTP client sends it ahead
- * of the background walk's next page.  Its answer is put into the tree on the thread
- * pool (cfs_tree_learn: the write lock may wait behind a conversion, and the loop never
- * waits), one job at a time (each load exports the partial listing and loads it whole).
- * When the full listing is in, every waiter is answered and answers still in flight are
- * dropped.  A failed job answers its waiters with the error; the next use asks again.
- * Loop thread only, but for the work item, which touches only its job's pages. */
+ * A job lists the directory (unless an earlier job did) and then asks each child that
+ * is not listed yet for its children (the first batch: a probe), so the directory is
+ * shown with a Name/ only beside the pages that have children: a walk that starts
+ * before the full listing meets no empty directory that vanishes later.  A probe that
+ * answers everything lists its child too (opening it then only probes the next level).
+ * The requests go out at once at USER priority, so the HTTP client sends them ahead of
+ * the background walk's next page.  When all are back, what they brought is put into
+ * the tree on the thread pool (cfs_tree_learn: the write lock may wait behind a
+ * conversion, and the loop never waits), one job at a time (each load exports the
+ * partial listing and loads it whole).  When the full listing is in, every waiter is
+ * answered and answers still in flight are dropped.  A failed listing of the directory
+ * answers its waiters with the error (the next use asks again); a failed probe leaves
+ * that child shown as Name.md and Name/, as if it might have children.  Loop thread
+ * only, but for the work item, which touches only its job's pages. */
 #include "lazy.h"
 #include "log.h"
 
@@ -28,10 +35,21 @@ struct job {
 	size_t space;
 	char *id, *type; /* NULL: the space's top */
 	struct lwaiter *waiters;
-	struct cfs_page_list kids;
+	struct cfs_page_list kids; /* the directory's children and their children */
+	char **listed;             /* children whose children are all in kids */
+	size_t nlisted;
+	int out;   /* requests in flight */
+	int failed; /* the directory's own listing: -errno */
 	int ready; /* kids are in, waiting for the thread pool */
 	int err;   /* cfs_tree_learn's */
 	struct job *next;
+};
+
+/* One child asked for its children. */
+struct probe {
+	struct job *j;
+	char *id, *type;
+	int more; /* it has more than the first batch */
 };
 
 struct cfs_lazy {
@@ -84,6 +102,9 @@ static void finish(struct job *j, int err)
 		*p = j->next;
 	wake_all(j, err);
 	cfs_model_page_list_clear(&j->kids);
+	for (size_t i = 0; i < j->nlisted; i++)
+		free(j->listed[i]);
+	free(j->listed);
 	free(j->id);
 	free(j->type);
 	free(j);
@@ -95,7 +116,8 @@ static void learn_work(uv_work_t *w)
 {
 	struct job *j = w->data;
 
-	j->err = cfs_tree_learn(j->z->tree, j->space, j->id, j->type, &j->kids);
+	j->err = cfs_tree_learn(j->z->tree, j->space, j->id, j->type, &j->kids, j->listed,
+	                        j->nlisted);
 }
 
 static void learn_done(uv_work_t *w, int status)
@@ -138,31 +160,144 @@ static int space_loaded(struct cfs_lazy *z, size_t space)
 	return loaded;
 }
 
+/* A request of j's is back: once all are, the job is learnt, or over. */
+static void settle(struct job *j)
+{
+	struct cfs_lazy *z = j->z;
+
+	if (--j->out > 0)
+		return;
+	if (z->stopping)
+		finish(j, -ESHUTDOWN);
+	else if (j->failed)
+		finish(j, j->failed);
+	else if (space_loaded(z, j->space))
+		finish(j, 0); /* the full listing came first: it answers */
+	else {
+		j->ready = 1;
+		pump(z);
+	}
+	check_idle(z);
+}
+
+/* Move pages' entries to the end of j's kids (their parent, where the answer names none,
+ * is parent_id of parent_type); on -ENOMEM pages keep them. */
+static int take(struct job *j, struct cfs_page_list *pages, const char *parent_id,
+                const char *parent_type)
+{
+	size_t need = j->kids.n + pages->n;
+
+	if (need > j->kids.cap) {
+		size_t cap = need > 2 * j->kids.cap ? need : 2 * j->kids.cap;
+		struct cfs_page *v = realloc(j->kids.v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		j->kids.v = v;
+		j->kids.cap = cap;
+	}
+	for (size_t i = 0; i < pages->n; i++) {
+		struct cfs_page *p = &pages->v[i];
+
+		if (parent_id && !p->parent_id &&
+		    (!(p->parent_id = strdup(parent_id)) ||
+		     (parent_type && strcmp(parent_type, "page") != 0 &&
+		      !(p->parent_type = strdup(parent_type)))))
+			return -ENOMEM; /* pages stay the caller's */
+	}
+	if (pages->n)
+		memcpy(j->kids.v + j->kids.n, pages->v, pages->n * sizeof(*pages->v));
+	j->kids.n += pages->n;
+	free(pages->v);
+	memset(pages, 0, sizeof(*pages));
+	return 0;
+}
+
+static int probe_more(void *arg, const struct cfs_page_list *pages, size_t batch_start)
+{
+	struct probe *p = arg;
+
+	(void)pages;
+	(void)batch_start;
+	p->more = 1;
+	return 0; /* the first batch says enough: it has children */
+}
+
+static void on_probe(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
+{
+	struct probe *p = arg;
+	struct job *j = p->j;
+	char **listed;
+
+	j->z->inflight--;
+	if (e->err) {
+		if (e->err != -ECANCELED)
+			cfs_debug("asking %s %s for its children ahead of the listing failed (%s)",
+			          p->type, p->id, strerror(-e->err));
+	} else if (!j->z->stopping && take(j, pages, p->id, p->type) == 0 && !p->more &&
+	           (listed = realloc(j->listed, (j->nlisted + 1) * sizeof(*listed)))) {
+		j->listed = listed;
+		j->listed[j->nlisted++] = p->id; /* all its children are in: it is listed */
+		p->id = NULL;
+	}
+	free(p->id);
+	free(p->type);
+	free(p);
+	settle(j);
+}
+
+/* Ask each of kids (id and type) for its first batch of children. */
+static void probe_all(struct job *j, const struct cfs_page_list *kids)
+{
+	struct cfs_lazy *z = j->z;
+
+	for (size_t i = 0; i < kids->n && !z->stopping; i++) {
+		const struct cfs_page *k = &kids->v[i];
+		struct probe *p;
+
+		if (k->type && strcmp(k->type, "blogpost") == 0)
+			continue;
+		if (!(p = calloc(1, sizeof(*p))) || !(p->id = strdup(k->id)) ||
+		    (k->type && !(p->type = strdup(k->type)))) {
+			if (p)
+				free(p->id);
+			free(p);
+			continue; /* shown as it might have children */
+		}
+		p->j = j;
+		if (cfs_cf_direct_children_more(z->cf, p->type, p->id, CFS_HTTP_USER, probe_more, p,
+		                                on_probe, p) == 0) {
+			j->out++;
+			z->inflight++;
+		} else {
+			free(p->id);
+			free(p->type);
+			free(p);
+		}
+	}
+}
+
 static void on_kids(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
 {
 	struct job *j = arg;
 	struct cfs_lazy *z = j->z;
 
 	z->inflight--;
-	if (z->stopping) {
-		finish(j, -ESHUTDOWN);
-	} else if (e->err) {
-		if (e->err != -ECANCELED)
+	if (e->err) {
+		if (e->err != -ECANCELED && !z->stopping)
 			cfs_warn("listing a directory ahead of the space's listing failed (GET %s: "
 			         "%s)",
 			         e->path ? e->path : "", e->detail ? e->detail : strerror(-e->err));
-		finish(j, e->err);
-	} else if (space_loaded(z, j->space)) {
-		finish(j, 0); /* the full listing came first: it answers */
-	} else {
+		j->failed = e->err;
+	} else if (!z->stopping && !space_loaded(z, j->space)) {
 		cfs_debug("listed %zu entries of %s %s ahead of the space's listing", pages->n,
 		          j->id ? j->type : "the space's", j->id ? j->id : "top");
-		j->kids = *pages;
-		memset(pages, 0, sizeof(*pages));
-		j->ready = 1;
-		pump(z);
+		probe_all(j, pages);
+		if ((j->failed = take(j, pages, j->id, j->type)) != 0)
+			cfs_warn("listing a directory ahead of the space's listing: %s",
+			         strerror(-j->failed));
 	}
-	check_idle(z);
+	settle(j);
 }
 
 int cfs_lazy_new(uv_loop_t *loop, struct cfs_cf *cf, struct cfs_tree *tree, void (*idle)(void *arg),
@@ -186,6 +321,7 @@ void cfs_lazy_want(struct cfs_lazy *z, size_t space, char *id, char *type, cfs_l
 {
 	struct lwaiter *w = calloc(1, sizeof(*w));
 	struct job *j;
+	struct cfs_page_list known = {0};
 	char *sid = NULL;
 	int ret, loaded;
 
@@ -224,15 +360,26 @@ void cfs_lazy_want(struct cfs_lazy *z, size_t space, char *id, char *type, cfs_l
 	j->next = z->jobs;
 	z->jobs = j;
 	cfs_cf_tag(z->cf, "listing a directory");
-	if (id)
-		ret = cfs_cf_direct_children(z->cf, type, id, CFS_HTTP_USER, on_kids, j);
-	else if ((ret = cfs_tree_space(z->tree, space, &sid, NULL, &loaded)) == 0)
-		ret = cfs_cf_top_pages(z->cf, sid, CFS_HTTP_USER, on_kids, j);
+	j->out = 1; /* held while the requests go out */
+	ret = cfs_tree_unprobed(z->tree, space, id, &known);
+	if (ret == 1) { /* listed by an earlier job: only its children's children */
+		probe_all(j, &known);
+		ret = 0;
+	} else if (ret == 0) { /* the directory first */
+		if (id)
+			ret = cfs_cf_direct_children(z->cf, type, id, CFS_HTTP_USER, on_kids, j);
+		else if ((ret = cfs_tree_space(z->tree, space, &sid, NULL, &loaded)) == 0)
+			ret = cfs_cf_top_pages(z->cf, sid, CFS_HTTP_USER, on_kids, j);
+		if (ret == 0) {
+			j->out++;
+			z->inflight++;
+		}
+	}
+	cfs_model_page_list_clear(&known);
 	free(sid);
 	if (ret)
-		finish(j, ret);
-	else
-		z->inflight++;
+		j->failed = ret;
+	settle(j);
 }
 
 void cfs_lazy_loaded(struct cfs_lazy *z, size_t space)

@@ -53,8 +53,9 @@ struct cfs_node {
 	unsigned char synthetic;
 	unsigned char keep_dir;  /* its directory shows even when empty (mkdir, children trashed) */
 	unsigned char keep_atts; /* its _attachments/ shows even when empty (mkdir) */
-	unsigned char lazy;   /* learnt before its space's full listing: shown as a directory too */
+	unsigned char lazy;   /* learnt before its space's full listing */
 	unsigned char listed; /* a lazy node (or a space's directory) whose children were listed */
+	unsigned char probed; /* ... and its children's children were asked for (lazy.c) */
 	unsigned char ctype;  /* enum cfs_tree_ctype */
 	unsigned char present;
 	unsigned char md_on_disk; /* md is also on disk (cfs_tree_md_on_disk): dropped first */
@@ -183,6 +184,7 @@ int cfs_tree_cmp_entry(const void *a, const void *b);
 /* Orders of node arrays: by key; by position, title, key (a directory's
  * children); by space, title, key (by_title). */
 int cfs_tree_cmp_key(const void *a, const void *b);
+int cfs_tree_cmp_u64(const void *a, const void *b); /* uint64_t */
 int cfs_tree_cmp_position(const void *a, const void *b);
 int cfs_tree_cmp_space_title(const void *a, const void *b);
 /* Name dir's children and sort its entries (tree_load.c). */
@@ -190,33 +192,46 @@ int cfs_tree_index_dir(struct cfs_node *dir);
 /* An inode -> (node, kind); the root is (&t->root, CFS_ROOT_DIR).  Read lock held. */
 int cfs_tree_resolve(struct cfs_tree *t, uint64_t ino, struct cfs_node **node,
                      enum cfs_tree_kind *kind);
-/* Does page n show as a directory? */
+/* Does page n show as a directory?  Before the full listing (lazy), a page also does
+ * when whether it has children is not known, and when it was shown as one and opened
+ * (probed): it stays until the full listing tells. */
 static inline int cfs_tree_has_dir(const struct cfs_node *n)
 {
 	return n->synthetic || n->ctype == CFS_CT_FOLDER || n->nkids || n->natts || n->keep_dir ||
-	       n->keep_atts || n->lazy;
+	       n->keep_atts || (n->lazy && (!n->listed || n->probed));
 }
 
 /* Is dir a directory whose entries are not known yet: a space's directory before its
- * first listing, or a page a partial listing showed whose children were not listed
- * (docs/refresh.md)?  Lock held. */
+ * first listing, or a page a partial listing showed whose children were not listed, or
+ * whose children's children were not asked for (so which of them are directories is not
+ * known; docs/refresh.md)?  Lock held. */
 static inline int cfs_tree_unloaded(const struct cfs_tree *t, const struct cfs_node *dir)
 {
 	if (dir->lazy)
-		return !dir->listed;
+		return !dir->listed || !dir->probed;
 	if (!t->multi) /* one space, listed after the mount appeared */
-		return dir == &t->root && !t->spaces[0].loaded && !dir->listed;
+		return dir == &t->root && !t->spaces[0].loaded && !(dir->listed && dir->probed);
 	return dir->synthetic && dir->parent == NULL && dir != &t->root &&
 	       !t->spaces[dir->space].loaded && !dir->listed;
 }
 
+/* What a partial load learnt (tree_lazy.c): the directory dir (top: the space's own)
+ * is listed and probed, and the pages whose keys are in listed (sorted) have all their
+ * children in the load. */
+struct cfs_tree_partial {
+	int top;
+	uint64_t dir;
+	const uint64_t *listed;
+	size_t nlisted;
+};
+
 /* cfs_tree_load(); with partial, pages are what is known of a space whose full listing
- * is not in yet: every page is lazy, the space stays not loaded, and listed (a page's
- * key, or 0 for the space's directory) is marked listed.  A partial load of a space
- * that is loaded does nothing (the full listing won the race). */
+ * is not in yet: every page is lazy, the space stays not loaded, and what partial says
+ * was listed is marked so.  A partial load of a space that is loaded does nothing (the
+ * full listing won the race). */
 int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                      const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes,
-                     int partial, uint64_t listed);
+                     const struct cfs_tree_partial *partial);
 
 /* ---- intern.c: compact node storage (docs/memory.md) ---- */
 

@@ -1,6 +1,7 @@
 /* tree_lazy: what is known of a space before its full listing is in (docs/refresh.md,
- * "Before the listing"): which directory a waiting lookup or readdir needs, and putting
- * one directory's listing into the tree.
+ * "Before the listing"): which directory a waiting lookup or readdir needs, which of its
+ * children still have to be asked for their own children (to know which are
+ * directories), and putting what one job learnt into the tree.
  *
  * A partial listing goes through cfs_tree_load_as() like a full one, so names, sibling
  * collisions and inode numbers are worked out by the same code and a page keeps them
@@ -38,17 +39,67 @@ int cfs_tree_dir_wanted(struct cfs_tree *t, uint64_t ino, size_t *space, char **
 	return ret;
 }
 
+int cfs_tree_unprobed(struct cfs_tree *t, size_t space, const char *dir_id,
+                      struct cfs_page_list *out)
+{
+	struct cfs_node *dir;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (space >= t->nspaces)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&t->lock);
+	dir = dir_id ? cfs_tree_find_key(t->by_key, t->n, cfs_tree_key_of(dir_id))
+	             : t->spaces[space].dir;
+	if (!dir || !dir->present || !dir->listed)
+		goto out;
+	ret = 1;
+	if (!(out->v = calloc(dir->nkids + 1, sizeof(*out->v)))) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	out->cap = dir->nkids + 1;
+	for (size_t i = 0; i < dir->nkids; i++) {
+		struct cfs_node *k = dir->kids[i];
+		struct cfs_page *p = &out->v[out->n];
+
+		if (!k->lazy || k->listed)
+			continue;
+		out->n++;
+		if (!(p->id = strdup(k->id)) ||
+		    !(p->type = strdup(cfs_tree_ctype_name((enum cfs_tree_ctype)k->ctype)))) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+out:
+	pthread_rwlock_unlock(&t->lock);
+	if (ret < 0)
+		cfs_model_page_list_clear(out);
+	return ret;
+}
+
 int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const char *dir_type,
-                   struct cfs_page_list *kids)
+                   struct cfs_page_list *kids, char *const *listed, size_t nlisted)
 {
 	struct cfs_sync_listing known;
 	struct cfs_page_list all = {0};
-	int ret = cfs_tree_export(t, space, &known);
+	uint64_t *keys = calloc(nlisted + 1, sizeof(*keys));
+	struct cfs_tree_partial part = {
+	    .top = !dir_id, .dir = dir_id ? cfs_tree_key_of(dir_id) : 0, .listed = keys,
+	    .nlisted = nlisted};
+	int ret = keys ? cfs_tree_export(t, space, &known) : -ENOMEM;
 
-	if (ret)
+	if (ret) {
+		free(keys);
 		return ret;
+	}
+	for (size_t i = 0; i < nlisted; i++)
+		keys[i] = cfs_tree_key_of(listed[i]);
+	qsort(keys, nlisted, sizeof(*keys), cfs_tree_cmp_u64);
 	all.cap = kids->n + known.pages.n + 1;
 	if (!(all.v = calloc(all.cap, sizeof(*all.v)))) {
+		free(keys);
 		cfs_sync_listing_clear(&known);
 		return -ENOMEM;
 	}
@@ -70,8 +121,8 @@ int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const c
 	all.n += known.pages.n;
 	known.pages.n = 0;
 	if (ret == 0)
-		ret = cfs_tree_load_as(t, space, &all, NULL, NULL, 1,
-		                       dir_id ? cfs_tree_key_of(dir_id) : 0);
+		ret = cfs_tree_load_as(t, space, &all, NULL, NULL, &part);
+	free(keys);
 	cfs_model_page_list_clear(&all);
 	cfs_sync_listing_clear(&known);
 	return ret;

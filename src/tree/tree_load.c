@@ -192,12 +192,12 @@ static int in_load(const struct cfs_tree *t, size_t s, const struct cfs_node *x)
 int cfs_tree_load(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                   const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes)
 {
-	return cfs_tree_load_as(t, space, pages, atts, changes, 0, 0);
+	return cfs_tree_load_as(t, space, pages, atts, changes, NULL);
 }
 
 int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_list *pages,
                      const struct cfs_attachment_list *atts, struct cfs_tree_changes *changes,
-                     int partial, uint64_t listed)
+                     const struct cfs_tree_partial *partial)
 {
 	static const struct cfs_attachment_list none;
 	struct cfs_tree_load l = {.t = t, .s = space};
@@ -221,9 +221,9 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
 		return 0;
 	}
 	if (!partial)
-		sdir->listed = 0;
-	else if (!listed)
-		sdir->listed = 1;
+		sdir->listed = sdir->probed = 0;
+	else if (partial->top)
+		sdir->listed = sdir->probed = 1;
 	if (changes && cfs_tree_snapshot(t, &before, &nbefore))
 		goto fail;
 	if (t->md_bytes && cfs_tree_locate(t, space, &was, &nwas))
@@ -245,7 +245,7 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
 			continue;
 		x->present = 0;
 		if (!partial)
-			x->lazy = x->listed = 0;
+			x->lazy = x->listed = x->probed = 0;
 		x->nkids = 0;
 		x->natts = 0;
 		x->parent = x->is_att ? x->parent : NULL;
@@ -287,7 +287,11 @@ int cfs_tree_load_as(struct cfs_tree *t, size_t space, const struct cfs_page_lis
 		node->is_blog = blog;
 		node->ctype = (enum cfs_tree_ctype)ctype;
 		node->lazy = partial && !blog;
-		if (partial && listed && node->key == listed)
+		if (partial && !partial->top && node->key == partial->dir)
+			node->listed = node->probed = 1;
+		if (partial && partial->nlisted &&
+		    bsearch(&node->key, partial->listed, partial->nlisted, sizeof(*partial->listed),
+		            cfs_tree_cmp_u64))
 			node->listed = 1;
 		nblog += (size_t)blog;
 		if (node->md && node->md_version < node->version) {

@@ -547,12 +547,6 @@ out:
 	return ret;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md, int64_t version,
                      struct cfs_tree_links *links)
 {
@@ -560,7 +554,7 @@ void cfs_tree_set_md(struct cfs_tree *t, struct cfs_node *n, struct cfs_blob *md
 	uint64_t *old_keys;
 
 	if (links && links->n)
-		qsort(links->v, links->n, sizeof(*links->v), cmp_u64);
+		qsort(links->v, links->n, sizeof(*links->v), cfs_tree_cmp_u64);
 	pthread_rwlock_wrlock(&t->lock);
 	old = n->md;
 	old_keys = n->link_keys;
