@@ -112,15 +112,14 @@ int cfs_tree_dir_wanted(struct cfs_tree *t, uint64_t ino, size_t *space, char **
 int cfs_tree_unprobed(struct cfs_tree *t, size_t space, const char *dir_id,
                       struct cfs_page_list *out);
 /* Put what one job learnt of a directory into a space that is not loaded: kids (taken:
- * emptied) are the children of dir_id (NULL: the space's top-level pages) of type
- * dir_type, and the children of those children that were asked for; a page without a
- * parent is dir's.  The nlisted ids in listed name the children whose own children are
- * all in kids: they show as a directory only when they have some.  Children not among
- * them show as Name.md and Name/ until the full listing (or their own listing) tells.
- * dir is then listed.  Nothing happens once the space is loaded.  Any thread (takes the
- * write lock); callers run one at a time.  0 or -ENOMEM. */
-int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const char *dir_type,
-                   struct cfs_page_list *kids, char *const *listed, size_t nlisted);
+ * emptied, each with its parent set) are the children of dir_id (NULL: the space's
+ * top-level pages) and the children of those children that were asked for.  The nlisted ids in
+ * listed name the children whose own children are all in kids: they show as a directory only when
+ * they have some.  Children not among them show as Name.md and Name/ until the full listing (or
+ * their own listing) tells. dir is then listed.  Nothing happens once the space is loaded.  Any
+ * thread (takes the write lock); callers run one at a time.  0 or -ENOMEM. */
+int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, struct cfs_page_list *kids,
+                   char *const *listed, size_t nlisted);
 
 /* A folder, whiteboard, database or embed of space that the last load
  * placed (the containers.c "known" hook: a refresh does not fetch it

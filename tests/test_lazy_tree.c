@@ -85,7 +85,7 @@ START_TEST(test_partial_then_full)
 	add(&top, "30", "FAQ", "10", 2, 0); /* as the probe of Home gave them */
 	add(&top, "20", "Guide", "10", 1, 0);
 	add(&top, "35", "FAQ", "10", 3, 0);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, NULL, NULL, &top, top_listed, 2), 0);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, NULL, &top, top_listed, 2), 0);
 	ck_assert_uint_eq(top.n, 0);
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, CFS_ROOT_INO, &space, &id, &type), 0);
 	ck_assert_int_eq(lookup(t, CFS_ROOT_INO, "Home.md", &home_md), 0);
@@ -113,7 +113,7 @@ START_TEST(test_partial_then_full)
 
 	/* The probes: Guide has Deploy, FAQ has none, FAQ [35]'s failed. */
 	add(&kids, "40", "Deploy", "20", 0, 0);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", "page", &kids, home_listed, 2), 0);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", &kids, home_listed, 2), 0);
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, home_dir, &space, &id, &type), 0);
 	ck_assert_int_eq(lookup(t, home_dir, "Guide.md", &guide_md), 0);
 	ck_assert_int_eq(lookup(t, home_dir, "Guide", &guide_dir), 0);
@@ -135,7 +135,7 @@ START_TEST(test_partial_then_full)
 	ck_assert_int_eq(cfs_tree_unprobed(t, 0, id, &probe), 0);
 	free(id);
 	free(type);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, "35", "page", &kids, NULL, 0), 0); /* none */
+	ck_assert_int_eq(cfs_tree_learn(t, 0, "35", &kids, NULL, 0), 0); /* none */
 	ck_assert_uint_eq(count(t, faq2_dir), 0);
 	ck_assert_uint_eq(count(t, home_dir), 5);
 
@@ -164,7 +164,7 @@ START_TEST(test_partial_then_full)
 
 	/* A partial answer that comes after the full listing changes nothing. */
 	add(&kids, "99", "Late", NULL, 0, 0);
-	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", "page", &kids, NULL, 0), 0);
+	ck_assert_int_eq(cfs_tree_learn(t, 0, "10", &kids, NULL, 0), 0);
 	ck_assert_int_eq(lookup(t, home_dir, "Late.md", NULL), -ENOENT);
 	ck_assert_uint_eq(count(t, home_dir), 4);
 	ck_assert_int_eq(cfs_tree_dir_wanted(t, home_dir, &space, &id, &type), 0);

@@ -38,10 +38,10 @@ struct job {
 	struct cfs_page_list kids; /* the directory's children and their children */
 	char **listed;             /* children whose children are all in kids */
 	size_t nlisted;
-	int out;   /* requests in flight */
+	int out;    /* requests in flight */
 	int failed; /* the directory's own listing: -errno */
-	int ready; /* kids are in, waiting for the thread pool */
-	int err;   /* cfs_tree_learn's */
+	int ready;  /* kids are in, waiting for the thread pool */
+	int err;    /* cfs_tree_learn's */
 	struct job *next;
 };
 
@@ -116,8 +116,7 @@ static void learn_work(uv_work_t *w)
 {
 	struct job *j = w->data;
 
-	j->err = cfs_tree_learn(j->z->tree, j->space, j->id, j->type, &j->kids, j->listed,
-	                        j->nlisted);
+	j->err = cfs_tree_learn(j->z->tree, j->space, j->id, &j->kids, j->listed, j->nlisted);
 }
 
 static void learn_done(uv_work_t *w, int status)
@@ -255,8 +254,6 @@ static void probe_all(struct job *j, const struct cfs_page_list *kids)
 		const struct cfs_page *k = &kids->v[i];
 		struct probe *p;
 
-		if (k->type && strcmp(k->type, "blogpost") == 0)
-			continue;
 		if (!(p = calloc(1, sizeof(*p))) || !(p->id = strdup(k->id)) ||
 		    (k->type && !(p->type = strdup(k->type)))) {
 			if (p)

@@ -53,7 +53,7 @@ struct cfs_node {
 	unsigned char synthetic;
 	unsigned char keep_dir;  /* its directory shows even when empty (mkdir, children trashed) */
 	unsigned char keep_atts; /* its _attachments/ shows even when empty (mkdir) */
-	unsigned char lazy;   /* learnt before its space's full listing */
+	unsigned char lazy;      /* learnt before its space's full listing */
 	unsigned char listed; /* a lazy node (or a space's directory) whose children were listed */
 	unsigned char probed; /* ... and its children's children were asked for (lazy.c) */
 	unsigned char ctype;  /* enum cfs_tree_ctype */

@@ -79,15 +79,16 @@ out:
 	return ret;
 }
 
-int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const char *dir_type,
-                   struct cfs_page_list *kids, char *const *listed, size_t nlisted)
+int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, struct cfs_page_list *kids,
+                   char *const *listed, size_t nlisted)
 {
 	struct cfs_sync_listing known;
 	struct cfs_page_list all = {0};
 	uint64_t *keys = calloc(nlisted + 1, sizeof(*keys));
-	struct cfs_tree_partial part = {
-	    .top = !dir_id, .dir = dir_id ? cfs_tree_key_of(dir_id) : 0, .listed = keys,
-	    .nlisted = nlisted};
+	struct cfs_tree_partial part = {.top = !dir_id,
+	                                .dir = dir_id ? cfs_tree_key_of(dir_id) : 0,
+	                                .listed = keys,
+	                                .nlisted = nlisted};
 	int ret = keys ? cfs_tree_export(t, space, &known) : -ENOMEM;
 
 	if (ret) {
@@ -104,24 +105,15 @@ int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, const c
 		return -ENOMEM;
 	}
 	/* The children first: where the export has them too, the load keeps these. */
-	for (size_t i = 0; i < kids->n; i++) {
-		struct cfs_page *p = &kids->v[i];
-
-		/* Cloud's direct-children name no parent: it is the directory asked about. */
-		if (dir_id && !p->parent_id) {
-			if (!(p->parent_id = strdup(dir_id)) ||
-			    (dir_type && strcmp(dir_type, "page") != 0 && !p->parent_type &&
-			     !(p->parent_type = strdup(dir_type))))
-				ret = -ENOMEM;
-		}
-		all.v[all.n++] = *p;
-	}
+	if (kids->n)
+		memcpy(all.v, kids->v, kids->n * sizeof(*all.v));
+	all.n = kids->n;
 	kids->n = 0;
-	memcpy(all.v + all.n, known.pages.v, known.pages.n * sizeof(*all.v));
+	if (known.pages.n)
+		memcpy(all.v + all.n, known.pages.v, known.pages.n * sizeof(*all.v));
 	all.n += known.pages.n;
 	known.pages.n = 0;
-	if (ret == 0)
-		ret = cfs_tree_load_as(t, space, &all, NULL, NULL, &part);
+	ret = cfs_tree_load_as(t, space, &all, NULL, NULL, &part);
 	free(keys);
 	cfs_model_page_list_clear(&all);
 	cfs_sync_listing_clear(&known);
