@@ -91,9 +91,10 @@ void cfs_sync_space(struct cfs_sync *s, size_t space, cfs_sync_space_cb cb, void
 
 /* cb(arg, 0) once the entries of the directory ino are in the tree (at once when they
  * are), else cb(arg, -errno).  For a lookup or readdir that got -EAGAIN from the tree.
- * A single space mounted before its listing (cfs_sync_begin) lists just that directory
- * at USER priority ahead of the full listing (lazy.c, docs/refresh.md); otherwise as
- * cfs_sync_space().  Loop thread; cb runs on the loop thread. */
+ * After cfs_sync_begin, a space not listed yet is listed in the background and, while
+ * that listing is long (or failed, or waits behind another space's), just that
+ * directory is listed at USER priority ahead of it (lazy.c, docs/refresh.md); without
+ * it, as cfs_sync_space().  Loop thread; cb runs on the loop thread. */
 void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *arg);
 
 /* List space again now, at USER priority, and cb(arg, 0 or -errno) once
@@ -130,8 +131,10 @@ void cfs_sync_change_clear(struct cfs_sync_change *c);
 void cfs_sync_change(struct cfs_sync *s, size_t space, struct cfs_sync_change *c,
                      cfs_sync_space_cb cb, void *arg);
 
-/* Start listing, at once, a single space that is not listed yet (the mount appeared
- * before its listing: docs/refresh.md).  Loop thread. */
+/* The mount appeared before its spaces were listed (docs/refresh.md): a single space not
+ * listed yet is listed at once, in the background; each of several from its first use
+ * (cfs_sync_dir).  Not for -o rw, which lists a space whole before showing it.  Loop
+ * thread. */
 void cfs_sync_begin(struct cfs_sync *s);
 
 /* Stop the timer; memory is freed once a listing or load in flight ends

@@ -233,6 +233,70 @@ class LazyWalk(LazyBase):
                          self.parents)
 
 
+def full_re(fake, key):
+    """The full listing of space key (either flavour)."""
+    if DC:
+        return r"/rest/api/content\?spaceKey=%s&type=page" % key
+    sid = [s["id"] for s in fake.call("GET", "/_fake/info")["spaces"] if s["key"] == key][0]
+    return r"^/wiki/api/v2/spaces/%s/pages\?depth=all" % sid
+
+
+class LazySpaces(unittest.TestCase):
+    """Several spaces in one mount: each is listed in the background once first used, and
+    the directories opened meanwhile are listed ahead, as for a single space."""
+
+    def setUp(self):
+        self.fake = Fake("--pages", "10", "--add-space", "BIG:1200", "--add-space", "OPS:900")
+        self.m = None
+
+    def tearDown(self):
+        if self.m:
+            err = self.m.stop()
+            self.assertEqual(sanitizer_report(err), [])
+        self.fake.stop()
+
+    def pages(self, key):
+        return self.fake.space_pages(key)[1]
+
+    def test_each_space_is_walked_before_its_full_listing(self):
+        big, ops = full_re(self.fake, "BIG"), full_re(self.fake, "OPS")
+        second = big + (r".*start=200" if DC else r".*cursor=")
+        want = {key: self.pages(key) for key in ("BIG", "OPS")}
+        self.fake.fault(match=second, kind="stall", stall_s=40, count=1)
+        self.fake.reset()
+        self.m = Mount(self.fake, space="BIG,OPS",
+                       opts=["ttl=60", "prefetch=0", "timeout=90"])
+        self.assertEqual(sorted(os.listdir(self.m.mnt)), ["BIG", "OPS"])
+        # Nothing is listed until a space is opened.
+        self.assertFalse(any(re.search(big, e["path"]) or re.search(ops, e["path"])
+                             for e in self.fake.call("GET", "/_fake/log")))
+        for key in ("BIG", "OPS"):
+            pages = want[key]
+            parents = {p["parentId"] for p in pages} - {None}
+            r = subprocess.run(["find", self.m.path(key)], capture_output=True, text=True,
+                               timeout=120)
+            self.assertEqual((r.returncode, r.stderr), (0, ""))
+            ids, dirs = set(), set()
+            for line in r.stdout.splitlines():
+                if line.endswith(".md"):
+                    ids.add(os.getxattr(line, "user.confluence.id").decode())
+                elif line != self.m.path(key) and os.path.isdir(line):
+                    dirs.add(os.getxattr(line + ".md", "user.confluence.id").decode())
+            self.assertEqual(ids, {p["id"] for p in pages}, key)
+            self.assertEqual(dirs, parents, key)  # no Name/ that would vanish
+        # Both walks ended while BIG's full listing was held back (OPS's waits behind it).
+        log = self.fake.call("GET", "/_fake/log")
+        self.assertIsNone(entry_of(log, second)["end"], "BIG's full listing ended first")
+        self.assertIsNone(entry_of(log, ops), "OPS was listed whole before its walk")
+        # Then both listings arrive, with the same names.
+        before = sorted(os.listdir(self.m.path("OPS", "Home")))
+        self.assertTrue(wait_for(lambda: entry_of(self.fake.call("GET", "/_fake/log"),
+                                                  ops) is not None, 60))
+        self.assertTrue(wait_for(lambda: entry_of(self.fake.call("GET", "/_fake/log"),
+                                                  second)["end"] is not None, 60))
+        self.assertTrue(set(before) <= set(os.listdir(self.m.path("OPS", "Home"))))
+
+
 @unittest.skipIf(DC, "Data Center has no folders")
 class LazyFolders(unittest.TestCase):
     def test_a_folder_opened_before_the_full_listing(self):

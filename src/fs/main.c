@@ -58,6 +58,7 @@ struct backend {
 	struct cfs_attach *attach;
 	struct cfs_offline *probe; /* offline: waits for the site to answer */
 	int reconcile;             /* re-list at once (the saved listing is older than ttl) */
+	int list_first;            /* -o rw: a space is listed whole before it is shown */
 	struct cfs_tree *tree;
 	struct cfs_fs *fs; /* set once mounted: the cache and refresh serve it */
 	int batch;
@@ -94,7 +95,7 @@ static void backend_on_start(uv_loop_t *loop, void *arg)
 	}
 	if (b->cache && b->sync)
 		cfs_cache_set_sync(b->cache, b->sync);
-	if (b->sync)
+	if (b->sync && !b->list_first)
 		cfs_sync_begin(b->sync);
 	if (b->cache && b->fs && b->fs->w)
 		cfs_cache_set_keep(b->cache, cfs_fsw_keep, b->fs->w);
@@ -291,6 +292,7 @@ int main(int argc, char *argv[])
 	 * prints its counts, and publishing drafts (at --publish-drafts or at an rw
 	 * mount's start) needs the tree. */
 	c.o.list_first = c.check || c.publish || c.o.rw;
+	b.list_first = c.o.list_first;
 	if (c.o.offline) {
 		offline = 1;
 		snprintf(saved.msg, sizeof(saved.msg), "-o offline");

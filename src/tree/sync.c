@@ -14,7 +14,9 @@
  * Each space has a wish: nothing, FEED, REFRESH or LOAD.  A LOAD comes from a
  * FUSE operation waiting to look into a space that has never been listed
  * (cfs_sync_space(), the waiters are called back when it is in the tree), or
- * from cfs_sync_begin() right after a single space was mounted; the repeating
+ * from cfs_sync_begin() right after a single space was mounted, or from cfs_sync_dir()
+ * at the first use of one of several (both then listed in the background, directories
+ * opened meanwhile listed ahead by lazy.c); the repeating
  * ttl timer, when a FUSE operation touched the mount since the last round (the
  * activity flag), gives every loaded space a FEED (only what changed, feed.c),
  * or a REFRESH (a full listing) when its last one began full_ttl ago;
@@ -72,6 +74,7 @@ struct space_state {
 	enum wish wish;
 	struct dir_waiter *undecided; /* wait for the full listing, unless it turns out long */
 	int lazy;                     /* it did (or failed): directories are listed ahead */
+	int background;               /* listed behind the mount: users wait on lazy.c */
 	struct pending *changes;      /* cfs_sync_change, in order */
 	struct waiter *waiters;
 	struct waiter *later;   /* cfs_sync_relist: woken by the next listing started */
@@ -101,9 +104,9 @@ struct cfs_sync {
 	int invals; /* kernel invalidations in flight */
 	int stopping;
 	int timer_closed;
-	int background;        /* cfs_sync_begin(): an unlisted space is tried again every ttl */
-	struct cfs_lazy *lazy; /* background: directories listed ahead (lazy.c) */
-	uv_timer_t retry;      /* background: a failed listing is tried again after backoff */
+	int ahead;             /* cfs_sync_begin(): a space is listed in the background */
+	struct cfs_lazy *lazy; /* directories listed ahead of their space's listing (lazy.c) */
+	uv_timer_t retry;      /* a failed background listing is tried again after backoff */
 	uint64_t backoff_ms;   /* the next retry's pause */
 	int retry_closed;
 };
@@ -316,28 +319,38 @@ static void on_listing(void *arg, const struct cfs_cf_error *e, const char *what
 	}
 }
 
+/* Does space i want its background listing tried again? */
+static int unlisted(struct cfs_sync *s, size_t i)
+{
+	int loaded = 1;
+
+	cfs_tree_space(s->cfg.tree, i, NULL, NULL, &loaded);
+	return s->spaces[i].background && !loaded && !(s->busy && s->current == i);
+}
+
 static void on_retry(uv_timer_t *t)
 {
 	struct cfs_sync *s = t->data;
-	int loaded = 1;
 
-	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
-	if (!loaded && !s->stopping && s->spaces[0].wish == NONE && !(s->busy && s->current == 0)) {
-		cfs_info("listing the space again");
-		s->spaces[0].wish = LOAD;
+	for (size_t i = 0; i < s->nspaces && !s->stopping; i++)
+		if (unlisted(s, i) && s->spaces[i].wish == NONE) {
+			cfs_info("listing the space again");
+			s->spaces[i].wish = LOAD;
+		}
+	if (!s->stopping)
 		next_job(s);
-	}
 }
 
-/* The background listing of a single space failed: again after 1 s, 2 s, 4 s, ... up to
- * a minute (each of its requests was already retried by the HTTP client).  The timer
- * tries again too (every ttl while the mount is in use). */
+/* The background listing of the current space failed: again after 1 s, 2 s, 4 s, ... up
+ * to a minute (each of its requests was already retried by the HTTP client).  The timer
+ * tries again too (every ttl while the mount is in use).  One backoff for all spaces: a
+ * site that fails one listing fails the others. */
 static void retry_later(struct cfs_sync *s)
 {
 	int loaded = 1;
 
-	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
-	if (!s->background || loaded)
+	cfs_tree_space(s->cfg.tree, s->current, NULL, NULL, &loaded);
+	if (!s->spaces[s->current].background || loaded)
 		return;
 	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : 1000;
 	if (s->backoff_ms > 60000)
@@ -473,12 +486,13 @@ static void next_job(struct cfs_sync *s)
 		free(key);
 		return;
 	}
-	/* A single space's first listing runs in the background: users wait on lazy.c. */
+	/* A space listed in the background: users wait on lazy.c. */
 	ret = cfs_sync_list_space_paged(
 	    s->cfg.cf, id, key, s->cfg.tree, pick,
-	    s->spaces[pick].wish == LOAD && !s->background ? CFS_HTTP_USER : CFS_HTTP_BACKGROUND,
+	    s->spaces[pick].wish == LOAD && !s->spaces[pick].background ? CFS_HTTP_USER
+	                                                                : CFS_HTTP_BACKGROUND,
 	    s->spaces[pick].wish == LOAD ? "listing the space" : "refresh",
-	    s->background ? on_paged : NULL, on_listing, s);
+	    s->spaces[pick].background ? on_paged : NULL, on_listing, s);
 	s->spaces[pick].wish = NONE;
 	if (ret) {
 		s->busy = 0;
@@ -499,9 +513,9 @@ static void want_refresh(struct cfs_sync *s, int full)
 		int loaded = 0;
 
 		cfs_tree_space(s->cfg.tree, i, NULL, NULL, &loaded);
-		if (!loaded && s->background && sp->wish == NONE && !(s->busy && s->current == i))
-			sp->wish =
-			    LOAD; /* the background listing failed: again, with the ttl's pause */
+		/* A failed background listing: again, at the ttl's pace. */
+		if (unlisted(s, i) && sp->wish == NONE)
+			sp->wish = LOAD;
 		if (!loaded)
 			continue;
 		first_use(s, i);
@@ -682,11 +696,12 @@ void cfs_sync_begin(struct cfs_sync *s)
 {
 	int loaded = 1;
 
+	s->ahead = 1;
 	if (s->nspaces != 1)
-		return;
+		return; /* several: each listed in the background once used (cfs_sync_dir) */
 	cfs_tree_space(s->cfg.tree, 0, NULL, NULL, &loaded);
 	if (!loaded) {
-		s->background = 1;
+		s->spaces[0].background = 1;
 		cfs_sync_space(s, 0, begun, NULL);
 	}
 }
@@ -707,7 +722,12 @@ void cfs_sync_dir(struct cfs_sync *s, uint64_t ino, cfs_sync_space_cb cb, void *
 		cb(arg, ret);
 		return;
 	}
-	if (!s->background) { /* several spaces, or listed before mounting */
+	if (s->ahead && !s->spaces[space].background) { /* one of several, first used */
+		s->spaces[space].background = 1;
+		if (s->busy && s->current != space)
+			s->spaces[space].lazy = 1; /* its listing waits behind another's */
+	}
+	if (!s->spaces[space].background) { /* listed before mounting (-o rw) */
 		free(id);
 		free(type);
 		cfs_sync_space(s, space, cb, arg);

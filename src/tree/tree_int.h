@@ -212,7 +212,7 @@ static inline int cfs_tree_unloaded(const struct cfs_tree *t, const struct cfs_n
 	if (!t->multi) /* one space, listed after the mount appeared */
 		return dir == &t->root && !t->spaces[0].loaded && !(dir->listed && dir->probed);
 	return dir->synthetic && dir->parent == NULL && dir != &t->root &&
-	       !t->spaces[dir->space].loaded && !dir->listed;
+	       !t->spaces[dir->space].loaded && !(dir->listed && dir->probed);
 }
 
 /* What a partial load learnt (tree_lazy.c): the directory dir (top: the space's own)
