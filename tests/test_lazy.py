@@ -241,19 +241,13 @@ def full_re(fake, key):
     return r"^/wiki/api/v2/spaces/%s/pages\?depth=all" % sid
 
 
-class LazySpaces(unittest.TestCase):
+class LazySpaces(LazyBase):
     """Several spaces in one mount: each is listed in the background once first used, and
     the directories opened meanwhile are listed ahead, as for a single space."""
 
     def setUp(self):
         self.fake = Fake("--pages", "10", "--add-space", "BIG:1200", "--add-space", "OPS:900")
         self.m = None
-
-    def tearDown(self):
-        if self.m:
-            err = self.m.stop()
-            self.assertEqual(sanitizer_report(err), [])
-        self.fake.stop()
 
     def pages(self, key):
         return self.fake.space_pages(key)[1]
