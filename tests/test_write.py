@@ -150,6 +150,25 @@ class Saves(WriteBase):
         self.assertEqual(self.puts(pid), [])
         self.assertEqual(self.drafts(), [])
 
+    def test_release_while_truncated_elsewhere(self):
+        """A release that comes after another descriptor's open(O_TRUNC)
+        sends nothing: the emptied copy is that descriptor's to write."""
+        path, pid = self.take()
+        v0, body0, _ = self.page(pid)
+        text = read(path)
+        first = os.open(path, os.O_WRONLY)
+        second = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        try:
+            os.close(first)  # its release reaches the mount asynchronously
+            time.sleep(0.5)
+            self.assertEqual(self.puts(pid), [])
+            os.write(second, text.encode())
+        finally:
+            os.close(second)
+        self.assertEqual(self.puts(pid), [])
+        self.assertEqual(self.page(pid)[:2], (v0, body0))
+        self.assertEqual(self.drafts(), [])
+
     def test_echo_append(self):
         path, pid = self.take()
         v0, body0, _ = self.page(pid)

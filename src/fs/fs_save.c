@@ -206,7 +206,10 @@ void cfs_fsw_release_handle(struct cfs_fs *fs, struct fuse_file_info *fi)
 	}
 	pthread_mutex_lock(&w->lock);
 	h->wf->refs--;
-	if (h->wf->dirty && !h->wf->busy) /* never flushed: publish, nobody to tell */
+	/* Never flushed, and the last handle: publish, nobody to tell.  While
+	 * another handle is open the bytes are its to publish: a late release
+	 * must not send what an open(O_TRUNC) just emptied before it writes. */
+	if (h->wf->dirty && !h->wf->busy && h->wf->refs == 0)
 		p = save_start(fs, h->wf, NULL);
 	else if (h->wf->refs == 0 && !h->wf->busy)
 		wfile_unlink(w, h->wf);
