@@ -120,6 +120,11 @@ int cfs_tree_unprobed(struct cfs_tree *t, size_t space, const char *dir_id,
  * thread (takes the write lock); callers run one at a time.  0 or -ENOMEM. */
 int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, struct cfs_page_list *kids,
                    char *const *listed, size_t nlisted);
+/* A page learnt before the full listing from Cloud's direct-children, which carry no
+ * version or times: its fetch (p, a page GET) gives them, so its stat is right from its
+ * first read (the full listing then says the same).  Only where n's version is not known
+ * (0).  Any thread (takes the write lock). */
+void cfs_tree_learn_version(struct cfs_tree *t, struct cfs_node *n, const struct cfs_page *p);
 
 /* A folder, whiteboard, database or embed of space that the last load
  * placed (the containers.c "known" hook: a refresh does not fetch it

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import unittest
+from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cfstest import DC, Fake, Mount, sanitizer_report  # noqa: E402
@@ -153,6 +154,30 @@ class Lazy(LazyBase):
                          {n: i for n, i in root_after.items() if n in root})
         self.assertIn("Home.md", root_after)
         self.assertIsNotNone(entry_of(self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"])
+
+    def test_a_page_learnt_ahead_has_its_time_from_its_first_read(self):
+        """Cloud's direct-children carry no version or times: a page learnt ahead
+        gets them from its fetch, so stat shows its real time before the full
+        listing (it was the Unix epoch), and the same after it."""
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=20, count=1)
+        self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0"])
+        home_id = [p["id"] for p in self.pages if p.get("parentId") is None][0]
+        home = self.m.path("Home")
+        names = {os.getxattr(os.path.join(home, n), "user.confluence.id").decode(): n
+                 for n in os.listdir(home) if n.endswith(".md")}
+        kid = self.kids_of(home_id)[0]
+        want = datetime.fromisoformat(kid["version"]["createdAt"].replace("Z", "+00:00"))
+        path = os.path.join(home, names[kid["id"]])
+        self.assertAlmostEqual(os.stat(path).st_mtime, want.timestamp(), delta=1)
+        self.assertIsNone(entry_of(self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"],
+                          "the full listing ended before the stat")
+        # Another directory learnt meanwhile (a load of the partial listing) keeps it.
+        sub = [p for p in self.kids_of(home_id) if p["id"] in self.page_parents][0]
+        os.listdir(os.path.join(home, names[sub["id"]][:-3]))
+        self.assertAlmostEqual(os.stat(path).st_mtime, want.timestamp(), delta=1)
+        self.assertTrue(wait_for(lambda: entry_of(
+            self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None, 40))
+        self.assertAlmostEqual(os.stat(path).st_mtime, want.timestamp(), delta=1)
 
     def test_a_failing_full_listing_is_eio_only_where_nothing_was_learnt(self):
         home_id = [p["id"] for p in self.pages if p.get("parentId") is None][0]

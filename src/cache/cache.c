@@ -200,6 +200,7 @@ static void convert_done(uv_work_t *req, int status)
 	if (!err && !c->closing) {
 		md = cfs_blob_take(pf->cv->md, pf->cv->md_len);
 		pf->cv->md = NULL;
+		cfs_tree_learn_version(c->tree, pf->node, &pf->cv->page);
 		if (md)
 			cfs_tree_set_md(c->tree, pf->node, md,
 			                pf->cv->page.version > pf->version ? pf->cv->page.version

@@ -119,3 +119,19 @@ int cfs_tree_learn(struct cfs_tree *t, size_t space, const char *dir_id, struct 
 	cfs_sync_listing_clear(&known);
 	return ret;
 }
+
+void cfs_tree_learn_version(struct cfs_tree *t, struct cfs_node *n, const struct cfs_page *p)
+{
+	if (!n || p->version <= 0)
+		return;
+	pthread_rwlock_wrlock(&t->lock);
+	if (n->version == 0) {
+		n->version = p->version;
+		n->mtime = p->mtime;
+		if (!n->created.sec)
+			n->created = p->created;
+		if (p->author_id && !n->author_id)
+			cfs_tree_set_interned(t, &n->author_id, p->author_id); /* best effort */
+	}
+	pthread_rwlock_unlock(&t->lock);
+}
