@@ -374,8 +374,14 @@ def mounted(fake, **kw):
     m = Mount(fake, **kw)
     try:
         yield m
-    finally:
+    except BaseException:
+        # What the mount said is the only trace of a crash (a sanitizer's
+        # report, an abort): show it with the failure.
         m.err = m.stop()
+        tail = "\n".join(m.err.splitlines()[-80:])
+        sys.stderr.write("--- the mount's stderr, last lines ---\n%s\n---\n" % tail)
+        raise
+    m.err = m.stop()
     if sanitizer_report(m.err):
         raise AssertionError("sanitizer report:\n" + m.err)
 
