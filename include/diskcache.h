@@ -22,7 +22,7 @@ struct cfs_diskcache_entry;
 /* At most this many disjoint present ranges per entry; see cfs_diskcache_write(). */
 #define CFS_DISKCACHE_MAX_RANGES 16384
 /* At most this many unpinned entries are kept; pinned ones may exceed it. */
-#define CFS_DISKCACHE_MAX_ENTRIES 65536
+#define CFS_DISKCACHE_MAX_ENTRIES 262144
 
 struct cfs_diskcache_stats {
 	uint64_t bytes;     /* allocated (st_blocks * 512) by data files and sidecars,

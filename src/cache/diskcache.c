@@ -192,12 +192,12 @@ static void unindex(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e,
 static void doom(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e,
                  struct cfs_diskcache_entry **grave)
 {
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	e->dropped = true;
 	e->dirty = false;
 	e->nr = 0;
 	e->present = 0;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	if (e->indexed)
 		unindex(dc, e, grave);
 }
@@ -214,9 +214,8 @@ static void free_entry(struct cfs_diskcache_entry *e)
 {
 	if (e->fd >= 0)
 		close(e->fd);
-	pthread_mutex_destroy(&e->lock);
-	pthread_mutex_destroy(&e->save_lock);
-	free(e->r);
+	if (e->r != &e->one)
+		free(e->r);
 	free(e);
 }
 
@@ -242,8 +241,9 @@ static struct cfs_diskcache_entry *new_entry(struct cfs_diskcache *dc, const cha
 	e->fd = -1;
 	memcpy(e->key, key, len);
 	e->key[len] = '\0';
-	pthread_mutex_init(&e->lock, NULL);
-	pthread_mutex_init(&e->save_lock, NULL);
+	e->stripe = (uint8_t)(cfs_diskcache_fnv1a((const unsigned char *)key, len) % STRIPES);
+	e->r = &e->one;
+	e->ar = 1;
 	return e;
 }
 
@@ -475,6 +475,10 @@ int cfs_diskcache_open(const char *dir, uint64_t cap_bytes, struct cfs_diskcache
 	dc->cap = cap_bytes;
 	dc->nbuckets = MIN_BUCKETS;
 	pthread_mutex_init(&dc->lock, NULL);
+	for (int i = 0; i < STRIPES; i++) {
+		pthread_mutex_init(&dc->save_locks[i], NULL);
+		pthread_mutex_init(&dc->locks[i], NULL);
+	}
 	dc->buckets = calloc(dc->nbuckets, sizeof(*dc->buckets));
 	if (!dc->buckets) {
 		ret = -ENOMEM;
@@ -532,6 +536,10 @@ void cfs_diskcache_close(struct cfs_diskcache *dc)
 	if (dc->dirfd >= 0)
 		close(dc->dirfd);
 	pthread_mutex_destroy(&dc->lock);
+	for (int i = 0; i < STRIPES; i++) {
+		pthread_mutex_destroy(&dc->save_locks[i]);
+		pthread_mutex_destroy(&dc->locks[i]);
+	}
 	free(dc);
 }
 
@@ -610,9 +618,9 @@ void cfs_diskcache_put(struct cfs_diskcache_entry *e)
 		pthread_mutex_lock(&dc->lock);
 		if (e->refs > 1 || !e->indexed || tried)
 			break;
-		pthread_mutex_lock(&e->lock);
+		pthread_mutex_lock(cfs_diskcache_lock(e));
 		dirty = e->dirty;
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(cfs_diskcache_lock(e));
 		if (!dirty)
 			break;
 		/* Last holder: save outside the index lock, still pinned. */
@@ -662,7 +670,7 @@ int cfs_diskcache_write(struct cfs_diskcache_entry *e, uint64_t off, const void 
 	ret = cfs_diskcache_pwrite_all(e->fd, buf, len, off);
 	if (ret < 0)
 		goto out;
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	if (e->dropped) {
 		ret = -ESTALE;
 	} else {
@@ -673,7 +681,7 @@ int cfs_diskcache_write(struct cfs_diskcache_entry *e, uint64_t off, const void 
 			completed = !was && e->present == e->size;
 		}
 	}
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	if (ret < 0)
 		goto out;
 	if (fstat(e->fd, &st) == 0) {
@@ -701,7 +709,7 @@ int cfs_diskcache_read(struct cfs_diskcache_entry *e, uint64_t off, size_t len, 
 	int ret = 0;
 
 	*n = 0;
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	if (e->dropped) {
 		ret = -ESTALE;
 	} else if (off < e->size && len > 0) {
@@ -709,7 +717,7 @@ int cfs_diskcache_read(struct cfs_diskcache_entry *e, uint64_t off, size_t len, 
 		if (!cfs_diskcache_covered(e, off, end))
 			ret = -EAGAIN;
 	}
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	if (ret == -EAGAIN)
 		atomic_fetch_add_explicit(&e->dc->misses, 1, memory_order_relaxed);
 	if (ret < 0 || end <= off)
@@ -729,7 +737,7 @@ int cfs_diskcache_missing(struct cfs_diskcache_entry *e, uint64_t off, uint64_t 
 	uint64_t s = off, t;
 	int ret = 0;
 
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	if (e->dropped) {
 		ret = -ESTALE;
 		goto out;
@@ -749,7 +757,7 @@ int cfs_diskcache_missing(struct cfs_diskcache_entry *e, uint64_t off, uint64_t 
 		}
 	}
 out:
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	return ret;
 }
 

@@ -148,17 +148,19 @@ int cfs_diskcache_add_range(struct cfs_diskcache_entry *e, uint64_t s, uint64_t 
 			i--;
 	}
 	if (e->nr == e->ar) {
-		size_t na = e->ar ? e->ar * 2 : 1; /* most entries are complete: one range */
+		size_t na = e->ar * 2;
 		struct range *nr;
 		if (na > CFS_DISKCACHE_MAX_RANGES)
 			na = CFS_DISKCACHE_MAX_RANGES;
-		nr = realloc(e->r, na * sizeof(*nr));
+		nr = realloc(e->r == &e->one ? NULL : e->r, na * sizeof(*nr));
 		if (!nr) {
 			ret = -ENOMEM;
 			goto out;
 		}
+		if (e->r == &e->one)
+			nr[0] = e->one;
 		e->r = nr;
-		e->ar = na;
+		e->ar = (uint32_t)na;
 	}
 	memmove(&e->r[i + 1], &e->r[i], (e->nr - i) * sizeof(*e->r));
 	e->r[i] = (struct range){s, t};
@@ -221,6 +223,8 @@ int cfs_diskcache_load_map(int dirfd, const char *key, uint64_t size, struct cfs
 {
 	char name[NAME_LEN];
 	unsigned char *buf = NULL;
+	struct range *r = NULL;
+	size_t n = 0;
 	struct stat st;
 	int fd, ret;
 
@@ -243,9 +247,20 @@ int cfs_diskcache_load_map(int dirfd, const char *key, uint64_t size, struct cfs
 	ret = cfs_diskcache_pread_all(fd, buf, (size_t)st.st_size, 0);
 	if (ret < 0)
 		goto out;
-	ret = parse_map(buf, (size_t)st.st_size, size, &e->r, &e->nr, &e->present);
+	ret = parse_map(buf, (size_t)st.st_size, size, &r, &n, &e->present);
 	if (ret == 0) {
-		e->ar = e->nr;
+		if (e->r != &e->one)
+			free(e->r);
+		if (n <= 1) { /* kept in the entry */
+			e->one = n ? r[0] : (struct range){0, 0};
+			e->r = &e->one;
+			free(r);
+		} else {
+			e->r = r;
+		}
+		e->nr = e->ar = (uint32_t)n;
+		if (e->ar == 0)
+			e->ar = 1;
 		e->map_bytes = (uint64_t)st.st_blocks * 512;
 	}
 out:
@@ -269,16 +284,16 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 	int fd = -1, ret = 0;
 	bool nosync;
 
-	pthread_mutex_lock(&e->save_lock);
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_save_lock(e));
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	if (!e->dirty || e->dropped || e->fd < 0) {
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(cfs_diskcache_lock(e));
 		goto out;
 	}
 	len = MAP_HDR + 16 * e->nr + 8;
 	buf = malloc(len);
 	if (!buf) {
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(cfs_diskcache_lock(e));
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -291,7 +306,7 @@ int cfs_diskcache_save_map(struct cfs_diskcache_entry *e)
 	}
 	e->dirty = false;
 	nosync = e->nosync;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	put64(buf + len - 8, cfs_diskcache_fnv1a(buf, len - 8));
 
 	/* Every range in buf was pwritten before it was recorded. */
@@ -328,11 +343,11 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (ret < 0) {
-		pthread_mutex_lock(&e->lock);
+		pthread_mutex_lock(cfs_diskcache_lock(e));
 		e->dirty = true;
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(cfs_diskcache_lock(e));
 	}
-	pthread_mutex_unlock(&e->save_lock);
+	pthread_mutex_unlock(cfs_diskcache_save_lock(e));
 	free(buf);
 	return ret;
 }
@@ -341,7 +356,7 @@ out:
 
 void cfs_diskcache_set_nosync(struct cfs_diskcache_entry *e)
 {
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	e->nosync = true;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 }

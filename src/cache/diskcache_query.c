@@ -15,9 +15,10 @@ bool cfs_diskcache_has(struct cfs_diskcache *dc, const char *key, uint64_t size)
 	pthread_mutex_lock(&dc->lock);
 	e = cfs_diskcache_hash_find(dc, key);
 	if (e && e->size == size) {
-		pthread_mutex_lock(&e->lock); /* the index's, then the entry's: diskcache.h */
+		pthread_mutex_lock(
+		    cfs_diskcache_lock(e)); /* the index's, then the entry's: diskcache.h */
 		yes = !e->dropped && e->present == e->size;
-		pthread_mutex_unlock(&e->lock);
+		pthread_mutex_unlock(cfs_diskcache_lock(e));
 	}
 	pthread_mutex_unlock(&dc->lock);
 	return yes;
@@ -27,9 +28,9 @@ uint64_t cfs_diskcache_present_bytes(struct cfs_diskcache_entry *e)
 {
 	uint64_t p;
 
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	p = e->present;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	return p;
 }
 
@@ -37,9 +38,9 @@ bool cfs_diskcache_complete(struct cfs_diskcache_entry *e)
 {
 	bool c;
 
-	pthread_mutex_lock(&e->lock);
+	pthread_mutex_lock(cfs_diskcache_lock(e));
 	c = !e->dropped && e->present == e->size;
-	pthread_mutex_unlock(&e->lock);
+	pthread_mutex_unlock(cfs_diskcache_lock(e));
 	return c;
 }
 
