@@ -31,6 +31,7 @@ struct cfs_diskcache_stats {
 	uint64_t entries;   /* entries in the index */
 	uint64_t pinned;    /* entries pinned now, dropped ones included */
 	uint64_t evictions; /* entries evicted since open */
+	uint64_t dir_syncs; /* fsyncs of the directory since open */
 	uint64_t hits;      /* cfs_diskcache_read() calls that returned data */
 	uint64_t misses;    /* cfs_diskcache_read() calls that returned -EAGAIN */
 };

@@ -59,6 +59,47 @@ START_TEST(test_cap_respected_across_entries)
 }
 END_TEST
 
+/* A full cache evicts an entry for each new one: that is no reason to fsync
+ * the directory, but a key whose files were unlinked and is made again is. */
+START_TEST(test_dir_fsync_only_for_a_key_made_again)
+{
+	char dir[256];
+	struct cfs_diskcache *dc = open_ok(sub(dir, sizeof(dir), "c"), 64 * KIB);
+	struct cfs_diskcache_stats st;
+	struct cfs_diskcache_entry *e;
+	uint64_t syncs;
+
+	for (int i = 0; i < 400; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		e = get_ok(dc, key, 100);
+		ck_assert_int_eq(put_pat(e, (unsigned)i, 0, 100), 0);
+		cfs_diskcache_put(e);
+	}
+	cfs_diskcache_stats(dc, &st);
+	ck_assert_uint_gt(st.evictions, 350);
+	/* Every bit of the key set is a possible false hit: a few, not one per entry. */
+	ck_assert_uint_lt(st.dir_syncs, 20);
+
+	/* k0 was evicted long ago: made again, its old files' unlinks go to disk first. */
+	syncs = st.dir_syncs;
+	e = get_ok(dc, "k0", 100);
+	cfs_diskcache_put(e);
+	cfs_diskcache_stats(dc, &st);
+	ck_assert_uint_eq(st.dir_syncs, syncs + 1);
+	/* Dropped and made again at once, with another size: the same. */
+	e = get_ok(dc, "k0", 100);
+	cfs_diskcache_drop(e);
+	cfs_diskcache_put(e);
+	e = get_ok(dc, "k0", 200);
+	cfs_diskcache_put(e);
+	cfs_diskcache_stats(dc, &st);
+	ck_assert_uint_eq(st.dir_syncs, syncs + 2);
+	cfs_diskcache_close(dc);
+}
+END_TEST
+
 START_TEST(test_pinned_never_evicted)
 {
 	char dir[256];
@@ -486,6 +527,7 @@ static Suite *diskcache_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_cap_respected_across_entries);
+	tcase_add_test(tc, test_dir_fsync_only_for_a_key_made_again);
 	tcase_add_test(tc, test_pinned_never_evicted);
 	tcase_add_test(tc, test_lru_order);
 	tcase_add_test(tc, test_drop);

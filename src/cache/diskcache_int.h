@@ -20,6 +20,7 @@
 #define MIN_BUCKETS  64
 #define MAX_BUCKETS  (1u << 18)
 #define STRIPES      64
+#define GONE_BITS    65536 /* keys unlinked since the directory's last fsync, hashed */
 #define PATH_LEN_MAX 4096
 
 struct range {
@@ -73,7 +74,11 @@ struct cfs_diskcache {
 	struct cfs_diskcache_entry *lru_head, *lru_tail; /* head: most recently put */
 	size_t nlru;
 	uint64_t entries, pinned, evictions, bytes, next_serial;
-	bool dir_dirty; /* a file was unlinked since the last fsync of dirfd */
+	/* The keys whose files were unlinked since the last fsync of dirfd (a bit
+	 * per hash: a false hit costs one fsync too many, never a missing one).
+	 * Creating a key among them fsyncs the directory first. */
+	uint8_t gone[GONE_BITS / 8];
+	uint64_t dir_syncs;
 };
 
 /* An entry's range mutex and its save mutex (the order: diskcache.h). */

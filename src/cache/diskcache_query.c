@@ -57,6 +57,7 @@ void cfs_diskcache_stats(struct cfs_diskcache *dc, struct cfs_diskcache_stats *s
 	st->entries = dc->entries;
 	st->pinned = dc->pinned;
 	st->evictions = dc->evictions;
+	st->dir_syncs = dc->dir_syncs;
 	pthread_mutex_unlock(&dc->lock);
 	st->hits = atomic_load_explicit(&dc->hits, memory_order_relaxed);
 	st->misses = atomic_load_explicit(&dc->misses, memory_order_relaxed);
