@@ -205,8 +205,10 @@ def links_of(md):
 class CopyIn(TreeBase):
     """cp -r notes/ dest/ in one command: notes/ itself is a bare directory (Cloud: a
     folder; DC: an empty page), the pages are created parents-first (cp copies in the
-    source's inode order: here, each page's file before its directory), links between
-    them become page links, the image under _attachments/ is uploaded."""
+    source's inode order, which ext4 gives either way: a page's file before its
+    directory, or the directory first, which on Cloud makes a folder that gives way to
+    the page and goes to the trash), links between them become page links, the image
+    under _attachments/ is uploaded."""
 
     def make_notes(self, png):
         src = os.path.join(tempfile.mkdtemp(prefix="cfs-cpr-"), "notes")
