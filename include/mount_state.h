@@ -11,13 +11,22 @@
 /* The state file of the cache directory dc_path, malloc'd. */
 char *cfs_mount_state_path(const char *dc_path);
 
-/* Load the saved state at path for a mount of o (a single space of o->url).
- * 1: loaded into *st; 0: none (absent, several spaces, or discarded with
- * one warning line: corrupt, truncated, another format, another site). */
+/* Load the saved state at path for a mount of o (o->space of o->url: one
+ * key, KEY1,KEY2 or all).  1: loaded into *st; 0: none (absent, or
+ * discarded with one warning line: corrupt, truncated, another format,
+ * another site or other spaces). */
 int cfs_mount_state_load(const char *path, const struct cfs_opts *o, struct cfs_state *st);
 
-/* The tree as the state saved it.  0 or -errno. */
+/* The pages, blog posts and containers the state lists, in all its spaces. */
+size_t cfs_mount_state_pages(const struct cfs_state *st);
+
+/* The tree as the state saved it (offline: no request).  0 or -errno. */
 int cfs_mount_state_tree(const struct cfs_state *st, const char *url, struct cfs_tree **tree);
+
+/* Load the saved listing of each space of tree (of several spaces, built by
+ * the mount check) that the state has listed under the same id.  Returns how
+ * many spaces it loaded. */
+size_t cfs_mount_state_adopt(const struct cfs_state *st, struct cfs_tree *tree);
 
 /* Open the disk cache of dc_path; when another mount holds it (-EBUSY),
  * the first free dc_path/mount-N (N = 2..CFS_MOUNT_CACHES).  *used is the

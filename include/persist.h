@@ -11,15 +11,14 @@
 
 struct cfs_persist;
 
-/* Start keeping the state of space 0 of tree at path (the state file),
- * rendered pages in dc.  st (may be NULL) is the state the tree was loaded
- * from: its index of pages on disk is taken over (st->md is moved out).
- * fp names how pages are rendered (see cfs_persist_fp).  Starts the saver
- * thread.  0 or -errno. */
+/* Start keeping the state of the tree's spaces (each listed one with its
+ * listing) at path (the state file), rendered pages in dc.  st (may be NULL)
+ * is the state the tree was loaded from: its index of pages on disk is taken
+ * over (st->md is moved out).  fp names how pages are rendered (see
+ * cfs_persist_fp).  Starts the saver thread.  0 or -errno. */
 int cfs_persist_start(const char *path, struct cfs_diskcache *dc, struct cfs_tree *tree,
-                      uint32_t api, const char *url, const struct cfs_space *space,
-                      int64_t listed_at, uint64_t fp, struct cfs_state *st,
-                      struct cfs_persist **out);
+                      uint32_t api, const char *url, int64_t listed_at, uint64_t fp,
+                      struct cfs_state *st, struct cfs_persist **out);
 /* Save once more (bounded: the pages rendered since the last save) and free.
  * NULL is a no-op. */
 void cfs_persist_stop(struct cfs_persist *p);

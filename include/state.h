@@ -12,7 +12,7 @@
 #include "tree.h"
 
 #define CFS_STATE_MAGIC   "CFSSTATE"
-#define CFS_STATE_FORMAT  1u
+#define CFS_STATE_FORMAT  2u /* 1 (one space, before 2026-12-06) is read too */
 #define CFS_STATE_HDR     24 /* magic, format, reserved, payload length */
 #define CFS_STATE_NAME    "state"
 #define CFS_STATE_MAX_LEN (1ull << 32) /* a larger file is not ours */
@@ -25,13 +25,21 @@ struct cfs_state_md {
 	uint64_t loc;  /* its link signature when written (cfs_tree_link_sig) */
 };
 
+/* A mounted space and its listing. */
+struct cfs_state_space {
+	struct cfs_space space;
+	int listed; /* list is its listing; 0: the mount never listed it (several spaces) */
+	struct cfs_sync_listing list; /* pages (with containers), attachments, labels, gone */
+};
+
 struct cfs_state {
 	uint32_t api;     /* enum cfs_cf_api the site spoke */
 	int64_t saved_at; /* when the listing was taken (Unix seconds) */
 	char *url;        /* the site, as given */
-	struct cfs_space space;
-	struct cfs_sync_listing list; /* pages (with containers), attachments, labels, gone */
-	struct cfs_state_md *md;
+	int multi;        /* a mount of several spaces (KEY1,KEY2 or all): a directory each */
+	struct cfs_state_space *spaces; /* one unless multi; in the tree's order */
+	size_t nspaces;
+	struct cfs_state_md *md; /* of every space: page ids are the site's */
 	size_t nmd;
 };
 
@@ -72,21 +80,24 @@ int cfs_state_load(const char *path, struct cfs_state *s, char *why, size_t why_
  * their parents, positions, versions, times and labels; attachments;
  * containers found gone.  Takes the read lock.  0 or -ENOMEM. */
 int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out);
-/* The same listing lent to fn for the length of the call: its strings are
- * the tree's own (no copy of the whole space, docs/memory.md), valid only
- * inside fn, which runs under the read lock and must not call into the
- * tree.  Returns fn's result, or -EINVAL or -ENOMEM.  Any thread. */
-int cfs_tree_with_export(struct cfs_tree *t, size_t space,
-                         int (*fn)(void *arg, const struct cfs_sync_listing *l), void *arg);
+/* Every space of the tree, and the listing of each one loaded, lent to fn for
+ * the length of the call (multi: the tree has a directory per space): the
+ * strings are the tree's own (no copy of the whole space, docs/memory.md),
+ * valid only inside fn, which runs under the read lock and must not call
+ * into the tree.  Returns fn's result, or -ENOMEM.  Any thread. */
+int cfs_tree_with_state(struct cfs_tree *t,
+                        int (*fn)(void *arg, int multi, const struct cfs_state_space *v, size_t n),
+                        void *arg);
 
-/* A hash of where every page title of space leads (title -> path on the
- * mount): a rendered page's links are right as long as it is unchanged.
+/* A hash of where every page title of every space leads (title -> path on
+ * the mount): a rendered page's links are right as long as it is unchanged.
  * Takes the read lock. */
-uint64_t cfs_tree_locate_hash(struct cfs_tree *t, size_t space);
+uint64_t cfs_tree_locate_hash(struct cfs_tree *t);
 
-/* Where every title of a space leads now (a snapshot; any thread). */
+/* Where every title leads now, in every space: a page may link into another
+ * space of the mount (a snapshot; any thread). */
 struct cfs_tree_where;
-int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where **out);
+int cfs_tree_where_new(struct cfs_tree *t, struct cfs_tree_where **out);
 void cfs_tree_where_free(struct cfs_tree_where *w);
 /* The same as cfs_tree_locate_hash() when the snapshot was taken. */
 uint64_t cfs_tree_where_hash(const struct cfs_tree_where *w);
@@ -107,11 +118,12 @@ struct cfs_tree_rendered {
 	size_t nlinks;
 };
 
-/* Every page of space with Markdown of its current version (stubs of
- * whiteboards and such left out).  The list keeps no page alive: the tree
- * may drop a page's Markdown (mem_cache) before it is written.  Takes the
- * read lock.  0 or -ENOMEM. */
-int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered **out, size_t *n);
+/* Every page of the listed spaces with Markdown of its current version
+ * (stubs of whiteboards and such left out; a space not listed has no state
+ * to go with its pages).  The list keeps no page alive: the tree may drop a
+ * page's Markdown (mem_cache) before it is written.  Takes the read lock.
+ * 0 or -ENOMEM. */
+int cfs_tree_rendered(struct cfs_tree *t, struct cfs_tree_rendered **out, size_t *n);
 void cfs_tree_rendered_free(struct cfs_tree_rendered *v, size_t n);
 
 /* Page n's Markdown if it is still held for exactly version and these

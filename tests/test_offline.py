@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end: the saved state (docs/state.md) — remount from it, offline mounts,
-a corrupt state file, -o offline, and two mounts of the same space side by side."""
+a corrupt state file, -o offline, and two mounts of the same space side by side;
+the same for a mount of several spaces (KEY1,KEY2 and all)."""
 
 import errno
 import os
@@ -46,9 +47,11 @@ def stats(mnt):
     return dict(line.split("=", 1) for line in text.splitlines())
 
 
-class Persisted(unittest.TestCase):
+class StateCase(unittest.TestCase):
+    """A fake, a cache directory of the test's own, and the mounts to stop."""
+
     def setUp(self):
-        self.fake = Fake()
+        self.fake = Fake(*self.site)
         self.cache = tempfile.mkdtemp(prefix="cfs-state-")
         self.mounts = []
 
@@ -70,6 +73,29 @@ class Persisted(unittest.TestCase):
         self.assertEqual(sanitizer_report(err), [])
         return err
 
+    def check(self, space="DEMO"):
+        """mount.confluencefs --check against the fake with the test's cache."""
+        home = tempfile.mkdtemp(prefix="cfs-check-")
+        env = dict(os.environ, HOME=home, CONFLUENCE_TOKEN=TOKEN,
+                   CONFLUENCEFS_CONFIG=os.path.join(home, "none"))
+        opts = ["url=" + self.fake.url, "cache_dir=" + self.cache, "retries=1"]
+        if self.fake.flavor == "dc":
+            opts.append("api=dc")
+        else:
+            env["CONFLUENCE_USER"] = USER
+        try:
+            return subprocess.run([MOUNT_BIN, "--check", space, "-o", ",".join(opts)],
+                                  env=env, capture_output=True, text=True, timeout=60)
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+
+    def log_paths(self):
+        return [e["path"] for e in self.fake.call("GET", "/_fake/log")]
+
+
+class Persisted(StateCase):
+    site = ()
+
     def first_mount_reads_everything(self):
         m = self.mount()
         rc, out = grep_all(m.mnt)
@@ -79,9 +105,6 @@ class Persisted(unittest.TestCase):
         self.unmount(m)
         self.assertEqual(len(state_files(self.cache)), 1, "no state file after unmount")
         return out, files
-
-    def log_paths(self):
-        return [e["path"] for e in self.fake.call("GET", "/_fake/log")]
 
     def test_remount_serves_grep_with_few_requests(self):
         out, files = self.first_mount_reads_everything()
@@ -185,22 +208,6 @@ class Persisted(unittest.TestCase):
             self.mount(token="wrong-token")
         self.assertIn("authentication failed", cm.exception.stderr)
 
-    def check(self):
-        """mount.confluencefs --check against the fake with the test's cache."""
-        home = tempfile.mkdtemp(prefix="cfs-check-")
-        env = dict(os.environ, HOME=home, CONFLUENCE_TOKEN=TOKEN,
-                   CONFLUENCEFS_CONFIG=os.path.join(home, "none"))
-        opts = ["url=" + self.fake.url, "cache_dir=" + self.cache]
-        if self.fake.flavor == "dc":
-            opts.append("api=dc")
-        else:
-            env["CONFLUENCE_USER"] = USER
-        try:
-            return subprocess.run([MOUNT_BIN, "--check", "DEMO", "-o", ",".join(opts)],
-                                  env=env, capture_output=True, text=True, timeout=60)
-        finally:
-            shutil.rmtree(home, ignore_errors=True)
-
     def test_check_says_online_or_offline(self):
         r = self.check()
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -263,6 +270,103 @@ class Persisted(unittest.TestCase):
         self.assertTrue(atts)
         for f in atts[:5]:
             self.assertEqual(read(a.path(f)), read(b.path(f)), f)
+
+
+# The demo space plus two generated ones; each generated root page links to
+# DEMO's Home (as in test_spaces.py).
+SITE = ("--add-space", "ENG:40", "--add-space", "OPS:12")
+
+
+class SeveralSpaces(StateCase):
+    """A mount of several spaces keeps one state: every space it listed, with
+    its listing, and the others by name (docs/state.md)."""
+
+    site = SITE
+
+    def test_remount_of_two_spaces_serves_grep_with_few_requests(self):
+        m = self.mount(space="DEMO,ENG")
+        rc, out = grep_all(m.mnt)
+        self.assertEqual(rc, 0)
+        out = out.replace(m.mnt, "")
+        self.assertIn("/ENG/Home.md:", out)
+        self.assertIn("/DEMO/Home.md:", out)
+        files = walk_files(m.mnt)
+        eng_home = read(m.path("ENG", "Home.md"))
+        self.assertIn(b"](../DEMO/Home.md)", eng_home)  # a link into the other space
+        self.unmount(m)
+        self.assertEqual(len(state_files(self.cache)), 1, "no state file after unmount")
+
+        self.fake.reset()
+        m = self.mount(["ttl=60"], space="DEMO,ENG")
+        rc, out2 = grep_all(m.mnt)
+        self.assertEqual(rc, 0)
+        self.assertEqual(out2.replace(m.mnt, ""), out)
+        self.assertEqual(walk_files(m.mnt), files)
+        self.assertEqual(read(m.path("ENG", "Home.md")), eng_home)
+        paths = self.log_paths()
+        self.assertLessEqual(len(paths), 5, paths)
+        self.assertEqual(stats(m.mnt)["online"], "1")
+
+    def test_state_of_other_spaces_is_discarded(self):
+        m = self.mount(space="DEMO,ENG")
+        self.assertTrue(os.listdir(m.path("DEMO")))
+        self.unmount(m)
+        path = state_files(self.cache)[0]
+        # The state of DEMO,ENG put where a mount of DEMO,OPS looks for its own.
+        other = os.path.join(os.path.dirname(os.path.dirname(path)), "DEMO,OPS")
+        os.makedirs(other, exist_ok=True)
+        shutil.copy(path, os.path.join(other, "state"))
+        m = self.mount(space="DEMO,OPS")
+        self.assertEqual(m.stderr().count("discarding the saved state"), 1, m.stderr())
+        self.assertEqual(sorted(os.listdir(m.mnt)), ["DEMO", "OPS"])
+
+    def test_offline_mount_of_all_spaces(self):
+        m = self.mount(["prefetch=0"], space="all")
+        self.assertEqual(sorted(os.listdir(m.mnt)), ["DEMO", "ENG", "OPS"])
+        read_before = [f for f in walk_files(m.path("DEMO")) if f.endswith(".md")][:5]
+        self.assertTrue(read_before)
+        contents = {f: read(m.path("DEMO", f)) for f in read_before}
+        self.unmount(m)  # ENG and OPS were never opened: never listed
+
+        self.fake.halt()
+        m = self.mount(["retries=1", "ttl=1", "prefetch=0"], space="all")
+        self.assertEqual(m.stderr().count("mounting offline"), 1, m.stderr())
+        self.assertEqual(stats(m.mnt)["online"], "0")
+        self.assertEqual(sorted(os.listdir(m.mnt)), ["DEMO", "ENG", "OPS"])
+        for f, data in contents.items():
+            self.assertEqual(read(m.path("DEMO", f)), data, f)
+        # A space never listed cannot be shown offline: EIO, at once.
+        t0 = time.time()
+        with self.assertRaises(OSError) as cm:
+            os.listdir(m.path("ENG"))
+        self.assertEqual(cm.exception.errno, errno.EIO)
+        self.assertLess(time.time() - t0, 10)
+
+        self.fake.restart()
+        self.assertTrue(wait_for(lambda: stats(m.mnt)["online"] == "1", 60),
+                        "never went online: " + m.stderr())
+        self.assertTrue(wait_for(lambda: self._listable(m.path("ENG")), 30))
+        self.assertIn("Home.md", os.listdir(m.path("ENG")))
+
+    def test_check_offline_counts_every_space(self):
+        m = self.mount(space="DEMO,ENG")
+        n_demo = len([f for f in walk_files(m.path("DEMO")) if f.endswith(".md")])
+        n_eng = len([f for f in walk_files(m.path("ENG")) if f.endswith(".md")])
+        self.unmount(m)
+        self.fake.halt()
+        r = self.check("DEMO,ENG")
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stdout.startswith("OFFLINE: cannot reach"), r.stdout + r.stderr)
+        got = int(re.search(r"\((\d+) pages and blog posts\)", r.stdout).group(1))
+        self.assertGreaterEqual(got, n_demo + n_eng - 4)  # minus a few folders' stubs
+
+    @staticmethod
+    def _listable(path):
+        try:
+            return len(os.listdir(path)) > 0
+        except OSError:
+            return False
+
 
 
 if __name__ == "__main__":

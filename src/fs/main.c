@@ -275,9 +275,11 @@ int main(int argc, char *argv[])
 	if (!state_path)
 		goto out3;
 	have_state = cfs_mount_state_load(state_path, &c.o, &st);
+	if (have_state && !st.multi) { /* one space: the check lists it only if it is new */
+		saved.list = &st.spaces[0].list;
+		saved.space_id = st.spaces[0].space.id;
+	}
 	if (have_state) {
-		saved.list = &st.list;
-		saved.space_id = st.space.id;
 		if (b.api == CFS_API_AUTO) /* the probe that tells Cloud from DC is saved too */
 			b.api = (enum cfs_cf_api)st.api;
 	}
@@ -327,7 +329,7 @@ int main(int argc, char *argv[])
 			printf(
 			    "OFFLINE: %s; the state saved %s (%zu pages and blog posts) would be "
 			    "served\n",
-			    saved.msg, when, st.list.pages.n);
+			    saved.msg, when, cfs_mount_state_pages(&st));
 			ret = 1;
 			goto out3;
 		}
@@ -349,12 +351,13 @@ int main(int argc, char *argv[])
 	} else if (ret) {
 		ret = 1;
 		goto out3;
-	} else if (saved.used) {
+	} else if (saved.used || (have_state && st.multi && cfs_mount_state_adopt(&st, b.tree))) {
 		listed_at = st.saved_at;
 		/* The listing is trusted for ttl, like a refresh's. */
 		b.reconcile = (double)(time(NULL) - st.saved_at) >= c.o.ttl;
 	} else if (have_state) {
-		cfs_warn("discarding the saved state %s: the space has another id now", state_path);
+		cfs_warn("discarding the saved state %s: %s another id now", state_path,
+		         st.multi ? "each of its spaces has" : "the space has");
 		cfs_state_clear(&st);
 		have_state = 0;
 	}
@@ -447,28 +450,11 @@ int main(int argc, char *argv[])
 		cfs_log_init(level, 1);
 	/* After the fork: the saver is a thread.  Only the mount that holds the cache directory
 	 * itself keeps the state (a second mount's pages are in its own mount-N; docs/state.md). */
-	if (strcmp(dc_used, dc_path) == 0 && strcmp(c.o.space, "all") != 0 &&
-	    !strchr(c.o.space, ',')) {
-		const struct cfs_space *sp = have_state ? &st.space : &saved.space;
-		struct cfs_space fresh = {0};
-
-		if (!have_state && !saved.space.id) { /* the check did not hand it over */
-			char *id = NULL, *key = NULL;
-			int loaded;
-
-			if (cfs_tree_space(b.tree, 0, &id, &key, &loaded) == 0) {
-				fresh.id = id;
-				fresh.key = key;
-			}
-			sp = &fresh;
-		}
-		if (sp->id && sp->key &&
-		    cfs_persist_start(state_path, fs.dc, b.tree, (uint32_t)b.api, c.o.url, sp,
-		                      listed_at, cfs_persist_fp(CFS_VERSION, c.o.front_matter),
-		                      have_state ? &st : NULL, &fs.persist))
-			cfs_warn("the state of this mount will not be saved: out of memory");
-		cfs_model_space_clear(&fresh);
-	}
+	if (strcmp(dc_used, dc_path) == 0 &&
+	    cfs_persist_start(state_path, fs.dc, b.tree, (uint32_t)b.api, c.o.url, listed_at,
+	                      cfs_persist_fp(CFS_VERSION, c.o.front_matter),
+	                      have_state ? &st : NULL, &fs.persist))
+		cfs_warn("the state of this mount will not be saved: out of memory");
 	b.hopts.retries = c.o.retries;
 	b.fs = &fs;
 	/* Backoff jitter must differ between processes (after the fork). */
@@ -520,7 +506,6 @@ out3:
 	free(dc_used);
 	free(state_path);
 	cfs_state_clear(&st);
-	cfs_model_space_clear(&saved.space);
 	cfs_tree_free(b.tree);
 	free(mount_opts);
 	xmlCleanupParser();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 char *cfs_mount_state_path(const char *dc_path)
 {
@@ -16,13 +17,39 @@ char *cfs_mount_state_path(const char *dc_path)
 	return p;
 }
 
+/* Whether the state is of the spaces SPACE names: the same key, the same keys
+ * (KEY1,KEY2, in any order and case), or all. */
+static int same_spaces(const struct cfs_state *st, const char *want)
+{
+	char *copy, *tok, *save = NULL;
+	size_t n = 0;
+	int multi = strcmp(want, "all") == 0 || strchr(want, ',') != NULL, ok = 1;
+
+	if (st->multi != multi)
+		return 0;
+	if (!multi)
+		return strcasecmp(st->spaces[0].space.key, want) == 0;
+	if (strcmp(want, "all") == 0)
+		return 1;
+	if (!(copy = strdup(want)))
+		return 0;
+	for (tok = strtok_r(copy, ", \t", &save); ok && tok; tok = strtok_r(NULL, ", \t", &save)) {
+		size_t i = 0;
+
+		while (i < st->nspaces && strcasecmp(st->spaces[i].space.key, tok) != 0)
+			i++;
+		ok = i < st->nspaces;
+		n++;
+	}
+	free(copy);
+	return ok && n == st->nspaces;
+}
+
 int cfs_mount_state_load(const char *path, const struct cfs_opts *o, struct cfs_state *st)
 {
 	char why[256] = "";
 	int ret;
 
-	if (strcmp(o->space, "all") == 0 || strchr(o->space, ','))
-		return 0; /* several spaces: not kept (docs/state.md) */
 	if (cfs_state_sweep(path) > 0)
 		cfs_info("removed the temporary state file of a mount that crashed while saving");
 	ret = cfs_state_load(path, st, why, sizeof(why));
@@ -32,24 +59,68 @@ int cfs_mount_state_load(const char *path, const struct cfs_opts *o, struct cfs_
 		cfs_warn("discarding the saved state %s: %s", path, why[0] ? why : strerror(-ret));
 		return 0;
 	}
-	if (!st->url || strcmp(st->url, o->url) != 0 || strcasecmp(st->space.key, o->space) != 0) {
-		cfs_warn("discarding the saved state %s: it is of %s %s", path,
-		         st->url ? st->url : "?", st->space.key);
+	if (!st->url || strcmp(st->url, o->url) != 0 || !same_spaces(st, o->space)) {
+		cfs_warn("discarding the saved state %s: it is of %s %s%s", path,
+		         st->url ? st->url : "?", st->spaces[0].space.key,
+		         st->nspaces > 1 ? ",..." : "");
 		cfs_state_clear(st);
 		return 0;
 	}
 	return 1;
 }
 
+size_t cfs_mount_state_pages(const struct cfs_state *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nspaces; i++)
+		n += st->spaces[i].list.pages.n;
+	return n;
+}
+
 int cfs_mount_state_tree(const struct cfs_state *st, const char *url, struct cfs_tree **tree)
 {
-	int ret = cfs_tree_new(url, &st->space, 1, 0, tree);
+	struct cfs_space *v = calloc(st->nspaces, sizeof(*v));
+	int ret;
 
-	if (ret == 0 && (ret = cfs_sync_apply(*tree, 0, &st->list, NULL))) {
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->nspaces; i++)
+		v[i] = st->spaces[i].space; /* borrowed: the tree copies */
+	ret = cfs_tree_new(url, v, st->nspaces, st->multi, tree);
+	free(v);
+	for (size_t i = 0; ret == 0 && i < st->nspaces; i++)
+		if (st->spaces[i].listed)
+			ret = cfs_sync_apply(*tree, i, &st->spaces[i].list, NULL);
+	if (ret && *tree) {
 		cfs_tree_free(*tree);
 		*tree = NULL;
 	}
 	return ret;
+}
+
+size_t cfs_mount_state_adopt(const struct cfs_state *st, struct cfs_tree *tree)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < cfs_tree_nspaces(tree); i++) {
+		char *id = NULL;
+		int loaded = 0;
+
+		if (cfs_tree_space(tree, i, &id, NULL, &loaded))
+			continue;
+		for (size_t k = 0; !loaded && k < st->nspaces; k++) {
+			const struct cfs_state_space *sp = &st->spaces[k];
+
+			if (sp->listed && strcmp(sp->space.id, id) == 0 &&
+			    cfs_sync_apply(tree, i, &sp->list, NULL) == 0) {
+				used++;
+				break;
+			}
+		}
+		free(id);
+	}
+	return used;
 }
 
 int cfs_mount_cache_open(const char *dc_path, uint64_t cap, struct cfs_diskcache **dc, char **used)

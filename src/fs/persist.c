@@ -31,7 +31,6 @@ struct cfs_persist {
 	struct cfs_tree *tree;
 	uint32_t api;
 	char *url;
-	struct cfs_space space;
 	uint64_t fp;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -61,7 +60,7 @@ uint64_t cfs_persist_fp(const char *version, int front_matter)
 /* Where titles lead now, or NULL (ENOMEM).  lock held. */
 static struct cfs_tree_where *where_now(struct cfs_persist *p)
 {
-	if (!p->where && cfs_tree_where_new(p->tree, 0, &p->where))
+	if (!p->where && cfs_tree_where_new(p->tree, &p->where))
 		p->where = NULL;
 	return p->where;
 }
@@ -156,14 +155,17 @@ struct encoding {
 	int fd;
 };
 
-static int encode(void *arg, const struct cfs_sync_listing *l)
+static int encode(void *arg, int multi, const struct cfs_state_space *v, size_t n)
 {
 	struct encoding *e = arg;
 	int ret;
 
-	e->st->list = *l; /* lent: taken back before anyone frees it */
+	e->st->multi = multi;
+	e->st->spaces = (struct cfs_state_space *)v; /* lent: taken back before anyone frees it */
+	e->st->nspaces = n;
 	ret = cfs_state_encode_fd(e->st, e->fd);
-	memset(&e->st->list, 0, sizeof(e->st->list));
+	e->st->spaces = NULL;
+	e->st->nspaces = 0;
 	return ret;
 }
 
@@ -175,7 +177,19 @@ static int fill(void *arg, int fd)
 	struct encoding *e = arg;
 
 	e->fd = fd;
-	return cfs_tree_with_export(e->p->tree, 0, encode, e);
+	return cfs_tree_with_state(e->p->tree, encode, e);
+}
+
+/* Whether any space of the tree has its full listing in. */
+static int any_listed(struct cfs_tree *t)
+{
+	for (size_t i = 0; i < cfs_tree_nspaces(t); i++) {
+		int loaded = 0;
+
+		if (cfs_tree_space(t, i, NULL, NULL, &loaded) == 0 && loaded)
+			return 1;
+	}
+	return 0;
 }
 
 /* Write the pages the tree holds that are not on disk, then the state file. */
@@ -189,19 +203,19 @@ static void save(struct cfs_persist *p)
 	struct cfs_tree_rendered *pend[MD_MERGE_RUN]; /* add's pages, marked once indexed */
 	size_t nr = 0, nnew = 0, nadd = 0;
 	uint64_t loc;
-	int ret, loaded = 0;
+	int ret;
 
-	/* Before the full listing the tree has only what partial listings brought
-	 * (docs/refresh.md): a state is never saved from it.  The full listing's load
-	 * calls cfs_persist_changed(). */
-	if (cfs_tree_space(p->tree, 0, NULL, NULL, &loaded) || !loaded)
+	/* Before its full listing a space has only what partial listings brought
+	 * (docs/refresh.md): it is saved as not listed, and nothing is saved
+	 * before a space is.  A full listing's load calls cfs_persist_changed(). */
+	if (!any_listed(p->tree))
 		return;
-	loc = cfs_tree_locate_hash(p->tree, 0);
-	if (cfs_tree_rendered(p->tree, 0, &r, &nr))
+	loc = cfs_tree_locate_hash(p->tree);
+	if (cfs_tree_rendered(p->tree, &r, &nr))
 		nr = 0;
 	/* A load between the two would make the rendered pages' links newer
 	 * than w: then they are written on the next save. */
-	if (cfs_tree_where_new(p->tree, 0, &w) || cfs_tree_where_hash(w) != loc) {
+	if (cfs_tree_where_new(p->tree, &w) || cfs_tree_where_hash(w) != loc) {
 		cfs_tree_rendered_free(r, nr);
 		r = NULL;
 		nr = 0;
@@ -284,13 +298,11 @@ static void save(struct cfs_persist *p)
 	st.saved_at = p->listed_at;
 	pthread_mutex_unlock(&p->lock);
 	st.api = p->api;
-	st.space = p->space; /* borrowed: not cleared below */
-	st.url = p->url;
+	st.url = p->url; /* borrowed: not cleared below */
 	/* Encoded from the tree's own strings: a copy of a 100,000-page listing
 	 * is ~45 MB (docs/memory.md). */
 	if (!ret)
 		ret = cfs_state_write_with(p->path, fill, &enc);
-	memset(&st.space, 0, sizeof(st.space));
 	st.url = NULL;
 	cfs_state_clear(&st);
 	if (ret && !p->warned++)
@@ -328,9 +340,8 @@ static void *saver(void *arg)
 }
 
 int cfs_persist_start(const char *path, struct cfs_diskcache *dc, struct cfs_tree *tree,
-                      uint32_t api, const char *url, const struct cfs_space *space,
-                      int64_t listed_at, uint64_t fp, struct cfs_state *st,
-                      struct cfs_persist **out)
+                      uint32_t api, const char *url, int64_t listed_at, uint64_t fp,
+                      struct cfs_state *st, struct cfs_persist **out)
 {
 	struct cfs_persist *p = calloc(1, sizeof(*p));
 	sigset_t stop, old;
@@ -340,14 +351,9 @@ int cfs_persist_start(const char *path, struct cfs_diskcache *dc, struct cfs_tre
 		return -ENOMEM;
 	p->path = strdup(path);
 	p->url = strdup(url);
-	p->space.id = strdup(space->id);
-	p->space.key = strdup(space->key);
-	p->space.name = space->name ? strdup(space->name) : NULL;
-	p->space.created = space->created;
-	if (!p->path || !p->url || !p->space.id || !p->space.key) {
+	if (!p->path || !p->url) {
 		free(p->path);
 		free(p->url);
-		cfs_model_space_clear(&p->space);
 		free(p);
 		return -ENOMEM;
 	}
@@ -406,7 +412,6 @@ void cfs_persist_stop(struct cfs_persist *p)
 	cfs_tree_where_free(p->where);
 	free(p->path);
 	free(p->url);
-	cfs_model_space_clear(&p->space);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -335,10 +335,6 @@ int cfs_check_site(struct cfs_loop *loop, struct cfs_cf *cf, const struct cfs_op
 		fprintf(stderr, "mount.confluencefs: %s\n", c.msg);
 		ret = -EIO;
 	}
-	if (saved && !c.msg[0]) {
-		saved->space = c.space;
-		memset(&c.space, 0, sizeof(c.space));
-	}
 	for (size_t i = 0; i < c.nkeys; i++)
 		free(c.keys[i]);
 	free(c.keys);

@@ -47,8 +47,11 @@ void cfs_state_clear(struct cfs_state *s)
 	if (!s)
 		return;
 	free(s->url);
-	cfs_model_space_clear(&s->space);
-	cfs_sync_listing_clear(&s->list);
+	for (size_t i = 0; i < s->nspaces; i++) {
+		cfs_model_space_clear(&s->spaces[i].space);
+		cfs_sync_listing_clear(&s->spaces[i].list);
+	}
+	free(s->spaces);
 	for (size_t i = 0; i < s->nmd; i++)
 		free(s->md[i].id);
 	free(s->md);
@@ -236,23 +239,19 @@ int cfs_state_encode_fd(const struct cfs_state *s, int fd)
 	return ret;
 }
 
-/* Everything but the trailing checksum (the payload's length is o->plen). */
-static void encode(struct out *o, const struct cfs_state *s)
+/* A space and, when listed, its listing. */
+static void put_space(struct out *o, const struct cfs_state_space *sp)
 {
-	const struct cfs_sync_listing *l = &s->list;
+	const struct cfs_sync_listing *l = &sp->list;
 
-	put(o, CFS_STATE_MAGIC, 8);
-	put_u32(o, CFS_STATE_FORMAT);
-	put_u32(o, 0);
-	put_u64(o, o->plen); /* the payload's length (the sizing pass's) */
-	put_u32(o, s->api);
-	put_u64(o, (uint64_t)s->saved_at);
-	put_str(o, s->url);
-	put_str(o, s->space.id);
-	put_str(o, s->space.key);
-	put_str(o, s->space.name);
-	put_str(o, s->space.homepage_id);
-	put_time(o, s->space.created);
+	put_str(o, sp->space.id);
+	put_str(o, sp->space.key);
+	put_str(o, sp->space.name);
+	put_str(o, sp->space.homepage_id);
+	put_time(o, sp->space.created);
+	put_u32(o, sp->listed ? 1 : 0);
+	if (!sp->listed)
+		return;
 	put_u64(o, l->pages.n);
 	for (size_t i = 0; i < l->pages.n; i++)
 		put_page(o, &l->pages.v[i]);
@@ -276,6 +275,22 @@ static void encode(struct out *o, const struct cfs_state *s)
 	put_u64(o, l->ngone);
 	for (size_t i = 0; i < l->ngone; i++)
 		put_str(o, l->gone[i]);
+}
+
+/* Everything but the trailing checksum (the payload's length is o->plen). */
+static void encode(struct out *o, const struct cfs_state *s)
+{
+	put(o, CFS_STATE_MAGIC, 8);
+	put_u32(o, CFS_STATE_FORMAT);
+	put_u32(o, 0);
+	put_u64(o, o->plen); /* the payload's length (the sizing pass's) */
+	put_u32(o, s->api);
+	put_u64(o, (uint64_t)s->saved_at);
+	put_str(o, s->url);
+	put_u32(o, s->multi ? 1 : 0);
+	put_u64(o, s->nspaces);
+	for (size_t i = 0; i < s->nspaces; i++)
+		put_space(o, &s->spaces[i]);
 	put_u64(o, s->nmd);
 	for (size_t i = 0; i < s->nmd; i++) {
 		put_str(o, s->md[i].id);
@@ -414,6 +429,64 @@ static int get_pages(struct in *i, struct cfs_page_list *l)
 	return i->bad ? -1 : 0;
 }
 
+#define MIN_SPACE 36 /* bytes of a space not listed: empty id and key, NULL name and homepage */
+
+/* A space (and its listing when listed: always in format 1). */
+static void get_space(struct in *i, struct cfs_state_space *sp, uint32_t format)
+{
+	struct cfs_sync_listing *l = &sp->list;
+
+	sp->space.id = get_req(i);
+	sp->space.key = get_req(i);
+	sp->space.name = get_str(i);
+	sp->space.homepage_id = get_str(i);
+	sp->space.created = get_time(i);
+	sp->listed = 1;
+	if (format >= 2) {
+		uint32_t listed = get_u32(i);
+
+		if (listed > 1)
+			i->bad = 1;
+		sp->listed = (int)listed;
+	}
+	if (i->bad || !sp->listed)
+		return;
+	if (get_pages(i, &l->pages) == 0) {
+		size_t n = get_count(i, 52);
+
+		if (!i->bad && !(l->atts.v = calloc(n + 1, sizeof(*l->atts.v))))
+			i->nomem = i->bad = 1;
+		l->atts.cap = n + 1;
+		for (; !i->bad && l->atts.n < n; l->atts.n++) {
+			struct cfs_attachment *a = &l->atts.v[l->atts.n];
+
+			a->id = get_req(i);
+			a->title = get_req(i);
+			a->page_id = get_str(i);
+			a->media_type = get_str(i);
+			a->size = (int64_t)get_u64(i);
+			a->version = (int64_t)get_u64(i);
+			a->mtime = get_time(i);
+			a->download = get_str(i);
+		}
+	}
+	if (!i->bad) {
+		uint32_t hl = get_u32(i);
+
+		if (hl > 1)
+			i->bad = 1;
+		l->have_labels = (int)hl;
+	}
+	if (!i->bad && get_pages(i, &l->labels) == 0) {
+		size_t n = get_count(i, 4);
+
+		if (!i->bad && !(l->gone = calloc(n + 1, sizeof(*l->gone))))
+			i->nomem = i->bad = 1;
+		for (; !i->bad && l->ngone < n; l->ngone++)
+			l->gone[l->ngone] = get_req(i);
+	}
+}
+
 static void why_set(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -428,9 +501,9 @@ static void why_set(char *why, size_t len, const char *fmt, ...)
 int cfs_state_decode(const char *buf, size_t len, struct cfs_state *s, char *why, size_t why_len)
 {
 	struct in i = {(const unsigned char *)buf, len, 0, 0, 0};
-	struct cfs_sync_listing *l = &s->list;
 	uint32_t format, crc;
 	uint64_t plen;
+	size_t nspaces = 0;
 
 	if (len < CFS_STATE_HDR + 4 || memcmp(buf, CFS_STATE_MAGIC, 8) != 0) {
 		why_set(why, why_len, "not a state file (%zu bytes)", len);
@@ -438,8 +511,9 @@ int cfs_state_decode(const char *buf, size_t len, struct cfs_state *s, char *why
 	}
 	i.at = 8;
 	format = get_u32(&i);
-	if (format != CFS_STATE_FORMAT) {
-		why_set(why, why_len, "format %u, this version reads %u", format, CFS_STATE_FORMAT);
+	if (format != CFS_STATE_FORMAT && format != 1) {
+		why_set(why, why_len, "format %u, this version reads 1 and %u", format,
+		        CFS_STATE_FORMAT);
 		return -EPROTO;
 	}
 	(void)get_u32(&i);
@@ -461,45 +535,23 @@ int cfs_state_decode(const char *buf, size_t len, struct cfs_state *s, char *why
 	s->api = get_u32(&i);
 	s->saved_at = (int64_t)get_u64(&i);
 	s->url = get_str(&i);
-	s->space.id = get_req(&i);
-	s->space.key = get_req(&i);
-	s->space.name = get_str(&i);
-	s->space.homepage_id = get_str(&i);
-	s->space.created = get_time(&i);
-	if (get_pages(&i, &l->pages) == 0) {
-		size_t n = get_count(&i, 52);
+	if (format == 1) { /* one space, listed */
+		nspaces = 1;
+	} else {
+		uint32_t multi = get_u32(&i);
 
-		if (!i.bad && !(l->atts.v = calloc(n + 1, sizeof(*l->atts.v))))
-			i.nomem = i.bad = 1;
-		l->atts.cap = n + 1;
-		for (; !i.bad && l->atts.n < n; l->atts.n++) {
-			struct cfs_attachment *a = &l->atts.v[l->atts.n];
-
-			a->id = get_req(&i);
-			a->title = get_req(&i);
-			a->page_id = get_str(&i);
-			a->media_type = get_str(&i);
-			a->size = (int64_t)get_u64(&i);
-			a->version = (int64_t)get_u64(&i);
-			a->mtime = get_time(&i);
-			a->download = get_str(&i);
-		}
-	}
-	if (!i.bad) {
-		uint32_t hl = get_u32(&i);
-
-		if (hl > 1)
+		if (multi > 1)
 			i.bad = 1;
-		l->have_labels = (int)hl;
+		s->multi = (int)multi;
+		nspaces = get_count(&i, MIN_SPACE);
+		/* One space, or a directory per space of several. */
+		if (!nspaces || (!s->multi && nspaces != 1))
+			i.bad = 1;
 	}
-	if (!i.bad && get_pages(&i, &l->labels) == 0) {
-		size_t n = get_count(&i, 4);
-
-		if (!i.bad && !(l->gone = calloc(n + 1, sizeof(*l->gone))))
-			i.nomem = i.bad = 1;
-		for (; !i.bad && l->ngone < n; l->ngone++)
-			l->gone[l->ngone] = get_req(&i);
-	}
+	if (!i.bad && !(s->spaces = calloc(nspaces + 1, sizeof(*s->spaces))))
+		i.nomem = i.bad = 1;
+	for (; !i.bad && s->nspaces < nspaces; s->nspaces++)
+		get_space(&i, &s->spaces[s->nspaces], format);
 	if (!i.bad) {
 		size_t n = get_count(&i, 28);
 

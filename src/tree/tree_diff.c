@@ -139,7 +139,8 @@ static uint64_t path_key(const struct cfs_node *n)
 	return h;
 }
 
-/* Where every page and blog post of space s is now, sorted.  Lock held. */
+/* Where every page and blog post of space s (or of every space:
+ * CFS_TREE_ALL_SPACES) is now, sorted.  Lock held. */
 int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out, size_t *nout)
 {
 	struct cfs_tree_located *v = malloc((t->n + 1) * sizeof(*v));
@@ -150,9 +151,9 @@ int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out,
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cfs_node *x = t->by_key[i];
 
-		if (x->present && x->space == s && !x->synthetic)
-			v[n++] =
-			    (struct cfs_tree_located){cfs_tree_title_key(s, x->title), path_key(x)};
+		if (x->present && (s == CFS_TREE_ALL_SPACES || x->space == s) && !x->synthetic)
+			v[n++] = (struct cfs_tree_located){cfs_tree_title_key(x->space, x->title),
+			                                   path_key(x)};
 	}
 	qsort(v, n, sizeof(*v), cmp_located);
 	*out = v;

@@ -60,10 +60,17 @@ static void lent_clear(struct cfs_sync_listing *l)
 /* The listing of space, strings copied or (!copy) lent.  Read lock held. */
 static int export_locked(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out, int copy)
 {
+	size_t npages = 0, natts = 0;
+
 	memset(out, 0, sizeof(*out));
 	if (space >= t->nspaces)
 		return -EINVAL;
-	if (grow_pages(&out->pages, t->n) || grow_pages(&out->labels, t->n))
+	/* Arrays of the space's size: a mount of many spaces exports each in turn. */
+	for (size_t i = 0; i < t->n; i++)
+		npages += t->by_key[i]->space == space;
+	for (size_t i = 0; i < t->natt; i++)
+		natts += t->att_by_key[i]->space == space;
+	if (grow_pages(&out->pages, npages) || grow_pages(&out->labels, npages))
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cfs_node *n = t->by_key[i];
@@ -80,8 +87,8 @@ static int export_locked(struct cfs_tree *t, size_t space, struct cfs_sync_listi
 				return -ENOMEM;
 		}
 	}
-	out->atts.v = calloc(t->natt + 1, sizeof(*out->atts.v));
-	out->atts.cap = t->natt + 1;
+	out->atts.v = calloc(natts + 1, sizeof(*out->atts.v));
+	out->atts.cap = natts + 1;
 	if (!out->atts.v)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->natt; i++) {
@@ -120,18 +127,32 @@ int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *o
 	return ret;
 }
 
-int cfs_tree_with_export(struct cfs_tree *t, size_t space,
-                         int (*fn)(void *arg, const struct cfs_sync_listing *l), void *arg)
+int cfs_tree_with_state(struct cfs_tree *t,
+                        int (*fn)(void *arg, int multi, const struct cfs_state_space *v, size_t n),
+                        void *arg)
 {
-	struct cfs_sync_listing l;
-	int ret;
+	struct cfs_state_space *v;
+	int ret = 0;
 
 	pthread_rwlock_rdlock(&t->lock);
-	ret = export_locked(t, space, &l, 0);
+	v = calloc(t->nspaces, sizeof(*v));
+	if (!v)
+		ret = -ENOMEM;
+	for (size_t i = 0; !ret && i < t->nspaces; i++) {
+		const struct tspace *sp = &t->spaces[i];
+
+		v[i].space = (struct cfs_space){
+		    .id = sp->id, .key = sp->key, .name = sp->name, .created = sp->created};
+		v[i].listed = sp->loaded;
+		if (sp->loaded)
+			ret = export_locked(t, i, &v[i].list, 0);
+	}
 	if (!ret)
-		ret = fn(arg, &l);
+		ret = fn(arg, t->multi, v, t->nspaces);
 	pthread_rwlock_unlock(&t->lock);
-	lent_clear(&l);
+	for (size_t i = 0; v && i < t->nspaces; i++)
+		lent_clear(&v[i].list);
+	free(v);
 	return ret;
 }
 
@@ -140,7 +161,6 @@ struct cfs_tree_where {
 	size_t n;
 	struct cfs_tree_located *inc; /* (include key, version) of every page, sorted */
 	size_t ninc;
-	size_t space;
 	uint64_t hash;
 };
 
@@ -153,7 +173,7 @@ static int cmp_located(const void *a, const void *b)
 	return x->path < y->path ? -1 : x->path > y->path;
 }
 
-int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where **out)
+int cfs_tree_where_new(struct cfs_tree *t, struct cfs_tree_where **out)
 {
 	struct cfs_tree_where *w = calloc(1, sizeof(*w));
 	int ret;
@@ -161,15 +181,15 @@ int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where *
 	if (!w)
 		return -ENOMEM;
 	pthread_rwlock_rdlock(&t->lock);
-	ret = cfs_tree_locate(t, space, &w->v, &w->n);
+	ret = cfs_tree_locate(t, CFS_TREE_ALL_SPACES, &w->v, &w->n);
 	if (!ret && !(w->inc = malloc((t->n + 1) * sizeof(*w->inc))))
 		ret = -ENOMEM;
 	for (size_t i = 0; !ret && i < t->n; i++) {
 		const struct cfs_node *x = t->by_key[i];
 
-		if (x->present && x->space == space && !x->synthetic)
+		if (x->present && !x->synthetic)
 			w->inc[w->ninc++] = (struct cfs_tree_located){
-			    cfs_tree_include_key(space, x->title), (uint64_t)x->version};
+			    cfs_tree_include_key(x->space, x->title), (uint64_t)x->version};
 	}
 	pthread_rwlock_unlock(&t->lock);
 	if (ret) {
@@ -179,7 +199,6 @@ int cfs_tree_where_new(struct cfs_tree *t, size_t space, struct cfs_tree_where *
 		return ret;
 	}
 	qsort(w->inc, w->ninc, sizeof(*w->inc), cmp_located);
-	w->space = space;
 	w->hash = 1469598103934665603ull;
 	for (size_t i = 0; i < w->n + w->ninc; i++) {
 		const struct cfs_tree_located *x = i < w->n ? &w->v[i] : &w->inc[i - w->n];
@@ -249,20 +268,19 @@ uint64_t cfs_tree_link_sig(struct cfs_tree *t, const struct cfs_tree_where *w, s
 	return h ? h : 1;
 }
 
-uint64_t cfs_tree_locate_hash(struct cfs_tree *t, size_t space)
+uint64_t cfs_tree_locate_hash(struct cfs_tree *t)
 {
 	struct cfs_tree_where *w;
 	uint64_t h;
 
-	if (cfs_tree_where_new(t, space, &w))
+	if (cfs_tree_where_new(t, &w))
 		return 0; /* matches no stored hash: nothing is trusted */
 	h = w->hash;
 	cfs_tree_where_free(w);
 	return h;
 }
 
-int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered **out,
-                      size_t *nout)
+int cfs_tree_rendered(struct cfs_tree *t, struct cfs_tree_rendered **out, size_t *nout)
 {
 	struct cfs_tree_rendered *v;
 	size_t n = 0;
@@ -278,8 +296,8 @@ int cfs_tree_rendered(struct cfs_tree *t, size_t space, struct cfs_tree_rendered
 		struct cfs_node *x = t->by_key[i];
 		struct cfs_tree_rendered *r = &v[n];
 
-		if (!x->present || x->synthetic || x->space != space || x->ctype != CFS_CT_PAGE ||
-		    !x->md || x->md_version != x->version)
+		if (!x->present || x->synthetic || !t->spaces[x->space].loaded ||
+		    x->ctype != CFS_CT_PAGE || !x->md || x->md_version != x->version)
 			continue;
 		r->node = x;
 		r->version = x->md_version;

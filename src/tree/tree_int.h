@@ -296,7 +296,8 @@ void cfs_tree_triples_free(struct cfs_tree_triple *v, size_t n);
 /* Entries that went away or changed, and the directories whose listing changed. */
 int cfs_tree_diff(struct cfs_tree_triple *a, size_t na, struct cfs_tree_triple *b, size_t nb,
                   struct cfs_tree_changes *ch);
-/* Where every page and blog post of space s is now, sorted. */
+#define CFS_TREE_ALL_SPACES ((size_t)-1) /* cfs_tree_locate: every space */
+/* Where every page and blog post of space s (or every space) is now, sorted. */
 int cfs_tree_locate(struct cfs_tree *t, size_t s, struct cfs_tree_located **out, size_t *nout);
 /* Titles whose page appeared, went away, or moved between a and b lose the
  * Markdown of every page linking to them. */
