@@ -50,6 +50,8 @@ struct cfs_tree_attr {
 	unsigned nlink;
 	int64_t version;       /* page version, 0 for the root */
 	struct cfs_node *node; /* the page or attachment; NULL for the root */
+	int time_unknown;      /* a page (or its Name/) learnt ahead without a version or
+	                          times (Cloud's direct-children): its fetch brings them */
 };
 
 struct cfs_tree_dirent {

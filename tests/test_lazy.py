@@ -179,6 +179,40 @@ class Lazy(LazyBase):
             self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None, 40))
         self.assertAlmostEqual(os.stat(path).st_mtime, want.timestamp(), delta=1)
 
+    def test_the_directory_of_a_page_learnt_ahead_has_its_time(self):
+        """The Name/ of a page learnt ahead (Cloud: no times in direct-children)
+        waits on stat for the page's fetch, as its Name.md does, instead of
+        showing the Unix epoch until the full listing."""
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=20, count=1)
+        self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0"])
+        # Pages in the full listing's first batch get their times from it (it is
+        # loaded as it comes): a page with children after it, and its parent.
+        cut = 200 if DC else 250
+        later = {p["id"] for p in self.pages[cut:]}
+        target = [p for p in self.pages[cut:] if p["id"] in self.page_parents][0]
+        chain, x = [], target
+        while x.get("parentId"):
+            x = self.by_id[x["parentId"]]
+            chain.insert(0, x)
+        d = self.m.mnt
+        for anc in chain:
+            d = [os.path.join(d, n) for n in os.listdir(d)
+                 if not n.endswith(".md") and not n.startswith("_") and
+                 os.getxattr(os.path.join(d, n), "user.confluence.id").decode() == anc["id"]][0]
+        # stat the directories first, not their Name.md (whose stat fetches the
+        # page): nothing has fetched these pages yet (prefetch=0).
+        seen = {n: os.stat(os.path.join(d, n)).st_mtime for n in os.listdir(d)
+                if not n.endswith(".md") and not n.startswith("_")}
+        checked = 0
+        for n, mtime in seen.items():
+            page = self.by_id[os.getxattr(os.path.join(d, n), "user.confluence.id").decode()]
+            want = datetime.fromisoformat(page["version"]["createdAt"].replace("Z", "+00:00"))
+            self.assertAlmostEqual(mtime, want.timestamp(), delta=1, msg=n)
+            checked += page["id"] in later
+        self.assertGreater(checked, 0, "no page with children after the first batch")
+        self.assertIsNone(entry_of(self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"],
+                          "the full listing ended before the stat")
+
     def test_a_failing_full_listing_is_eio_only_where_nothing_was_learnt(self):
         home_id = [p["id"] for p in self.pages if p.get("parentId") is None][0]
         dirs = [p for p in self.kids_of(home_id) if p["id"] in self.parents]

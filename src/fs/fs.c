@@ -109,7 +109,12 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 		/* A page that vanished: the listing is stale, re-read it now. */
 		if (err == -ENOENT && p->fs->sync)
 			cfs_sync_now(p->fs->sync);
-		fuse_reply_err(p->req, err == -ESHUTDOWN || err == -ECANCELED ? EIO : -err);
+		/* A page's Name/ waited only for its times: it is there without them. */
+		if (err != -ENOENT && p->op == OP_GETATTR &&
+		    cfs_tree_getattr(p->fs->tree, p->ino, &a) == 0 && a.is_dir)
+			reply_attr(p->req, &a);
+		else
+			fuse_reply_err(p->req, err == -ESHUTDOWN || err == -ECANCELED ? EIO : -err);
 		goto out;
 	}
 	cfs_persist_kick(p->fs->persist); /* a page to keep on disk */
@@ -120,8 +125,10 @@ static void on_rendered(void *arg, int err, struct cfs_blob *md)
 			fuse_reply_err(p->req, -err);
 			break;
 		}
-		/* The listing may be older than the body; the size is what read returns. */
-		a.size = (int64_t)md->len;
+		/* The listing may be older than the body; the size is what read returns.
+		 * (A page's Name/ waited for the version and times its fetch brought.) */
+		if (!a.is_dir)
+			a.size = (int64_t)md->len;
 		reply_attr(p->req, &a);
 		break;
 	case OP_OPEN:
@@ -213,7 +220,8 @@ static void defer(fuse_req_t req, enum op op, struct cfs_node *node, uint64_t in
 		} else if ((ret = cfs_tree_getattr(fs->tree, ino, &a))) {
 			fuse_reply_err(req, -ret);
 		} else {
-			a.size = (int64_t)md->len;
+			if (!a.is_dir)
+				a.size = (int64_t)md->len;
 			reply_attr(req, &a);
 		}
 		cfs_blob_unref(md);
@@ -245,14 +253,15 @@ static void answer_lookup(fuse_req_t req, struct cfs_fs *fs, int ret, const stru
 		fuse_reply_entry(req, &e);
 	} else if (ret) {
 		fuse_reply_err(req, ret == -EAGAIN ? EIO : -ret);
-	} else if (a->size < 0 || a->nlink == 1) {
+	} else if (a->size < 0 || a->nlink == 1 || a->time_unknown) {
 		/* The size is not known before the page is rendered, but a lookup
 		 * must not wait for the network: the kernel holds the directory's
 		 * lock during it, so one slow page would block its siblings.  The
 		 * entry goes out now with attributes that expire at once; the
 		 * kernel asks getattr (which waits without that lock) before it
 		 * trusts the size, and a read past the placeholder size of 0
-		 * refreshes it too.  (nlink 1: a space not listed yet.) */
+		 * refreshes it too.  (nlink 1: a space not listed yet; time_unknown:
+		 * a page's Name/ whose getattr waits for the page's times.) */
 		reply_entry(req, a, 0);
 	} else {
 		reply_entry(req, a, fs->ttl);
@@ -305,6 +314,10 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	if (ret)
 		fuse_reply_err(req, -ret);
 	else if (a.size < 0)
+		defer(req, OP_GETATTR, a.node, a.ino, NULL);
+	else if (a.is_dir && a.time_unknown && !atomic_load(&fs->offline))
+		/* Learnt ahead on Cloud: its fetch brings the times (a Name.md
+		 * next to it waits for the same fetch; docs/refresh.md). */
 		defer(req, OP_GETATTR, a.node, a.ino, NULL);
 	else
 		reply_attr(req, &a);

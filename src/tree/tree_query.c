@@ -79,6 +79,8 @@ static void fill_attr(struct cfs_tree *t, struct cfs_node *n, enum cfs_tree_kind
 		a->nlink = 1; /* not known yet; 1 tells find(1) not to count on it */
 	if (n->synthetic)
 		a->version = 0;
+	a->time_unknown = (kind == CFS_PAGE_FILE || kind == CFS_PAGE_DIR) && !n->synthetic &&
+	                  n->ctype == CFS_CT_PAGE && n->version == 0;
 }
 
 static struct entry *find_entry(struct entry *v, size_t n, const char *name)
