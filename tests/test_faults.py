@@ -15,7 +15,9 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import cfstest  # noqa: E402
+import faults_harness  # noqa: E402
 
+# Loading scripts/faults registers its rows in faults_harness.ROWS.
 _path = os.path.join(os.path.dirname(HERE), "scripts", "faults")
 _loader = importlib.machinery.SourceFileLoader("cfs_faults", _path)
 _spec = importlib.util.spec_from_loader("cfs_faults", _loader)
@@ -33,7 +35,7 @@ class FaultMatrix(unittest.TestCase):
                                  % cfstest.MOUNT_BIN)
 
     def run_row(self, rid, want, fn):
-        r = faults.run_row(rid, want, fn)
+        r = faults_harness.run_row(rid, want, fn)
         print("\n" + r.line(), file=sys.stderr)
         if not r.ok:
             self.fail("%s (%s): saw %s\n  - %s" % (rid, want, r.seen,
@@ -47,7 +49,7 @@ def _make(rid, want, fn):
     return test
 
 
-for _i, (_rid, _want, _fn) in enumerate(faults.ROWS):
+for _i, (_rid, _want, _fn) in enumerate(faults_harness.ROWS):
     _name = "test_%02d_%s" % (_i, "".join(ch if ch.isalnum() else "_" for ch in _rid))
     setattr(FaultMatrix, _name, _make(_rid, _want, _fn))
 
