@@ -57,19 +57,26 @@ static void lent_clear(struct cfs_sync_listing *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* The listing of space, strings copied or (!copy) lent.  Read lock held. */
-static int export_locked(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out, int copy)
+/* How many nodes (pages and containers, n[2 * space]) and attachments
+ * (n[2 * space + 1]) each space has: a listing's arrays are of its space's
+ * size, as a mount of many spaces exports each in turn.  n has 2 * nspaces
+ * zeroed entries.  Read lock held. */
+static void count_spaces(struct cfs_tree *t, size_t *n)
 {
-	size_t npages = 0, natts = 0;
+	for (size_t i = 0; i < t->n; i++)
+		n[2 * t->by_key[i]->space]++;
+	for (size_t i = 0; i < t->natt; i++)
+		n[2 * t->att_by_key[i]->space + 1]++;
+}
+
+/* The listing of space, strings copied or (!copy) lent; count as
+ * count_spaces made it.  Read lock held. */
+static int export_locked(struct cfs_tree *t, size_t space, const size_t *count,
+                         struct cfs_sync_listing *out, int copy)
+{
+	size_t npages = count[2 * space], natts = count[2 * space + 1];
 
 	memset(out, 0, sizeof(*out));
-	if (space >= t->nspaces)
-		return -EINVAL;
-	/* Arrays of the space's size: a mount of many spaces exports each in turn. */
-	for (size_t i = 0; i < t->n; i++)
-		npages += t->by_key[i]->space == space;
-	for (size_t i = 0; i < t->natt; i++)
-		natts += t->att_by_key[i]->space == space;
 	if (grow_pages(&out->pages, npages) || grow_pages(&out->labels, npages))
 		return -ENOMEM;
 	for (size_t i = 0; i < t->n; i++) {
@@ -117,11 +124,19 @@ static int export_locked(struct cfs_tree *t, size_t space, struct cfs_sync_listi
 
 int cfs_tree_export(struct cfs_tree *t, size_t space, struct cfs_sync_listing *out)
 {
+	size_t *n;
 	int ret;
 
+	memset(out, 0, sizeof(*out));
+	if (space >= t->nspaces)
+		return -EINVAL;
 	pthread_rwlock_rdlock(&t->lock);
-	ret = export_locked(t, space, out, 1);
+	n = calloc(2 * t->nspaces, sizeof(*n));
+	if (n)
+		count_spaces(t, n);
+	ret = n ? export_locked(t, space, n, out, 1) : -ENOMEM;
 	pthread_rwlock_unlock(&t->lock);
+	free(n);
 	if (ret)
 		cfs_sync_listing_clear(out);
 	return ret;
@@ -132,12 +147,16 @@ int cfs_tree_with_state(struct cfs_tree *t,
                         void *arg)
 {
 	struct cfs_state_space *v;
+	size_t *n;
 	int ret = 0;
 
 	pthread_rwlock_rdlock(&t->lock);
 	v = calloc(t->nspaces, sizeof(*v));
-	if (!v)
+	n = calloc(2 * t->nspaces, sizeof(*n));
+	if (!v || !n)
 		ret = -ENOMEM;
+	else
+		count_spaces(t, n);
 	for (size_t i = 0; !ret && i < t->nspaces; i++) {
 		const struct tspace *sp = &t->spaces[i];
 
@@ -145,7 +164,7 @@ int cfs_tree_with_state(struct cfs_tree *t,
 		    .id = sp->id, .key = sp->key, .name = sp->name, .created = sp->created};
 		v[i].listed = sp->loaded;
 		if (sp->loaded)
-			ret = export_locked(t, i, &v[i].list, 0);
+			ret = export_locked(t, i, n, &v[i].list, 0);
 	}
 	if (!ret)
 		ret = fn(arg, t->multi, v, t->nspaces);
@@ -153,6 +172,7 @@ int cfs_tree_with_state(struct cfs_tree *t,
 	for (size_t i = 0; v && i < t->nspaces; i++)
 		lent_clear(&v[i].list);
 	free(v);
+	free(n);
 	return ret;
 }
 
