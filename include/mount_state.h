@@ -28,6 +28,11 @@ int cfs_mount_state_tree(const struct cfs_state *st, const char *url, struct cfs
  * many spaces it loaded. */
 size_t cfs_mount_state_adopt(const struct cfs_state *st, struct cfs_tree *tree);
 
+/* The name of a mount's cache directory for SPACE: one key as given, "all",
+ * or several keys sorted and without repeats ("ENG, DEMO,ENG" -> "DEMO,ENG"),
+ * so the same spaces given in another order find the same cache.  malloc'd. */
+char *cfs_mount_cache_name(const char *space);
+
 /* Open the disk cache of dc_path; when another mount holds it (-EBUSY),
  * the first free dc_path/mount-N (N = 2..CFS_MOUNT_CACHES).  *used is the
  * directory opened (malloc'd).  0 or -errno. */

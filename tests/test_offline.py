@@ -296,8 +296,9 @@ class SeveralSpaces(StateCase):
         self.unmount(m)
         self.assertEqual(len(state_files(self.cache)), 1, "no state file after unmount")
 
+        # The same spaces in another order find the same cache and state.
         self.fake.reset()
-        m = self.mount(["ttl=60"], space="DEMO,ENG")
+        m = self.mount(["ttl=60"], space="ENG, DEMO")
         rc, out2 = grep_all(m.mnt)
         self.assertEqual(rc, 0)
         self.assertEqual(out2.replace(m.mnt, ""), out)
@@ -306,6 +307,19 @@ class SeveralSpaces(StateCase):
         paths = self.log_paths()
         self.assertLessEqual(len(paths), 5, paths)
         self.assertEqual(stats(m.mnt)["online"], "1")
+
+        # A cache directory named as the keys were given (before they were
+        # sorted) is still used when it exists.
+        self.unmount(m)
+        path = state_files(self.cache)[0]
+        self.assertEqual(os.path.basename(os.path.dirname(path)), "DEMO,ENG")
+        os.rename(os.path.dirname(path), os.path.join(os.path.dirname(os.path.dirname(path)),
+                                                      "ENG,DEMO"))
+        self.fake.reset()
+        m = self.mount(["ttl=60"], space="ENG,DEMO")
+        self.assertEqual(walk_files(m.mnt), files)
+        paths = self.log_paths()
+        self.assertLessEqual(len(paths), 5, paths)
 
     def test_state_of_other_spaces_is_discarded(self):
         m = self.mount(space="DEMO,ENG")

@@ -19,17 +19,21 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 /* The attachment cache of this site and space: cache_dir/HOST/SPACE, where
- * cache_dir defaults to $XDG_CACHE_HOME/confluencefs (~/.cache/confluencefs). */
+ * cache_dir defaults to $XDG_CACHE_HOME/confluencefs (~/.cache/confluencefs)
+ * and SPACE is cfs_mount_cache_name's (several keys sorted), or the keys as
+ * given where a directory of that name was made before that rule. */
 static char *cache_path(const struct cfs_opts *o)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = cfs_opts_home();
 	const char *host = strstr(o->url, "://");
-	char *base = NULL, *path = NULL, site[256];
+	char *base = NULL, *path = NULL, *name = cfs_mount_cache_name(o->space), site[256];
 	size_t i = 0;
+	struct stat st;
 
 	host = host ? host + 3 : o->url;
 	for (; host[i] && host[i] != '/' && i < sizeof(site) - 1; i++)
@@ -41,8 +45,17 @@ static char *cache_path(const struct cfs_opts *o)
 		base = NULL;
 	else if (!base && home && asprintf(&base, "%s/.cache/confluencefs", home) < 0)
 		base = NULL;
-	if (base && asprintf(&path, "%s/%s/%s", base, site, o->space) < 0)
+	if (base && name && strcmp(name, o->space) != 0) {
+		if (asprintf(&path, "%s/%s/%s", base, site, o->space) < 0)
+			path = NULL;
+		else if (stat(path, &st) != 0) {
+			free(path);
+			path = NULL;
+		}
+	}
+	if (!path && base && name && asprintf(&path, "%s/%s/%s", base, site, name) < 0)
 		path = NULL;
+	free(name);
 	free(base);
 	return path;
 }

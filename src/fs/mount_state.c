@@ -69,6 +69,42 @@ int cfs_mount_state_load(const char *path, const struct cfs_opts *o, struct cfs_
 	return 1;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *cfs_mount_cache_name(const char *space)
+{
+	char *copy, *tok, *save = NULL, *name, **keys;
+	size_t n = 0, len = 0;
+
+	if (strcmp(space, "all") == 0 || !strchr(space, ','))
+		return strdup(space);
+	copy = strdup(space);
+	keys = calloc(strlen(space) / 2 + 1, sizeof(*keys));
+	name = calloc(strlen(space) + 1, 1);
+	if (!copy || !keys || !name) {
+		free(copy);
+		free(keys);
+		free(name);
+		return NULL;
+	}
+	for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+		keys[n++] = tok;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (i && strcasecmp(keys[i], keys[i - 1]) == 0)
+			continue;
+		len += (size_t)sprintf(name + len, "%s%s", len ? "," : "", keys[i]);
+	}
+	if (!strchr(name, ','))
+		strcat(name, ","); /* "ENG," stays a mount of several spaces */
+	free(keys);
+	free(copy);
+	return name;
+}
+
 size_t cfs_mount_state_pages(const struct cfs_state *st)
 {
 	size_t n = 0;
