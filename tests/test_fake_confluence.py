@@ -533,6 +533,22 @@ class GeneratedSpaceTest(unittest.TestCase):
         self.assertEqual(self.srv.request("/wiki/api/v2/spaces?keys=GEN").status, 200)
         self.assertGreaterEqual(time.monotonic() - t0, 0.5)
 
+    def test_fault_stall_released(self):
+        self.srv.control("fault", "POST", {"match": "spaces", "kind": "stall", "stall_s": 60})
+        got = []
+        t = threading.Thread(target=lambda: got.append(
+            self.srv.request("/wiki/api/v2/spaces?keys=GEN").status))
+        t0 = time.monotonic()
+        t.start()
+        deadline = time.monotonic() + 10
+        released = 0
+        while not released and time.monotonic() < deadline:
+            time.sleep(0.05)
+            released = self.srv.control("fault/release", "POST", {})["released"]
+        t.join(10)
+        self.assertEqual((released, got), (1, [200]))
+        self.assertLess(time.monotonic() - t0, 10)
+
     def test_fault_malformed_json(self):
         self.srv.control("fault", "POST", {"match": "spaces", "kind": "malformed_json"})
         r = self.srv.request("/wiki/api/v2/spaces?keys=GEN")

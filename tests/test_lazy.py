@@ -74,6 +74,11 @@ class LazyBase(unittest.TestCase):
             self.assertEqual(sanitizer_report(err), [])
         self.fake.stop()
 
+    def release(self):
+        """End the stall of the full listing now (it holds back up to stall_s, a
+        margin for slow machines, not a wait)."""
+        self.fake.call("POST", "/_fake/fault/release")
+
     def kids_of(self, parent_id):
         return [p for p in self.pages if p.get("parentId") == parent_id]
 
@@ -85,7 +90,7 @@ class LazyBase(unittest.TestCase):
 
 class Lazy(LazyBase):
     def test_root_and_an_opened_directory_before_the_full_listing(self):
-        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=6, count=1)
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=60, count=1)
         self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0"])
         root = listing(self.m.mnt)
         home = listing(self.m.path("Home"))
@@ -133,6 +138,7 @@ class Lazy(LazyBase):
 
         # The full listing arrives: the same names and inodes for every page; the
         # directories of pages without children or attachments go away.
+        self.release()
         self.assertTrue(wait_for(lambda: entry_of(
             self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None))
         self.assertFalse(os.path.exists(leaf))
@@ -159,7 +165,7 @@ class Lazy(LazyBase):
         """Cloud's direct-children carry no version or times: a page learnt ahead
         gets them from its fetch, so stat shows its real time before the full
         listing (it was the Unix epoch), and the same after it."""
-        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=20, count=1)
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=60, count=1)
         self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0"])
         home_id = [p["id"] for p in self.pages if p.get("parentId") is None][0]
         home = self.m.path("Home")
@@ -175,6 +181,7 @@ class Lazy(LazyBase):
         sub = [p for p in self.kids_of(home_id) if p["id"] in self.page_parents][0]
         os.listdir(os.path.join(home, names[sub["id"]][:-3]))
         self.assertAlmostEqual(os.stat(path).st_mtime, want.timestamp(), delta=1)
+        self.release()
         self.assertTrue(wait_for(lambda: entry_of(
             self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None, 40))
         self.assertAlmostEqual(os.stat(path).st_mtime, want.timestamp(), delta=1)
@@ -183,7 +190,7 @@ class Lazy(LazyBase):
         """The Name/ of a page learnt ahead (Cloud: no times in direct-children)
         waits on stat for the page's fetch, as its Name.md does, instead of
         showing the Unix epoch until the full listing."""
-        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=20, count=1)
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=60, count=1)
         self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0"])
         # Pages in the full listing's first batch get their times from it (it is
         # loaded as it comes): a page with children after it, and its parent.
@@ -270,7 +277,7 @@ class LazyWalk(LazyBase):
     def test_a_walk_before_the_full_listing_meets_no_vanishing_directory(self):
         # find started at once on a fresh mount: every page, no error, and no Name/ of a
         # page without children (it would vanish when the full listing came: rsync exit 23).
-        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=40, count=1)
+        self.fake.fault(match=SECOND_RE, kind="stall", stall_s=80, count=1)
         self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0", "timeout=90"])
         mds, dirs, err, rc = self.walk()
         self.assertIsNone(entry_of(self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"],
@@ -281,6 +288,7 @@ class LazyWalk(LazyBase):
         self.assertEqual({by_path[d] for d in dirs}, self.page_parents)
         # Once the full listing is in: the same files; directories only come (pages with
         # attachments alone, and their _attachments/), none goes.
+        self.release()
         self.assertTrue(wait_for(lambda: entry_of(
             self.fake.call("GET", "/_fake/log"), SECOND_RE)["end"] is not None, 60))
         self.assertTrue(wait_for(lambda: len(self.walk()[1]) > len(dirs)))
@@ -315,7 +323,7 @@ class LazySpaces(LazyBase):
         big, ops = full_re(self.fake, "BIG"), full_re(self.fake, "OPS")
         second = big + (r".*start=200" if DC else r".*cursor=")
         want = {key: self.pages(key) for key in ("BIG", "OPS")}
-        self.fake.fault(match=second, kind="stall", stall_s=40, count=1)
+        self.fake.fault(match=second, kind="stall", stall_s=80, count=1)
         self.fake.reset()
         self.m = Mount(self.fake, space="BIG,OPS",
                        opts=["ttl=60", "prefetch=0", "timeout=90"])
@@ -342,6 +350,7 @@ class LazySpaces(LazyBase):
         self.assertIsNone(entry_of(log, second)["end"], "BIG's full listing ended first")
         self.assertIsNone(entry_of(log, ops), "OPS was listed whole before its walk")
         # Then both listings arrive, with the same names.
+        self.release()
         before = sorted(os.listdir(self.m.path("OPS", "Home")))
         self.assertTrue(wait_for(lambda: entry_of(self.fake.call("GET", "/_fake/log"),
                                                   ops) is not None, 60))

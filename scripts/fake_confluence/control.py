@@ -47,6 +47,8 @@ class Control:
             return json_response(200, {"ok": True})
         if path == "/_fake/fault":
             return self.fault(method, data)
+        if (method, path) == ("POST", "/_fake/fault/release"):
+            return json_response(200, {"ok": True, "released": app.faults.release()})
         if (method, path) == ("POST", "/_fake/latency"):
             app.latency_ms = float(data.get("ms", 0))
             return json_response(200, {"ok": True, "latency_ms": app.latency_ms})

@@ -348,6 +348,23 @@ class Faults:
     def __init__(self):
         self.lock = threading.Lock()
         self.items = []
+        self.stalling = set()  # an Event per stall in progress
+
+    def stall(self, fault):
+        """Sleep fault.stall_s seconds, or until release()."""
+        ev = threading.Event()
+        with self.lock:
+            self.stalling.add(ev)
+        ev.wait(fault.stall_s)
+        with self.lock:
+            self.stalling.discard(ev)
+
+    def release(self):
+        """End every stall in progress now; returns how many."""
+        with self.lock:
+            for ev in self.stalling:
+                ev.set()
+            return len(self.stalling)
 
     def add(self, spec):
         fault = Fault(spec)

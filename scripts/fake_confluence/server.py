@@ -185,7 +185,7 @@ class Handler(BaseHTTPRequestHandler):
             if fault.apply:  # the write happens, then the client gets the fault
                 applied = self.handle_api(app, req, kind, fn, params)
             if fault.kind == "stall":
-                time.sleep(fault.stall_s)
+                app.faults.stall(fault)
             elif fault.kind == "reset" and fault.after_bytes is None:
                 self.abort(rst=True)
                 return 0
