@@ -123,6 +123,10 @@ class Prefetch(unittest.TestCase):
             m.stop()
             m = Mount(fake, space="GEN", opts=["max_requests=1", "prefetch=1"])
             try:
+                # The space's listing first (2 requests): before it, the ls below
+                # would list the directory ahead, one probe per child, one at a
+                # time (docs/refresh.md).
+                fake.settle()
                 fake.reset()
                 # Listing the root's directory queues 6 background batches of 25.
                 os.listdir(m.path(root_dir))
