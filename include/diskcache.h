@@ -21,7 +21,8 @@ struct cfs_diskcache_entry;
 #define CFS_DISKCACHE_KEY_MAX 128
 /* At most this many disjoint present ranges per entry; see cfs_diskcache_write(). */
 #define CFS_DISKCACHE_MAX_RANGES 16384
-/* At most this many unpinned entries are kept; pinned ones may exceed it. */
+/* At most this many unpinned entries are kept by default; pinned ones may
+ * exceed it.  cfs_diskcache_set_max_entries() sets another bound. */
 #define CFS_DISKCACHE_MAX_ENTRIES 262144
 
 struct cfs_diskcache_stats {
@@ -46,6 +47,10 @@ struct cfs_diskcache_stats {
  * first).  On success the caller owns *out and frees it with
  * cfs_diskcache_close(); on failure *out is untouched. */
 int cfs_diskcache_open(const char *dir, uint64_t cap_bytes, struct cfs_diskcache **out);
+
+/* Keep at most n unpinned entries (CFS_DISKCACHE_MAX_ENTRIES from open on),
+ * evicting the least recently put at once.  Any thread. */
+void cfs_diskcache_set_max_entries(struct cfs_diskcache *dc, size_t n);
 
 /* Save every dirty sidecar and free the cache.  Every entry must have been
  * put (cfs_diskcache_put) before; no other call may run concurrently.

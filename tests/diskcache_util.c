@@ -86,6 +86,15 @@ void expect_pat(struct cfs_diskcache_entry *e, unsigned seed, uint64_t off, size
 	free(buf);
 }
 
+void expect_whole(struct cfs_diskcache *dc, const char *key, unsigned seed, uint64_t size)
+{
+	struct cfs_diskcache_entry *e = get_ok(dc, key, size);
+
+	ck_assert(cfs_diskcache_complete(e));
+	expect_pat(e, seed, 0, (size_t)size);
+	cfs_diskcache_put(e);
+}
+
 void expect_eagain(struct cfs_diskcache_entry *e, uint64_t off, size_t len)
 {
 	unsigned char buf[64];

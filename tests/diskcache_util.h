@@ -23,6 +23,8 @@ int put_pat(struct cfs_diskcache_entry *e, unsigned seed, uint64_t off, size_t l
 void check_pat(const unsigned char *buf, unsigned seed, uint64_t off, size_t len);
 /* Read [off, off+len) and check every byte against the pattern. */
 void expect_pat(struct cfs_diskcache_entry *e, unsigned seed, uint64_t off, size_t len);
+/* key's entry of size bytes is complete and holds pattern seed from 0. */
+void expect_whole(struct cfs_diskcache *dc, const char *key, unsigned seed, uint64_t size);
 void expect_eagain(struct cfs_diskcache_entry *e, uint64_t off, size_t len);
 void expect_hole(struct cfs_diskcache_entry *e, uint64_t off, uint64_t len, uint64_t hoff,
                  uint64_t hlen);

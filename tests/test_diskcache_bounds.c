@@ -519,6 +519,58 @@ START_TEST(test_concurrent_churn_under_cap)
 }
 END_TEST
 
+/* The bound on entries (a 100,000-page mount keeps one entry per page): the
+ * entry after the last one allowed evicts the least recently put; a lower
+ * bound evicts at once, and a reopened cache keeps it.  With a bound of 1,000,
+ * not CFS_DISKCACHE_MAX_ENTRIES: 262,145 entries took 36 s of file creation. */
+START_TEST(test_entry_count_bound)
+{
+	char dir[256], key[32];
+	struct cfs_diskcache *dc = open_ok(sub(dir, sizeof(dir), "c"), 1ull << 40);
+	struct cfs_diskcache_entry *e;
+	struct cfs_diskcache_stats st;
+	unsigned n = 1000;
+
+	cfs_diskcache_set_max_entries(dc, n);
+	for (unsigned i = 0; i <= n; i++) {
+		snprintf(key, sizeof(key), "k%u", i);
+		e = get_ok(dc, key, 1);
+		cfs_diskcache_set_nosync(e);
+		ck_assert_int_eq(put_pat(e, i, 0, 1), 0);
+		cfs_diskcache_put(e);
+		if (i == n - 1) {
+			cfs_diskcache_stats(dc, &st);
+			ck_assert_uint_eq(st.entries, n);
+			ck_assert_uint_eq(st.evictions, 0);
+		}
+	}
+	cfs_diskcache_stats(dc, &st);
+	ck_assert_uint_eq(st.entries, n);
+	ck_assert_uint_eq(st.evictions, 1);
+	ck_assert(!exists_in(dir, "k0.data"));
+	ck_assert(exists_in(dir, "k1.data"));
+	/* A pinned entry does not count against the bound, nor is it evicted. */
+	e = get_ok(dc, "k1", 1);
+	cfs_diskcache_set_max_entries(dc, 10);
+	cfs_diskcache_stats(dc, &st);
+	ck_assert_uint_eq(st.entries, 11);
+	ck_assert(cfs_diskcache_complete(e));
+	expect_pat(e, 1, 0, 1);
+	cfs_diskcache_put(e);
+	ck_assert(exists_in(dir, "k1000.data"));
+	ck_assert(exists_in(dir, "k1.data"));
+	ck_assert(!exists_in(dir, "k991.data"));
+	ck_assert(!exists_in(dir, "k2.data"));
+	cfs_diskcache_close(dc);
+
+	dc = open_ok(dir, 1ull << 40);
+	cfs_diskcache_stats(dc, &st);
+	ck_assert_uint_eq(st.entries, 10); /* k1's put evicted the oldest */
+	expect_whole(dc, "k1000", 1000, 1);
+	cfs_diskcache_close(dc);
+}
+END_TEST
+
 static Suite *diskcache_suite(void)
 {
 	Suite *s = suite_create("diskcache-bounds");
@@ -535,6 +587,7 @@ static Suite *diskcache_suite(void)
 	tcase_add_test(tc, test_range_limit);
 	tcase_add_test(tc, test_concurrent_writers_readers);
 	tcase_add_test(tc, test_concurrent_churn_under_cap);
+	tcase_add_test(tc, test_entry_count_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -219,7 +219,7 @@ static void doom(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e,
 
 static void evict(struct cfs_diskcache *dc, struct cfs_diskcache_entry **grave)
 {
-	while (dc->lru_tail && (dc->bytes > dc->cap || dc->nlru > CFS_DISKCACHE_MAX_ENTRIES)) {
+	while (dc->lru_tail && (dc->bytes > dc->cap || dc->nlru > dc->max_entries)) {
 		unindex(dc, dc->lru_tail, grave);
 		dc->evictions++;
 	}
@@ -492,6 +492,7 @@ int cfs_diskcache_open(const char *dir, uint64_t cap_bytes, struct cfs_diskcache
 		return -ENOMEM;
 	dc->dirfd = dc->lockfd = -1;
 	dc->cap = cap_bytes;
+	dc->max_entries = CFS_DISKCACHE_MAX_ENTRIES;
 	dc->nbuckets = MIN_BUCKETS;
 	pthread_mutex_init(&dc->lock, NULL);
 	for (int i = 0; i < STRIPES; i++) {
@@ -535,6 +536,17 @@ int cfs_diskcache_open(const char *dir, uint64_t cap_bytes, struct cfs_diskcache
 out:
 	cfs_diskcache_close(dc);
 	return ret;
+}
+
+void cfs_diskcache_set_max_entries(struct cfs_diskcache *dc, size_t n)
+{
+	struct cfs_diskcache_entry *grave = NULL;
+
+	pthread_mutex_lock(&dc->lock);
+	dc->max_entries = n;
+	evict(dc, &grave);
+	pthread_mutex_unlock(&dc->lock);
+	free_grave(grave);
 }
 
 void cfs_diskcache_close(struct cfs_diskcache *dc)

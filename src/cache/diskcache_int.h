@@ -72,7 +72,7 @@ struct cfs_diskcache {
 	struct cfs_diskcache_entry **buckets;
 	size_t nbuckets;
 	struct cfs_diskcache_entry *lru_head, *lru_tail; /* head: most recently put */
-	size_t nlru;
+	size_t nlru, max_entries; /* unpinned entries in the LRU, and their bound */
 	uint64_t entries, pinned, evictions, bytes, next_serial;
 	/* The keys whose files were unlinked since the last fsync of dirfd (a bit
 	 * per hash: a false hit costs one fsync too many, never a missing one).
