@@ -151,6 +151,10 @@ int cfs_cf_pages_by_id(struct cfs_cf *cf, const char *const *ids, size_t n, int 
 /* A user now waits on this call: move it (and its next pages) ahead. */
 void cfs_cf_promote(struct cfs_cf_call *call);
 
+/* Requests allowed in flight now (max_requests, or less near the rate
+ * limit).  Loop thread. */
+int cfs_cf_request_limit(struct cfs_cf *cf);
+
 typedef void (*cfs_cf_attachments_cb)(void *arg, const struct cfs_cf_error *e,
                                       struct cfs_attachment_list *atts);
 /* Every current attachment of a space with its page, size, type and version,

@@ -674,6 +674,14 @@ void cfs_cf_promote(struct cfs_cf_call *call)
 		cfs_http_promote(call->req);
 }
 
+int cfs_cf_request_limit(struct cfs_cf *cf)
+{
+	struct cfs_http_stats st;
+
+	cfs_http_get_stats(cf->http, &st);
+	return st.request_limit;
+}
+
 char *cfs_cf_download_url(const struct cfs_cf *cf, const char *page_id, const char *att_id,
                           const char *download)
 {

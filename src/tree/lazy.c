@@ -8,14 +8,16 @@
  * shown with a Name/ only beside the pages that have children: a walk that starts
  * before the full listing meets no empty directory that vanishes later.  A probe that
  * answers everything lists its child too (opening it then only probes the next level).
- * The requests go out at once at USER priority, so the HTTP client sends them ahead of
- * the background walk's next page.  When all are back, what they brought is put into
- * the tree on the thread pool (cfs_tree_learn: the write lock may wait behind a
- * conversion, and the loop never waits), one job at a time (each load exports the
- * partial listing and loads it whole).  When the full listing is in, every waiter is
- * answered and answers still in flight are dropped.  A failed listing of the directory
- * answers its waiters with the error (the next use asks again); a failed probe leaves
- * that child shown as Name.md and Name/, as if it might have children.  Loop thread
+ * The directory's listing goes out at once at USER priority, so the HTTP client sends
+ * it ahead of the background walk's next page; the probes too, but at most one fewer
+ * than the requests allowed in flight at a time (send_probes), so a wide directory
+ * leaves a slot to the full listing, and those not sent when it is in are never sent.
+ * When all are back, what they brought is put into the tree on the thread pool
+ * (cfs_tree_learn: the write lock may wait behind a conversion, and the loop never
+ * waits), one job at a time (each load exports the partial listing and loads it whole).  When the
+ * full listing is in, every waiter is answered and answers still in flight are dropped.  A failed
+ * listing of the directory answers its waiters with the error (the next use asks again); a failed
+ * probe leaves that child shown as Name.md and Name/, as if it might have children.  Loop thread
  * only, but for the work item, which touches only its job's pages. */
 #include "lazy.h"
 #include "log.h"
@@ -38,11 +40,18 @@ struct job {
 	struct cfs_page_list kids; /* the directory's children and their children */
 	char **listed;             /* children whose children are all in kids */
 	size_t nlisted;
+	struct kid *todo; /* children to probe, todo[sent..ntodo) not sent yet */
+	size_t ntodo, sent;
 	int out;    /* requests in flight */
 	int failed; /* the directory's own listing: -errno */
 	int ready;  /* kids are in, waiting for the thread pool */
 	int err;    /* cfs_tree_learn's */
 	struct job *next;
+};
+
+/* A child to ask for its children. */
+struct kid {
+	char *id, *type;
 };
 
 /* One child asked for its children. */
@@ -90,6 +99,17 @@ static void check_idle(struct cfs_lazy *z)
 		z->idle(z->idle_arg);
 }
 
+static void drop_todo(struct job *j)
+{
+	for (size_t i = j->sent; i < j->ntodo; i++) {
+		free(j->todo[i].id);
+		free(j->todo[i].type);
+	}
+	free(j->todo);
+	j->todo = NULL;
+	j->ntodo = j->sent = 0;
+}
+
 /* The job is over: out of the list, its waiters answered, freed. */
 static void finish(struct job *j, int err)
 {
@@ -101,6 +121,7 @@ static void finish(struct job *j, int err)
 	if (*p)
 		*p = j->next;
 	wake_all(j, err);
+	drop_todo(j);
 	cfs_model_page_list_clear(&j->kids);
 	for (size_t i = 0; i < j->nlisted; i++)
 		free(j->listed[i]);
@@ -159,12 +180,17 @@ static int space_loaded(struct cfs_lazy *z, size_t space)
 	return loaded;
 }
 
-/* A request of j's is back: once all are, the job is learnt, or over. */
+static void send_probes(struct cfs_lazy *z);
+
+/* A request of j's is back: once all are, and its probes are sent, the job is
+ * learnt, or over. */
 static void settle(struct job *j)
 {
 	struct cfs_lazy *z = j->z;
 
-	if (--j->out > 0)
+	j->out--;
+	send_probes(z);
+	if (j->out > 0 || (j->sent < j->ntodo && !z->stopping))
 		return;
 	if (z->stopping)
 		finish(j, -ESHUTDOWN);
@@ -245,33 +271,65 @@ static void on_probe(void *arg, const struct cfs_cf_error *e, struct cfs_page_li
 	settle(j);
 }
 
-/* Ask each of kids (id and type) for its first batch of children. */
-static void probe_all(struct job *j, const struct cfs_page_list *kids)
+/* Ask kid for its first batch of children; kid's strings are taken. */
+static void send_probe(struct job *j, struct kid *kid)
 {
 	struct cfs_lazy *z = j->z;
+	struct probe *p = calloc(1, sizeof(*p));
 
-	for (size_t i = 0; i < kids->n && !z->stopping; i++) {
-		const struct cfs_page *k = &kids->v[i];
-		struct probe *p;
-
-		if (!(p = calloc(1, sizeof(*p))) || !(p->id = strdup(k->id)) ||
-		    (k->type && !(p->type = strdup(k->type)))) {
-			if (p)
-				free(p->id);
-			free(p);
-			continue; /* shown as it might have children */
-		}
+	if (p) {
 		p->j = j;
+		p->id = kid->id;
+		p->type = kid->type;
 		if (cfs_cf_direct_children_more(z->cf, p->type, p->id, CFS_HTTP_USER, probe_more, p,
 		                                on_probe, p) == 0) {
 			j->out++;
 			z->inflight++;
-		} else {
-			free(p->id);
-			free(p->type);
-			free(p);
+			return;
 		}
 	}
+	free(kid->id); /* shown as it might have children */
+	free(kid->type);
+	free(p);
+}
+
+/* Send the probes waiting, while fewer than the request limit minus one of
+ * ours are out: the last slot is the full listing's.  None once the space is
+ * loaded. */
+static void send_probes(struct cfs_lazy *z)
+{
+	int window = cfs_cf_request_limit(z->cf) - 1;
+
+	if (window < 1)
+		window = 1;
+	for (struct job *j = z->jobs; j && !z->stopping; j = j->next) {
+		if (j->sent < j->ntodo && space_loaded(z, j->space))
+			drop_todo(j);
+		while (j->sent < j->ntodo && z->inflight < window)
+			send_probe(j, &j->todo[j->sent++]);
+	}
+}
+
+/* Ask each of kids (id and type) for its first batch of children, as
+ * send_probes lets them go. */
+static void probe_all(struct job *j, const struct cfs_page_list *kids)
+{
+	struct kid *v = kids->n ? calloc(kids->n, sizeof(*v)) : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; v && i < kids->n; i++) {
+		const struct cfs_page *k = &kids->v[i];
+
+		if (!(v[n].id = strdup(k->id)) || (k->type && !(v[n].type = strdup(k->type)))) {
+			free(v[n].id);
+			v[n].id = NULL;
+			continue; /* shown as it might have children */
+		}
+		n++;
+	}
+	drop_todo(j);
+	j->todo = v;
+	j->ntodo = n;
 }
 
 static void on_kids(void *arg, const struct cfs_cf_error *e, struct cfs_page_list *pages)
@@ -387,7 +445,8 @@ void cfs_lazy_loaded(struct cfs_lazy *z, size_t space)
 		next = j->next;
 		if (j->space != space || j == z->applying)
 			continue;
-		if (j->ready)
+		drop_todo(j);
+		if (j->ready || j->out == 0)
 			finish(j, 0);
 		else
 			wake_all(j, 0); /* its answer is dropped when it comes (on_kids) */
