@@ -359,6 +359,32 @@ class LazySpaces(LazyBase):
         self.assertTrue(set(before) <= set(os.listdir(self.m.path("OPS", "Home"))))
 
 
+class LazyWide(LazyBase):
+    """A wide directory opened before the full listing: its probes go out at most
+    max_requests - 1 at a time, so the full listing keeps a slot and is not held
+    back behind them (docs/refresh.md, "Cost")."""
+    FAKE_ARGS = ("--pages", "5000", "--fanout", "150", "--roots", "1", "--latency-ms", "40")
+
+    def test_probes_leave_a_slot_to_the_full_listing(self):
+        self.m = Mount(self.fake, space="GEN", opts=["ttl=60", "prefetch=0", "max_requests=4"])
+        root = [n for n in os.listdir(self.m.mnt) if not n.endswith(".md")][0]
+        names = os.listdir(self.m.path(root))
+        self.assertEqual(len([n for n in names if n.endswith(".md")]), 150)
+        log = self.fake.call("GET", "/_fake/log")
+        probes = [e for e in log if re.search(KIDS_RE(r"\d+"), e["path"]) and e["t_end"]]
+        self.assertGreater(len(probes), 8, [e["path"] for e in log])
+        edges = sorted([(e["t_start"], 1) for e in probes] + [(e["t_end"], -1) for e in probes])
+        peak = n = 0
+        for _, d in edges:
+            n += d
+            peak = max(peak, n)
+        self.assertIn(peak, (2, 3))  # 4 with every probe sent at once
+        # The full listing went on meanwhile: its pages are in before the probes end.
+        pages = [e for e in log if re.search(FULL_RE, e["path"])]
+        self.assertGreater(len(pages), 1)
+        self.assertLess(pages[1]["t_start"], max(e["t_end"] for e in probes))
+
+
 @unittest.skipIf(DC, "Data Center has no folders")
 class LazyFolders(unittest.TestCase):
     def test_a_folder_opened_before_the_full_listing(self):
