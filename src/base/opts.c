@@ -22,7 +22,7 @@ void cfs_opts_defaults(struct cfs_opts *o)
 	o->ttl = 60;
 	o->full_ttl = 15 * 60;
 	o->cache_size = 1ull << 30;
-	o->mem_cache = 64ull << 20;
+	o->mem_cache = 48ull << 20;
 	o->prefetch = 3;
 	o->batch = 25;
 	o->uid = -1;
@@ -179,7 +179,7 @@ static const struct opt_def {
     {"batch", OPT_INT, F(batch), 1, 250, "N", "pages per prefetch request (25)"},
     {"frontmatter", OPT_FLAG, F(front_matter), 0, 0, NULL,
      "pages start with YAML front matter (title, id, ...)"},
-    {"mem_cache", OPT_SIZE, F(mem_cache), 0, LLONG_MAX, "SIZE", "memory for rendered pages (64M)"},
+    {"mem_cache", OPT_SIZE, F(mem_cache), 0, LLONG_MAX, "SIZE", "memory for rendered pages (48M)"},
     {"cache_dir", OPT_STR, F(cache_dir), 0, 0, "DIR", "attachment cache (~/.cache/confluencefs)"},
     {"cache_size", OPT_SIZE, F(cache_size), 1 << 20, LLONG_MAX, "SIZE", "its bound on disk (1G)"},
     {"uid", OPT_INT, F(uid), 0, INT_MAX, "N", "owner of the files (you)"},
