@@ -99,6 +99,17 @@ static inline pthread_mutex_t *cfs_diskcache_save_lock(const struct cfs_diskcach
 bool cfs_diskcache_valid_key(const char *key);
 struct cfs_diskcache_entry *cfs_diskcache_hash_find(struct cfs_diskcache *dc, const char *key);
 
+/* diskcache.c, for diskcache_open.c: the index, the LRU list and eviction,
+ * all under dc->lock; entries evicted go to *grave, freed after unlocking. */
+void cfs_diskcache_hash_insert(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e);
+void cfs_diskcache_lru_add(struct cfs_diskcache *dc, struct cfs_diskcache_entry *e, bool at_tail);
+void cfs_diskcache_mark_gone(struct cfs_diskcache *dc, const char *key);
+void cfs_diskcache_evict(struct cfs_diskcache *dc, struct cfs_diskcache_entry **grave);
+void cfs_diskcache_free_entry(struct cfs_diskcache_entry *e);
+void cfs_diskcache_free_grave(struct cfs_diskcache_entry *grave);
+struct cfs_diskcache_entry *cfs_diskcache_new_entry(struct cfs_diskcache *dc, const char *key,
+                                                    uint64_t size);
+
 /* diskcache_map.c: present ranges (sorted, merged) and their sidecar file.
  * The entry's range lock is held by the caller where a function touches e->r. */
 void cfs_diskcache_name_of(char *buf, const char *key, const char *suffix);

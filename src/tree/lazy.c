@@ -14,11 +14,12 @@
  * leaves a slot to the full listing, and those not sent when it is in are never sent.
  * When all are back, what they brought is put into the tree on the thread pool
  * (cfs_tree_learn: the write lock may wait behind a conversion, and the loop never
- * waits), one job at a time (each load exports the partial listing and loads it whole).  When the
- * full listing is in, every waiter is answered and answers still in flight are dropped.  A failed
- * listing of the directory answers its waiters with the error (the next use asks again); a failed
- * probe leaves that child shown as Name.md and Name/, as if it might have children.  Loop thread
- * only, but for the work item, which touches only its job's pages. */
+ * waits), one job at a time (each load exports the partial listing and loads it whole).
+ * When the full listing is in, every waiter is answered and answers still in flight are
+ * dropped.  A failed listing of the directory answers its waiters with the error (the
+ * next use asks again); a failed probe leaves that child shown as Name.md and Name/, as
+ * if it might have children.  Loop thread only, but for the work item, which touches
+ * only its job's pages. */
 #include "lazy.h"
 #include "log.h"
 
